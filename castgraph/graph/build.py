@@ -1,0 +1,121 @@
+"""Turn episodes and their resolution into the castgraph graph (a NetworkX MultiDiGraph).
+
+The schema is the same on every backend:
+
+* nodes have ``label`` = ``"Episode"`` | ``"Entity"`` | ``"Topic"`` and ``id`` (= node key):
+  ``episode:<record id>``, ``entity:<hash>``, ``topic:<name>``;
+* ``MENTIONS`` edges (Episode -> Entity, one per mention, key ``m<ordinal>``) carry
+  ``surface``, ``source_type``, ``description``, ``ordinal``, ``rule`` and ``score``;
+* ``HAS_TOPIC`` edges (Episode -> Topic, key ``t``).
+
+Examples
+--------
+>>> from castgraph.graph.model import Entity, EntityType, Episode, Mention, Resolution
+>>> ep = Episode(id="e1", title="T", tags=["#ai"], mentions=[Mention(surface="swyx", type_label="Person")])
+>>> res = Resolution(entities=[Entity(id="entity:1", name="swyx", type=EntityType.PERSON)],
+...                  assignments={"e1#0": "entity:1"})
+>>> g = build_graph([ep], res)
+>>> sorted(g.nodes)
+['entity:1', 'episode:e1', 'topic:ai']
+>>> g.edges["episode:e1", "entity:1", "m0"]["surface"]
+'swyx'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import networkx as nx
+
+from castgraph.graph.model import Episode, Resolution, Topic
+
+__all__ = ["SCHEMA_VERSION", "build_graph", "episode_node_id"]
+
+SCHEMA_VERSION = 1
+
+
+def episode_node_id(episode_id: str) -> str:
+    """The graph node id of an episode record id.
+
+    >>> episode_node_id("abc")
+    'episode:abc'
+    """
+    return f"episode:{episode_id}"
+
+
+def _episode_attrs(ep: Episode) -> dict[str, object]:
+    return {
+        "label": "Episode",
+        "id": episode_node_id(ep.id),
+        "record_id": ep.id,
+        "title": ep.title,
+        "show": ep.show,
+        "published": ep.published.isoformat() if ep.published else None,
+        "age_days": ep.age_days,
+        "duration_seconds": ep.duration_seconds,
+        "languages": list(ep.languages),
+        "url": ep.url,
+        "summary": ep.summary,
+        "chapters": [c.model_dump() for c in ep.chapters],
+        "source": str(ep.source) if ep.source else "",
+    }
+
+
+def build_graph(episodes: Iterable[Episode], resolution: Resolution) -> nx.MultiDiGraph:
+    """Build the graph of ``episodes`` with entities from ``resolution``.
+
+    Nodes and edges are added in sorted order so that the same inputs always give
+    the same graph (and the same graph.json), whatever the order of the episodes.
+    Mentions that resolution did not assign (no usable name) are left out.
+    """
+    eps = sorted({ep.id: ep for ep in episodes}.values(), key=lambda e: e.id)
+    graph = nx.MultiDiGraph(schema_version=SCHEMA_VERSION)
+    topics: dict[str, Topic] = {}
+    for ep in eps:
+        for tag in ep.tags:
+            topic = Topic.from_tag(tag)
+            topics[topic.id] = topic
+
+    for ep in eps:
+        graph.add_node(episode_node_id(ep.id), **_episode_attrs(ep))
+    for entity in sorted(resolution.entities, key=lambda e: e.id):
+        episodes_of = {mid.rsplit("#", 1)[0] for mid in entity.mention_ids}
+        graph.add_node(
+            entity.id,
+            label="Entity",
+            id=entity.id,
+            name=entity.name,
+            type=entity.type.value,
+            aliases=list(entity.aliases),
+            description=entity.descriptions[0] if entity.descriptions else "",
+            descriptions=list(entity.descriptions),
+            type_votes=[f"{k}={v}" for k, v in sorted(entity.type_votes.items())],
+            mention_count=len(entity.mention_ids),
+            episode_count=len(episodes_of),
+        )
+    for topic in sorted(topics.values(), key=lambda t: t.id):
+        graph.add_node(topic.id, label="Topic", id=topic.id, name=topic.name)
+
+    merge_of = {(m.entity_id, m.surface): m for m in resolution.merges}
+    for ep in eps:
+        source = episode_node_id(ep.id)
+        for mention in ep.mentions:
+            entity_id = resolution.assignments.get(mention.id)
+            if entity_id is None or entity_id not in graph:
+                continue
+            merge = merge_of.get((entity_id, mention.surface))
+            graph.add_edge(
+                source,
+                entity_id,
+                key=f"m{mention.ordinal}",
+                type="MENTIONS",
+                surface=mention.surface,
+                source_type=mention.type_label,
+                description=mention.description,
+                ordinal=mention.ordinal,
+                rule=merge.rule if merge else "canonical",
+                score=merge.score if merge else 1.0,
+            )
+        for tag in ep.tags:
+            graph.add_edge(source, Topic.from_tag(tag).id, key="t", type="HAS_TOPIC")
+    return graph

@@ -1,0 +1,268 @@
+"""The data model every stage of castgraph shares.
+
+Loaders produce :class:`Episode` objects (each carrying its :class:`Mention` s);
+resolution turns mentions into canonical :class:`Entity` objects and returns a
+:class:`Resolution`; the graph builder and every store, query and view consume
+these same models.
+
+Examples
+--------
+>>> ep = Episode(id="ep1", title="Hello", mentions=[Mention(surface="swyx", type_label="Person")])
+>>> ep.mentions[0].episode_id
+'ep1'
+>>> EntityType.from_label("人物")
+<EntityType.PERSON: 'Person'>
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from datetime import date
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "Chapter",
+    "Entity",
+    "EntityType",
+    "Episode",
+    "LoadWarning",
+    "Mention",
+    "MergeRecord",
+    "Resolution",
+    "ReviewPair",
+    "Source",
+    "Topic",
+    "stable_id",
+    "topic_name",
+]
+
+
+def stable_id(*parts: str, length: int = 16) -> str:
+    """Return a short deterministic hex id for ``parts``.
+
+    >>> stable_id("Latent Space", "Episode 1")
+    '8c6740e3ff9d58ba'
+    """
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return digest[:length]
+
+
+def topic_name(tag: str) -> str:
+    """Normalize a hashtag or tag into a topic name.
+
+    >>> topic_name("#AI Agents")
+    'ai-agents'
+    >>> topic_name("ＧＰＴ－５")
+    'gpt-5'
+    """
+    text = unicodedata.normalize("NFKC", tag).strip().lstrip("#").strip().casefold()
+    return "-".join(text.replace("_", " ").split())
+
+
+class EntityType(str, Enum):
+    """The canonical entity types of the graph."""
+
+    PERSON = "Person"
+    ORGANIZATION = "Organization"
+    PRODUCT = "Product"
+    CONCEPT = "Concept"
+    EVENT = "Event"
+    PLACE = "Place"
+    OTHER = "Other"
+
+    @classmethod
+    def from_label(cls, label: str | None) -> EntityType:
+        """Map a type label as written (English, Japanese, any case) to a type.
+
+        >>> EntityType.from_label("software")
+        <EntityType.PRODUCT: 'Product'>
+        >>> EntityType.from_label("ソフトウェア/データベース")
+        <EntityType.PRODUCT: 'Product'>
+        >>> EntityType.from_label("whatever")
+        <EntityType.OTHER: 'Other'>
+        """
+        if not label:
+            return cls.OTHER
+        key = unicodedata.normalize("NFKC", label).strip().casefold()
+        if key in _TYPE_LABELS:
+            return _TYPE_LABELS[key]
+        # "ソフトウェア/データベース", "software / library": the first known part wins.
+        for part in key.replace("／", "/").split("/"):
+            part = part.strip()
+            if part in _TYPE_LABELS:
+                return _TYPE_LABELS[part]
+        return cls.OTHER
+
+
+_TYPE_LABELS: dict[str, EntityType] = {}
+for _type, _labels in {
+    EntityType.PERSON: "person people human individual guest host 人物 人 人名 ゲスト",
+    EntityType.ORGANIZATION: (
+        "organization organisation org company companies startup lab institution "
+        "university nonprofit fund team 組織 企業 会社 団体 機関 大学"
+    ),
+    EntityType.PRODUCT: (
+        "product software technology tool model framework library service platform app "
+        "application database dataset language hardware device api "
+        "製品 ソフトウェア 技術 ツール モデル サービス データベース プロダクト"
+    ),
+    EntityType.CONCEPT: "concept idea method technique theory field topic 概念 手法 技法 理論 用語",
+    EntityType.EVENT: "event conference meetup 出来事 イベント 会議",
+    EntityType.PLACE: "place location city country region 場所 地名 国 都市",
+    EntityType.OTHER: "other misc その他",
+}.items():
+    for _label in _labels.split():
+        _TYPE_LABELS[_label] = _type
+
+
+class Source(BaseModel):
+    """Where a record came from: a file and a line or record number (1-based)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    file: str
+    line: int | None = None
+    record: int | None = None
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line is not None else f"record {self.record}"
+        return f"{self.file}, {where}" if (self.line or self.record) else self.file
+
+
+class LoadWarning(BaseModel):
+    """A problem found while reading input that did not stop the load."""
+
+    source: Source
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.message}"
+
+
+class Chapter(BaseModel):
+    """A chapter of an episode; ``start`` is in seconds from the beginning."""
+
+    title: str
+    start: float | None = None
+    summary: str = ""
+    quotes: list[str] = Field(default_factory=list)
+
+
+class Mention(BaseModel):
+    """One entity mention exactly as an episode wrote it."""
+
+    surface: str
+    type_label: str = ""
+    description: str = ""
+    episode_id: str = ""
+    ordinal: int = 0
+
+    @property
+    def id(self) -> str:
+        """The mention's id: its episode id and position in that episode."""
+        return f"{self.episode_id}#{self.ordinal}"
+
+
+class Episode(BaseModel):
+    """One episode: its metadata, chapters, topics and entity mentions.
+
+    ``extra`` keeps every key of the input record that the loader did not map.
+    Mentions get their ``episode_id`` and ``ordinal`` from the episode.
+    """
+
+    id: str
+    title: str
+    show: str = ""
+    published: date | None = None
+    age_days: int | None = None
+    duration_seconds: int | None = None
+    languages: list[str] = Field(default_factory=list)
+    url: str = ""
+    summary: str = ""
+    chapters: list[Chapter] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    mentions: list[Mention] = Field(default_factory=list)
+    source: Source | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _own_mentions(self) -> Episode:
+        for i, mention in enumerate(self.mentions):
+            mention.episode_id = self.id
+            mention.ordinal = i
+        self.tags = list(dict.fromkeys(t for t in (topic_name(t) for t in self.tags) if t))
+        return self
+
+    @staticmethod
+    def make_id(show: str, title: str) -> str:
+        """The id of an episode whose record has none: a hash of show and title."""
+        norm = [" ".join(unicodedata.normalize("NFKC", s).casefold().split()) for s in (show, title)]
+        return stable_id(*norm)
+
+
+class Topic(BaseModel):
+    """A topic: a normalized tag."""
+
+    id: str
+    name: str
+
+    @classmethod
+    def from_tag(cls, tag: str) -> Topic:
+        name = topic_name(tag)
+        return cls(id=f"topic:{name}", name=name)
+
+
+class MergeRecord(BaseModel):
+    """Why one surface form was merged into an entity."""
+
+    entity_id: str
+    surface: str
+    rule: str
+    score: float = 1.0
+    matched: str = ""
+
+
+class ReviewPair(BaseModel):
+    """A borderline pair left apart, listed for a human to review."""
+
+    left_id: str
+    left_name: str
+    right_id: str
+    right_name: str
+    score: float
+    reason: str
+
+
+class Entity(BaseModel):
+    """A canonical entity: every mention resolved to it, under one id."""
+
+    id: str
+    name: str
+    type: EntityType
+    aliases: list[str] = Field(default_factory=list)
+    descriptions: list[str] = Field(default_factory=list)
+    type_votes: dict[str, int] = Field(default_factory=dict)
+    mention_ids: list[str] = Field(default_factory=list)
+
+
+class Resolution(BaseModel):
+    """The output of entity resolution.
+
+    ``assignments`` maps every resolved :attr:`Mention.id` to an :attr:`Entity.id`.
+    """
+
+    entities: list[Entity] = Field(default_factory=list)
+    assignments: dict[str, str] = Field(default_factory=dict)
+    merges: list[MergeRecord] = Field(default_factory=list)
+    review: list[ReviewPair] = Field(default_factory=list)
+
+    def entity(self, entity_id: str) -> Entity:
+        """Return the entity with ``entity_id``."""
+        for entity in self.entities:
+            if entity.id == entity_id:
+                return entity
+        raise KeyError(entity_id)

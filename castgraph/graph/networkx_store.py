@@ -1,0 +1,100 @@
+"""The embedded store: a folder holding ``graph.json`` (networkx node-link JSON).
+
+Examples
+--------
+>>> import tempfile, networkx as nx
+>>> g = nx.MultiDiGraph()
+>>> g.add_node("topic:ai", label="Topic", id="topic:ai", name="ai")
+>>> with tempfile.TemporaryDirectory() as d:
+...     _ = NetworkXStore(d).write(g)
+...     sorted(NetworkXStore(d).read().nodes)
+['topic:ai']
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from castgraph.graph.store import GraphStore, WriteReport
+
+__all__ = ["GRAPH_FILE", "NetworkXStore", "graph_to_json", "parse_graph_json", "read_graph_json",
+           "write_graph_json", "write_graphml"]
+
+GRAPH_FILE = "graph.json"
+
+
+def graph_to_json(graph: nx.MultiDiGraph) -> str:
+    """Serialize ``graph`` as node-link JSON (edges under ``"edges"``), byte-stable."""
+    data = nx.node_link_data(graph, edges="edges")
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n"
+
+
+def parse_graph_json(text: str) -> nx.MultiDiGraph:
+    """Parse node-link JSON text into a graph.
+
+    >>> parse_graph_json('{"directed": true, "multigraph": true, "graph": {}, "nodes": [{"id": "a"}], "edges": []}').number_of_nodes()
+    1
+    """
+    data = json.loads(text)
+    graph = nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
+    assert isinstance(graph, nx.MultiDiGraph)
+    return graph
+
+
+def read_graph_json(path: str | Path) -> nx.MultiDiGraph:
+    """Read a graph.json file."""
+    return parse_graph_json(Path(path).read_text(encoding="utf-8"))
+
+
+def write_graph_json(graph: nx.MultiDiGraph, path: str | Path) -> None:
+    """Write ``graph`` to ``path`` as node-link JSON (atomically: a reader never sees half a file)."""
+    path = Path(path)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(graph_to_json(graph), encoding="utf-8")
+    tmp.replace(path)
+
+
+def _graphml_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
+
+
+def write_graphml(graph: nx.MultiDiGraph, path: str | Path) -> None:
+    """Write ``graph`` as GraphML (for Gephi); lists and dicts become JSON strings."""
+    flat = nx.MultiDiGraph()
+    for node, attrs in graph.nodes(data=True):
+        flat.add_node(node, **{k: _graphml_value(v) for k, v in attrs.items()})
+    for u, v, key, attrs in graph.edges(keys=True, data=True):
+        flat.add_edge(u, v, key=key, **{k: _graphml_value(x) for k, x in attrs.items()})
+    nx.write_graphml(flat, str(path))
+
+
+class NetworkXStore(GraphStore):
+    """A folder with ``graph.json``; the embedded default store."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+
+    @property
+    def path(self) -> Path:
+        return self.directory / GRAPH_FILE
+
+    def write(self, graph: nx.MultiDiGraph) -> WriteReport:
+        start = time.perf_counter()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        write_graph_json(graph, self.path)
+        return WriteReport(nodes=graph.number_of_nodes(), edges=graph.number_of_edges(),
+                           seconds=time.perf_counter() - start)
+
+    def read(self) -> nx.MultiDiGraph:
+        if not self.path.exists():
+            return nx.MultiDiGraph()
+        return read_graph_json(self.path)

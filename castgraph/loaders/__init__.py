@@ -1,0 +1,1 @@
+"""castgraph.loaders."""

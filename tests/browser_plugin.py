@@ -1,0 +1,1 @@
+"""Placeholder: the headless Chromium fixture is defined here."""

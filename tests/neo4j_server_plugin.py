@@ -1,0 +1,1 @@
+"""Placeholder: the Neo4j session fixture is defined here."""
