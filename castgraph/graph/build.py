@@ -27,9 +27,9 @@ from collections.abc import Iterable
 
 import networkx as nx
 
-from castgraph.graph.model import Episode, Resolution, Topic
+from castgraph.graph.model import Entity, EntityType, Episode, MergeRecord, Resolution, Topic
 
-__all__ = ["SCHEMA_VERSION", "build_graph", "episode_node_id"]
+__all__ = ["SCHEMA_VERSION", "build_graph", "episode_node_id", "resolution_from_graph"]
 
 SCHEMA_VERSION = 1
 
@@ -116,6 +116,55 @@ def build_graph(episodes: Iterable[Episode], resolution: Resolution) -> nx.Multi
                 rule=merge.rule if merge else "canonical",
                 score=merge.score if merge else 1.0,
             )
-        for tag in ep.tags:
-            graph.add_edge(source, Topic.from_tag(tag).id, key="t", type="HAS_TOPIC")
+        # Topic order carries no meaning; sorted, so that a graph read back rebuilds the same graph.
+        for topic_id in sorted({Topic.from_tag(tag).id for tag in ep.tags}):
+            graph.add_edge(source, topic_id, key="t", type="HAS_TOPIC")
     return graph
+
+
+def resolution_from_graph(graph: nx.MultiDiGraph) -> Resolution:
+    """Recover the :class:`Resolution` a graph was built with (the inverse of :func:`build_graph`).
+
+    Incremental builds use it to resolve new episodes against an existing graph,
+    keeping its entity ids, without re-reading the old inputs.
+
+    >>> from castgraph.graph.model import Entity, EntityType, Episode, Mention, Resolution
+    >>> ep = Episode(id="e1", title="T", mentions=[Mention(surface="swyx", type_label="Person")])
+    >>> res = Resolution(entities=[Entity(id="entity:1", name="swyx", type=EntityType.PERSON,
+    ...                                   mention_ids=["e1#0"])], assignments={"e1#0": "entity:1"})
+    >>> resolution_from_graph(build_graph([ep], res)).assignments
+    {'e1#0': 'entity:1'}
+    """
+    entities: dict[str, Entity] = {}
+    for node, attrs in graph.nodes(data=True):
+        if attrs.get("label") != "Entity":
+            continue
+        votes = dict(item.split("=", 1) for item in attrs.get("type_votes") or [])
+        entities[node] = Entity(
+            id=node,
+            name=attrs["name"],
+            type=EntityType(attrs["type"]),
+            aliases=list(attrs.get("aliases") or []),
+            descriptions=list(attrs.get("descriptions") or []),
+            type_votes={k: int(v) for k, v in votes.items()},
+        )
+    assignments: dict[str, str] = {}
+    merges: dict[tuple[str, str], MergeRecord] = {}
+    for u, v, attrs in graph.edges(data=True):
+        if attrs.get("type") != "MENTIONS" or v not in entities:
+            continue
+        mention_id = f"{graph.nodes[u]['record_id']}#{attrs['ordinal']}"
+        assignments[mention_id] = v
+        entities[v].mention_ids.append(mention_id)
+        merges.setdefault(
+            (v, attrs["surface"]),
+            MergeRecord(entity_id=v, surface=attrs["surface"], rule=attrs.get("rule", "canonical"),
+                        score=float(attrs.get("score", 1.0))),
+        )
+    for entity in entities.values():
+        entity.mention_ids.sort()
+    return Resolution(
+        entities=sorted(entities.values(), key=lambda e: e.id),
+        assignments=dict(sorted(assignments.items())),
+        merges=[merges[k] for k in sorted(merges)],
+    )

@@ -129,8 +129,26 @@ class Source(BaseModel):
     record: int | None = None
 
     def __str__(self) -> str:
-        where = f"line {self.line}" if self.line is not None else f"record {self.record}"
-        return f"{self.file}, {where}" if (self.line or self.record) else self.file
+        if self.line is not None:
+            return f"{self.file}, line {self.line}"
+        if self.record is not None:
+            return f"{self.file}, record {self.record}"
+        return self.file
+
+    @classmethod
+    def parse(cls, text: str) -> Source:
+        """Parse the text :meth:`__str__` writes (the graph stores sources as text).
+
+        >>> Source.parse(str(Source(file="a, b.jsonl", line=3)))
+        Source(file='a, b.jsonl', line=3, record=None)
+        >>> Source.parse("page.txt")
+        Source(file='page.txt', line=None, record=None)
+        """
+        head, sep, tail = text.rpartition(", ")
+        kind, _, number = tail.partition(" ")
+        if sep and kind in ("line", "record") and number.isdigit():
+            return cls(file=head, **{kind: int(number)})
+        return cls(file=text)
 
 
 class LoadWarning(BaseModel):

@@ -1,0 +1,123 @@
+"""`castgraph build`: the main job."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from castgraph.cli.errors import fail_cleanly
+from castgraph.cli.options import DEFAULT_GRAPH_DIR, Neo4jSettings, neo4j_options
+from castgraph.graph.store import GraphStore
+from castgraph.pipeline import BuildOptions, BuildReport, GraphBuilder
+
+__all__ = ["COMMANDS", "build_cmd"]
+
+
+def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-25") from None
+
+
+def _print_report(report: BuildReport, console: Console) -> None:
+    table = Table(title="castgraph build", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    episodes = f"{report.episodes}"
+    if report.new_episodes != report.episodes:
+        episodes += f" ({report.new_episodes} new)"
+    table.add_row("episodes", episodes)
+    table.add_row("entity mentions", str(report.mentions))
+    by_type = ", ".join(f"{t} {n}" for t, n in report.entities_by_type.items())
+    table.add_row("entities", f"{report.entities} ({by_type})" if by_type else "0")
+    table.add_row("topics", str(report.topics))
+    table.add_row("merged surfaces", str(report.merged_surfaces))
+    table.add_row("pairs to review", str(report.review_pairs))
+    table.add_row("warnings", str(len(report.warnings)))
+    if report.neo4j is not None:
+        table.add_row("neo4j", f"{report.neo4j.nodes} nodes, {report.neo4j.edges} relationships written")
+    table.add_row("seconds", ", ".join(f"{k} {v:.2f}" for k, v in report.seconds.items()))
+    table.add_row("written", "\n".join(report.written))
+    console.print(table)
+
+
+@click.command("build")
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help=f"Output folder (default: {DEFAULT_GRAPH_DIR}, or the --into folder).")
+@click.option("--into", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Add INPUTS to the graph already in this folder, without re-reading its inputs.")
+@click.option("--as-of", callback=_parse_date, metavar="YYYY-MM-DD",
+              help="Date the page was captured: turns relative ages (\"3日前\") into published dates.")
+@click.option("--overrides", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="YAML file of curation: merge, never merge, rename, set type.")
+@click.option("--graphml", is_flag=True, help="Also write graph.graphml (for Gephi).")
+@click.option("--no-html", is_flag=True, help="Do not write graph.html.")
+@click.option("--quiet", "-q", is_flag=True, help="Print warnings only.")
+@neo4j_options
+def build_cmd(
+    inputs: tuple[Path, ...],
+    out: Path | None,
+    into: Path | None,
+    as_of: date | None,
+    overrides: Path | None,
+    graphml: bool,
+    no_html: bool,
+    quiet: bool,
+    neo4j_uri: str | None,
+    neo4j_user: str | None,
+    neo4j_password: str | None,
+    neo4j_database: str | None,
+) -> None:
+    """Read episodes, resolve their entities and write the graph.
+
+    INPUTS are files or folders: podcast-app page text, JSON or JSONL records.
+    Writes OUT/graph.json, OUT/graph.html, OUT/resolution.csv and OUT/review.csv;
+    with --neo4j (or $NEO4J_URI) also writes the graph to that Neo4j server.
+
+    \b
+    Examples:
+        castgraph build examples/
+        castgraph build page.txt --as-of 2026-11-25 --out my-graph
+        castgraph build new-episodes.jsonl --into my-graph
+        castgraph build examples/ --neo4j bolt://127.0.0.1:7687
+    """
+    if not inputs and into is None:
+        raise click.UsageError("give at least one INPUT file or folder (or --into DIR)")
+    console = Console(stderr=True, quiet=quiet)
+    with fail_cleanly():
+        settings = Neo4jSettings.from_options(neo4j_uri, neo4j_user, neo4j_password, neo4j_database)
+        stores: list[GraphStore] = [settings.open_store()] if settings else []
+        options = BuildOptions(
+            inputs=list(inputs),
+            out=out or into or Path(DEFAULT_GRAPH_DIR),
+            into=into,
+            as_of=as_of,
+            overrides=overrides,
+            graphml=graphml,
+            html=not no_html,
+        )
+        try:
+            with console.status("reading") as status:
+                report = GraphBuilder(options, stores=stores, on_stage=status.update).run()
+        finally:
+            for store in stores:
+                close = getattr(store, "close", None)
+                if close:
+                    close()
+    err = Console(stderr=True)
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+    if not quiet:
+        _print_report(report, Console())
+
+
+COMMANDS = [build_cmd]

@@ -1,0 +1,53 @@
+"""Turn library errors into one-line messages and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+
+from castgraph.errors import CastgraphError
+
+__all__ = ["fail_cleanly", "user_errors"]
+
+# Error types that carry a message for the user, by module; looked up lazily so a
+# layer that is not installed (or not imported yet) costs nothing.
+_USER_ERRORS = {
+    "castgraph.loaders": ["InputError"],
+    "castgraph.resolve": ["OverridesError"],
+    "castgraph.graph.neo4j_store": ["Neo4jStoreError"],
+    "neo4j.exceptions": ["Neo4jError", "DriverError"],
+    "pydantic": ["ValidationError"],
+}
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    """The exception types whose message is shown to the user as is."""
+    found: list[type[BaseException]] = [CastgraphError, OSError]
+    for module_name, names in _USER_ERRORS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        found.extend(getattr(module, name) for name in names if hasattr(module, name))
+    return tuple(found)
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 400 else text[:397] + "..."
+
+
+@contextmanager
+def fail_cleanly() -> Iterator[None]:
+    """Re-raise user-facing errors as :class:`click.ClickException` (one line, exit code 1)."""
+    try:
+        yield
+    except click.ClickException:
+        raise
+    except user_errors() as exc:
+        raise click.ClickException(_one_line(exc)) from None

@@ -1,0 +1,136 @@
+"""End-to-end builds: the real page, the examples, determinism and incremental builds."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from castgraph.graph.build import build_graph
+from castgraph.graph.networkx_store import graph_to_json, read_graph_json
+from castgraph.loaders import read_episodes
+from castgraph.pipeline import BuildOptions, GraphBuilder
+from castgraph.resolve import resolve
+
+
+def _build(inputs: list[Path], out: Path, **kw: object) -> nx.MultiDiGraph:
+    GraphBuilder(BuildOptions(inputs=inputs, out=out, html=False, **kw)).run()  # type: ignore[arg-type]
+    return read_graph_json(out / "graph.json")
+
+
+def _entity_of(graph: nx.MultiDiGraph, surface: str) -> set[str]:
+    return {v for _, v, d in graph.edges(data=True) if d["type"] == "MENTIONS" and d["surface"] == surface}
+
+
+def _episodes_of(graph: nx.MultiDiGraph, entity: str) -> set[str]:
+    return {u for u, _, d in graph.in_edges(entity, data=True) if d["type"] == "MENTIONS"}
+
+
+@pytest.fixture(scope="module")
+def real_graph(real_page_path: Path, tmp_path_factory: pytest.TempPathFactory) -> nx.MultiDiGraph:
+    return _build([real_page_path], tmp_path_factory.mktemp("real"))
+
+
+def test_real_page_counts(real_graph: nx.MultiDiGraph, real_page_text: str) -> None:
+    labels = nx.get_node_attributes(real_graph, "label")
+    assert sum(1 for v in labels.values() if v == "Episode") == 12
+    mentions = [d for _, _, d in real_graph.edges(data=True) if d["type"] == "MENTIONS"]
+    assert len(mentions) == 137
+    # Every hashtag of every hashtag line is a topic, linked from its episode.
+    hashtags = {
+        tag.casefold()
+        for line in real_page_text.splitlines()
+        if re.fullmatch(r"(#[^#\s]+)+", line.strip())
+        for tag in line.strip().lstrip("#").split("#")
+    }
+    topics = {d["name"] for _, d in real_graph.nodes(data=True) if d["label"] == "Topic"}
+    assert len(hashtags) > 20 and hashtags <= topics
+
+
+def test_real_page_resolution(real_graph: nx.MultiDiGraph) -> None:
+    swyx = _entity_of(real_graph, "swyx") | _entity_of(real_graph, "Shawn Wang / swyx")
+    assert len(swyx) == 1
+    (swyx_id,) = swyx
+    assert real_graph.nodes[swyx_id]["type"] == "Person"
+    assert len(_episodes_of(real_graph, swyx_id)) == 7
+    for left, right in [("Claude", "Claude Code"), ("GitHub", "GitHub Copilot"), ("Gemma 4", "Gemma Scope")]:
+        assert _entity_of(real_graph, left) and _entity_of(real_graph, right)
+        assert not _entity_of(real_graph, left) & _entity_of(real_graph, right), (left, right)
+
+
+def test_graph_json_is_node_link(real_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+    text = graph_to_json(real_graph)
+    data = json.loads(text)
+    assert "edges" in data and "links" not in data
+    again = nx.node_link_graph(data, edges="edges")
+    assert again.number_of_edges() == real_graph.number_of_edges()
+
+
+def test_same_graph_whatever_the_input_order(examples_dir: Path, tmp_path: Path) -> None:
+    files = sorted(p for p in examples_dir.iterdir() if p.suffix in {".txt", ".jsonl", ".json"})
+    assert len(files) >= 2
+    first = _build(files, tmp_path / "a")
+    second = _build(list(reversed(files)), tmp_path / "b")
+    assert (tmp_path / "a" / "graph.json").read_bytes() == (tmp_path / "b" / "graph.json").read_bytes()
+    assert first.number_of_nodes() > 20
+
+
+def test_incremental_build_equals_full_rebuild(examples_dir: Path, tmp_path: Path) -> None:
+    files = sorted(p for p in examples_dir.iterdir() if p.suffix in {".txt", ".jsonl", ".json"})
+    full = tmp_path / "full"
+    _build(files, full)
+    step = tmp_path / "step"
+    _build(files[:1], step)
+    _build(files[1:], step, into=step)
+    assert (full / "graph.json").read_text() == (step / "graph.json").read_text()
+
+
+def test_incremental_keeps_entity_ids(examples_dir: Path, tmp_path: Path) -> None:
+    files = sorted(p for p in examples_dir.iterdir() if p.suffix in {".txt", ".jsonl", ".json"})
+    step = tmp_path / "step"
+    before = _build(files[:1], step)
+    after = _build(files[1:], step, into=step)
+    old_entities = {n for n, d in before.nodes(data=True) if d["label"] == "Entity"}
+    # An entity may absorb new aliases, but its id stays.
+    assert old_entities <= set(after.nodes)
+
+
+def test_rerunning_into_the_same_folder_changes_nothing(examples_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _build([examples_dir], out)
+    first = (out / "graph.json").read_bytes()
+    _build([examples_dir], out, into=out)
+    assert (out / "graph.json").read_bytes() == first
+
+
+def test_graphml_export(examples_dir: Path, tmp_path: Path) -> None:
+    _build([examples_dir], tmp_path, graphml=True)
+    graph = nx.read_graphml(tmp_path / "graph.graphml")
+    assert graph.number_of_nodes() == read_graph_json(tmp_path / "graph.json").number_of_nodes()
+
+
+@pytest.fixture(scope="module")
+def example_episodes(examples_dir: Path) -> list:
+    return read_episodes([examples_dir]).episodes
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_resolution_is_independent_of_episode_order(example_episodes: list, data: st.DataObject) -> None:
+    shuffled = data.draw(st.permutations(example_episodes))
+    reference = graph_to_json(build_graph(example_episodes, resolve(example_episodes)))
+    assert graph_to_json(build_graph(shuffled, resolve(shuffled))) == reference
+
+
+def test_copying_inputs_elsewhere_keeps_ids(examples_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(examples_dir, copy)
+    a = _build([examples_dir], tmp_path / "a")
+    b = _build([copy], tmp_path / "b")
+    assert sorted(a.nodes) == sorted(b.nodes)
