@@ -17,7 +17,6 @@ Examples
 
 from __future__ import annotations
 
-import csv
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -32,9 +31,9 @@ from castgraph.graph.model import Episode, Resolution
 from castgraph.graph.networkx_store import GRAPH_FILE, NetworkXStore, write_graphml
 from castgraph.graph.store import GraphStore, WriteReport
 from castgraph.loaders import episodes_from_graph, read_episodes
-from castgraph.resolve import read_overrides, resolve, write_resolution_csv
+from castgraph.resolve import read_overrides, resolve, write_resolution_csv, write_review_csv
 
-__all__ = ["BuildOptions", "BuildReport", "GraphBuilder", "write_review_csv"]
+__all__ = ["BuildOptions", "BuildReport", "GraphBuilder"]
 
 
 class BuildOptions(BaseModel):
@@ -66,16 +65,6 @@ class BuildReport(BaseModel):
     written: list[str] = Field(default_factory=list)
     neo4j: WriteReport | None = None
     seconds: dict[str, float] = Field(default_factory=dict)
-
-
-def write_review_csv(resolution: Resolution, path: Path) -> None:
-    """Write the borderline pairs resolution left apart, for a human to review."""
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["score", "left_id", "left_name", "right_id", "right_name", "reason"])
-        for pair in sorted(resolution.review, key=lambda p: (-p.score, p.left_id, p.right_id)):
-            writer.writerow([f"{pair.score:.4f}", pair.left_id, pair.left_name, pair.right_id,
-                             pair.right_name, pair.reason])
 
 
 class GraphBuilder:
@@ -149,7 +138,7 @@ class GraphBuilder:
         self.on_stage("writing")
         out = opts.out
         NetworkXStore(out).write(graph)
-        write_resolution_csv(resolution, out / "resolution.csv")
+        write_resolution_csv(resolution, out / "resolution.csv", episodes=episodes)
         write_review_csv(resolution, out / "review.csv")
         report.written = [str(out / GRAPH_FILE), str(out / "resolution.csv"), str(out / "review.csv")]
         if opts.graphml:

@@ -35,9 +35,8 @@ def test_build_examples(examples_dir: Path, tmp_path: Path) -> None:
 
 
 def test_build_real_page_with_as_of(real_page_path: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        main, ["build", str(real_page_path), "--out", str(tmp_path), "--as-of", "2026-11-25", "--no-html", "-q"]
-    )
+    args = ["build", str(real_page_path), "--out", str(tmp_path), "--as-of", "2026-11-25", "--no-html", "-q"]
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "graph.json").read_text())
     published = sorted(n["published"] for n in data["nodes"] if n["label"] == "Episode")

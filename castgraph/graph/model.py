@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -63,7 +63,7 @@ def topic_name(tag: str) -> str:
     return "-".join(text.replace("_", " ").split())
 
 
-class EntityType(str, Enum):
+class EntityType(StrEnum):
     """The canonical entity types of the graph."""
 
     PERSON = "Person"

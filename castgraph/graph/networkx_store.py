@@ -37,7 +37,8 @@ def graph_to_json(graph: nx.MultiDiGraph) -> str:
 def parse_graph_json(text: str) -> nx.MultiDiGraph:
     """Parse node-link JSON text into a graph.
 
-    >>> parse_graph_json('{"directed": true, "multigraph": true, "graph": {}, "nodes": [{"id": "a"}], "edges": []}').number_of_nodes()
+    >>> text = '{"directed": true, "multigraph": true, "graph": {}, "nodes": [{"id": "a"}], "edges": []}'
+    >>> parse_graph_json(text).number_of_nodes()
     1
     """
     data = json.loads(text)
