@@ -1,0 +1,382 @@
+"""Read episode records from JSON or JSONL.
+
+A record is the clean form of an episode::
+
+    {"id": "ls-2026-11-24", "title": "...", "show": "Latent Space", "published": "2026-11-24",
+     "duration": "1:24:44", "url": "https://...", "summary": "...", "tags": ["ai-agents"],
+     "chapters": [{"title": "Hook", "start": 0.0, "summary": "...", "quotes": ["..."]}],
+     "entities": [{"name": "Kyle Daigle", "type": "Person", "description": "COO of GitHub"}]}
+
+A file holds one record, a list of records, or one record per line (JSONL).
+``duration`` may be seconds or a clock; ``age_days`` is accepted instead of
+``published``; keys the model does not know are kept in :attr:`Episode.extra`.
+A record without an ``id`` gets :meth:`Episode.make_id` of its show and title. A
+broken record (not an object, not JSON, no title) is skipped with a warning
+naming its line or record number; an entity without a name is skipped the same way.
+
+Examples
+--------
+>>> result = parse_records('{"title": "Ep 1", "show": "S", "duration": "1:00", "tags": ["#AI"], '
+...                        '"entities": [{"name": "swyx", "type": "Person"}, {"type": "Person"}]}\\n'
+...                        'not json\\n'
+...                        '{"title": "Ep 2", "published": "2026-11-24", "guest_count": 2}')
+>>> [(e.title, e.duration_seconds, e.tags) for e in result.episodes]
+[('Ep 1', 60, ['ai']), ('Ep 2', None, [])]
+>>> result.episodes[1].extra, result.episodes[0].id == Episode.make_id("S", "Ep 1")
+({'guest_count': 2}, True)
+>>> [str(w) for w in result.warnings]  # doctest: +NORMALIZE_WHITESPACE
+['<text>, line 1: entity 2 has no name; skipped',
+ '<text>, line 2: broken record skipped: not valid JSON (Expecting value at column 1)']
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from castgraph.graph.model import Episode, LoadWarning, Source
+from castgraph.loaders.base import (
+    LoadResult,
+    decode_text,
+    dedupe_episodes,
+    gc_paused,
+    make_result,
+    parse_clock,
+    published_from_age,
+)
+from castgraph.loaders.errors import InputError
+
+__all__ = ["episode_from_record", "parse_records", "read_records"]
+
+_KNOWN = {
+    "id", "title", "show", "published", "age_days", "duration", "duration_seconds", "languages",
+    "url", "summary", "tags", "chapters", "entities", "mentions",
+}  # fmt: skip
+
+
+_MAX_SECONDS = 1e9  # about 30 years; also rules out inf and nan
+
+
+class _Broken(ValueError):
+    """A record that cannot become an episode."""
+
+
+def _text(value: Any, field: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise _Broken(f"'{field}' is not text")
+
+
+def _seconds(value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value) if 0 <= value < _MAX_SECONDS else None
+    if isinstance(value, str):
+        clock = parse_clock(value)
+        if clock is not None:
+            return float(clock)
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return number if 0 <= number < _MAX_SECONDS else None
+    return None
+
+
+def _published(value: Any) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            pass
+    raise ValueError(f"'published' is not a date: {value!r}")
+
+
+def _tags(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [t for t in re.split(r"[#,\s]+", value) if t]
+    if isinstance(value, list):
+        return [str(t) for t in value if isinstance(t, str | int) and not isinstance(t, bool)]
+    raise ValueError("'tags' is not a list")
+
+
+def _chapters(value: Any, note: list[str]) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        note.append("'chapters' is not a list; ignored")
+        return []
+    chapters = []
+    for n, item in enumerate(value, 1):
+        if not isinstance(item, dict) or not isinstance(item.get("title"), str) or not item["title"].strip():
+            note.append(f"chapter {n} has no title; skipped")
+            continue
+        quotes = item.get("quotes") or []
+        chapters.append(
+            {
+                "title": item["title"].strip(),
+                "start": _seconds(item.get("start")),
+                "summary": item.get("summary") if isinstance(item.get("summary"), str) else "",
+                "quotes": [q for q in quotes if isinstance(q, str)] if isinstance(quotes, list) else [],
+            }
+        )
+    return chapters
+
+
+def _mentions(value: Any, note: list[str]) -> list[dict[str, str]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        note.append("'entities' is not a list; ignored")
+        return []
+    mentions = []
+    for n, item in enumerate(value, 1):
+        if not isinstance(item, dict):
+            note.append(f"entity {n} is not an object; skipped")
+            continue
+        name = item.get("name", item.get("surface"))
+        if not isinstance(name, str) or not name.strip():
+            note.append(f"entity {n} has no name; skipped")
+            continue
+        kind = item.get("type", item.get("type_label"))
+        description = item.get("description")
+        mentions.append(
+            {
+                "surface": name.strip(),
+                "type_label": kind.strip() if isinstance(kind, str) else "",
+                "description": description.strip() if isinstance(description, str) else "",
+            }
+        )
+    return mentions
+
+
+def episode_from_record(
+    record: Any, where: Source, *, as_of: date | None = None
+) -> tuple[Episode, list[LoadWarning]]:
+    """Turn one decoded record into an episode and the warnings about its parts.
+
+    Raises
+    ------
+    ValueError
+        If the record is broken: not an object, or without a title.
+
+    >>> ep, warnings = episode_from_record({"title": "T", "age_days": 2}, Source(file="x.json", record=1),
+    ...                                    as_of=date(2026, 11, 25))
+    >>> ep.published, warnings
+    (datetime.date(2026, 11, 23), [])
+    """
+    if not isinstance(record, dict):
+        raise _Broken(f"a record must be a JSON object, not {type(record).__name__}")
+    title = record.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise _Broken("record has no title")
+    title = title.strip()
+    show = _text(record.get("show"), "show").strip()
+    note: list[str] = []
+    record_id = record.get("id")
+    if record_id is None or record_id == "":
+        record_id = Episode.make_id(show, title)
+    elif isinstance(record_id, str | int) and not isinstance(record_id, bool):
+        record_id = str(record_id).strip()
+    else:
+        raise _Broken("'id' is not text")
+    try:
+        published = _published(record.get("published"))
+    except ValueError as exc:
+        note.append(f"{exc}; ignored")
+        published = None
+    age = record.get("age_days")
+    age_days = age if isinstance(age, int) and not isinstance(age, bool) and age >= 0 else None
+    if age is not None and age_days is None:
+        note.append(f"'age_days' is not a whole number of days: {age!r}; ignored")
+    if published is None and age_days is not None and as_of is not None:
+        published = published_from_age(as_of, age_days)
+    raw_duration = record.get("duration", record.get("duration_seconds"))
+    duration = _seconds(raw_duration)
+    if raw_duration not in (None, "") and duration is None:
+        note.append(f"'duration' is not seconds or a clock: {raw_duration!r}; ignored")
+    languages = record.get("languages") or []
+    if isinstance(languages, str):
+        languages = languages.split("/")
+    try:
+        tags = _tags(record.get("tags"))
+    except ValueError as exc:
+        note.append(f"{exc}; ignored")
+        tags = []
+    fields = dict(
+        id=record_id,
+        title=title,
+        show=show,
+        published=published,
+        age_days=age_days,
+        duration_seconds=int(duration) if duration is not None else None,
+        languages=[lang.strip().upper() for lang in languages if isinstance(lang, str) and lang.strip()]
+        if isinstance(languages, list)
+        else [],
+        url=_text(record.get("url"), "url").strip(),
+        summary=_text(record.get("summary"), "summary").strip(),
+        chapters=_chapters(record.get("chapters"), note),
+        tags=tags,
+        mentions=_mentions(record.get("entities", record.get("mentions")), note),
+        source=where,
+        extra={k: v for k, v in record.items() if k not in _KNOWN},
+    )
+    try:
+        # pydantic-core validates plain dicts far faster than model_construct builds nested models.
+        episode = Episode.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where_in = ".".join(str(part) for part in first["loc"])
+        raise _Broken(f"'{where_in}': {first['msg']}") from None
+    return episode, [LoadWarning(source=where, message=m) for m in note]
+
+
+def _collect(items: Iterable[tuple[Source, Any]], as_of: date | None, result: LoadResult) -> int:
+    """Add each record's episode (or a warning) to ``result``; return how many were broken."""
+    with gc_paused():
+        return _collect_all(items, as_of, result)
+
+
+def _collect_all(items: Iterable[tuple[Source, Any]], as_of: date | None, result: LoadResult) -> int:
+    broken = 0
+    for where, record in items:
+        if isinstance(record, _Broken):
+            result.warnings.append(LoadWarning(source=where, message=f"broken record skipped: {record}"))
+            broken += 1
+            continue
+        try:
+            episode, notes = episode_from_record(record, where, as_of=as_of)
+        except _Broken as exc:
+            result.warnings.append(LoadWarning(source=where, message=f"broken record skipped: {exc}"))
+            broken += 1
+            continue
+        result.episodes.append(episode)
+        result.warnings.extend(notes)
+    return broken
+
+
+def _json_lines(lines: Iterable[tuple[int, str]], source: str) -> Iterator[tuple[Source, Any]]:
+    for number, line in lines:
+        if not line.strip():
+            continue
+        where = Source(file=source, line=number)
+        try:
+            yield where, json.loads(line)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            detail = (
+                f"{exc.msg} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else "too deep"
+            )
+            yield where, _Broken(f"not valid JSON ({detail})")
+
+
+def _finish(result: LoadResult, source: str, broken: int) -> LoadResult:
+    if not result.episodes:
+        first = result.warnings[0].message if result.warnings else "no records"
+        raise InputError(source, f"no episode could be read ({broken} broken records; first: {first})")
+    kept, duplicates = dedupe_episodes(result.episodes)
+    return make_result(kept, [*result.warnings, *duplicates])
+
+
+def parse_records(text: str, *, source: str = "<text>", as_of: date | None = None) -> LoadResult:
+    """Parse JSON (one record or a list of records) or JSONL text into episodes.
+
+    Raises
+    ------
+    InputError
+        If the text is empty, is neither JSON nor JSONL, or holds no readable record.
+    """
+    stripped = text.strip()
+    if not stripped:
+        raise InputError(source, "empty file")
+    result = make_result([], [])
+    try:
+        whole = json.loads(stripped)
+    except json.JSONDecodeError as exc:
+        error = exc
+    except RecursionError:
+        raise InputError(source, "not valid JSON (nested too deeply)") from None
+    else:
+        if isinstance(whole, list):
+            items = ((Source(file=source, record=n), r) for n, r in enumerate(whole, 1))
+            return _finish(result, source, _collect(items, as_of, result))
+        return _finish(result, source, _collect([(Source(file=source, record=1), whole)], as_of, result))
+    # Not one JSON document: read it as JSONL, if at least one line is a JSON value.
+    broken = _collect(_json_lines(enumerate(text.splitlines(), 1), source), as_of, result)
+    if not result.episodes and all("not valid JSON" in w.message for w in result.warnings):
+        raise InputError(source, f"not valid JSON or JSONL (line {error.lineno}: {error.msg})")
+    return _finish(result, source, broken)
+
+
+def _first_line_is_record(head: bytes) -> bool:
+    line = head.lstrip().split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    try:
+        return isinstance(json.loads(line), dict)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        return False
+
+
+def _stream(path: Path, source: str, warnings: list[LoadWarning]) -> Iterator[tuple[int, str]]:
+    """The lines of a JSONL file, decoded one at a time (a bad line falls back to cp1252)."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            raw = raw.rstrip(b"\r\n")
+            if number == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            try:
+                yield number, raw.decode("utf-8")
+            except UnicodeDecodeError:
+                text, notes = decode_text(raw, source)
+                warnings.extend(
+                    LoadWarning(source=Source(file=source, line=number), message=n.message) for n in notes
+                )
+                yield number, text
+
+
+def read_records(path: str | Path, *, as_of: date | None = None) -> LoadResult:
+    """Read a JSON or JSONL file of episode records; see :func:`parse_records`.
+
+    JSONL is read line by line, so large files are not held in memory twice.
+
+    Raises
+    ------
+    InputError
+        If the file cannot be read, is empty, is not JSON or JSONL, or holds no readable record.
+    """
+    name = str(path)
+    file = Path(path)
+    try:
+        with file.open("rb") as handle:
+            head = handle.read(1 << 20)
+    except OSError as exc:
+        raise InputError(name, f"cannot read file ({exc.strerror or exc})") from None
+    if not head.strip():
+        raise InputError(name, "empty file")
+    body = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    one_per_line = b"\n" in body.strip() or file.suffix.lower() in (".jsonl", ".ndjson")
+    if body.startswith(b"{") and one_per_line and _first_line_is_record(body):
+        result = make_result([], [])
+        lines = _stream(file, name, result.warnings)
+        broken = _collect(_json_lines(lines, name), as_of, result)
+        return _finish(result, name, broken)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise InputError(name, f"cannot read file ({exc.strerror or exc})") from None
+    text, warnings = decode_text(data, name)
+    result = parse_records(text, source=name, as_of=as_of)
+    return make_result(result.episodes, [*warnings, *result.warnings])

@@ -1,0 +1,178 @@
+"""The JSON / JSONL record loader."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from castgraph.graph.model import Episode
+from castgraph.loaders import InputError, parse_records, read_records
+
+DATA = Path(__file__).parent / "data"
+
+FULL = {
+    "id": "ls-1",
+    "title": "GitHub's Agent Era",
+    "show": "Latent Space",
+    "published": "2026-11-24",
+    "duration": "1:24:44",
+    "url": "https://example.org/ep/1",
+    "summary": "Kyle Daigle joins swyx.",
+    "tags": ["github", "#AI Agents"],
+    "chapters": [{"title": "Introduction", "start": 72.0, "summary": "Hello.", "quotes": ["Hi."]}],
+    "entities": [{"name": "Kyle Daigle", "type": "Person", "description": "COO of GitHub."}],
+    "seo_title": "Agents at GitHub",
+}
+
+
+def test_one_full_record() -> None:
+    ep = parse_records(json.dumps(FULL)).episodes[0]
+    assert (ep.id, ep.title, ep.show, ep.url) == ("ls-1", "GitHub's Agent Era", "Latent Space", FULL["url"])
+    assert ep.published == date(2026, 11, 24)
+    assert ep.duration_seconds == 5084
+    assert ep.tags == ["github", "ai-agents"]
+    assert ep.chapters[0].model_dump() == FULL["chapters"][0]
+    assert [(m.surface, m.type_label, m.description, m.id) for m in ep.mentions] == [
+        ("Kyle Daigle", "Person", "COO of GitHub.", "ls-1#0")
+    ]
+    assert ep.extra == {"seo_title": "Agents at GitHub"}
+    assert ep.source is not None and ep.source.record == 1
+
+
+def test_cheaply_built_episode_equals_a_validated_one() -> None:
+    ep = parse_records(json.dumps(FULL)).episodes[0]
+    assert Episode.model_validate(ep.model_dump()) == ep
+
+
+def test_list_of_records_and_jsonl_give_the_same_episodes() -> None:
+    records = [FULL, {**FULL, "id": "ls-2", "title": "Second"}]
+    as_list = parse_records(json.dumps(records)).episodes
+    as_lines = parse_records("\n".join(json.dumps(r) for r in records)).episodes
+    assert [e.model_dump(exclude={"source"}) for e in as_list] == [
+        e.model_dump(exclude={"source"}) for e in as_lines
+    ]
+    assert [e.source.record for e in as_list if e.source] == [1, 2]
+    assert [e.source.line for e in as_lines if e.source] == [1, 2]
+
+
+def test_missing_id_is_a_hash_of_show_and_title() -> None:
+    ep = parse_records('{"title": "Hello", "show": "Tech Talks"}').episodes[0]
+    assert ep.id == Episode.make_id("Tech Talks", "Hello")
+    assert ep.id == parse_records('{"title": " Hello ", "show": "tech  talks"}').episodes[0].id
+
+
+@pytest.mark.parametrize(("duration", "seconds"), [(2745, 2745), (61.7, 61), ("52:08", 3128), ("90", 90)])
+def test_duration_forms(duration: object, seconds: int) -> None:
+    ep = parse_records(json.dumps({"title": "T", "duration": duration})).episodes[0]
+    assert ep.duration_seconds == seconds
+
+
+def test_age_days_with_and_without_as_of() -> None:
+    text = '{"title": "T", "age_days": 3}'
+    assert parse_records(text).episodes[0].published is None
+    ep = parse_records(text, as_of=date(2026, 11, 25)).episodes[0]
+    assert (ep.age_days, ep.published) == (3, date(2026, 11, 22))
+
+
+def test_chapter_start_as_clock_text() -> None:
+    record = {
+        "title": "T",
+        "chapters": [{"title": "A", "start": "04:30"}, {"title": "B", "start": "1:02:44"}],
+    }
+    ep = parse_records(json.dumps(record)).episodes[0]
+    assert [c.start for c in ep.chapters] == [270.0, 3764.0]
+
+
+def test_broken_records_are_skipped_with_their_line_numbers() -> None:
+    path = DATA / "broken-records.jsonl"
+    result = read_records(path)
+    cut_at = len(path.read_text(encoding="utf-8").splitlines()[1]) + 1  # line 2 stops after "["
+    assert [e.id for e in result.episodes] == ["r1", "r4"]
+    assert [(w.source.line, w.message) for w in result.warnings] == [
+        (1, "entity 2 has no name; skipped"),
+        (2, f"broken record skipped: not valid JSON (Expecting value at column {cut_at})"),
+        (3, "broken record skipped: a record must be a JSON object, not list"),
+        (4, "broken record skipped: record has no title"),
+        (6, "'published' is not a date: 'not-a-date'; ignored"),
+    ]
+    assert all(w.source.file == str(path) for w in result.warnings)
+    r4 = result.episodes[1]
+    assert (r4.published, r4.duration_seconds, r4.tags) == (None, 1500, ["evals", "agents"])
+    assert [m.surface for m in result.episodes[0].mentions] == ["Ada Quinn"]
+
+
+def test_parse_and_read_agree(tmp_path: Path) -> None:
+    text = (DATA / "broken-records.jsonl").read_text(encoding="utf-8")
+    parsed = parse_records(text, source=str(DATA / "broken-records.jsonl"))
+    read = read_records(DATA / "broken-records.jsonl")
+    assert parsed == read
+
+
+def test_invalid_utf8_is_decoded_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes('{"title": "Caf\xe9 Talk", "show": "S"}\n{"title": "Two"}\n'.encode("latin-1"))
+    result = read_records(path)
+    assert [e.title for e in result.episodes] == ["Café Talk", "Two"]
+    assert [(w.source.line, w.message) for w in result.warnings] == [
+        (1, "not valid UTF-8 (byte 0xe9 at offset 14); decoded as cp1252")
+    ]
+    whole = tmp_path / "latin1.json"
+    whole.write_bytes('[{"title": "Caf\xe9 Talk"}]'.encode("latin-1"))
+    result = read_records(whole)
+    assert result.episodes[0].title == "Café Talk"
+    assert "not valid UTF-8" in result.warnings[0].message
+
+
+def test_bom_and_pretty_printed_single_record(tmp_path: Path) -> None:
+    path = tmp_path / "one.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(FULL, indent=2).encode())
+    assert [e.id for e in read_records(path).episodes] == ["ls-1"]
+    lines = tmp_path / "bom.jsonl"
+    lines.write_bytes(b"\xef\xbb\xbf" + b'{"title": "A"}\n{"title": "B"}\n')
+    assert [e.title for e in read_records(lines).episodes] == ["A", "B"]
+
+
+def test_same_id_twice_is_one_episode_whatever_the_order() -> None:
+    short = {"id": "x", "title": "T"}
+    full = {"id": "x", "title": "T", "summary": "The fuller copy."}
+    for order in ([short, full], [full, short]):
+        result = parse_records("\n".join(json.dumps(r) for r in order))
+        assert [e.summary for e in result.episodes] == ["The fuller copy."]
+        assert len(result.warnings) == 1 and "duplicate of episode x" in result.warnings[0].message
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "empty file"),
+        ("   \n", "empty file"),
+        ("{not json at all", r"not valid JSON or JSONL \(line 1: Expecting property name"),
+        ('[{"title": "a"}', r"not valid JSON or JSONL \(line 1: Expecting ',' delimiter"),
+        ('{"summary": "no title"}', "no episode could be read"),
+        ("[]", "no episode could be read"),
+    ],
+)
+def test_unusable_files_are_one_line_input_errors(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=rf"^{path}: {message}") as info:
+        read_records(path)
+    assert "\n" not in str(info.value)
+
+
+def test_unreadable_file_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot read file"):
+        read_records(tmp_path / "missing.jsonl")
+
+
+def test_broken_records_in_a_list_are_named_by_record_number() -> None:
+    text = json.dumps([{"title": "One"}, "not a record", {"summary": "no title"}, {"title": "Four"}])
+    result = parse_records(text, source="list.json")
+    assert [e.title for e in result.episodes] == ["One", "Four"]
+    assert [str(w) for w in result.warnings] == [
+        "list.json, record 2: broken record skipped: a record must be a JSON object, not str",
+        "list.json, record 3: broken record skipped: record has no title",
+    ]
