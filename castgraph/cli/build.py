@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from castgraph.cli.errors import fail_cleanly
-from castgraph.cli.options import DEFAULT_GRAPH_DIR, Neo4jSettings, neo4j_options
+from castgraph.cli.options import DEFAULT_GRAPH_DIR, Neo4jSettings, optional_neo4j_options
 from castgraph.graph.store import GraphStore
 from castgraph.pipeline import BuildOptions, BuildReport, GraphBuilder
 
@@ -62,7 +62,7 @@ def _print_report(report: BuildReport, console: Console) -> None:
 @click.option("--graphml", is_flag=True, help="Also write graph.graphml (for Gephi).")
 @click.option("--no-html", is_flag=True, help="Do not write graph.html.")
 @click.option("--quiet", "-q", is_flag=True, help="Print warnings only.")
-@neo4j_options
+@optional_neo4j_options
 def build_cmd(
     inputs: tuple[Path, ...],
     out: Path | None,
@@ -81,7 +81,8 @@ def build_cmd(
 
     INPUTS are files or folders: podcast-app page text, JSON or JSONL records.
     Writes OUT/graph.json, OUT/graph.html, OUT/resolution.csv and OUT/review.csv;
-    with --neo4j (or $NEO4J_URI) also writes the graph to that Neo4j server.
+    with --neo4j URI (or --neo4j alone: the server in $NEO4J_URI) also writes
+    the graph to that Neo4j server.
 
     \b
     Examples:

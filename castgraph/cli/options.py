@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-__all__ = ["DEFAULT_GRAPH_DIR", "Neo4jSettings", "graph_options", "neo4j_options"]
+__all__ = ["DEFAULT_GRAPH_DIR", "Neo4jSettings", "graph_options", "neo4j_options", "optional_neo4j_options"]
 
 DEFAULT_GRAPH_DIR = "castgraph-out"
 
@@ -30,7 +30,8 @@ class Neo4jSettings:
         cls, uri: str | None, user: str | None, password: str | None, database: str | None
     ) -> Neo4jSettings | None:
         """Settings from command-line values, else the environment; ``None`` when no URI is given."""
-        uri = uri or os.environ.get("NEO4J_URI")
+        if uri is None:
+            uri = os.environ.get("NEO4J_URI")
         if not uri:
             return None
         return cls(
@@ -47,13 +48,42 @@ class Neo4jSettings:
         return Neo4jStore(self.uri, user=self.user, password=self.password, database=self.database)
 
 
+_FROM_ENV = "\x00from-env"
+
+
+def _uri_from_flag(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    # `--neo4j` alone means "the server in $NEO4J_URI": None asks Neo4jSettings for the environment.
+    return None if value == _FROM_ENV else value
+
+
 def neo4j_options(func: F) -> F:
-    """Add ``--neo4j``, ``--neo4j-user``, ``--neo4j-password``, ``--neo4j-database``."""
+    """Add ``--neo4j URI``, ``--neo4j-user``, ``--neo4j-password``, ``--neo4j-database``.
+
+    For commands that always talk to Neo4j: without ``--neo4j`` the URI comes from $NEO4J_URI.
+    """
+    return _neo4j_options(func, click.option(
+        "--neo4j", "neo4j_uri", metavar="URI",
+        help="Neo4j server, e.g. bolt://127.0.0.1:7687 (default: $NEO4J_URI)."))
+
+
+def optional_neo4j_options(func: F) -> F:
+    """Like :func:`neo4j_options`, for commands where Neo4j is optional.
+
+    Neo4j is used only when ``--neo4j`` is given (``--neo4j`` alone: the server in
+    $NEO4J_URI), so a NEO4J_URI set in the shell never redirects a command silently.
+    """
+    return _neo4j_options(func, click.option(
+        "--neo4j", "neo4j_uri", metavar="[URI]", is_flag=False, flag_value=_FROM_ENV, default="",
+        callback=_uri_from_flag,
+        help="Also use this Neo4j server, e.g. bolt://127.0.0.1:7687 (alone: $NEO4J_URI)."))
+
+
+def _neo4j_options(func: F, uri_option: Callable[[F], F]) -> F:
     options = [
-        click.option("--neo4j", "neo4j_uri", metavar="URI",
-                     help="Neo4j server, e.g. bolt://127.0.0.1:7687 (default: $NEO4J_URI)."),
+        uri_option,
         click.option("--neo4j-user", metavar="USER", help="Neo4j user (default: $NEO4J_USERNAME or neo4j)."),
-        click.option("--neo4j-password", metavar="PASSWORD", help="Neo4j password (default: $NEO4J_PASSWORD)."),
+        click.option("--neo4j-password", metavar="PASSWORD",
+                     help="Neo4j password (default: $NEO4J_PASSWORD)."),
         click.option("--neo4j-database", metavar="NAME", help="Neo4j database (default: $NEO4J_DATABASE)."),
     ]
     for option in reversed(options):
@@ -63,7 +93,7 @@ def neo4j_options(func: F) -> F:
 
 def graph_options(func: F) -> F:
     """Add ``--graph DIR`` plus the Neo4j options: where a query or view reads the graph."""
-    func = neo4j_options(func)
+    func = optional_neo4j_options(func)
     return click.option(
         "--graph", "graph_dir", default=DEFAULT_GRAPH_DIR, show_default=True, metavar="DIR",
         type=click.Path(file_okay=False), help="Folder written by `castgraph build`.",
