@@ -1,0 +1,85 @@
+"""`castgraph viz`: write an interactive HTML page of the graph or part of it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import networkx as nx
+
+from castgraph.cli.errors import fail_cleanly
+from castgraph.cli.options import Neo4jSettings, graph_options
+from castgraph.errors import CastgraphError
+
+__all__ = ["COMMANDS", "read_graph", "viz_cmd"]
+
+
+def read_graph(graph_dir: str, settings: Neo4jSettings | None) -> nx.MultiDiGraph:
+    """The graph from a Neo4j server when one is configured, else from ``graph_dir``."""
+    if settings is not None:
+        graph = settings.open_store().read()
+        assert isinstance(graph, nx.MultiDiGraph)
+        return graph
+    from castgraph.graph.networkx_store import NetworkXStore
+
+    store = NetworkXStore(graph_dir)
+    if not store.path.exists():
+        raise CastgraphError(f"{store.path}: no graph here; run `castgraph build --out {graph_dir}` first")
+    try:
+        return store.read()
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise CastgraphError(f"{store.path}: not a castgraph graph.json ({exc})") from None
+
+
+@click.command("viz")
+@graph_options
+@click.option("--ego", metavar="NAME", help="Show NAME (an entity, topic or episode) and its neighbourhood.")
+@click.option("--depth", type=click.IntRange(0, 10), default=1, show_default=True,
+              help="With --ego: steps between entities through shared episodes.")
+@click.option("--comention", is_flag=True, help="Show entities linked when episodes mention them together.")
+@click.option("--min-weight", type=click.IntRange(1), default=2, show_default=True,
+              help="With --comention: least number of shared episodes for a link.")
+@click.option("--episode", metavar="EPISODE",
+              help="Show one episode (id or title), what it mentions and related episodes.")
+@click.option("--max-nodes", type=click.IntRange(1), default=1500, show_default=True,
+              help="Above this many nodes only the most connected part is drawn.")
+@click.option("--title", help="Page heading (default: the view's name).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="HTML file to write.")
+def viz_cmd(graph_dir: str, neo4j_uri: str | None, neo4j_user: str | None, neo4j_password: str | None,
+            neo4j_database: str | None, ego: str | None, depth: int, comention: bool, min_weight: int,
+            episode: str | None, max_nodes: int, title: str | None, out: Path) -> None:
+    """Write an interactive HTML page (one file, works offline) of the graph.
+
+    Without a view option the page shows the whole graph (its most connected part
+    when it has more than --max-nodes nodes).
+
+    \b
+    Examples:
+        castgraph viz --graph castgraph-out --out graph.html
+        castgraph viz --ego "swyx" --depth 1 --out swyx.html
+        castgraph viz --comention --min-weight 2 --out comention.html
+        castgraph viz --episode "GitHub's Agent Era" --out episode.html
+    """
+    chosen = [name for name, on in (("--ego", ego), ("--comention", comention), ("--episode", episode)) if on]
+    if len(chosen) > 1:
+        raise click.UsageError(f"choose one view, not {' and '.join(chosen)}")
+    from castgraph.viz import comention_view, ego_view, episode_view, overview_view, write_view_html
+
+    with fail_cleanly():
+        settings = Neo4jSettings.from_options(neo4j_uri, neo4j_user, neo4j_password, neo4j_database)
+        graph = read_graph(graph_dir, settings)
+        if ego:
+            view = ego_view(graph, ego, depth, max_nodes=max_nodes)
+        elif comention:
+            view = comention_view(graph, min_weight=min_weight, max_nodes=max_nodes)
+        elif episode:
+            view = episode_view(graph, episode)
+        else:
+            view = overview_view(graph, max_nodes=max_nodes, title=title or "castgraph")
+        path = write_view_html(view, out, title=title)
+    shown = f"{len(view.nodes):,} nodes, {len(view.edges):,} links"
+    click.echo(f"wrote {path} ({shown}{'; ' + view.note if view.note else ''})")
+
+
+COMMANDS = [viz_cmd]

@@ -1,0 +1,446 @@
+"""Views: the part of a graph one page shows, as plain data ready for the browser.
+
+A :class:`View` holds the nodes and links to draw, the episodes the side panel
+lists, and a note saying what was left out. Views are computed in Python so that
+pages stay small and fast: above ``max_nodes`` nodes only the most connected part
+is kept (highest degree first, grown outwards from the best node so what is shown
+stays connected), and every view is deterministic: the same graph gives the same
+view whatever order its nodes were added in.
+
+Examples
+--------
+>>> from castgraph.graph.build import build_graph
+>>> from castgraph.graph.model import Entity, EntityType, Episode, Mention, Resolution
+>>> ep = Episode(id="e1", title="Hi", mentions=[Mention(surface="swyx")])
+>>> res = Resolution(entities=[Entity(id="entity:1", name="swyx", type=EntityType.PERSON)],
+...                  assignments={"e1#0": "entity:1"})
+>>> view = overview_view(build_graph([ep], res))
+>>> [n["name"] for n in view.nodes], len(view.edges), view.note
+(['swyx', 'Hi'], 1, '')
+>>> [n["id"] for n in ego_view(build_graph([ep], res), "SWYX").nodes]
+['entity:1', 'episode:e1']
+"""
+
+from __future__ import annotations
+
+import heapq
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from castgraph.errors import CastgraphError
+from castgraph.graph.model import EntityType
+
+__all__ = [
+    "MAX_NODES",
+    "REFS_PER_NODE",
+    "View",
+    "ego_view",
+    "episode_view",
+    "find_node",
+    "overview_view",
+    "select_connected",
+]
+
+MAX_NODES = 1500
+"""Above this many nodes a page shows only the most connected part."""
+
+REFS_PER_NODE = 20
+"""How many episodes the side panel lists for one node (the newest first)."""
+
+_Adjacency = dict[str, dict[str, int]]
+
+
+@dataclass
+class View:
+    """What one page shows.
+
+    Attributes
+    ----------
+    kind
+        ``"overview"``, ``"ego"``, ``"comention"`` or ``"episode"``.
+    title
+        A suggested page title.
+    nodes
+        One dict per node: ``id``, ``name``, ``kind`` (Entity/Episode/Topic), ``type``,
+        ``aliases``, ``description``, ``episodes`` (count) and ``refs`` (episodes for the
+        side panel: ``[episode id, start seconds or None, chapter title]``).
+    edges
+        One dict per link: ``from``, ``to``, ``weight``, ``kind``.
+    episodes
+        Episode id -> ``title``, ``show``, ``date``, ``url``, ``chapters``; only episodes
+        some node refers to.
+    note
+        What was left out, or ``""``.
+    center
+        The node a focused view is built around.
+    """
+
+    kind: str
+    title: str
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    edges: list[dict[str, Any]] = field(default_factory=list)
+    episodes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    note: str = ""
+    center: str | None = None
+    total_nodes: int = 0
+    total_edges: int = 0
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows a view as its page, inline (see :func:`castgraph.viz.show`)."""
+        from castgraph.viz.notebook import show
+
+        return show(self)._repr_html_()
+
+
+def _norm(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def _web_url(url: Any) -> str:
+    """``url`` if it is an http(s) address, else ``""`` (never a ``javascript:`` link)."""
+    text = str(url or "").strip()
+    return text if text.lower().startswith(("http://", "https://")) else ""
+
+
+_ENTITY_TYPES = {t.value for t in EntityType}
+
+
+def _strings(value: Any) -> list[str]:
+    """A list attribute as strings, whatever a store handed back (a list, one value or nothing)."""
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value if v is not None and v != ""]
+    return [str(value)] if value not in (None, "") else []
+
+
+def _items(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def _entity_type(value: Any) -> str:
+    """A known entity type name; anything else (a store can hold anything) is ``Other``."""
+    text = str(value or "")
+    return text if text in _ENTITY_TYPES else "Other"
+
+
+def _kind(attrs: Mapping[str, Any]) -> str:
+    label = attrs.get("label")
+    return label if label in ("Episode", "Entity", "Topic") else "Entity"
+
+
+def _name(node: str, attrs: Mapping[str, Any]) -> str:
+    if _kind(attrs) == "Episode":
+        return str(attrs.get("title") or attrs.get("record_id") or node)
+    return str(attrs.get("name") or node)
+
+
+def _adjacency(graph: nx.MultiDiGraph) -> _Adjacency:
+    """Undirected neighbour -> link weight (number of parallel edges), per node."""
+    # The raw successor/predecessor dicts: one step per neighbour pair, not per edge, and
+    # no view objects in the loop (this runs over every edge of the graph).
+    succ: dict[str, dict[str, dict[Any, Any]]] = graph._succ
+    pred: dict[str, dict[str, dict[Any, Any]]] = graph._pred
+    adj: _Adjacency = {}
+    for u, out in succ.items():
+        merged = {v: len(keyed) for v, keyed in out.items() if v != u}
+        for v, keyed in pred[u].items():
+            if v != u:
+                merged[v] = merged.get(v, 0) + len(keyed)
+        adj[u] = merged
+    return adj
+
+
+def select_connected(adj: Mapping[str, Mapping[str, Any]], limit: int,
+                     score: Mapping[str, float] | None = None) -> list[str]:
+    """Pick ``limit`` nodes: the best-scored node first, then always the best neighbour.
+
+    Growing from the best node keeps the picked part connected; when its component
+    is used up the next best unpicked node starts a new part. Runs in
+    O(E log E) with a heap, never comparing all pairs.
+
+    >>> adj = {"a": {"b": 1}, "b": {"a": 1, "c": 1}, "c": {"b": 1}, "d": {}}
+    >>> select_connected(adj, 2)
+    ['b', 'a']
+    """
+    if score is None:
+        score = {n: len(nbrs) for n, nbrs in adj.items()}
+    order = sorted(adj, key=lambda n: (-score[n], n))
+    chosen: dict[str, None] = {}
+    queued: set[str] = set()  # scores never change, so each node enters the heap once
+    heap: list[tuple[float, str]] = []
+    seeds = iter(order)
+    while len(chosen) < min(limit, len(adj)):
+        if not heap:
+            seed = next(n for n in seeds if n not in queued)
+            queued.add(seed)
+            heap.append((-score[seed], seed))
+        _, node = heapq.heappop(heap)
+        chosen[node] = None
+        for nbr in adj[node]:
+            if nbr not in queued:
+                queued.add(nbr)
+                heapq.heappush(heap, (-score[nbr], nbr))
+    return list(chosen)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def _left_out_note(graph: nx.MultiDiGraph, kept: set[str], shown_edges: int, total_edges: int,
+                   why: str) -> str:
+    if len(kept) >= graph.number_of_nodes():
+        return ""
+    missing: dict[str, int] = defaultdict(int)
+    for node, attrs in graph.nodes(data=True):
+        if node not in kept:
+            missing[_kind(attrs)] += 1
+    parts = [_plural(missing[k], k.lower()) for k in ("Entity", "Episode", "Topic") if missing[k]]
+    parts = [p.replace("entitys", "entities") for p in parts]
+    left = ", ".join(parts)
+    return (f"Showing {len(kept):,} of {graph.number_of_nodes():,} nodes ({why}). "
+            f"Left out: {left} and {_plural(total_edges - shown_edges, 'link')}.")
+
+
+class _Chapters:
+    """Finds where an episode discusses an entity: the first chapter naming it."""
+
+    def __init__(self, graph: nx.MultiDiGraph) -> None:
+        self.graph = graph
+        self._texts: dict[str, list[tuple[Any, str, str]]] = {}
+
+    def chapters(self, episode: str) -> list[tuple[Any, str, str]]:
+        if episode not in self._texts:
+            found = []
+            for ch in _items(self.graph.nodes[episode].get("chapters")):
+                if not isinstance(ch, Mapping):
+                    continue
+                text = _norm(" ".join([str(ch.get("title") or ""), str(ch.get("summary") or ""),
+                                       *_strings(ch.get("quotes"))]))
+                start = ch.get("start")
+                found.append((start if isinstance(start, (int, float)) else None,
+                              str(ch.get("title") or ""), text))
+            self._texts[episode] = found
+        return self._texts[episode]
+
+    def locate(self, episode: str, terms: Iterable[str]) -> tuple[float | None, str]:
+        keys = {_norm(t) for t in terms if t and len(_norm(t)) >= 2}
+        for start, title, text in self.chapters(episode):
+            if any(k in text for k in keys):
+                return start, title
+        return None, ""
+
+
+class _ViewBuilder:
+    """Turns a set of graph nodes (and links between them) into a :class:`View`."""
+
+    def __init__(self, graph: nx.MultiDiGraph) -> None:
+        self.graph = graph
+        self.chapters = _Chapters(graph)
+        # One plain dict: graph.nodes[n] goes through a view object on every call.
+        self.attrs: dict[str, Mapping[str, Any]] = dict(graph.nodes(data=True))
+
+    def episodes_of(self, node: str, adj: _Adjacency | None = None) -> tuple[list[str], int]:
+        """The newest :data:`REFS_PER_NODE` episodes of ``node``, and how many it has."""
+        graph, attrs = self.graph, self.attrs
+        if _kind(attrs[node]) == "Episode":
+            return [node], 1
+        near: Iterable[str] = adj[node] if adj is not None else (
+            {*graph.predecessors(node), *graph.successors(node)})
+        eps = [n for n in near if attrs[n].get("label") == "Episode"]
+        # nlargest, not sorted: a hub entity can be in most of 100k episodes.
+        newest = heapq.nlargest(REFS_PER_NODE, eps, key=lambda e: (str(attrs[e].get("published") or ""), e))
+        return newest, len(eps)
+
+    def node_record(self, node: str, adj: _Adjacency | None = None) -> dict[str, Any]:
+        graph = self.graph
+        attrs = self.attrs[node]
+        kind = _kind(attrs)
+        eps, total = self.episodes_of(node, adj)
+        refs: list[list[Any]] = []
+        if kind == "Entity":
+            terms = [str(attrs.get("name") or ""), *_strings(attrs.get("aliases"))]
+            for ep in eps:
+                surfaces = [str(d.get("surface") or "") for d in graph.get_edge_data(ep, node, default={})
+                            .values()]
+                start, chapter = self.chapters.locate(ep, [*terms, *surfaces])
+                refs.append([ep, start, chapter])
+        else:
+            refs = [[ep, None, ""] for ep in eps]
+        if kind == "Entity":
+            count = attrs.get("episode_count")
+            episodes = int(count) if isinstance(count, int) else total
+        else:
+            episodes = total
+        return {
+            "id": node,
+            "name": _name(node, attrs),
+            "kind": kind,
+            "type": _entity_type(attrs.get("type")) if kind == "Entity" else kind,
+            "aliases": _strings(attrs.get("aliases")),
+            "description": str(attrs.get("description") or attrs.get("summary") or "")[:1000],
+            "show": str(attrs.get("show") or ""),
+            "date": str(attrs.get("published") or ""),
+            "url": _web_url(attrs.get("url")),
+            "episodes": episodes,
+            "refs": refs,
+            "more": total - len(eps),
+        }
+
+    def episode_record(self, episode: str, with_chapters: bool) -> dict[str, Any]:
+        attrs = self.attrs[episode]
+        chapters = ([[start, title] for start, title, _ in self.chapters.chapters(episode)]
+                    if with_chapters else [])
+        return {
+            "title": _name(episode, attrs),
+            "show": str(attrs.get("show") or ""),
+            "date": str(attrs.get("published") or ""),
+            "url": _web_url(attrs.get("url")),
+            "chapters": chapters,
+        }
+
+    def build(self, kind: str, title: str, nodes: Sequence[str], edges: Iterable[tuple[str, str, int, str]],
+              *, adj: _Adjacency | None = None, note: str = "", center: str | None = None,
+              total_nodes: int | None = None, total_edges: int | None = None) -> View:
+        records = [self.node_record(n, adj) for n in nodes]
+        edge_list = [{"from": u, "to": v, "weight": w, "kind": k} for u, v, w, k in edges]
+        shown = set(nodes)
+        episodes = {ep: self.episode_record(ep, ep in shown) for rec in records for ep, _, _ in rec["refs"]}
+        return View(kind=kind, title=title, nodes=records, edges=edge_list,
+                    episodes=dict(sorted(episodes.items())), note=note, center=center,
+                    total_nodes=self.graph.number_of_nodes() if total_nodes is None else total_nodes,
+                    total_edges=self.graph.number_of_edges() if total_edges is None else total_edges)
+
+
+def _edge_kind(graph: nx.MultiDiGraph, u: str, v: str) -> str:
+    data = graph.get_edge_data(u, v) or graph.get_edge_data(v, u) or {}
+    for attrs in data.values():
+        return str(attrs.get("type") or "")
+    return ""
+
+
+_Link = tuple[str, str, int, str]
+
+
+def _induced_edges(graph: nx.MultiDiGraph, adj: _Adjacency, kept: Sequence[str]) -> list[_Link]:
+    keep = set(kept)
+    edges = []
+    for u in kept:
+        for v, w in adj[u].items():
+            if v in keep and u < v:
+                edges.append((u, v, w, _edge_kind(graph, u, v)))
+    return sorted(edges)
+
+
+def _ordered(graph: nx.MultiDiGraph, nodes: Iterable[str], adj: _Adjacency) -> list[str]:
+    """Entities first (most episodes first), then topics and episodes, ties by id."""
+    rank = {"Entity": 0, "Topic": 1, "Episode": 2}
+    return sorted(nodes, key=lambda n: (rank[_kind(graph.nodes[n])], -len(adj[n]), n))
+
+
+def overview_view(graph: nx.MultiDiGraph, *, max_nodes: int = MAX_NODES, title: str = "castgraph") -> View:
+    """The whole graph, or its ``max_nodes`` most connected nodes when it is larger."""
+    adj = _adjacency(graph)
+    kept = select_connected(adj, max_nodes) if len(adj) > max_nodes else list(graph.nodes)
+    kept = _ordered(graph, kept, adj)
+    edges = _induced_edges(graph, adj, kept)
+    total_links = sum(len(n) for n in adj.values()) // 2
+    note = _left_out_note(graph, set(kept), len(edges), total_links, "the most connected")
+    return _ViewBuilder(graph).build("overview", title, kept, edges, adj=adj, note=note,
+                                     total_edges=total_links)
+
+
+def find_node(graph: nx.MultiDiGraph, name_or_id: str, *,
+              kinds: Sequence[str] = ("Entity", "Topic", "Episode")) -> str:
+    """The node whose id, name, alias or (episode) title or record id is ``name_or_id``.
+
+    Names compare without case and Unicode width differences; among several matches
+    the one in most episodes wins.
+
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("entity:1", label="Entity", name="ＧＰＴ-4", aliases=["gpt4"], episode_count=3)
+    >>> find_node(g, "gpt-4"), find_node(g, "GPT4")
+    ('entity:1', 'entity:1')
+    """
+    if name_or_id in graph and _kind(graph.nodes[name_or_id]) in kinds:
+        return name_or_id
+    key = _norm(name_or_id)
+    matches = []
+    for node, attrs in graph.nodes(data=True):
+        kind = _kind(attrs)
+        if kind not in kinds:
+            continue
+        names = [attrs.get("name"), *_strings(attrs.get("aliases"))] if kind != "Episode" else [
+            attrs.get("title"), attrs.get("record_id")]
+        if any(n and _norm(str(n)) == key for n in names):
+            count = attrs.get("episode_count")
+            matches.append((-(count if isinstance(count, int) else graph.degree(node)), node))
+    if not matches:
+        what = " or ".join(k.lower() for k in kinds)
+        raise CastgraphError(f"no {what} named {name_or_id!r} in the graph")
+    return min(matches)[1]
+
+
+def ego_view(graph: nx.MultiDiGraph, name_or_id: str, depth: int = 1, *, max_nodes: int = MAX_NODES) -> View:
+    """A node and its neighbourhood.
+
+    ``depth`` counts steps between entities through shared episodes: depth 1 around
+    an entity shows its episodes and the entities those episodes mention. Around an
+    episode, depth 1 shows what it mentions and depth 2 adds the episodes sharing those.
+    Topics are shown but not walked through (one tag would pull in half the graph).
+    """
+    if depth < 0:
+        raise CastgraphError(f"depth must be 0 or more, not {depth}")
+    center = find_node(graph, name_or_id)
+    adj = _adjacency(graph)
+    is_episode = _kind(graph.nodes[center]) == "Episode"
+    hops = max(0, 2 * depth - 1) if is_episode else 2 * depth
+    dist = {center: 0}
+    frontier = [center]
+    for step in range(1, hops + 1):
+        nxt = []
+        for node in frontier:
+            if node != center and _kind(graph.nodes[node]) == "Topic":
+                continue
+            for nbr in adj[node]:
+                if nbr not in dist:
+                    dist[nbr] = step
+                    nxt.append(nbr)
+        frontier = nxt
+    # Nearest first, then the best connected: each kept node's parent is kept too.
+    ranked = sorted(dist, key=lambda n: (dist[n], -len(adj[n]), n))
+    kept = ranked[:max_nodes]
+    ordered = [center, *_ordered(graph, kept[1:], adj)]
+    edges = _induced_edges(graph, adj, ordered)
+    note = ""
+    if len(ranked) > len(kept):
+        note = (f"Showing the {len(kept):,} nearest of {len(ranked):,} nodes within depth {depth}; "
+                f"left out: {len(ranked) - len(kept):,} nodes.")
+    name = _name(center, graph.nodes[center])
+    return _ViewBuilder(graph).build("ego", f"{name} (depth {depth})", ordered, edges, adj=adj, note=note,
+                                     center=center, total_nodes=len(ranked))
+
+
+def episode_view(graph: nx.MultiDiGraph, episode: str, *, related: int = 25) -> View:
+    """One episode: what it mentions, its topics, and up to ``related`` episodes sharing the most entities."""
+    center = find_node(graph, episode, kinds=("Episode",))
+    adj = _adjacency(graph)
+    own = sorted(adj[center])
+    entities = {n for n in own if _kind(graph.nodes[n]) == "Entity"}
+    shared: dict[str, int] = defaultdict(int)
+    for ent in entities:
+        for other in adj[ent]:
+            if other != center and _kind(graph.nodes[other]) == "Episode":
+                shared[other] += 1
+    near = sorted(shared, key=lambda e: (-shared[e], e))[:related]
+    kept = [center, *_ordered(graph, [*own, *near], adj)]
+    edges = _induced_edges(graph, adj, kept)
+    note = ""
+    if len(shared) > len(near):
+        note = f"Showing {len(near)} of {len(shared):,} episodes that share entities with this one."
+    return _ViewBuilder(graph).build("episode", _name(center, graph.nodes[center]), kept, edges, adj=adj,
+                                     note=note, center=center, total_nodes=len(own) + len(shared) + 1)
