@@ -6,7 +6,8 @@ so ``import castgraph`` stays cheap.
 Examples
 --------
 >>> import castgraph
->>> eps = castgraph.parse_records('{"id": "e1", "title": "Hi", "entities": [{"name": "swyx", "type": "Person"}]}')
+>>> record = '{"id": "e1", "title": "Hi", "entities": [{"name": "swyx", "type": "Person"}]}'
+>>> eps = castgraph.parse_records(record)
 >>> graph = castgraph.build_graph(eps.episodes, castgraph.resolve_entities(eps.episodes))
 >>> sorted(d["label"] for _, d in graph.nodes(data=True))
 ['Entity', 'Episode']

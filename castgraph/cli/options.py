@@ -79,7 +79,7 @@ def optional_neo4j_options(func: F) -> F:
 
 
 def _neo4j_options(func: F, uri_option: Callable[[F], F]) -> F:
-    options = [
+    options: list[Callable[[F], F]] = [
         uri_option,
         click.option("--neo4j-user", metavar="USER", help="Neo4j user (default: $NEO4J_USERNAME or neo4j)."),
         click.option("--neo4j-password", metavar="PASSWORD",

@@ -1,1 +1,62 @@
-"""castgraph.queries."""
+"""Queries over a castgraph graph: related episodes, co-mention graphs, entity profiles.
+
+Every query runs on a :class:`QueryBackend`: :class:`NetworkXQueries` over an
+in-memory graph (or a graph folder, :func:`open_graph_dir`) or :class:`Neo4jQueries`
+on a Neo4j server, and gives the same answer on both. The functions also take a
+NetworkX graph directly.
+
+Examples
+--------
+>>> from castgraph.graph.build import build_graph
+>>> from castgraph.graph.model import Entity, EntityType, Episode, Mention, Resolution
+>>> eps = [Episode(id=i, title=f"Episode {i}", mentions=[Mention(surface="Claude Code")]) for i in "ab"]
+>>> eps.append(Episode(id="c", title="Episode c"))
+>>> res = Resolution(entities=[Entity(id="entity:cc", name="Claude Code", type=EntityType.PRODUCT)],
+...                  assignments={"a#0": "entity:cc", "b#0": "entity:cc"})
+>>> backend = NetworkXQueries(build_graph(eps, res))
+>>> [r.id for r in related_episodes(backend, "Episode a")]
+['episode:b']
+>>> entity_profile(backend, "claude code").episode_count
+2
+"""
+
+from castgraph.queries.backend import QueryBackend
+from castgraph.queries.comention import comention_communities, comention_graph, key_players
+from castgraph.queries.loading import open_graph_dir, read_graph_index
+from castgraph.queries.lookup import find_entity, find_episode
+from castgraph.queries.models import (
+    ComentionEdge,
+    Community,
+    EntityProfile,
+    EntityRef,
+    KeyPlayer,
+    NotFoundError,
+    RelatedEpisode,
+)
+from castgraph.queries.neo4j_backend import Neo4jQueries
+from castgraph.queries.networkx_backend import NetworkXQueries
+from castgraph.queries.profile import entity_profile
+from castgraph.queries.related import episodes_about, related_episodes
+
+__all__ = [
+    "ComentionEdge",
+    "Community",
+    "EntityProfile",
+    "EntityRef",
+    "KeyPlayer",
+    "Neo4jQueries",
+    "NetworkXQueries",
+    "NotFoundError",
+    "QueryBackend",
+    "RelatedEpisode",
+    "comention_communities",
+    "comention_graph",
+    "entity_profile",
+    "episodes_about",
+    "find_entity",
+    "find_episode",
+    "key_players",
+    "open_graph_dir",
+    "read_graph_index",
+    "related_episodes",
+]

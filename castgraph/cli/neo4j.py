@@ -1,0 +1,152 @@
+"""`castgraph cypher` (run Cypher on the Neo4j server) and `castgraph export --neo4j-admin`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path as FilePath
+from typing import Any
+
+import click
+from neo4j.graph import Node, Path, Relationship
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from castgraph.cli.errors import fail_cleanly
+from castgraph.cli.options import Neo4jSettings, graph_options, neo4j_options
+
+__all__ = ["COMMANDS", "cypher_cmd", "export_cmd", "parse_param", "to_plain"]
+
+
+def parse_param(text: str) -> tuple[str, Any]:
+    """Parse ``key=value``; the value is JSON when it parses as JSON, else the string itself.
+
+    >>> parse_param("limit=5"), parse_param("name=Kyle Daigle"), parse_param('ids=["a", "b"]')
+    (('limit', 5), ('name', 'Kyle Daigle'), ('ids', ['a', 'b']))
+    >>> parse_param('day="2026-01-02"'), parse_param("day=2026-01-02")
+    (('day', '2026-01-02'), ('day', '2026-01-02'))
+    """
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key.isidentifier():
+        raise click.BadParameter(f"{text!r} is not key=value (key: letters, digits, _)")
+    try:
+        return key, json.loads(raw)
+    except ValueError:
+        return key, raw
+
+
+def _settings(uri: str | None, user: str | None, password: str | None, database: str | None) -> Neo4jSettings:
+    settings = Neo4jSettings.from_options(uri, user, password, database)
+    if settings is None:
+        raise click.UsageError("no Neo4j server: pass --neo4j URI or set NEO4J_URI")
+    return settings
+
+
+def to_plain(value: Any) -> Any:
+    """A query result value as plain JSON-able data.
+
+    Nodes become ``{"labels": [...], "properties": {...}}``, relationships
+    ``{"type": ..., "start": <start id>, "end": <end id>, "properties": {...}}``,
+    paths ``{"nodes": [...], "relationships": [...]}``, temporal values ISO strings.
+
+    >>> to_plain({"n": [1, 2.5, "x", None]})
+    {'n': [1, 2.5, 'x', None]}
+    """
+    if isinstance(value, Node):
+        return {"labels": sorted(value.labels), "properties": to_plain(dict(value.items()))}
+    if isinstance(value, Relationship):
+        start = value.start_node.get("id") if value.start_node is not None else None
+        end = value.end_node.get("id") if value.end_node is not None else None
+        return {"type": value.type, "start": start, "end": end, "properties": to_plain(dict(value.items()))}
+    if isinstance(value, Path):
+        return {"nodes": [to_plain(n) for n in value.nodes],
+                "relationships": [to_plain(r) for r in value.relationships]}
+    if isinstance(value, dict):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_plain(v) for v in value]
+    if hasattr(value, "iso_format"):
+        return value.iso_format()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def _cell(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+@click.command("cypher")
+@click.argument("query")
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
+              help="Query parameter $KEY (repeatable); VALUE is read as JSON when it is valid JSON.")
+@neo4j_options
+@click.option("--write", is_flag=True, help="Allow the query to write (default: read access only).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of row objects instead of a table.")
+def cypher_cmd(query: str, params: tuple[str, ...], neo4j_uri: str | None, neo4j_user: str | None,
+               neo4j_password: str | None, neo4j_database: str | None, write: bool, as_json: bool) -> None:
+    """Run a Cypher QUERY on the Neo4j server and print its rows.
+
+    Queries run with read access unless --write is given. docs/cypher.md has
+    ready-made queries over the castgraph schema.
+
+    \b
+    Examples:
+        castgraph cypher "MATCH (p:Person) RETURN p.name AS name, p.mention_count AS mentions
+                          ORDER BY mentions DESC LIMIT \\$limit" --param limit=5
+        castgraph cypher "MATCH (e:Episode) RETURN count(e) AS episodes" --json
+    """
+    values = dict(parse_param(p) for p in params)
+    settings = _settings(neo4j_uri, neo4j_user, neo4j_password, neo4j_database)
+    with fail_cleanly(), settings.open_store() as store:
+        columns, rows = store.run(query, values, write=write, doing="running the query")
+        plain = [{c: to_plain(row[c]) for c in columns} for row in rows]
+    if as_json:
+        click.echo(json.dumps(plain, ensure_ascii=False, indent=2))
+        return
+    table = Table(*[escape(c) for c in columns], caption=f"{len(plain)} rows", caption_justify="left")
+    for row in plain:
+        table.add_row(*[escape(_cell(row[c])) for c in columns])
+    Console(soft_wrap=False).print(table)
+
+
+@click.command("export")
+@click.option("--neo4j-admin", "admin_dir", required=True, metavar="DIR",
+              type=click.Path(file_okay=False, path_type=FilePath),
+              help="Write CSV files for `neo4j-admin database import full` into DIR.")
+@graph_options
+def export_cmd(admin_dir: FilePath, graph_dir: str, neo4j_uri: str | None, neo4j_user: str | None,
+               neo4j_password: str | None, neo4j_database: str | None) -> None:
+    """Export the graph for the Neo4j bulk importer, the fastest way to load a very large graph.
+
+    Reads the graph from --graph (or from a Neo4j server with --neo4j) and writes
+    DIR/nodes-*.csv, DIR/rels-*.csv, DIR/import.sh (the exact neo4j-admin command)
+    and DIR/schema.cypher (constraints and indexes to create after the import).
+
+    \b
+    Example:
+        castgraph export --neo4j-admin castgraph-csv --graph castgraph-out
+        NEO4J_ADMIN=$NEO4J_HOME/bin/neo4j-admin sh castgraph-csv/import.sh --overwrite-destination
+    """
+    from castgraph.graph.neo4j_admin import write_neo4j_admin_csv
+    from castgraph.graph.networkx_store import GRAPH_FILE, NetworkXStore
+
+    settings = Neo4jSettings.from_options(neo4j_uri, neo4j_user, neo4j_password, neo4j_database)
+    with fail_cleanly():
+        if settings is not None:
+            with settings.open_store() as store:
+                graph = store.read()
+        else:
+            source = NetworkXStore(graph_dir)
+            if not source.path.exists():
+                raise click.ClickException(
+                    f"{source.path}: no {GRAPH_FILE} here; run `castgraph build` first")
+            graph = source.read()
+        export = write_neo4j_admin_csv(graph, admin_dir)
+    click.echo(f"wrote {export.nodes} nodes and {export.relationships} relationships to {admin_dir}/")
+    click.echo(f"import with: sh {admin_dir / 'import.sh'}  (server stopped; add --overwrite-destination "
+               "to replace an existing database)")
+
+
+COMMANDS = [cypher_cmd, export_cmd]

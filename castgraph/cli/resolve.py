@@ -1,0 +1,68 @@
+"""`castgraph resolve`: look into entity resolution of a built graph (explain one entity, review pairs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from castgraph.cli.errors import fail_cleanly
+from castgraph.cli.options import DEFAULT_GRAPH_DIR
+from castgraph.graph.model import ReviewPair
+from castgraph.graph.networkx_store import GRAPH_FILE, NetworkXStore
+from castgraph.resolve.output import explain_entity, read_review_csv, review_from_graph
+
+__all__ = ["COMMANDS", "resolve_cmd"]
+
+REVIEW_FILE = "review.csv"
+
+
+def _review_pairs(directory: Path) -> list[ReviewPair]:
+    graph = NetworkXStore(directory).read()
+    pairs = review_from_graph(graph)
+    if pairs is not None:
+        return pairs
+    path = directory / REVIEW_FILE
+    if not path.exists():
+        raise click.ClickException(f"{path}: no review list; run `castgraph build` first")
+    return read_review_csv(path)
+
+
+@click.command("resolve")
+@click.option("--explain", "explain", metavar="NAME",
+              help="Explain one entity: its type and votes, aliases, episodes, and why each surface merged.")
+@click.option("--review", is_flag=True, help="List borderline pairs that were kept apart, for review.")
+@click.option("--graph", "graph_dir", default=DEFAULT_GRAPH_DIR, show_default=True, metavar="DIR",
+              type=click.Path(file_okay=False, path_type=Path), help="Folder written by `castgraph build`.")
+def resolve_cmd(explain: str | None, review: bool, graph_dir: Path) -> None:
+    """Explain how entities were resolved in a built graph.
+
+    \b
+    Examples:
+        castgraph resolve --explain swyx
+        castgraph resolve --explain "Shawn Wang" --graph castgraph-out
+        castgraph resolve --review
+    """
+    if bool(explain) == review:
+        raise click.UsageError("give exactly one of --explain NAME or --review")
+    with fail_cleanly():
+        if explain:
+            if not (graph_dir / GRAPH_FILE).exists():
+                raise click.ClickException(f"{graph_dir / GRAPH_FILE}: no graph; run `castgraph build` first")
+            graph = NetworkXStore(graph_dir).read()
+            try:
+                click.echo(explain_entity(graph, explain))
+            except KeyError:
+                raise click.ClickException(f"{graph_dir / GRAPH_FILE}: no entity named {explain!r}") from None
+            return
+        pairs = _review_pairs(graph_dir)
+        if not pairs:
+            click.echo("No borderline pairs to review.")
+            return
+        click.echo(f"{len(pairs)} borderline pair(s) kept apart (merge them with an overrides file):")
+        for p in pairs:
+            click.echo(f"  {p.score:.2f}  {p.left_name} [{p.left_id}]  <->  {p.right_name} [{p.right_id}]")
+            click.echo(f"        {p.reason}")
+
+
+COMMANDS = [resolve_cmd]

@@ -1,0 +1,234 @@
+"""Export the graph as CSV files for ``neo4j-admin database import full``.
+
+The offline importer is the fastest way to load a very large graph into a new
+database. The files use the importer's header syntax (``id:ID``, ``:LABEL``,
+``:START_ID``, ``:END_ID``, ``:TYPE``, typed columns like ``ordinal:long`` and
+``languages:string[]``) and the same labels, types and properties as
+:class:`castgraph.graph.neo4j_store.Neo4jStore` writes, so the imported database reads
+back as the same graph. Strings are always quoted (an empty field is "no property",
+``""`` an empty string); fields may span lines (``--multiline-fields=true``).
+
+The folder also gets ``import.sh`` (the exact command) and ``schema.cypher`` (the
+constraints and indexes, to run once the server is up: the importer creates none).
+
+Examples
+--------
+>>> import tempfile, networkx as nx
+>>> g = nx.MultiDiGraph()
+>>> g.add_node("episode:1", label="Episode", id="episode:1", title='Say "hi" now', age_days=3)
+>>> g.add_node("topic:ai", label="Topic", id="topic:ai", name="ai")
+>>> _ = g.add_edge("episode:1", "topic:ai", key="t", type="HAS_TOPIC")
+>>> with tempfile.TemporaryDirectory() as d:
+...     export = write_neo4j_admin_csv(g, d)
+...     print((Path(d) / "nodes-episode.csv").read_text(), end="")
+...     print(export.relationships, [f.name for f in export.files][-1])
+id:ID,:LABEL,title,age_days:long
+"episode:1","Episode","Say ""hi"" now",3
+1 rels-has_topic.csv
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TextIO
+
+import networkx as nx
+from pydantic import BaseModel
+
+from castgraph.graph.neo4j_schema import (
+    JSON_PROPERTIES,
+    NODE_LABELS,
+    RELATIONSHIPS,
+    SCHEMA_STATEMENTS,
+    encode_properties,
+    node_labels,
+    relationship_endpoints,
+)
+
+__all__ = ["AdminExport", "admin_import_args", "write_neo4j_admin_csv"]
+
+# Candidates for the importer's array delimiter (lists and the :LABEL column); the
+# first one that occurs in no list value is used.
+_ARRAY_DELIMITERS = (";", "|", "¦", "¤", "§")
+
+
+class AdminExport(BaseModel):
+    """What :func:`write_neo4j_admin_csv` wrote."""
+
+    directory: Path
+    node_files: list[Path]
+    relationship_files: list[Path]
+    nodes: int
+    relationships: int
+    array_delimiter: str
+
+    @property
+    def files(self) -> list[Path]:
+        return [*self.node_files, *self.relationship_files]
+
+
+def _column_type(values: Iterable[Any]) -> str:
+    """The importer type of a column from its (encoded, non-None) values."""
+    kinds: set[str] = set()
+    for value in values:
+        if isinstance(value, bool):
+            kinds.add("boolean")
+        elif isinstance(value, int):
+            kinds.add("long")
+        elif isinstance(value, float):
+            kinds.add("double")
+        elif isinstance(value, list):
+            inner = _column_type(value) if value else ""
+            kinds.add(f"{inner or 'string'}[]")
+        else:
+            kinds.add("string")
+    if kinds <= {"long", "double"} and "double" in kinds:
+        return "double"
+    if kinds <= {"long[]", "double[]", "string[]"} and len(kinds) > 1:
+        return "double[]" if "string[]" not in kinds else "string[]"
+    return kinds.pop() if len(kinds) == 1 else "string"
+
+
+def _field(value: Any, column_type: str, delimiter: str) -> str:
+    if value is None or (isinstance(value, list) and not value):
+        return ""
+    if column_type.endswith("[]"):
+        value = delimiter.join(str(v).lower() if isinstance(v, bool) else str(v) for v in value)
+        return '"' + value.replace('"', '""') + '"'
+    if column_type == "string":
+        text = value if isinstance(value, str) else str(value)
+        return '"' + text.replace('"', '""') + '"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _write_table(handle: TextIO, head: list[str], rows: list[dict[str, Any]], columns: list[str],
+                 delimiter: str) -> None:
+    types = {c: _column_type(r[c] for r in rows if r.get(c) is not None) for c in columns}
+    header = head + [c if types[c] == "string" else f"{c}:{types[c]}" for c in columns]
+    handle.write(",".join(header) + "\n")
+    for row in rows:
+        fixed = row["__fixed__"]
+        fields = fixed + [_field(row.get(c), types[c], delimiter) for c in columns]
+        handle.write(",".join(fields) + "\n")
+
+
+def _columns(rows: list[dict[str, Any]]) -> list[str]:
+    seen: dict[str, None] = {}
+    for row in rows:
+        for key in row:
+            if key != "__fixed__":
+                seen.setdefault(key)
+    return list(seen)
+
+
+def _pick_delimiter(values: Iterable[Any]) -> str:
+    used: set[str] = set()
+    for value in values:
+        if isinstance(value, list):
+            used.update(c for v in value for c in str(v) if c in _ARRAY_DELIMITERS)
+    for candidate in _ARRAY_DELIMITERS:
+        if candidate not in used:
+            return candidate
+    raise ValueError("every array delimiter candidate occurs in a list value")
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def write_neo4j_admin_csv(graph: nx.MultiDiGraph, directory: str | Path) -> AdminExport:
+    """Write ``graph`` as neo4j-admin import CSV files, import.sh and schema.cypher into ``directory``."""
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    node_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    labels_of: dict[Any, tuple[str, ...]] = {}
+    for node, attrs in graph.nodes(data=True):
+        labels = node_labels(attrs)
+        labels_of[node] = labels
+        props = encode_properties(attrs, skip=frozenset({"label", "id"}),
+                                  json_keys=JSON_PROPERTIES[labels[0]])
+        node_rows[labels[0]].append({"__fixed__": [str(node)], "__labels__": labels, **props})
+    edge_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for source, target, key, attrs in graph.edges(keys=True, data=True):
+        rel_type = attrs.get("type")
+        expected = relationship_endpoints(rel_type)
+        if (labels_of[source][0], labels_of[target][0]) != expected:
+            raise ValueError(f"edge {source!r} -> {target!r} ({key!r}): a {rel_type} goes from "
+                             f"{expected[0]} to {expected[1]}")
+        props = encode_properties(attrs, skip=frozenset({"type", "key"}))
+        edge_rows[str(rel_type)].append({"__fixed__": [str(source), str(target), str(rel_type)], "key": key,
+                                         **props})
+
+    all_rows = [r for rows in (*node_rows.values(), *edge_rows.values()) for r in rows]
+    delimiter = _pick_delimiter(v for row in all_rows for k, v in row.items() if k != "__fixed__")
+    node_files: list[Path] = []
+    for label in NODE_LABELS:
+        rows = node_rows.get(label, [])
+        if not rows:
+            continue
+        for row in rows:
+            labels = row.pop("__labels__")
+            row["__fixed__"] = [_quoted(row["__fixed__"][0]), _quoted(delimiter.join(labels))]
+        path = out / f"nodes-{label.lower()}.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            _write_table(handle, ["id:ID", ":LABEL"], rows, _columns(rows), delimiter)
+        node_files.append(path)
+    rel_files: list[Path] = []
+    for rel_type in RELATIONSHIPS:
+        rows = edge_rows.get(rel_type, [])
+        if not rows:
+            continue
+        for row in rows:
+            row["__fixed__"] = [_quoted(x) for x in row["__fixed__"]]
+        path = out / f"rels-{rel_type.lower()}.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            _write_table(handle, [":START_ID", ":END_ID", ":TYPE"], rows, _columns(rows), delimiter)
+        rel_files.append(path)
+
+    export = AdminExport(directory=out, node_files=node_files, relationship_files=rel_files,
+                         nodes=graph.number_of_nodes(), relationships=graph.number_of_edges(),
+                         array_delimiter=delimiter)
+    (out / "schema.cypher").write_text(";\n".join(SCHEMA_STATEMENTS) + ";\n", encoding="utf-8")
+    _write_script(out / "import.sh", export)
+    return export
+
+
+def admin_import_args(export: AdminExport, database: str = "neo4j", *,
+                      relative_to: Path | None = None) -> list[str]:
+    """The arguments after ``neo4j-admin`` that import ``export`` into ``database``.
+
+    File paths are absolute, or relative to ``relative_to`` when given.
+    """
+
+    def name(path: Path) -> str:
+        return str(path.relative_to(relative_to)) if relative_to else str(path.resolve())
+
+    # The database goes first: --nodes and --relationships take any number of files.
+    args = ["database", "import", "full", database, "--id-type=string", "--multiline-fields=true",
+            f"--array-delimiter={export.array_delimiter}"]
+    args += [f"--nodes={name(p)}" for p in export.node_files]
+    args += [f"--relationships={name(p)}" for p in export.relationship_files]
+    return args
+
+
+def _write_script(path: Path, export: AdminExport) -> None:
+    args = admin_import_args(export, "${NEO4J_IMPORT_DATABASE:-neo4j}", relative_to=export.directory)
+    quoted = " ".join(shlex.quote(a) for a in args[4:])
+    path.write_text(
+        "#!/bin/sh\n"
+        "# Load these files into a new database with the server stopped, e.g.\n"
+        "#   NEO4J_ADMIN=/path/to/neo4j/bin/neo4j-admin sh import.sh --overwrite-destination\n"
+        '#   NEO4J_ADMIN="$PWD/scripts/neo4j-local admin" sh import.sh --overwrite-destination\n'
+        "# then start the server and run the statements in schema.cypher.\n"
+        "set -e\n"
+        'cd "$(dirname "$0")"\n'
+        "# NEO4J_ADMIN is a command, possibly with arguments: left unquoted on purpose.\n"
+        f'exec ${{NEO4J_ADMIN:-neo4j-admin}} database import full "{args[3]}" {quoted} "$@"\n',
+        encoding="utf-8",
+    )
+    path.chmod(0o755)

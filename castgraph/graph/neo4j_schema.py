@@ -1,0 +1,206 @@
+"""The castgraph schema on Neo4j: allow-listed labels, constraints, indexes and property codecs.
+
+Labels and relationship types in Cypher text come only from the constants here,
+never from data: a node's ``label`` attribute and an entity's ``type`` are looked
+up in these allow-lists, and anything else is refused.
+
+Property mapping (the same keys as graph.json):
+
+* node ``id`` and every attribute become properties, except ``label``, which is the
+  Neo4j label (entities get their type as a second label: ``:Entity:Person``);
+* edge ``type`` is the relationship type, the edge key is the property ``key``;
+* ``None`` values are not stored (an absent property reads back as ``None``, or as
+  ``[]`` for the list attributes in :data:`LIST_PROPERTIES`);
+* lists of strings or numbers are stored as Neo4j lists;
+* anything else that is not a primitive (``Episode.chapters``: a list of dicts) is
+  stored as a JSON string and decoded again by :func:`decode_properties`.
+
+Examples
+--------
+>>> node_labels({"label": "Entity", "type": "Person"})
+('Entity', 'Person')
+>>> encode_properties({"id": "episode:1", "label": "Episode", "age_days": None, "chapters": [{"title": "x"}]})
+{'id': 'episode:1', 'chapters': '[{"title": "x"}]'}
+>>> decode_properties("Episode", {"id": "episode:1", "chapters": '[{"title": "x"}]'})["chapters"]
+[{'title': 'x'}]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from castgraph.graph.model import EntityType
+
+__all__ = [
+    "CONSTRAINTS",
+    "ENTITY_TYPE_LABELS",
+    "FULLTEXT_INDEX",
+    "INDEXES",
+    "JSON_PROPERTIES",
+    "LIST_PROPERTIES",
+    "NODE_LABELS",
+    "RELATIONSHIPS",
+    "RELATIONSHIP_PROPERTIES",
+    "SCHEMA_STATEMENTS",
+    "UnknownLabelError",
+    "decode_properties",
+    "encode_properties",
+    "encode_value",
+    "node_labels",
+    "relationship_endpoints",
+]
+
+NODE_LABELS: tuple[str, ...] = ("Episode", "Entity", "Topic")
+ENTITY_TYPE_LABELS: tuple[str, ...] = tuple(t.value for t in EntityType)
+# Relationship type -> (source label, target label).
+RELATIONSHIPS: dict[str, tuple[str, str]] = {
+    "MENTIONS": ("Episode", "Entity"),
+    "HAS_TOPIC": ("Episode", "Topic"),
+}
+
+# Relationship properties the graph builder writes: the only property names that appear
+# in Cypher text (relationships are created with them as a literal map, which lets the
+# planner avoid materializing each batch); any other property travels in a parameter map.
+RELATIONSHIP_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "MENTIONS": ("key", "surface", "source_type", "description", "ordinal", "rule", "score"),
+    "HAS_TOPIC": ("key",),
+}
+
+_NAME = re.compile(r"^[A-Z][A-Za-z_]*$")
+# The allow-lists are interpolated into Cypher text, so they must be plain identifiers.
+assert all(_NAME.match(x) for x in (*NODE_LABELS, *ENTITY_TYPE_LABELS, *RELATIONSHIPS))
+assert all(re.match(r"^[a-z_]+$", k) for keys in RELATIONSHIP_PROPERTIES.values() for k in keys)
+
+# Attributes that hold structured data (not storable as a Neo4j property) per label.
+JSON_PROPERTIES: dict[str, frozenset[str]] = {
+    "Episode": frozenset({"chapters"}),
+    "Entity": frozenset(),
+    "Topic": frozenset(),
+}
+# Attributes the graph builder always sets, so that a property Neo4j did not store
+# (a None) reads back as None: the same attribute set as graph.json.
+_KNOWN_KEYS: dict[str, tuple[str, ...]] = {
+    "Episode": ("id", "record_id", "title", "show", "published", "age_days", "duration_seconds",
+                "languages", "url", "summary", "chapters", "source"),
+    "Entity": ("id", "name", "type", "aliases", "description", "descriptions", "type_votes",
+               "mention_count", "episode_count"),
+    "Topic": ("id", "name"),
+}
+
+# List attributes: an empty list may be stored as no property at all (neo4j-admin import
+# does that), so an absent one reads back as [] rather than None.
+LIST_PROPERTIES: frozenset[str] = frozenset({"languages", "aliases", "descriptions", "type_votes"})
+
+FULLTEXT_INDEX = "castgraph_entity_names"
+
+CONSTRAINTS: tuple[str, ...] = tuple(
+    f"CREATE CONSTRAINT castgraph_{label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
+    for label in NODE_LABELS
+)
+INDEXES: tuple[str, ...] = (
+    "CREATE INDEX castgraph_entity_name IF NOT EXISTS FOR (n:Entity) ON (n.name)",
+    "CREATE INDEX castgraph_entity_type IF NOT EXISTS FOR (n:Entity) ON (n.type)",
+    "CREATE INDEX castgraph_episode_published IF NOT EXISTS FOR (n:Episode) ON (n.published)",
+    "CREATE INDEX castgraph_topic_name IF NOT EXISTS FOR (n:Topic) ON (n.name)",
+    # Names and aliases (a list of strings) in one Lucene index:
+    # CALL db.index.fulltext.queryNodes('castgraph_entity_names', 'kyle~')
+    f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (n:Entity) ON EACH [n.name, n.aliases]",
+)
+SCHEMA_STATEMENTS: tuple[str, ...] = CONSTRAINTS + INDEXES
+
+
+class UnknownLabelError(ValueError):
+    """A node or edge whose label or type is not in castgraph's allow-list."""
+
+
+def node_labels(attrs: Mapping[str, Any]) -> tuple[str, ...]:
+    """The Neo4j labels of a node: its ``label`` and, for entities, its type.
+
+    >>> node_labels({"label": "Topic"})
+    ('Topic',)
+    >>> node_labels({"label": "Entity", "type": "Spaceship"})
+    ('Entity', 'Other')
+    >>> node_labels({"label": "Admin"})
+    Traceback (most recent call last):
+    ...
+    castgraph.graph.neo4j_schema.UnknownLabelError: label 'Admin' is not one of Episode, Entity, Topic
+    """
+    label = attrs.get("label")
+    if label not in NODE_LABELS:
+        raise UnknownLabelError(f"label {label!r} is not one of {', '.join(NODE_LABELS)}")
+    if label == "Entity":
+        kind = attrs.get("type")
+        return (label, kind if kind in ENTITY_TYPE_LABELS else EntityType.OTHER.value)
+    return (str(label),)
+
+
+def relationship_endpoints(rel_type: Any) -> tuple[str, str]:
+    """The (source, target) labels of an allow-listed relationship type.
+
+    >>> relationship_endpoints("HAS_TOPIC")
+    ('Episode', 'Topic')
+    """
+    if rel_type not in RELATIONSHIPS:
+        raise UnknownLabelError(f"relationship type {rel_type!r} is not one of {', '.join(RELATIONSHIPS)}")
+    return RELATIONSHIPS[rel_type]
+
+
+def _storable_list(value: list[Any] | tuple[Any, ...]) -> bool:
+    kinds = {type(v) for v in value}
+    return kinds <= {str} or kinds <= {int, float} or kinds <= {bool}
+
+
+def encode_value(value: Any) -> Any:
+    """One attribute value as a Neo4j property value (``None`` = do not store).
+
+    >>> encode_value(["a", "b"]), encode_value({"k": 1}), encode_value([1, "x"])
+    (['a', 'b'], '{"k": 1}', '[1, "x"]')
+    """
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, (list, tuple)) and _storable_list(value):
+        return list(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def encode_properties(attrs: Mapping[str, Any], skip: frozenset[str] = frozenset({"label"}),
+                      json_keys: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Node or edge attributes as Neo4j properties: ``None`` dropped, structures as JSON.
+
+    ``json_keys`` are always stored as JSON (even ``[]``), so they decode the same way.
+
+    >>> encode_properties({"label": "Episode", "chapters": []}, json_keys=frozenset({"chapters"}))
+    {'chapters': '[]'}
+    """
+    out: dict[str, Any] = {}
+    for key, value in attrs.items():
+        if value is None or key in skip:
+            continue
+        if key in json_keys:
+            out[key] = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+        elif type(value) in _PRIMITIVES:  # the common case, checked first: this runs per edge
+            out[key] = value
+        else:
+            out[key] = encode_value(value)
+    return out
+
+
+_PRIMITIVES = frozenset({str, int, float, bool})
+
+
+def decode_properties(label: str, props: Mapping[str, Any]) -> dict[str, Any]:
+    """Neo4j properties of a ``label`` node back to graph attributes (``label`` included)."""
+    attrs: dict[str, Any] = {"label": label}
+    json_keys = JSON_PROPERTIES.get(label, frozenset())
+    for key in _KNOWN_KEYS.get(label, ()):
+        attrs[key] = [] if key in LIST_PROPERTIES else None
+    for key, value in props.items():
+        if key in json_keys and isinstance(value, str):
+            with contextlib.suppress(ValueError):  # not JSON: keep the string as stored
+                value = json.loads(value)
+        attrs[key] = value
+    return attrs

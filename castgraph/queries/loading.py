@@ -1,0 +1,59 @@
+"""Opening a graph folder for queries, with an index cache next to graph.json.
+
+The first query on a folder parses graph.json and writes ``.graph.json.qindex``
+beside it; later ones read the cache (plain arrays and text, a fraction of the
+parse time) as long as graph.json has the same size, mtime and end hashes.
+
+Examples
+--------
+>>> import tempfile
+>>> from castgraph.graph.build import build_graph
+>>> from castgraph.graph.model import Resolution, Episode
+>>> from castgraph.graph.networkx_store import NetworkXStore
+>>> with tempfile.TemporaryDirectory() as d:
+...     _ = NetworkXStore(d).write(build_graph([Episode(id="e1", title="Hi")], Resolution()))
+...     first, second = open_graph_dir(d), open_graph_dir(d)
+...     first.episode_count(), second.episode_count(), (Path(d) / INDEX_FILE).exists()
+(1, 1, True)
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from castgraph.errors import CastgraphError
+from castgraph.graph.networkx_store import GRAPH_FILE, read_graph_json
+from castgraph.queries.index import INDEX_FILE, GraphIndex, cache_key, read_index, write_index
+from castgraph.queries.networkx_backend import NetworkXQueries
+
+__all__ = ["INDEX_FILE", "open_graph_dir", "read_graph_index"]
+
+
+def read_graph_index(directory: str | Path, *, cache: bool = True) -> GraphIndex:
+    """The query index of the graph in ``directory`` (from the cache when it is current)."""
+    directory = Path(directory)
+    graph_file = directory / GRAPH_FILE
+    if not graph_file.is_file():
+        raise CastgraphError(f"{graph_file}: no graph here; run `castgraph build` first")
+    key = cache_key(graph_file)
+    cache_file = directory / INDEX_FILE
+    if cache:
+        index = read_index(cache_file, key)
+        if index is not None:
+            return index
+    try:
+        graph = read_graph_json(graph_file)
+    except ValueError as exc:
+        raise CastgraphError(f"{graph_file}: not a castgraph graph.json ({exc})") from None
+    index = GraphIndex.from_graph(graph)
+    if cache:
+        # A read-only folder still answers queries, just without the cache.
+        with contextlib.suppress(OSError):
+            write_index(index, cache_file, key)
+    return index
+
+
+def open_graph_dir(directory: str | Path, *, cache: bool = True) -> NetworkXQueries:
+    """A NetworkX query backend over the graph folder ``directory``."""
+    return NetworkXQueries(index=read_graph_index(directory, cache=cache))

@@ -1,0 +1,187 @@
+"""The NetworkX backend: queries answered from a :class:`~castgraph.queries.index.GraphIndex`.
+
+Examples
+--------
+>>> from castgraph.graph.build import build_graph
+>>> from castgraph.graph.model import Entity, EntityType, Episode, Mention, Resolution
+>>> ep = Episode(id="e1", title="Hello", mentions=[Mention(surface="swyx")])
+>>> res = Resolution(entities=[Entity(id="entity:1", name="swyx", type=EntityType.PERSON)],
+...                  assignments={"e1#0": "entity:1"})
+>>> NetworkXQueries(build_graph([ep], res)).appearances("entity:1", limit=10)
+(1, [('episode:e1', ['swyx'])])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import networkx as nx
+import numpy as np
+
+from castgraph.queries.backend import ComentionCounts, EntityRow, EpisodeRow, QueryBackend, Term
+from castgraph.queries.index import GraphIndex
+
+__all__ = ["NetworkXQueries"]
+
+
+class NetworkXQueries(QueryBackend):
+    """Queries over an in-memory graph; pass a graph, or an already built (cached) index."""
+
+    def __init__(self, graph: nx.MultiDiGraph | None = None, *, index: GraphIndex | None = None) -> None:
+        if index is None:
+            if graph is None:
+                raise ValueError("give a graph or an index")
+            index = GraphIndex.from_graph(graph)
+        self.index = index
+        self._names: list[EntityRow] | None = None
+        self._named: dict[str, list[int]] | None = None
+
+    # --- rows ---------------------------------------------------------------------
+    def _episode_row(self, ep: int, chapters: bool = True) -> EpisodeRow:
+        idx = self.index
+        return EpisodeRow(id=idx.ep_ids[ep], title=idx.ep_title[ep], published=idx.ep_published[ep],
+                          chapters=idx.chapters(ep) if chapters else [])
+
+    def _entity_row(self, ent: int) -> EntityRow:
+        idx = self.index
+        return EntityRow(id=idx.ent_ids[ent], name=idx.ent_name[ent], type=idx.ent_type[ent],
+                         aliases=tuple(idx.ent_aliases[ent]), description=idx.description(ent),
+                         episode_count=idx.ent_count[ent])
+
+    def episode_count(self) -> int:
+        return len(self.index.ep_ids)
+
+    def episodes(self, ids: Sequence[str]) -> dict[str, EpisodeRow]:
+        pos = self.index.ep_pos
+        return {i: self._episode_row(pos[i]) for i in ids if i in pos}
+
+    def episodes_titled(self, fragment: str) -> list[EpisodeRow]:
+        return [self._episode_row(ep, chapters=False) for ep in self.index.episodes_titled(fragment)]
+
+    def episode_titles(self) -> list[tuple[str, str]]:
+        return list(zip(self.index.ep_ids, self.index.ep_title, strict=True))
+
+    def entities(self, ids: Sequence[str]) -> dict[str, EntityRow]:
+        pos = self.index.ent_pos
+        return {i: self._entity_row(pos[i]) for i in ids if i in pos}
+
+    def entities_named(self, name: str) -> list[EntityRow]:
+        if self._named is None:
+            named: dict[str, list[int]] = {}
+            idx = self.index
+            for ent in range(len(idx.ent_ids)):
+                for text in dict.fromkeys([idx.ent_name[ent], *idx.ent_aliases[ent]]):
+                    named.setdefault(text, []).append(ent)
+            self._named = named
+        return [self._entity_row(ent) for ent in self._named.get(name, ())]
+
+    def entity_names(self) -> list[EntityRow]:
+        if self._names is None:
+            idx = self.index
+            self._names = [EntityRow(id=idx.ent_ids[i], name=idx.ent_name[i], type=idx.ent_type[i],
+                                     aliases=tuple(idx.ent_aliases[i]), episode_count=idx.ent_count[i])
+                           for i in range(len(idx.ent_ids))]
+        return self._names
+
+    # --- related episodes ---------------------------------------------------------
+    def _entity_term(self, ent: int) -> Term:
+        idx = self.index
+        # The stored episode count when the graph has one (as on Neo4j), else counted.
+        df = idx.ent_count[ent] if idx.ent_count[ent] > 0 else idx.entity_df(ent)
+        return Term(id=idx.ent_ids[ent], kind="entity", name=idx.ent_name[ent], type=idx.ent_type[ent], df=df)
+
+    def episode_terms(self, episode_id: str) -> list[Term]:
+        idx = self.index
+        ep = idx.ep_pos.get(episode_id)
+        if ep is None:
+            return []
+        terms = [self._entity_term(ent) for ent in idx.episode_entities(ep)]
+        terms += [Term(id=idx.topic_ids[t], kind="topic", name=idx.topic_name[t], type="Topic",
+                       df=idx.topic_df(t)) for t in idx.episode_topics(ep)]
+        return terms
+
+    def entity_terms(self, ids: Sequence[str]) -> list[Term]:
+        pos = self.index.ent_pos
+        return [self._entity_term(pos[i]) for i in ids if i in pos]
+
+    def postings(self, terms: Sequence[Term]) -> dict[str, list[str]]:
+        idx = self.index
+        out: dict[str, list[str]] = {}
+        for term in terms:
+            if term.kind == "entity" and term.id in idx.ent_pos:
+                eps = idx.entity_episodes(idx.ent_pos[term.id])
+            elif term.kind == "topic" and term.id in idx.topic_pos:
+                eps = idx.topic_episodes(idx.topic_pos[term.id])
+            else:
+                eps = []
+            out[term.id] = [idx.ep_ids[e] for e in eps]
+        return out
+
+    def memberships(self, episode_ids: Sequence[str], terms: Sequence[Term]) -> dict[str, set[str]]:
+        idx = self.index
+        ents = {idx.ent_pos[t.id]: t.id for t in terms if t.kind == "entity" and t.id in idx.ent_pos}
+        tops = {idx.topic_pos[t.id]: t.id for t in terms if t.kind == "topic" and t.id in idx.topic_pos}
+        out: dict[str, set[str]] = {}
+        for eid in episode_ids:
+            ep = idx.ep_pos.get(eid)
+            if ep is None:
+                continue
+            have = {ents[e] for e in idx.episode_entities(ep) if e in ents}
+            have |= {tops[t] for t in idx.episode_topics(ep) if t in tops}
+            if have:
+                out[eid] = have
+        return out
+
+    # --- co-mentions --------------------------------------------------------------
+    def comention_counts(
+        self, *, types: Sequence[str] | None, since: str | None, until: str | None, min_weight: int
+    ) -> ComentionCounts:
+        idx = self.index
+        published = idx.ep_published
+        low, high = since or "", until or "\uffff"
+        selected = [ep for ep, day in enumerate(published)
+                    if not (since or until) or (day is not None and low <= day <= high)]
+        allowed = None
+        if types:
+            wanted = set(types)
+            allowed = np.fromiter((t in wanted for t in idx.ent_type), dtype=bool, count=len(idx.ent_type))
+        codes, episodes, df = idx.entity_pairs(np.asarray(selected, dtype=np.int64), allowed)
+        ids, n = idx.ent_ids, len(idx.ent_ids)
+        pairs: dict[tuple[str, str], list[str]] = {}
+        # Codes come sorted, so each pair's episodes are one run of the arrays.
+        unique, starts, counts = np.unique(codes, return_index=True, return_counts=True)
+        for code, start, count in zip(unique.tolist(), starts.tolist(), counts.tolist(), strict=True):
+            if count >= min_weight:
+                a, b = divmod(code, n)
+                shared = sorted(episodes[start:start + count].tolist())
+                pairs[(ids[a], ids[b])] = [idx.ep_ids[e] for e in shared]
+        present = np.flatnonzero(df).tolist()
+        return ComentionCounts(
+            pairs=pairs,
+            df={ids[e]: int(df[e]) for e in present},
+            refs={ids[e]: EntityRow(id=ids[e], name=idx.ent_name[e], type=idx.ent_type[e]) for e in present},
+            episodes=len(selected),
+        )
+
+    # --- profile ------------------------------------------------------------------
+    def appearances(self, entity_id: str, limit: int | None) -> tuple[int, list[tuple[str, list[str]]]]:
+        idx = self.index
+        ent = idx.ent_pos.get(entity_id)
+        if ent is None:
+            return 0, []
+        shown = idx.appearances(ent, limit)
+        return idx.entity_df(ent), [(idx.ep_ids[e], idx.surfaces(e, ent)) for e in shown]
+
+    def comentioned(self, entity_id: str, limit: int) -> list[tuple[EntityRow, int]]:
+        idx = self.index
+        ent = idx.ent_pos.get(entity_id)
+        if ent is None:
+            return []
+        return [(self._entity_row(e), n) for e, n in idx.comentioned(ent, limit)]
+
+    def topic_counts(self, entity_id: str, limit: int) -> list[tuple[str, str, int]]:
+        idx = self.index
+        ent = idx.ent_pos.get(entity_id)
+        if ent is None:
+            return []
+        return [(idx.topic_ids[t], idx.topic_name[t], n) for t, n in idx.topic_counts(ent, limit)]

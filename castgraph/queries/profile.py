@@ -1,0 +1,109 @@
+"""Entity profiles: everything about one person, product or organization.
+
+A profile has the entity's name, type, aliases and description; the episodes that
+mention it (newest first, undated last, then by id) with the surfaces used and the
+chapters where it is discussed (a chapter whose title, summary or quotes contain one
+of those surfaces, the name or an alias as a whole word; for a person also a first or
+last name alone); the entities most often
+discussed with it; and the topics of its episodes.
+
+Examples
+--------
+>>> from castgraph.graph.build import build_graph
+>>> from castgraph.graph.model import Chapter, Entity, EntityType, Episode, Mention, Resolution
+>>> ep = Episode(id="e1", title="Hello", published="2026-01-02", tags=["#ai"],
+...              chapters=[Chapter(title="Intro", start=0), Chapter(title="On swyx", start=60.0)],
+...              mentions=[Mention(surface="swyx"), Mention(surface="Cursor")])
+>>> res = Resolution(entities=[Entity(id="entity:1", name="swyx", type=EntityType.PERSON, aliases=["Shawn"]),
+...                            Entity(id="entity:2", name="Cursor", type=EntityType.PRODUCT)],
+...                  assignments={"e1#0": "entity:1", "e1#1": "entity:2"})
+>>> p = entity_profile(build_graph([ep], res), "shawn")
+>>> p.name, p.matched_by, p.episodes[0].chapters, [c.name for c in p.comentioned], [t.name for t in p.topics]
+('swyx', 'normalized', [ChapterRef(title='On swyx', start=60.0)], ['Cursor'], ['ai'])
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import networkx as nx
+
+from castgraph.queries.backend import QueryBackend
+from castgraph.queries.comention import as_backend
+from castgraph.queries.lookup import find_entity
+from castgraph.queries.models import ChapterRef, CoMentioned, EntityAppearance, EntityProfile, TopicCount
+
+__all__ = ["chapters_mentioning", "entity_profile"]
+
+
+def _pattern(surfaces: Iterable[str]) -> re.Pattern[str] | None:
+    words = sorted({s.strip().casefold() for s in surfaces if s and s.strip()}, key=lambda s: (-len(s), s))
+    if not words:
+        return None
+    # Whole words only ("AI" must not match "said"); CJK text has no spaces, so only
+    # ASCII letters and digits count as word characters around a match.
+    alternatives = "|".join(re.escape(w) for w in words)
+    return re.compile(rf"(?<![0-9a-z])(?:{alternatives})(?![0-9a-z])")
+
+
+def chapters_mentioning(chapters: list[dict[str, object]], surfaces: Iterable[str]) -> list[ChapterRef]:
+    """The chapters whose title, summary or quotes contain one of ``surfaces``.
+
+    >>> chapters_mentioning([{"title": "Said hi", "start": 1}, {"title": "AI talk", "start": 2}], ["AI"])
+    [ChapterRef(title='AI talk', start=2.0)]
+    >>> chapters_mentioning([{"title": "Claude Codeの話", "start": None}], ["claude code"])
+    [ChapterRef(title='Claude Codeの話', start=None)]
+    """
+    pattern = _pattern(surfaces)
+    if pattern is None:
+        return []
+    found = []
+    for chapter in chapters:
+        quotes = chapter.get("quotes")
+        parts = [str(chapter.get("title") or ""), str(chapter.get("summary") or "")]
+        if isinstance(quotes, list):
+            parts += [str(q) for q in quotes]
+        text = "\n".join(parts).casefold()
+        if pattern.search(text):
+            start = chapter.get("start")
+            found.append(ChapterRef(title=str(chapter.get("title") or ""),
+                                    start=float(start) if isinstance(start, (int, float)) else None))
+    return found
+
+
+def entity_profile(
+    graph: nx.MultiDiGraph | QueryBackend,
+    entity: str,
+    *,
+    episodes_limit: int | None = 50,
+    comentioned_limit: int = 10,
+    topics_limit: int = 10,
+) -> EntityProfile:
+    """The profile of ``entity`` (an id, a name, an alias or a near spelling).
+
+    ``episode_count`` counts every episode; ``episodes`` lists at most ``episodes_limit``.
+    Raises :class:`~castgraph.queries.models.NotFoundError` with "did you mean" suggestions.
+    """
+    backend = as_backend(graph)
+    row, matched_by = find_entity(backend, entity)
+    row = backend.entities([row.id])[row.id]
+    total, shown = backend.appearances(row.id, episodes_limit)
+    episodes = backend.episodes([ep for ep, _ in shown])
+    names = [row.name, *row.aliases]
+    if row.type == "Person":
+        # Chapters call people by one name ("Kyle explains..."): in the episodes that
+        # mention the person, a first or last name of three letters or more is them.
+        names += [part for text in names for part in text.split() if len(part) >= 3]
+    return EntityProfile(
+        id=row.id, name=row.name, type=row.type, aliases=list(row.aliases), description=row.description,
+        matched_by=matched_by, episode_count=total,
+        episodes=[EntityAppearance(id=ep, title=episodes[ep].title, published=episodes[ep].published,
+                                   surfaces=surfaces,
+                                   chapters=chapters_mentioning(episodes[ep].chapters, [*surfaces, *names]))
+                  for ep, surfaces in shown],
+        comentioned=[CoMentioned(id=other.id, name=other.name, type=other.type, episodes=n)
+                     for other, n in backend.comentioned(row.id, comentioned_limit)],
+        topics=[TopicCount(id=tid, name=name, episodes=n)
+                for tid, name, n in backend.topic_counts(row.id, topics_limit)],
+    )

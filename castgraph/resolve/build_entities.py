@@ -1,0 +1,238 @@
+"""Turn groups of resolved nodes into entities, ids, merge records and review pairs.
+
+The rules (canonical name, type vote, id anchor, prior ids) are described in
+:mod:`castgraph.resolve.resolver`; this module applies them.
+
+Examples
+--------
+>>> best_spelling({"GitHub": 2, "Github": 2, "GITHUB": 1})
+'GitHub'
+>>> best_spelling({"Jose Valim": 1, "José Valim": 1})
+'José Valim'
+>>> vote_type({"Organization": 1, "Product": 1, "Other": 3}).value
+'Organization'
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from itertools import chain, repeat
+from typing import Any
+
+from castgraph.graph.model import (
+    Entity,
+    EntityType,
+    Episode,
+    MergeRecord,
+    Resolution,
+    ReviewPair,
+    stable_id,
+)
+from castgraph.resolve.normalize import clean_surface, normalize_name
+from castgraph.resolve.overrides import Overrides
+
+__all__ = ["MAX_DESCRIPTIONS", "TYPE_PRIORITY", "Component", "anchor_id", "best_spelling", "build_resolution",
+           "vote_type"]
+
+MAX_DESCRIPTIONS = 5
+TYPE_PRIORITY = [EntityType.PERSON, EntityType.ORGANIZATION, EntityType.PRODUCT, EntityType.CONCEPT,
+                 EntityType.EVENT, EntityType.PLACE, EntityType.OTHER]
+
+
+@dataclass
+class Component:
+    """One future entity: its surface records and nodes."""
+
+    sks: list[int] = field(default_factory=list)
+    nodes: list[int] = field(default_factory=list)
+
+
+def anchor_id(group: str, key: str) -> str:
+    """The id of an entity anchored at (type group, key).
+
+    >>> anchor_id("Person", "swyx") == "entity:" + stable_id("Person", "swyx")
+    True
+    """
+    return f"entity:{stable_id(group, key)}"
+
+
+def best_spelling(counts: Mapping[str, int]) -> str:
+    """The spelling to show: most used; then with accents, mixed case, more capitals; then sorted."""
+    top = max(counts.values())
+    tied = [text for text, n in counts.items() if n == top]
+    if len(tied) == 1:
+        return tied[0]
+
+    def rank(item: tuple[str, int]) -> tuple[Any, ...]:
+        text, count = item
+        letters = [c for c in text if c.isalpha()]
+        upper = sum(c.isupper() for c in letters)
+        mixed = 0 < upper < len(letters)
+        return (-count, -sum(not c.isascii() for c in text), not mixed, -upper, text)
+    return min(counts.items(), key=rank)[0]
+
+
+def vote_type(votes: Mapping[str, int]) -> EntityType:
+    """The most voted type; ``Other`` only when nothing else was voted; ties by :data:`TYPE_PRIORITY`."""
+    if len(votes) == 1:
+        return EntityType(next(iter(votes)))
+    known = {t: n for t, n in votes.items() if t != EntityType.OTHER.value} or dict(votes)
+    if not known:
+        return EntityType.OTHER
+    order = {t.value: i for i, t in enumerate(TYPE_PRIORITY)}
+    best = min(known.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order))))[0]
+    return EntityType(best)
+
+
+def _canonical(corpus: Any, comp: Component) -> tuple[int, str]:
+    if len(comp.nodes) == 1:
+        return comp.nodes[0], best_spelling(corpus.node_display[comp.nodes[0]])
+    totals = {n: sum(corpus.node_display[n].values()) for n in comp.nodes}
+    node = min(comp.nodes, key=lambda n: (-totals[n], -len(corpus.node_key[n][1]), corpus.node_key[n]))
+    return node, best_spelling(corpus.node_display[node])
+
+
+def _prior_ids(prior: Resolution | None, comp_mentions: list[list[str]],
+               anchors: list[str]) -> list[str]:
+    ids = list(anchors)
+    if prior is None:
+        return ids
+    owner = dict(prior.assignments)
+    if not owner:
+        owner = {mid: e.id for e in prior.entities for mid in e.mention_ids}
+    claims: list[tuple[int, str, str, int]] = []
+    for ci, mids in enumerate(comp_mentions):
+        overlap = Counter(owner[m] for m in mids if m in owner)
+        claims.extend((-n, pid, anchors[ci], ci) for pid, n in overlap.items())
+    taken_ids: set[str] = set()
+    done: set[int] = set()
+    for _, pid, _, ci in sorted(claims):
+        if ci in done or pid in taken_ids:
+            continue
+        ids[ci] = pid
+        done.add(ci)
+        taken_ids.add(pid)
+    for ci in range(len(ids)):
+        if ci not in done and ids[ci] in taken_ids:  # a prior entity split: a fresh, stable id
+            ids[ci] = f"entity:{stable_id(anchors[ci], 'split')}"
+    return ids
+
+
+def _merge_records(corpus: Any, comp: Component, entity_id: str, name: str, canon: int,
+                   adjacency: Mapping[int, list[tuple[int, str, float, str]]]) -> list[MergeRecord]:
+    def display(node: int) -> str:
+        return best_spelling(corpus.node_display[node]) if corpus.node_display[node] else ""
+
+    reached: dict[int, tuple[str, float, str]] = {canon: ("canonical", 1.0, "")}
+    queue = deque([canon] if len(comp.nodes) > 1 else [])
+    while queue:
+        node = queue.popleft()
+        for other, rule, score, matched in sorted(adjacency.get(node, []),
+                                                  key=lambda e: (corpus.node_key[e[0]], e[1])):
+            if other not in reached:
+                reached[other] = (rule, score, matched or display(node))
+                queue.append(other)
+    records: dict[str, MergeRecord] = {}
+    for sk in sorted(comp.sks, key=lambda i: (corpus.sk_surface[i], i)):
+        surface = corpus.sk_surface[sk]
+        if surface in records:
+            continue
+        nodes = corpus.sk_nodes[sk]
+        clean = clean_surface(surface)
+        if clean == name:
+            rule, score, matched = "canonical", 1.0, ""
+        elif len(nodes) > 1:
+            rule, score, matched = corpus.sk_rule[sk] or "alias-paren", 1.0, name
+        elif nodes[0] == canon:
+            rule = "exact" if clean.casefold() == name.casefold() else "normalized"
+            score, matched = 1.0, name
+        else:
+            rule, score, matched = reached.get(nodes[0], ("override", 1.0, ""))
+        records[surface] = MergeRecord(entity_id=entity_id, surface=surface, rule=rule,
+                                                       score=score,
+                                                       matched=matched)
+    return list(records.values())
+
+
+def build_resolution(corpus: Any, eps: list[Episode], components: list[Component],
+                     accepted: list[tuple[int, int, str, float, str]], review: list[tuple[int, int, float]],
+                     overrides: Overrides, prior: Resolution | None) -> Resolution:
+    """Assemble the :class:`Resolution` from resolved components."""
+    comp_mentions: list[list[str]] = []
+    for comp in components:
+        comp.sks.sort(key=lambda i: corpus.sk_first[i])
+        mids: list[str] = []
+        for sk in comp.sks:
+            mids.extend(corpus.sk_mentions[sk])
+        comp_mentions.append(mids)
+    anchors = []
+    for comp in components:
+        first_sk = comp.sks[0]  # sorted oldest first above
+        group, key = corpus.node_key[corpus.sk_nodes[first_sk][0]]
+        anchors.append(anchor_id(group, key))
+    ids = _prior_ids(prior, comp_mentions, anchors)
+
+    renames = {normalize_name(k): v for k, v in overrides.rename.items()}
+    set_types = {normalize_name(k): v for k, v in overrides.set_type.items()}
+    adjacency: dict[int, list[tuple[int, str, float, str]]] = {}
+    for a, b, rule, score, matched in accepted:
+        adjacency.setdefault(a, []).append((b, rule, score, matched))
+        adjacency.setdefault(b, []).append((a, rule, score, matched))
+
+    type_values = [t.value for t in corpus.sk_type]
+    entities: list[Entity] = []
+    merges: list[MergeRecord] = []
+    names: dict[int, str] = {}
+    for ci, comp in enumerate(components):
+        canon, name = _canonical(corpus, comp)
+        keys = sorted(corpus.node_key[n][1] for n in comp.nodes) if renames or set_types else []
+        name = next((renames[k] for k in keys if k in renames), name)
+        votes: dict[str, int] = {}
+        descs: dict[str, tuple[Any, int]] = {}
+        for sk in comp.sks:
+            label = type_values[sk]
+            votes[label] = votes.get(label, 0) + corpus.sk_count[sk]
+            for rank, desc in enumerate(corpus.sk_desc[sk]):
+                mk = (corpus.sk_first[sk], rank)
+                if desc not in descs or mk < descs[desc]:
+                    descs[desc] = mk
+        etype = next((set_types[k] for k in keys if k in set_types), None) or vote_type(votes)
+        aliases = sorted({clean_surface(corpus.sk_surface[sk]) for sk in comp.sks} - {name})
+        entities.append(Entity(
+            id=ids[ci], name=name, type=etype, aliases=aliases,
+            descriptions=[d for d, _ in sorted(descs.items(), key=lambda kv: (kv[1], kv[0]))
+                          ][:MAX_DESCRIPTIONS],
+            type_votes=dict(sorted(votes.items())), mention_ids=comp_mentions[ci],
+        ))
+        names[ci] = name
+        merges.extend(_merge_records(corpus, comp, ids[ci], name, canon, adjacency))
+
+    node_comp = {n: ci for ci, comp in enumerate(components) for n in comp.nodes}
+    pairs: dict[tuple[str, str], ReviewPair] = {}
+    for a, b, score in review:
+        ca, cb = node_comp.get(a), node_comp.get(b)
+        if ca is None or cb is None or ca == cb:
+            continue
+        if ids[ca] > ids[cb]:
+            ca, cb, a, b = cb, ca, b, a
+        key = (ids[ca], ids[cb])
+        if key in pairs and pairs[key].score >= score:
+            continue
+        left, right = best_spelling(corpus.node_display[a]), best_spelling(corpus.node_display[b])
+        pairs[key] = ReviewPair(left_id=ids[ca], left_name=names[ca], right_id=ids[cb], right_name=names[cb],
+                                score=score, reason=f"'{left}' and '{right}' are one letter apart; "
+                                "no description or co-mention confirms they are the same")
+    order = sorted(range(len(entities)), key=lambda i: entities[i].id)
+    ordered = [entities[i] for i in order]
+    assignments = dict(zip(chain.from_iterable(e.mention_ids for e in ordered),
+                           chain.from_iterable(repeat(e.id, len(e.mention_ids)) for e in ordered),
+                           strict=True))
+    # Everything above is built from validated inputs with the right types: skip re-validation.
+    return Resolution.model_construct(
+        entities=ordered,
+        assignments=assignments,
+        merges=sorted(merges, key=lambda m: (m.entity_id, m.surface)),
+        review=sorted(pairs.values(), key=lambda p: (-p.score, p.left_id, p.right_id)),
+    )

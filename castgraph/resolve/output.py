@@ -1,0 +1,169 @@
+"""What resolution decided, for people: a CSV per (entity, surface), review lists, ``explain``.
+
+Examples
+--------
+>>> from castgraph.graph.build import build_graph
+>>> from castgraph.graph.model import Episode, Mention
+>>> from castgraph.resolve.resolver import resolve
+>>> eps = [Episode(id="e1", title="Agents",
+...                mentions=[Mention(surface="Shawn Wang / swyx", type_label="Person")]),
+...        Episode(id="e2", title="Evals", mentions=[Mention(surface="swyx", type_label="人物")])]
+>>> graph = build_graph(eps, resolve(eps))
+>>> print(explain_entity(graph, "Shawn Wang"))  # doctest: +ELLIPSIS
+swyx (entity:...)
+  type: Person (votes: Person=2)
+  aliases: Shawn Wang / swyx
+  episodes (2):
+    - Agents [e1]
+    - Evals [e2]
+  surfaces:
+    - 'Shawn Wang / swyx' x1 in 1 episode: alias-slash, score 1.00
+    - 'swyx' x1 in 1 episode: canonical, score 1.00
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from castgraph.graph.model import EntityType, Episode, Resolution, ReviewPair
+from castgraph.resolve.normalize import normalize_name
+from castgraph.resolve.surface import parse_surface
+
+__all__ = [
+    "RESOLUTION_COLUMNS",
+    "REVIEW_COLUMNS",
+    "explain_entity",
+    "find_entities",
+    "read_review_csv",
+    "review_from_graph",
+    "write_resolution_csv",
+    "write_review_csv",
+]
+
+RESOLUTION_COLUMNS = ["entity_id", "name", "type", "surface", "rule", "score", "mentions", "episodes"]
+REVIEW_COLUMNS = ["left_id", "left_name", "right_id", "right_name", "score", "reason"]
+
+
+def write_resolution_csv(resolution: Resolution, path: str | Path, *,
+                         episodes: Iterable[Episode] | None = None) -> None:
+    """Write one row per (entity, surface) with its merge rule and score.
+
+    ``mentions`` and ``episodes`` count the mentions and episodes of each
+    surface; they need the ``episodes`` (left empty without them).
+    """
+    counts: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [0, set()])
+    if episodes is not None:
+        for ep in episodes:
+            for m in ep.mentions:
+                entity_id = resolution.assignments.get(m.id)
+                if entity_id is not None:
+                    row = counts[(entity_id, m.surface)]
+                    row[0] += 1
+                    row[1].add(ep.id)
+    by_id = {e.id: e for e in resolution.entities}
+    with Path(path).open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(RESOLUTION_COLUMNS)
+        for merge in sorted(resolution.merges, key=lambda m: (m.entity_id, m.surface)):
+            entity = by_id.get(merge.entity_id)
+            if entity is None:
+                continue
+            n, eps = counts.get((merge.entity_id, merge.surface), ["", set()]) if episodes is not None \
+                else ("", set())
+            writer.writerow([entity.id, entity.name, entity.type.value, merge.surface, merge.rule,
+                             f"{merge.score:.2f}", n, len(eps) if episodes is not None else ""])
+
+
+def write_review_csv(resolution: Resolution, path: str | Path) -> None:
+    """Write the borderline pairs of ``resolution`` (``review.csv`` next to graph.json)."""
+    with Path(path).open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(REVIEW_COLUMNS)
+        for p in resolution.review:
+            writer.writerow([p.left_id, p.left_name, p.right_id, p.right_name, f"{p.score:.2f}", p.reason])
+
+
+def read_review_csv(path: str | Path) -> list[ReviewPair]:
+    """Read a file written by :func:`write_review_csv`."""
+    with Path(path).open(encoding="utf-8", newline="") as fh:
+        return [ReviewPair(left_id=r["left_id"], left_name=r["left_name"], right_id=r["right_id"],
+                           right_name=r["right_name"], score=float(r["score"]), reason=r["reason"])
+                for r in csv.DictReader(fh)]
+
+
+def review_from_graph(graph: nx.MultiDiGraph) -> list[ReviewPair] | None:
+    """The review list kept in the graph attributes (``graph.graph["review"]``), if any."""
+    data = graph.graph.get("review")
+    if data is None:
+        return None
+    return [ReviewPair.model_validate(item) for item in data]
+
+
+def _entity_nodes(graph: nx.MultiDiGraph) -> Iterable[tuple[str, dict[str, Any]]]:
+    return ((n, a) for n, a in graph.nodes(data=True) if a.get("label") == "Entity")
+
+
+def find_entities(graph: nx.MultiDiGraph, name: str) -> list[str]:
+    """Ids of the entities whose id, name, alias or any name inside an alias matches ``name`` by key."""
+    key = normalize_name(name)
+    exact, by_alias = [], []
+    for node, attrs in _entity_nodes(graph):
+        if node == name.strip() or normalize_name(attrs.get("name", "")) == key:
+            exact.append(node)
+            continue
+        person = attrs.get("type") == EntityType.PERSON.value
+        for alias in attrs.get("aliases", []):
+            parts = parse_surface(alias, person=person).parts
+            keys = {normalize_name(alias)} | {normalize_name(p) for p in parts}
+            if key in keys:
+                by_alias.append(node)
+                break
+    return sorted(exact) or sorted(by_alias)
+
+
+def _explain_one(graph: nx.MultiDiGraph, node: str) -> str:
+    attrs = graph.nodes[node]
+    votes = ", ".join(attrs.get("type_votes", [])) or "none"
+    lines = [f"{attrs.get('name', '')} ({node})", f"  type: {attrs.get('type', '')} (votes: {votes})"]
+    aliases = attrs.get("aliases", [])
+    lines.append(f"  aliases: {'; '.join(aliases) if aliases else '(none)'}")
+    surfaces: dict[str, list[Any]] = {}
+    episodes: dict[str, dict[str, Any]] = {}
+    for source, _, data in graph.in_edges(node, data=True):
+        if data.get("type") != "MENTIONS":
+            continue
+        ep = graph.nodes[source]
+        episodes[source] = ep
+        row = surfaces.setdefault(data.get("surface", ""), [0, set(), data.get("rule", ""),
+                                                             float(data.get("score", 1.0))])
+        row[0] += 1
+        row[1].add(source)
+    lines.append(f"  episodes ({len(episodes)}):")
+    for source, ep in sorted(episodes.items(), key=lambda kv: (kv[1].get("published") or "", kv[0])):
+        date = f"{ep['published']}  " if ep.get("published") else ""
+        lines.append(f"    - {date}{ep.get('title', '')} [{ep.get('record_id', source)}]")
+    lines.append("  surfaces:")
+    for surface, (n, eps, rule, score) in sorted(surfaces.items()):
+        plural = "episode" if len(eps) == 1 else "episodes"
+        lines.append(f"    - {surface!r} x{n} in {len(eps)} {plural}: {rule}, score {score:.2f}")
+    return "\n".join(lines)
+
+
+def explain_entity(graph: nx.MultiDiGraph, name: str) -> str:
+    """Explain the entity named ``name`` (its name, an alias, or its id) in a built graph.
+
+    Shows the name, type and type votes, aliases, the episodes that mention it,
+    and every surface with how it was merged (rule and score, from the
+    ``MENTIONS`` edges). Raises ``KeyError`` when no entity matches.
+    """
+    nodes = find_entities(graph, name)
+    if not nodes:
+        raise KeyError(f"no entity named {name!r}")
+    return "\n\n".join(_explain_one(graph, n) for n in nodes)
+

@@ -1,0 +1,344 @@
+"""Entity resolution: mentions in, canonical entities out, every merge explained.
+
+How names become entities
+-------------------------
+1. Every surface is split into the names it holds (:mod:`castgraph.resolve.surface`:
+   ``"Shawn Wang / swyx"``, ``"Amazon Web Services (AWS)"``; affiliations such as
+   ``"Thomas Dohmke (GitHub)"`` are dropped) and each name gets its key
+   (:func:`castgraph.resolve.normalize.normalize_name`). A *node* is a
+   (type group, key) pair: all work happens on distinct nodes, not on mentions.
+2. Union-find joins nodes: curated merges first (rule ``override``), then the
+   names written together in one surface (``alias-slash``, ``alias-paren``,
+   ``acronym``) -- so aliases carry across episodes transitively -- then fuzzy
+   matches found behind blocking (``fuzzy``; :mod:`castgraph.resolve.fuzzy`).
+   Borderline fuzzy pairs merge only with evidence (``fuzzy+evidence``: similar
+   descriptions or two co-mentioned entities in common), else they are listed
+   in :attr:`Resolution.review`. ``never_merge`` overrides veto any union.
+3. Each connected group of nodes is one entity.
+
+Types
+-----
+Type labels map through :meth:`EntityType.from_label`. A Person only ever
+merges with a Person, and a Place with a Place. Organizations, products,
+concepts, events and others of the same name are one entity: podcasts say
+"GitHub" for the company and the platform alike, and extraction labels the
+same thing "organization" in one episode and "software" in the next, so
+splitting them would hide half of the entity's episodes. The entity's type is
+the most voted label (``type_votes``; ties go to Organization, Product,
+Concept, Event, Other, in that order). The ``split_by_type`` override keeps a
+company and its product apart when they really are two things.
+
+Names and ids
+-------------
+The canonical name is the most mentioned name (a slash or parenthesis alias
+counts for each of its names; legal suffixes dropped); ties go to the longest
+key, then the spelling with accents, with mixed case, then lexicographic
+order. ``rename`` overrides it. An entity's id is ``entity:`` + a hash of its
+*anchor*: the type group and key of its earliest mention by (published date,
+episode id, ordinal) -- so a new alias or a later episode never changes it.
+With ``prior`` (the resolution of an existing graph), each entity that holds
+mentions of a prior entity keeps that entity's id (most shared mentions
+first), so ids survive even an earlier episode arriving later.
+
+Determinism: the result depends only on the set of episodes (and overrides
+and prior), never on their order.
+
+Examples
+--------
+>>> from castgraph.graph.model import Episode, Mention
+>>> eps = [Episode(id="a", title="A", mentions=[Mention(surface="Shawn Wang / swyx", type_label="Person")]),
+...        Episode(id="b", title="B", mentions=[Mention(surface="swyx", type_label="人物"),
+...                                            Mention(surface="Claude", type_label="software"),
+...                                            Mention(surface="Claude Code", type_label="ソフトウェア")])]
+>>> res = resolve(eps)
+>>> sorted((e.name, e.type.value, len(e.mention_ids)) for e in res.entities)
+[('Claude', 'Product', 1), ('Claude Code', 'Product', 1), ('swyx', 'Person', 2)]
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from castgraph.graph.model import EntityType, Episode, Mention, Resolution
+from castgraph.resolve.build_entities import Component, anchor_id, build_resolution
+from castgraph.resolve.evidence import has_evidence
+from castgraph.resolve.fuzzy import candidate_pairs, fuzzy_verdict
+from castgraph.resolve.normalize import clean_surface, name_tokens, normalize_name
+from castgraph.resolve.overrides import Overrides
+from castgraph.resolve.surface import parse_surface
+
+__all__ = ["anchor_id", "group_of", "resolve"]
+
+_NO_DATE = date.max
+# Descriptions kept per (surface, type): enough for the entity's first few and for evidence.
+MAX_DESCRIPTIONS_KEPT = 8
+_TYPES = list(EntityType)
+
+
+def group_of(etype: EntityType) -> str:
+    """The type group a type merges within.
+
+    >>> group_of(EntityType.PRODUCT) == group_of(EntityType.ORGANIZATION), group_of(EntityType.PERSON)
+    (True, 'Person')
+    """
+    if etype in (EntityType.PERSON, EntityType.PLACE):
+        return etype.value
+    return "Thing"
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: list[int] = []
+        self.forbid: dict[int, set[int]] = {}
+
+    def add(self) -> int:
+        self.parent.append(len(self.parent))
+        return len(self.parent) - 1
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def union(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        fa, fb = self.forbid.get(ra, set()), self.forbid.get(rb, set())
+        if any(self.find(n) == rb for n in fa) or any(self.find(n) == ra for n in fb):
+            return False
+        if ra > rb:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        if fb:
+            self.forbid.setdefault(ra, set()).update(self.forbid.pop(rb))
+        return True
+
+
+class _Corpus:
+    """Distinct (surface, type label) records and the nodes their names map to."""
+
+    def __init__(self, overrides: Overrides) -> None:
+        self.split_keys = {normalize_name(n) for n in overrides.split_by_type}
+        self.sk_index: dict[tuple[str, int], int] = {}
+        self.sk_surface: list[str] = []
+        self.sk_type: list[EntityType] = []
+        self.sk_count: list[int] = []
+        self.sk_first: list[tuple[date, str, int]] = []
+        self.sk_desc: list[dict[str, None]] = []
+        self.sk_mentions: list[list[str]] = []
+        self.sk_nodes: list[tuple[int, ...]] = []
+        self.sk_parts: list[tuple[tuple[str, int], ...]] = []
+        self.sk_rule: list[str] = []
+        self.node_index: dict[tuple[str, str], int] = {}
+        self.node_key: list[tuple[str, str]] = []
+        self.node_display: list[Counter[str]] = []
+        self.episode_sks: dict[str, list[int]] = {}
+        self.uf = _UnionFind()
+        self._types: dict[str, int] = {}
+        self._by_label: dict[tuple[str, str], int] = {}
+
+    def node(self, group: str, key: str) -> int:
+        nk = (group, key)
+        idx = self.node_index.get(nk)
+        if idx is None:
+            idx = self.node_index[nk] = self.uf.add()
+            self.node_key.append(nk)
+            self.node_display.append(Counter())
+        return idx
+
+    def type_code(self, label: str) -> int:
+        code = self._types.get(label)
+        if code is None:
+            code = self._types[label] = _TYPES.index(EntityType.from_label(label))
+        return code
+
+    def add_sk(self, surface: str, code: int, first: tuple[date, str, int]) -> int:
+        etype = _TYPES[code]
+        rule, named = _named_parts(surface, etype is EntityType.PERSON)
+        nodes: list[int] = []
+        parts: list[tuple[str, int]] = []
+        for display, key in named:
+            group = etype.value if key in self.split_keys else group_of(etype)
+            node = self.node(group, key)
+            parts.append((display, node))
+            if node not in nodes:
+                nodes.append(node)
+        idx = len(self.sk_surface)
+        self.sk_index[(surface, code)] = idx
+        self.sk_surface.append(surface)
+        self.sk_type.append(etype)
+        self.sk_first.append(first)
+        self.sk_desc.append({})
+        self.sk_mentions.append([])
+        self.sk_nodes.append(tuple(nodes))
+        self.sk_parts.append(tuple(parts))
+        self.sk_rule.append(rule)
+        return idx
+
+    def _sk_of(self, m: Mention, ep: Episode) -> int:
+        i = self._by_label.get((m.surface, m.type_label))
+        if i is None:
+            code = self.type_code(m.type_label)
+            i = self.sk_index.get((m.surface, code))
+            if i is None:  # episodes come oldest first: the first sighting is the earliest
+                i = self.add_sk(m.surface, code, (ep.published or _NO_DATE, ep.id, m.ordinal))
+            self._by_label[(m.surface, m.type_label)] = i
+        return i
+
+    def read(self, episodes: list[Episode]) -> None:
+        """Count every mention into its (surface, type) record; ``episodes`` in (date, id) order."""
+        descs, mids, episode_sks = self.sk_desc, self.sk_mentions, self.episode_sks
+        get = self._by_label.get
+        for ep in episodes:
+            eid, mentions = ep.id, ep.mentions
+            found = [get((m.surface, m.type_label)) for m in mentions]
+            sks: list[int] = (
+                [self._sk_of(m, ep) if i is None else i for i, m in zip(found, mentions, strict=True)]
+                if None in found else found  # type: ignore[assignment]
+            )
+            episode_sks[eid] = sks
+            for i, m in zip(sks, mentions, strict=True):
+                mids[i].append(f"{eid}#{m.ordinal}")
+                if m.description and len(descs[i]) < MAX_DESCRIPTIONS_KEPT:
+                    descs[i].setdefault(m.description, None)
+        self.sk_count = counts = [len(x) for x in mids]
+        for i, parts in enumerate(self.sk_parts):
+            for display, node in parts:
+                self.node_display[node][display] += counts[i]
+
+
+@lru_cache(maxsize=1 << 20)
+def _named_parts(surface: str, person: bool) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The split rule and the (display, key) of each name in ``surface``; names without a key dropped."""
+    parsed = parse_surface(surface, person=person)
+    named = []
+    for part in parsed.parts:
+        key = normalize_name(part)
+        if key:
+            named.append((clean_surface(part), key))
+    return parsed.rule, tuple(named)
+
+
+def _override_nodes(corpus: _Corpus, name: str) -> list[int]:
+    key = normalize_name(name)
+    return sorted(n for (g, k), n in corpus.node_index.items() if k == key)
+
+
+def _edges(corpus: _Corpus, overrides: Overrides) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """All candidate unions as (order, score, a, b, rule, matched), plus borderline pairs."""
+    edges: list[tuple[Any, ...]] = []
+    for names in overrides.merge:
+        nodes = [n for name in names for n in _override_nodes(corpus, name)]
+        if len(nodes) < 2:  # names not in this corpus: nothing to merge
+            continue
+        edges.extend((0, -1.0, nodes[0], n, "override", "") for n in nodes[1:])
+    for i, sk_nodes in enumerate(corpus.sk_nodes):
+        if len(sk_nodes) > 1:
+            rule = corpus.sk_rule[i] or "alias-paren"
+            surface = clean_surface(corpus.sk_surface[i])
+            edges.extend((1, -1.0, sk_nodes[0], n, rule, surface) for n in sk_nodes[1:])
+    tokens_of = {}
+    for node, display in enumerate(corpus.node_display):
+        if len(display) == 1:
+            tokens_of[node] = name_tokens(next(iter(display)))
+        elif display:
+            best = min(display.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+            tokens_of[node] = name_tokens(best)
+    borderline: list[tuple[Any, ...]] = []
+    for a, b in sorted(candidate_pairs(tokens_of)):
+        if corpus.node_key[a][0] != corpus.node_key[b][0]:
+            continue
+        verdict = fuzzy_verdict(tokens_of[a], tokens_of[b])
+        if verdict is None:
+            continue
+        kind, score = verdict
+        if kind == "match":
+            edges.append((2, -score, a, b, "fuzzy", ""))
+        else:
+            borderline.append((3, -score, a, b, "fuzzy+evidence", ""))
+    return edges, borderline
+
+
+def _node_sort_key(corpus: _Corpus, edge: tuple[Any, ...]) -> tuple[Any, ...]:
+    order, neg_score, a, b, rule, _ = edge
+    return (order, neg_score, corpus.node_key[a], corpus.node_key[b], rule)
+
+
+def resolve(episodes: Iterable[Episode], *, overrides: Overrides | None = None,
+            prior: Resolution | None = None) -> Resolution:
+    """Resolve the mentions of ``episodes`` into entities.
+
+    Parameters
+    ----------
+    episodes : iterable of Episode
+        Every episode of the graph (for an incremental build: old and new).
+    overrides : Overrides, optional
+        Curated merges, vetoes, names and types (see :mod:`castgraph.resolve.overrides`).
+    prior : Resolution, optional
+        The resolution of the existing graph; entities keep its ids.
+
+    Returns
+    -------
+    Resolution
+        Entities, mention assignments, one merge record per (entity, surface)
+        and the borderline pairs left apart.
+    """
+    # Millions of small objects are made and none is cyclic: collector passes over the
+    # loaded episodes would cost more than the resolution itself.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _resolve(episodes, overrides or Overrides(), prior)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _resolve(episodes: Iterable[Episode], overrides: Overrides, prior: Resolution | None) -> Resolution:
+    by_id = {ep.id: ep for ep in episodes}
+    eps = sorted(by_id.values(), key=lambda e: (e.published or _NO_DATE, e.id))
+    corpus = _Corpus(overrides)
+    corpus.read(eps)
+    uf = corpus.uf
+    for names in overrides.never_merge:
+        groups = [_override_nodes(corpus, n) for n in names]
+        for gi, left in enumerate(groups):
+            for right in groups[gi + 1:]:
+                for a in left:
+                    for b in right:
+                        uf.forbid.setdefault(a, set()).add(b)
+                        uf.forbid.setdefault(b, set()).add(a)
+    edges, borderline = _edges(corpus, overrides)
+    accepted: list[tuple[int, int, str, float, str]] = []
+    for edge in sorted(edges, key=lambda e: _node_sort_key(corpus, e)):
+        _, neg_score, a, b, rule, matched = edge
+        if uf.union(a, b):
+            accepted.append((a, b, rule, abs(neg_score), matched))
+    review: list[tuple[int, int, float]] = []
+    for edge in sorted(borderline, key=lambda e: _node_sort_key(corpus, e)):
+        _, neg_score, a, b, rule, _ = edge
+        if uf.find(a) == uf.find(b):
+            continue
+        if has_evidence(corpus, a, b) and uf.union(a, b):
+            accepted.append((a, b, rule, abs(neg_score), ""))
+        else:
+            review.append((a, b, abs(neg_score)))
+    components: dict[int, Component] = defaultdict(Component)
+    for i, nodes in enumerate(corpus.sk_nodes):
+        if nodes:
+            components[uf.find(nodes[0])].sks.append(i)
+    for node in range(len(corpus.node_key)):
+        components[uf.find(node)].nodes.append(node)
+    return build_resolution(corpus, eps, [c for c in components.values() if c.sks], accepted, review,
+                            overrides, prior)
+
