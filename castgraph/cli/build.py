@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import click
@@ -11,20 +11,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from castgraph.cli.errors import fail_cleanly
-from castgraph.cli.options import DEFAULT_GRAPH_DIR, Neo4jSettings, optional_neo4j_options
+from castgraph.cli.options import DEFAULT_GRAPH_DIR, Neo4jSettings, optional_neo4j_options, parse_date
 from castgraph.graph.store import GraphStore
 from castgraph.pipeline import BuildOptions, BuildReport, GraphBuilder
 
 __all__ = ["COMMANDS", "build_cmd"]
-
-
-def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-11-25") from None
 
 
 def _print_report(report: BuildReport, console: Console) -> None:
@@ -55,7 +46,7 @@ def _print_report(report: BuildReport, console: Console) -> None:
               help=f"Output folder (default: {DEFAULT_GRAPH_DIR}, or the --into folder).")
 @click.option("--into", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Add INPUTS to the graph already in this folder, without re-reading its inputs.")
-@click.option("--as-of", callback=_parse_date, metavar="YYYY-MM-DD",
+@click.option("--as-of", callback=parse_date, metavar="YYYY-MM-DD",
               help="Date the page was captured: turns relative ages (\"3日前\") into published dates.")
 @click.option("--overrides", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="YAML file of curation: merge, never merge, rename, set type.")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import click
 
-__all__ = ["DEFAULT_GRAPH_DIR", "Neo4jSettings", "graph_options", "neo4j_options", "optional_neo4j_options"]
+__all__ = ["DEFAULT_GRAPH_DIR", "Neo4jSettings", "graph_options", "neo4j_options", "optional_neo4j_options",
+           "parse_date"]
 
 DEFAULT_GRAPH_DIR = "castgraph-out"
 
@@ -98,3 +100,13 @@ def graph_options(func: F) -> F:
         "--graph", "graph_dir", default=DEFAULT_GRAPH_DIR, show_default=True, metavar="DIR",
         type=click.Path(file_okay=False), help="Folder written by `castgraph build`.",
     )(func)
+
+
+def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    """Click callback: a YYYY-MM-DD option value as a date."""
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-25") from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from castgraph.cli.errors import fail_cleanly
-from castgraph.cli.options import Neo4jSettings, graph_options
+from castgraph.cli.options import Neo4jSettings, graph_options, parse_date
 
 if TYPE_CHECKING:
     from castgraph.queries.backend import QueryBackend
@@ -55,15 +55,6 @@ def _print_json(items: list[BaseModel] | BaseModel) -> None:
     data: Any = [i.model_dump(mode="json") for i in items] if isinstance(items, list) \
         else items.model_dump(mode="json")
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-
-
-def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-11-25") from None
 
 
 def _settings(uri: str | None, user: str | None, password: str | None, database: str | None
@@ -121,9 +112,9 @@ def related_cmd(episode: str | None, entities: tuple[str, ...], graph_dir: str, 
 @click.option("--min-weight", type=click.IntRange(1), default=1, show_default=True,
               help="Least number of shared episodes.")
 @click.option("--top-k", type=click.IntRange(1), default=None, help="Keep each entity's K best links.")
-@click.option("--since", callback=_parse_date, metavar="YYYY-MM-DD",
+@click.option("--since", callback=parse_date, metavar="YYYY-MM-DD",
               help="Only episodes published on or after.")
-@click.option("--until", callback=_parse_date, metavar="YYYY-MM-DD",
+@click.option("--until", callback=parse_date, metavar="YYYY-MM-DD",
               help="Only episodes published on or before.")
 @click.option("--normalize", type=click.Choice(NORMALIZATIONS), default=None,
               help="Rank by Jaccard index or PMI instead of the raw count.")
