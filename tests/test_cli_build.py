@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from castgraph.cli import main
@@ -77,3 +79,70 @@ def test_broken_record_is_reported_and_good_ones_kept(tmp_path: Path) -> None:
 def test_no_inputs_is_a_usage_error() -> None:
     result = CliRunner().invoke(main, ["build"])
     assert result.exit_code == 2
+
+
+def _graph_counts(path: Path) -> dict[str, int]:
+    data = json.loads(path.read_text())
+    counts: dict[str, int] = {}
+    for node in data["nodes"]:
+        counts[node["label"]] = counts.get(node["label"], 0) + 1
+    for edge in data["edges"]:
+        counts[edge["type"]] = counts.get(edge["type"], 0) + 1
+    return counts
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("which", ["real page", "examples"])
+def test_build_into_neo4j_twice(which: str, real_page_path: Path, examples_dir: Path, tmp_path: Path,
+                                neo4j_store: Any, neo4j_settings: Any) -> None:
+    source = real_page_path if which == "real page" else examples_dir
+    args = ["build", str(source), "--out", str(tmp_path), "--no-html", "-q", "--neo4j", neo4j_settings.uri,
+            "--neo4j-user", neo4j_settings.user, "--neo4j-password", neo4j_settings.password]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    expected = _graph_counts(tmp_path / "graph.json")
+    assert neo4j_store.counts() == expected
+    assert neo4j_store.read().number_of_edges() == expected["MENTIONS"] + expected["HAS_TOPIC"]
+    second = CliRunner().invoke(main, args)
+    assert second.exit_code == 0, second.output
+    assert neo4j_store.counts() == expected
+
+
+def test_build_applies_overrides(examples_dir: Path, tmp_path: Path) -> None:
+    base = tmp_path / "base"
+    result = CliRunner().invoke(main, ["build", str(examples_dir), "--out", str(base), "--no-html"])
+    assert result.exit_code == 0, result.output
+    names = {n["name"]: n for n in json.loads((base / "graph.json").read_text())["nodes"]
+             if n["label"] == "Entity"}
+    assert "Claude" in names and "Claude Code" in names
+    overrides = tmp_path / "curation.yaml"
+    overrides.write_text("merge:\n  - [Claude, Claude Code]\nrename:\n  Claude: Anthropic Claude\n")
+    out = tmp_path / "curated"
+    result = CliRunner().invoke(
+        main, ["build", str(examples_dir), "--out", str(out), "--no-html", "--overrides", str(overrides)])
+    assert result.exit_code == 0, result.output
+    curated = {n["name"]: n for n in json.loads((out / "graph.json").read_text())["nodes"]
+               if n["label"] == "Entity"}
+    assert "Claude" not in curated and "Claude Code" not in curated
+    assert curated["Anthropic Claude"]["episode_count"] >= max(
+        names["Claude"]["episode_count"], names["Claude Code"]["episode_count"])
+
+
+def test_bad_overrides_file_is_one_line_error(examples_dir: Path, tmp_path: Path) -> None:
+    overrides = tmp_path / "curation.yaml"
+    overrides.write_text("merge: 3\n")
+    result = CliRunner().invoke(
+        main, ["build", str(examples_dir), "--out", str(tmp_path / "out"), "--overrides", str(overrides)])
+    assert result.exit_code == 1
+    assert "curation.yaml" in result.output and "Traceback" not in result.output
+
+
+def test_build_into_adds_episodes(examples_dir: Path, tmp_path: Path) -> None:
+    files = sorted(p for p in examples_dir.iterdir() if p.suffix in {".txt", ".jsonl"})
+    out = tmp_path / "g"
+    assert CliRunner().invoke(main, ["build", str(files[0]), "--out", str(out), "--no-html"]).exit_code == 0
+    before = _graph_counts(out / "graph.json")["Episode"]
+    result = CliRunner().invoke(main, ["build", str(files[1]), "--into", str(out), "--no-html"])
+    assert result.exit_code == 0, result.output
+    assert "new" in result.output
+    assert _graph_counts(out / "graph.json")["Episode"] > before
