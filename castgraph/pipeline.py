@@ -12,7 +12,7 @@ Examples
 ...     _ = src.write_text('{"id": "e1", "title": "Hi", "entities": [{"name": "swyx", "type": "Person"}]}\\n')
 ...     report = GraphBuilder(BuildOptions(inputs=[src], out=pathlib.Path(d, "out"), html=False)).run()
 ...     report.episodes, report.entities, sorted(p.name for p in pathlib.Path(d, "out").iterdir())
-(1, 1, ['graph.json', 'resolution.csv', 'review.csv'])
+(1, 1, ['.graph.json.qindex', 'graph.json', 'resolution.csv', 'review.csv'])
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from castgraph.graph.model import Episode, Resolution
 from castgraph.graph.networkx_store import GRAPH_FILE, NetworkXStore, write_graphml
 from castgraph.graph.store import GraphStore, WriteReport
 from castgraph.loaders import episodes_from_graph, read_episodes
+from castgraph.queries.loading import write_graph_index
 from castgraph.resolve import read_overrides, resolve, write_resolution_csv, write_review_csv
 
 __all__ = ["BuildOptions", "BuildReport", "GraphBuilder"]
@@ -138,6 +139,7 @@ class GraphBuilder:
         self.on_stage("writing")
         out = opts.out
         NetworkXStore(out).write(graph)
+        write_graph_index(graph, out)
         write_resolution_csv(resolution, out / "resolution.csv", episodes=episodes)
         write_review_csv(resolution, out / "review.csv")
         report.written = [str(out / GRAPH_FILE), str(out / "resolution.csv"), str(out / "review.csv")]

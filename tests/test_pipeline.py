@@ -101,6 +101,33 @@ def test_incremental_keeps_entity_ids(examples_dir: Path, tmp_path: Path) -> Non
     assert old_entities <= set(after.nodes)
 
 
+def test_unknown_record_keys_survive_an_incremental_build(examples_dir: Path, tmp_path: Path) -> None:
+    jsonl = examples_dir / "episodes.jsonl"
+    records = [json.loads(line) for line in jsonl.read_text().splitlines() if line.strip()]
+    with_guests = next(r for r in records if "guests" in r)
+    out = tmp_path / "out"
+    _build([jsonl], out)
+    graph = _build([examples_dir / "tech-talks-page.txt"], out, into=out)
+    node = graph.nodes[f"episode:{with_guests['id']}"]
+    assert node["extra"]["guests"] == with_guests["guests"]
+
+
+def test_build_writes_a_current_query_index(examples_dir: Path, tmp_path: Path) -> None:
+    from castgraph.queries.index import INDEX_FILE, cache_key, read_index
+    from castgraph.queries.loading import read_graph_index
+
+    out = tmp_path / "out"
+    _build([examples_dir], out)
+    # The first query finds the cache current: no need to parse graph.json again.
+    cached = read_index(out / INDEX_FILE, cache_key(out / "graph.json"))
+    assert cached is not None
+    fresh = read_graph_index(out, cache=False)
+    assert cached.tables == fresh.tables
+    assert len(fresh.ep_ids) > 0
+    for ep in range(len(fresh.ep_ids)):
+        assert cached.episode_entities(ep) == fresh.episode_entities(ep)
+
+
 def test_rerunning_into_the_same_folder_changes_nothing(examples_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     _build([examples_dir], out)

@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 import networkx as nx
@@ -58,7 +59,14 @@ def _episode_attrs(ep: Episode) -> dict[str, object]:
         "summary": ep.summary,
         "chapters": [c.model_dump() for c in ep.chapters],
         "source": str(ep.source) if ep.source else "",
+        # The record's unknown keys, so that a graph can be rebuilt without losing them.
+        "extra": _plain(ep.extra),
     }
+
+
+def _plain(value: object) -> object:
+    """``value`` with JSON types only (dates and other objects as text), keys sorted."""
+    return json.loads(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str))
 
 
 def build_graph(episodes: Iterable[Episode], resolution: Resolution) -> nx.MultiDiGraph:

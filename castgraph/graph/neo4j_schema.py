@@ -77,7 +77,7 @@ assert all(re.match(r"^[a-z_]+$", k) for keys in RELATIONSHIP_PROPERTIES.values(
 
 # Attributes that hold structured data (not storable as a Neo4j property) per label.
 JSON_PROPERTIES: dict[str, frozenset[str]] = {
-    "Episode": frozenset({"chapters"}),
+    "Episode": frozenset({"chapters", "extra"}),
     "Entity": frozenset(),
     "Topic": frozenset(),
 }
@@ -85,7 +85,7 @@ JSON_PROPERTIES: dict[str, frozenset[str]] = {
 # (a None) reads back as None: the same attribute set as graph.json.
 _KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "Episode": ("id", "record_id", "title", "show", "published", "age_days", "duration_seconds",
-                "languages", "url", "summary", "chapters", "source"),
+                "languages", "url", "summary", "chapters", "source", "extra"),
     "Entity": ("id", "name", "type", "aliases", "description", "descriptions", "type_votes",
                "mention_count", "episode_count"),
     "Topic": ("id", "name"),

@@ -56,7 +56,8 @@ def episodes_from_graph(graph: nx.MultiDiGraph) -> list[Episode]:
     Mentions keep the ordinals they had (so their ids, and the graph's edge keys,
     stay the same when the episodes are built again); a mention that resolution
     left out of the graph is not recovered. Tags come back sorted (the graph keeps
-    topics, not their order), and a record's unknown keys (``extra``) are not stored.
+    topics, not their order); a record's unknown keys (``extra``) come back as JSON
+    values (a date as its ISO text).
     """
     episodes = []
     for node, attrs in graph.nodes(data=True):
@@ -98,7 +99,7 @@ def episodes_from_graph(graph: nx.MultiDiGraph) -> list[Episode]:
                 tags=sorted(dict.fromkeys(tags)),
                 mentions=mentions,
                 source=Source.parse(source) if source else None,
-                extra={},
+                extra=dict(attrs.get("extra") or {}),
             )
         )
     return sorted(episodes, key=lambda e: e.id)

@@ -22,12 +22,14 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+import networkx as nx
+
 from castgraph.errors import CastgraphError
 from castgraph.graph.networkx_store import GRAPH_FILE, read_graph_json
 from castgraph.queries.index import INDEX_FILE, GraphIndex, cache_key, read_index, write_index
 from castgraph.queries.networkx_backend import NetworkXQueries
 
-__all__ = ["INDEX_FILE", "open_graph_dir", "read_graph_index"]
+__all__ = ["INDEX_FILE", "open_graph_dir", "read_graph_index", "write_graph_index"]
 
 
 def read_graph_index(directory: str | Path, *, cache: bool = True) -> GraphIndex:
@@ -52,6 +54,16 @@ def read_graph_index(directory: str | Path, *, cache: bool = True) -> GraphIndex
         with contextlib.suppress(OSError):
             write_index(index, cache_file, key)
     return index
+
+
+def write_graph_index(graph: nx.MultiDiGraph, directory: str | Path) -> None:
+    """Write the query index cache of ``graph``, just written to ``directory``/graph.json.
+
+    ``castgraph build`` calls this while the graph is still in memory, so the first
+    query on a new folder does not have to parse graph.json.
+    """
+    directory = Path(directory)
+    write_index(GraphIndex.from_graph(graph), directory / INDEX_FILE, cache_key(directory / GRAPH_FILE))
 
 
 def open_graph_dir(directory: str | Path, *, cache: bool = True) -> NetworkXQueries:
