@@ -183,13 +183,15 @@ def test_removed_episode_takes_its_topic_and_retyped_entity_is_relabelled(neo4j_
     assert_same_graph(neo4j_store.read(), smaller)
 
 
+@pytest.mark.parametrize("writers", [1, 2, 3])
 def test_small_batches_and_input_order_give_the_same_database(neo4j_settings: Neo4jSettings,
-                                                               neo4j_store: Neo4jStore) -> None:
+                                                               neo4j_store: Neo4jStore, writers: int) -> None:
     graph = graph_of([EP3, EP2, EP1], SEPARATE)
     with Neo4jStore(neo4j_settings.uri, user=neo4j_settings.user, password=neo4j_settings.password,
-                    database=neo4j_settings.database, batch_size=2) as tiny:
+                    database=neo4j_settings.database, batch_size=2, writers=writers) as tiny:
         report = tiny.write(graph)
     assert report.nodes_created == graph.number_of_nodes() > 2
+    assert report.edges_created == graph.number_of_edges() > 2
     assert_same_graph(neo4j_store.read(), graph_of([EP1, EP2, EP3], SEPARATE))
 
 
@@ -215,6 +217,16 @@ def test_unknown_node_label_is_refused_before_anything_is_written(neo4j_store: N
     assert sum(neo4j_store.counts().values()) == 0
 
 
+def test_relationship_between_wrong_labels_is_refused_before_anything_is_written(
+        neo4j_store: Neo4jStore) -> None:
+    graph = graph_of([EP1, EP2], SEPARATE)
+    entity = next(n for n, d in graph.nodes(data=True) if d["label"] == "Entity")
+    graph.add_edge(entity, "episode:e2", key="x", type="MENTIONS")
+    with pytest.raises(Neo4jStoreError, match=r"MENTIONS goes from Episode to Entity, not Entity to Episode"):
+        neo4j_store.write(graph)
+    assert sum(neo4j_store.counts().values()) == 0
+
+
 def test_wrong_password_is_one_clear_line(neo4j_settings: Neo4jSettings, neo4j_lock: None) -> None:
     with Neo4jStore(neo4j_settings.uri, user=neo4j_settings.user, password="not-the-password",
                     database=neo4j_settings.database) as store, pytest.raises(Neo4jStoreError) as info:
@@ -225,6 +237,8 @@ def test_wrong_password_is_one_clear_line(neo4j_settings: Neo4jSettings, neo4j_l
 def test_batch_size_must_be_positive() -> None:
     with pytest.raises(ValueError, match="batch_size"):
         Neo4jStore("bolt://127.0.0.1:1", batch_size=0)
+    with pytest.raises(ValueError, match="writers"):
+        Neo4jStore("bolt://127.0.0.1:1", writers=0)
 
 
 def test_edge_attributes_outside_the_schema_still_round_trip(neo4j_store: Neo4jStore) -> None:

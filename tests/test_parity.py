@@ -152,6 +152,7 @@ def test_episodes_about_agree(dataset: nx.MultiDiGraph, backends: Backends) -> N
     {"normalize": "pmi", "limit": 25},
     {"types": ["Person", "Organization"]},
     {"since": "2025-01-10", "until": "2026-11-20", "top_k": 3},
+    {"since": "2025-01-10", "min_weight": 3, "normalize": "jaccard"},
 ])
 def test_comention_agrees(options: dict[str, Any], backends: Backends) -> None:
     nxq, neo = backends
@@ -161,7 +162,7 @@ def test_comention_agrees(options: dict[str, Any], backends: Backends) -> None:
     assert_same(comention_communities(left, seed=7), comention_communities(right, seed=7))
 
 
-@pytest.mark.parametrize("min_weight", [1, 2])
+@pytest.mark.parametrize("min_weight", [1, 2, 4])
 def test_comention_agrees_when_the_server_works_in_small_blocks(
         min_weight: int, backends: Backends, monkeypatch: pytest.MonkeyPatch) -> None:
     nxq, neo = backends

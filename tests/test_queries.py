@@ -165,6 +165,18 @@ def test_comention_filters(small: nx.MultiDiGraph) -> None:
     assert len(comention_graph(small, limit=2)) == 2
 
 
+@pytest.mark.parametrize("normalize", [None, "jaccard", "pmi"])
+def test_min_weight_only_drops_lighter_edges(normalize: str | None) -> None:
+    # Entities in too few episodes are left out before pairing: that must lose no edge.
+    graph = random_graph(3, episodes=120, entities=40)
+    everything = comention_graph(graph, normalize=normalize)
+    for k in (2, 3, 5):
+        heavy = comention_graph(graph, min_weight=k, normalize=normalize)
+        expected = [e for e in everything if e.weight >= k]
+        assert heavy == expected
+        assert 0 < len(heavy) < len(everything)
+
+
 def test_communities_and_key_players(small: nx.MultiDiGraph) -> None:
     edges = comention_graph(random_graph(1))
     players = key_players(edges, limit=3)

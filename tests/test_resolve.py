@@ -232,6 +232,20 @@ def test_type_tie_is_broken_deterministically() -> None:
 
 # --- ids, canonical names, determinism, incremental -------------------------------------------
 
+def test_names_inside_a_surface_are_aliases() -> None:
+    res = resolve([
+        ep("a", ("EHR (Electronic Health Record)", "Concept"), day=0),
+        ep("b", ("Electronic Health Record", "Concept"), day=1),
+        ep("c", ("GitHub / GitHub Inc.", "Organization"), day=2),
+    ])
+    ehr = res.entity(res.assignments["a#0"])
+    assert ehr.name == "Electronic Health Record"
+    assert ehr.aliases == ["EHR", "EHR (Electronic Health Record)"]
+    github = res.entity(res.assignments["c#0"])
+    # Both parts have one key: the canonical name is not repeated as an alias.
+    assert (github.name, github.aliases) == ("GitHub", ["GitHub / GitHub Inc."])
+
+
 def test_id_is_anchored_at_the_earliest_mention_and_stable_under_new_aliases() -> None:
     first = resolve([ep("a", ("Shawn Wang", "Person"), day=0)])
     later = resolve([ep("a", ("Shawn Wang", "Person"), day=0),

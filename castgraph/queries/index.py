@@ -190,14 +190,16 @@ class GraphIndex:
         topics = _gather(a["ept_ptr"], a["ept_idx"], a["ent_idx"][a["ent_ptr"][ent]:a["ent_ptr"][ent + 1]])
         return _top(np.bincount(topics, minlength=len(self.topic_ids)), limit)
 
-    def entity_pairs(self, episodes: np.ndarray, allowed: np.ndarray | None
+    def entity_pairs(self, episodes: np.ndarray, allowed: np.ndarray | None, min_df: int = 1
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every pair of entities within each of ``episodes``: ``(codes, episode, df)``.
 
         A pair ``a < b`` is coded ``a * n + b`` (n entities); codes come sorted, with the
         episode of each occurrence beside it. Only entities where ``allowed`` is true count;
         ``df`` counts each entity's episodes among ``episodes``. Pairs are formed within one
-        episode only, so the work grows with entities per episode, not with the graph.
+        episode only, so the work grows with entities per episode, not with the graph; an
+        entity with a ``df`` under ``min_df`` can share no more episodes with another, so it
+        forms no pairs.
         """
         a = self.arrays
         n = len(self.ent_ids)
@@ -208,6 +210,9 @@ class GraphIndex:
             keep = allowed[ents]
             ents, owner = ents[keep], owner[keep]
         df = np.bincount(ents, minlength=n)
+        if min_df > 1:
+            keep = df[ents] >= min_df
+            ents, owner = ents[keep], owner[keep]
         lengths = np.bincount(np.searchsorted(episodes, owner), minlength=len(episodes)) if len(episodes) \
             else np.zeros(0, dtype=np.int64)
         starts = np.cumsum(lengths) - lengths

@@ -175,22 +175,29 @@ class Neo4jQueries(QueryBackend):
         self, *, types: Sequence[str] | None, since: str | None, until: str | None, min_weight: int
     ) -> ComentionCounts:
         params = {"types": list(types) if types else None, "since": since, "until": until}
+        # An entity in fewer than min_weight episodes in all (the stored episode_count; 0 or
+        # none = not known) can be in no pair that counts: leaving it out early saves most of
+        # the pairs of a big graph.
         entity_ok = "($types IS NULL OR {v}.type IN $types)"
+        may_pair = "(coalesce({v}.episode_count, 0) <= 0 OR {v}.episode_count >= $min_weight)"
         selected = self._run(f"MATCH (e:Episode) WHERE {_IN_RANGE} "
                              "RETURN count(e) AS n, sum(COUNT { (e)-[:MENTIONS]->() }) AS mentions", **params)
         pairs_of = (f"WITH DISTINCT e, a MATCH (e)-[:MENTIONS]->(b:Entity) "
-                    f"WHERE a.id < b.id AND {entity_ok.format(v='b')} "
+                    f"WHERE a.id < b.id AND {entity_ok.format(v='b')} AND {may_pair.format(v='b')} "
                     "WITH a.id AS a, b.id AS b, collect(DISTINCT e.id) AS eps "
                     "WHERE size(eps) >= $min_weight RETURN a, b, eps")
         if int(selected[0]["mentions"] or 0) <= POSTINGS_PER_QUERY:
             # A short date range: start from its episodes, in one query.
             pairs = self._run(f"MATCH (e:Episode) WHERE {_IN_RANGE} MATCH (e)-[:MENTIONS]->(a:Entity) "
-                              f"WHERE {entity_ok.format(v='a')} " + pairs_of, min_weight=min_weight, **params)
+                              f"WHERE {entity_ok.format(v='a')} AND {may_pair.format(v='a')} " + pairs_of,
+                              min_weight=min_weight, **params)
         else:
             # Blocked by the first entity of each pair (chunks of ~POSTINGS_PER_QUERY mentions),
             # so that no single query holds every pair of the graph in the server's memory.
-            entities = self._run(f"MATCH (a:Entity) WHERE {entity_ok.format(v='a')} RETURN a.id AS id, "
-                                 "COUNT { (a)<-[:MENTIONS]-() } AS n ORDER BY id", **params)
+            entities = self._run(f"MATCH (a:Entity) WHERE {entity_ok.format(v='a')} "
+                                 f"AND {may_pair.format(v='a')} "
+                                 "RETURN a.id AS id, COUNT { (a)<-[:MENTIONS]-() } AS n ORDER BY id",
+                                 min_weight=min_weight, **params)
             chunks: list[list[str]] = [[]]
             load = 0
             for r in entities:

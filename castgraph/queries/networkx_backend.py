@@ -145,7 +145,7 @@ class NetworkXQueries(QueryBackend):
         if types:
             wanted = set(types)
             allowed = np.fromiter((t in wanted for t in idx.ent_type), dtype=bool, count=len(idx.ent_type))
-        codes, episodes, df = idx.entity_pairs(np.asarray(selected, dtype=np.int64), allowed)
+        codes, episodes, df = idx.entity_pairs(np.asarray(selected, dtype=np.int64), allowed, min_weight)
         ids, n = idx.ent_ids, len(idx.ent_ids)
         pairs: dict[tuple[str, str], list[str]] = {}
         # Codes come sorted, so each pair's episodes are one run of the arrays.

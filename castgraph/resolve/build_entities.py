@@ -199,7 +199,12 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
                 if desc not in descs or mk < descs[desc]:
                     descs[desc] = mk
         etype = next((set_types[k] for k in keys if k in set_types), None) or vote_type(votes)
-        aliases = sorted({clean_surface(corpus.sk_surface[sk]) for sk in comp.sks} - {name})
+        # Every surface as written, and each name inside one ("Shawn Wang / swyx" gives
+        # "Shawn Wang"; "EHR (Electronic Health Record)" gives "EHR"), so that lookups by any
+        # of them find the entity.
+        spelled = {clean_surface(corpus.sk_surface[sk]) for sk in comp.sks}
+        spelled.update(best_spelling(corpus.node_display[n]) for n in comp.nodes if corpus.node_display[n])
+        aliases = sorted(spelled - {name, ""})
         entities.append(Entity(
             id=ids[ci], name=name, type=etype, aliases=aliases,
             descriptions=[d for d, _ in sorted(descs.items(), key=lambda kv: (kv[1], kv[0]))

@@ -12,7 +12,7 @@ Examples
 >>> print(explain_entity(graph, "Shawn Wang"))  # doctest: +ELLIPSIS
 swyx (entity:...)
   type: Person (votes: Person=2)
-  aliases: Shawn Wang / swyx
+  aliases: Shawn Wang; Shawn Wang / swyx
   episodes (2):
     - Agents [e1]
     - Evals [e2]
