@@ -97,6 +97,11 @@ def test_chapters_start_times_titles_and_quotes(real: list[Episode]) -> None:
     assert [c.start for c in japanese.chapters] == [0.0, 33.0, 360.0, 1110.0, 2130.0, 2520.0, 3420.0]
     assert japanese.chapters[1].title == "苦い教訓、タンパク質に到来"
     assert japanese.chapters[1].quotes == ["私はスケーリング則を信じています。"]
+    physics = next(ep for ep in real if any("gluon" in c.title for c in ep.chapters))
+    gravity = next(c for c in physics.chapters if c.start == 2866.0)  # [47:46]
+    # "Pro" belongs to the product name in the title, not to the summary.
+    assert gravity.title == "How GPT Pro generalized the research to gravity"
+    assert gravity.summary.startswith("For the graviton paper")
 
 
 def test_timestamp_artifacts_are_not_quotes(real: list[Episode]) -> None:

@@ -146,6 +146,9 @@ _OPENERS = frozenset({
 # fmt: on
 
 
+# Words that go on a product name ("GPT Pro", "Claude Max") rather than start a sentence.
+_TIERS = frozenset({"pro", "max", "mini", "plus", "turbo", "ultra", "lite", "flash", "nano", "preview"})
+
 # fmt: off
 _MODALS = frozenset({
     "can", "could", "will", "would", "should", "may", "might", "must", "does", "did", "is", "are",
@@ -173,7 +176,7 @@ def _split_sentence_case(words: list[str], names: set[str], tokens: set[str]) ->
         verb_next = i + 1 < len(words) and kinds[i + 1] == "lower" and words[i + 1] not in _MODALS
         if bare in _OPENERS and word[0].isupper():
             return i
-        if verb_next and (kinds[i - 1] == "lower" or bare in tokens):
+        if verb_next and (kinds[i - 1] == "lower" or (bare in tokens and bare not in _TIERS)):
             return i
         if kinds[i - 1] == "lower" and fallback is None:
             fallback = i
@@ -220,6 +223,9 @@ def split_heading(
     ('What Is Railway?', 'Railway is described as a platform.')
     >>> split_heading("Overview of gluons and the strong force Gluons are particles.", sentence_case=True)
     ('Overview of gluons and the strong force', 'Gluons are particles.')
+    >>> split_heading("How GPT Pro generalized the research For the paper, it sufficed.",
+    ...               {"GPT-5 / ChatGPT Pro"}, sentence_case=True)
+    ('How GPT Pro generalized the research', 'For the paper, it sufficed.')
     >>> split_heading("Gemma 4の紹介とチームの守備範囲 Omarが一言で表す。")
     ('Gemma 4の紹介とチームの守備範囲', 'Omarが一言で表す。')
     """
