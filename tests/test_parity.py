@@ -185,3 +185,25 @@ def test_profiles_agree(dataset: nx.MultiDiGraph, backends: Backends) -> None:
         name = attrs["name"]
         for text in [name, *attrs.get("aliases", [])[:1], name.upper(), name[:-1] + "q"]:
             assert_same(_outcome(entity_profile, nxq, text), _outcome(entity_profile, neo, text), text)
+
+
+def test_former_ids_find_the_absorbing_entity_on_both_backends(neo4j_store: Any) -> None:
+    from castgraph.graph.model import Episode, Mention
+    from castgraph.resolve import resolve
+
+    def episode(eid: str, surface: str, day: int) -> Episode:
+        return Episode(id=eid, title=eid, published=date(2026, 1, 1 + day),
+                       mentions=[Mention(surface=surface, type_label="Person")])
+
+    old_eps = [episode("a", "Shawn Wang", 0), episode("b", "swyx", 1)]
+    old = resolve(old_eps)
+    eps = [*old_eps, episode("c", "Shawn Wang / swyx", 2)]
+    graph = build_graph(eps, resolve(eps, prior=old))
+    neo4j_store.write(graph)
+    (person,) = [n for n, d in graph.nodes(data=True) if d["label"] == "Entity"]
+    (former,) = graph.nodes[person]["former_ids"]
+    for backend in (NetworkXQueries(graph), Neo4jQueries(neo4j_store)):
+        profile = entity_profile(backend, former)
+        assert (profile.id, profile.matched_by, profile.episode_count) == (person, "former id", 3)
+        with pytest.raises(NotFoundError):
+            entity_profile(backend, "entity:0000000000000000")

@@ -283,10 +283,48 @@ def test_incremental_equals_full_rebuild() -> None:
     assert apart(old, "a#0", "b#0")
     full = resolve(old_eps + new_eps)
     incremental = resolve(new_eps + old_eps, prior=old)
+    # The same entities, ids and merges; only the incremental build knows which ids it absorbed.
+    person = incremental.assignments["a#0"]
+    for entity in incremental.entities:
+        if entity.id != person:
+            assert entity.former_ids == []
+        entity.former_ids = []
     assert incremental == full
     assert together(full, "a#0", "b#0", "c#0")
     # the merged person keeps one of the old ids
     assert full.assignments["a#0"] in {old.assignments["a#0"], old.assignments["b#0"]}
+
+
+def test_an_absorbed_entity_id_is_kept_as_a_former_id() -> None:
+    old_eps = [ep("a", ("Shawn Wang", "Person"), day=0), ep("b", ("swyx", "Person"), day=1)]
+    old = resolve(old_eps)
+    ids = {old.assignments["a#0"], old.assignments["b#0"]}
+    assert len(ids) == 2
+    joined = resolve([*old_eps, ep("c", ("Shawn Wang / swyx", "Person"), day=2)], prior=old)
+    person = joined.entity(joined.assignments["c#0"])
+    assert person.id in ids
+    assert person.former_ids == sorted(ids - {person.id})
+    # Carried through later builds, and absorbed again with the id that absorbs it.
+    later = resolve([*old_eps, ep("c", ("Shawn Wang / swyx", "Person"), day=2),
+                     ep("d", ("swyx", "Person"), ("Andrej Karpathy", "Person"), day=3)], prior=joined)
+    assert later.entity(later.assignments["d#0"]).former_ids == person.former_ids
+    assert [e.former_ids for e in later.entities if e.id != person.id] == [[]]
+
+
+def test_former_ids_accumulate_over_several_absorptions() -> None:
+    eps = [ep("a", ("Shawn Wang", "Person"), day=0), ep("b", ("swyx", "Person"), day=1),
+           ep("e", ("SW", "Person"), day=2)]
+    first = resolve(eps)
+    sw = first.assignments["e#0"]
+    eps.append(ep("c", ("Shawn Wang / swyx", "Person"), day=3))
+    second = resolve(eps, prior=first)
+    person = second.entity(second.assignments["c#0"])
+    assert len(person.former_ids) == 1 and second.assignments["e#0"] == sw
+    eps.append(ep("f", ("Shawn Wang (SW)", "Person"), day=4))
+    third = resolve(eps, prior=second)
+    merged = third.entity(third.assignments["f#0"])
+    assert third.assignments["e#0"] == merged.id == person.id  # the entity with most mentions keeps its id
+    assert merged.former_ids == sorted([*person.former_ids, sw])
 
 
 def test_blank_mentions_are_not_assigned() -> None:

@@ -100,6 +100,7 @@ def build_graph(episodes: Iterable[Episode], resolution: Resolution) -> nx.Multi
             type_votes=[f"{k}={v}" for k, v in sorted(entity.type_votes.items())],
             mention_count=len(entity.mention_ids),
             episode_count=len(episodes_of),
+            former_ids=sorted(entity.former_ids),
         )
     for topic in sorted(topics.values(), key=lambda t: t.id):
         graph.add_node(topic.id, label="Topic", id=topic.id, name=topic.name)
@@ -155,6 +156,7 @@ def resolution_from_graph(graph: nx.MultiDiGraph) -> Resolution:
             aliases=list(attrs.get("aliases") or []),
             descriptions=list(attrs.get("descriptions") or []),
             type_votes={k: int(v) for k, v in votes.items()},
+            former_ids=list(attrs.get("former_ids") or []),
         )
     assignments: dict[str, str] = {}
     merges: dict[tuple[str, str], MergeRecord] = {}

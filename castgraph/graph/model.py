@@ -265,6 +265,8 @@ class Entity(BaseModel):
     descriptions: list[str] = Field(default_factory=list)
     type_votes: dict[str, int] = Field(default_factory=dict)
     mention_ids: list[str] = Field(default_factory=list)
+    #: Ids of earlier entities this one absorbed (an incremental build joined them), sorted.
+    former_ids: list[str] = Field(default_factory=list)
 
 
 class Resolution(BaseModel):

@@ -87,13 +87,14 @@ _KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "Episode": ("id", "record_id", "title", "show", "published", "age_days", "duration_seconds",
                 "languages", "url", "summary", "chapters", "source", "extra"),
     "Entity": ("id", "name", "type", "aliases", "description", "descriptions", "type_votes",
-               "mention_count", "episode_count"),
+               "mention_count", "episode_count", "former_ids"),
     "Topic": ("id", "name"),
 }
 
 # List attributes: an empty list may be stored as no property at all (neo4j-admin import
 # does that), so an absent one reads back as [] rather than None.
-LIST_PROPERTIES: frozenset[str] = frozenset({"languages", "aliases", "descriptions", "type_votes"})
+LIST_PROPERTIES: frozenset[str] = frozenset({"languages", "aliases", "descriptions", "type_votes",
+                                             "former_ids"})
 
 FULLTEXT_INDEX = "castgraph_entity_names"
 

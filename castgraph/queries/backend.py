@@ -99,6 +99,10 @@ class QueryBackend(ABC):
         """Entities whose name or one of whose aliases is exactly ``name``."""
 
     @abstractmethod
+    def entity_absorbing(self, former_id: str) -> EntityRow | None:
+        """The entity that absorbed the earlier entity ``former_id`` (see ``Entity.former_ids``)."""
+
+    @abstractmethod
     def entity_names(self) -> list[EntityRow]:
         """Every entity row (for the fuzzy name index); backends cache it."""
 

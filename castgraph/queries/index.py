@@ -34,7 +34,7 @@ import numpy as np
 __all__ = ["INDEX_FILE", "GraphIndex", "cache_key", "read_index", "write_index"]
 
 INDEX_FILE = ".graph.json.qindex"
-_MAGIC = b"CGQIDX03"
+_MAGIC = b"CGQIDX04"
 _SAMPLE = 1 << 20
 # Only plain numbers are read back (np.frombuffer never unpickles).
 _DTYPES = {"<i4", "<i8"}
@@ -98,6 +98,7 @@ class GraphIndex:
         self.ent_type: list[str] = tables["ent_type"]
         self.ent_aliases: list[list[str]] = tables["ent_aliases"]
         self.ent_count: list[int] = tables["ent_count"]
+        self.ent_former: dict[str, str] = tables["ent_former"]
         self.topic_ids: list[str] = tables["topic_ids"]
         self.topic_name: list[str] = tables["topic_name"]
         self.ep_pos = {e: i for i, e in enumerate(self.ep_ids)}
@@ -153,6 +154,8 @@ class GraphIndex:
             "ent_type": [str(nodes[e].get("type") or "Other") for e in ent_ids],
             "ent_aliases": [list(nodes[e].get("aliases") or []) for e in ent_ids],
             "ent_count": [int(nodes[e].get("episode_count") or 0) for e in ent_ids],
+            # Only entities that absorbed others have former ids: a map, not a column.
+            "ent_former": {former: e for e in ent_ids for former in nodes[e].get("former_ids") or []},
             "topic_ids": topic_ids,
             "topic_name": [str(nodes[t].get("name") or t) for t in topic_ids],
         }

@@ -1,7 +1,8 @@
 """Finding episodes and entities by what a user types: an id, a title fragment, a name,
 an alias or a near spelling.
 
-Entities are looked up in this order: exact id; exact name or alias; the same after
+Entities are looked up in this order: exact id; a former id (an entity absorbed by another
+in an incremental build); exact name or alias; the same after
 Unicode (NFKC) and case folding; then the nearest spelling over a character-trigram
 blocked index of every name and alias (rapidfuzz scores only the few candidates that
 share rare trigrams with the query). Several entities with the same name: the one in
@@ -109,7 +110,7 @@ def name_index(backend: QueryBackend) -> NameIndex:
 
 
 def find_entity(backend: QueryBackend, text: str) -> tuple[EntityRow, str]:
-    """The entity ``text`` names, and how it matched (id, name, alias, normalized, fuzzy).
+    """The entity ``text`` names, and how it matched (id, former id, name, alias, normalized, fuzzy).
 
     Raises :class:`~castgraph.queries.models.NotFoundError` (with suggestions) when none does.
     """
@@ -117,6 +118,10 @@ def find_entity(backend: QueryBackend, text: str) -> tuple[EntityRow, str]:
     found = backend.entities([text])
     if found:
         return found[text], "id"
+    if text.startswith("entity:"):
+        absorbing = backend.entity_absorbing(text)
+        if absorbing is not None:
+            return absorbing, "former id"
     named = sorted(backend.entities_named(text), key=_rank)
     if named:
         return named[0], "name" if named[0].name == text else "alias"

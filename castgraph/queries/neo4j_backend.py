@@ -117,6 +117,11 @@ class Neo4jQueries(QueryBackend):
                          f"RETURN {_ENTITY_FIELDS} ORDER BY id", name=name)
         return [_entity(r) for r in rows]
 
+    def entity_absorbing(self, former_id: str) -> EntityRow | None:
+        rows = self._run(f"MATCH (x:Entity) WHERE $id IN coalesce(x.former_ids, []) "
+                         f"RETURN {_ENTITY_FIELDS} ORDER BY x.id LIMIT 1", id=former_id)
+        return _entity(rows[0]) if rows else None
+
     def entity_names(self) -> list[EntityRow]:
         if self._names is None:
             rows = self._run("MATCH (x:Entity) RETURN x.id AS id, x.name AS name, x.type AS type, "

@@ -75,6 +75,10 @@ class NetworkXQueries(QueryBackend):
             self._named = named
         return [self._entity_row(ent) for ent in self._named.get(name, ())]
 
+    def entity_absorbing(self, former_id: str) -> EntityRow | None:
+        owner = self.index.ent_former.get(former_id)
+        return self._entity_row(self.index.ent_pos[owner]) if owner in self.index.ent_pos else None
+
     def entity_names(self) -> list[EntityRow]:
         if self._names is None:
             idx = self.index

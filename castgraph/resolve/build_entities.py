@@ -95,10 +95,12 @@ def _canonical(corpus: Any, comp: Component) -> tuple[int, str]:
 
 
 def _prior_ids(prior: Resolution | None, comp_mentions: list[list[str]],
-               anchors: list[str]) -> list[str]:
+               anchors: list[str]) -> tuple[list[str], list[list[str]]]:
+    """Each component's id, and the ids of prior entities it absorbed (with their own former ids)."""
     ids = list(anchors)
+    former: list[list[str]] = [[] for _ in anchors]
     if prior is None:
-        return ids
+        return ids, former
     owner = dict(prior.assignments)
     if not owner:
         owner = {mid: e.id for e in prior.entities for mid in e.mention_ids}
@@ -117,7 +119,18 @@ def _prior_ids(prior: Resolution | None, comp_mentions: list[list[str]],
     for ci in range(len(ids)):
         if ci not in done and ids[ci] in taken_ids:  # a prior entity split: a fresh, stable id
             ids[ci] = f"entity:{stable_id(anchors[ci], 'split')}"
-    return ids
+    # A prior entity no component kept the id of was absorbed: by the one with most of its mentions.
+    history = {e.id: e.former_ids for e in prior.entities}
+    absorbed: set[str] = set()
+    for _, pid, _, ci in sorted(claims):
+        if pid in taken_ids or pid in absorbed:
+            continue
+        absorbed.add(pid)
+        former[ci].append(pid)
+    for ci, pid in enumerate(ids):
+        carried = [*former[ci], *history.get(pid, ()), *(f for p in former[ci] for f in history.get(p, ()))]
+        former[ci] = sorted(set(carried) - {pid})
+    return ids, former
 
 
 def _merge_records(corpus: Any, comp: Component, entity_id: str, name: str, canon: int,
@@ -172,7 +185,7 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
         first_sk = comp.sks[0]  # sorted oldest first above
         group, key = corpus.node_key[corpus.sk_nodes[first_sk][0]]
         anchors.append(anchor_id(group, key))
-    ids = _prior_ids(prior, comp_mentions, anchors)
+    ids, former_ids = _prior_ids(prior, comp_mentions, anchors)
 
     renames = {normalize_name(k): v for k, v in overrides.rename.items()}
     set_types = {normalize_name(k): v for k, v in overrides.set_type.items()}
@@ -210,6 +223,7 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
             descriptions=[d for d, _ in sorted(descs.items(), key=lambda kv: (kv[1], kv[0]))
                           ][:MAX_DESCRIPTIONS],
             type_votes=dict(sorted(votes.items())), mention_ids=comp_mentions[ci],
+            former_ids=former_ids[ci],
         ))
         names[ci] = name
         merges.extend(_merge_records(corpus, comp, ids[ci], name, canon, adjacency))
