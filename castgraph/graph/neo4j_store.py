@@ -33,7 +33,6 @@ Examples
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
 from collections import defaultdict
@@ -43,13 +42,26 @@ from contextlib import contextmanager
 from typing import Any
 
 import networkx as nx
-from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl, Session
+from neo4j import Driver, GraphDatabase, RoutingControl, Session
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from castgraph.errors import CastgraphError
 from castgraph.graph.build import SCHEMA_VERSION
+from castgraph.graph.neo4j_cypher import (
+    DELETE_EDGES,
+    EPISODE_EDGES,
+    REL_TYPES,
+    Row,
+    batches,
+    batches_by_source,
+    create_edges_query,
+    edge_query,
+    gc_paused,
+    node_query,
+    run_counters,
+    same_props,
+)
 from castgraph.graph.neo4j_schema import (
-    ENTITY_TYPE_LABELS,
     JSON_PROPERTIES,
     NODE_LABELS,
     RELATIONSHIP_PROPERTIES,
@@ -77,9 +89,6 @@ DEFAULT_BATCH_SIZE = 10_000
 # relationships: 1 writer 15-19k rel/s, 2 writers 22-26k, 3 no better on 2 cores.
 DEFAULT_WRITERS = 2
 
-Row = dict[str, Any]
-
-
 class Neo4jStoreError(CastgraphError):
     """The Neo4j server could not be reached, refused us, or failed a write; one-line message."""
 
@@ -92,104 +101,6 @@ class Neo4jWriteReport(WriteReport):
     nodes_updated: int = 0
     edges_updated: int = 0
     edge_seconds: float = 0.0  # of ``seconds``: creating the relationships of new episodes
-
-
-def _node_query(labels: tuple[str, ...], *, create: bool = False) -> str:
-    # Labels come from the allow-list only (neo4j_schema.node_labels), never from data.
-    label = labels[0]
-    if create:  # ids new to the database; the uniqueness constraint still guards against doubles
-        return f"UNWIND $rows AS row CREATE (n:{':'.join(labels)}) SET n = row.props"
-    query = f"UNWIND $rows AS row MERGE (n:{label} {{id: row.id}}) SET n = row.props"
-    if label == "Entity":
-        others = [t for t in ENTITY_TYPE_LABELS if t != labels[1]]
-        query += f" SET n:{labels[1]} REMOVE n:{':'.join(others)}"
-    return query
-
-
-def _edge_query(rel_type: str, *, create: bool = False) -> str:
-    source, target = relationship_endpoints(rel_type)
-    verb = f"CREATE (a)-[r:{rel_type}]->(b)" if create else f"MERGE (a)-[r:{rel_type} {{key: row.key}}]->(b)"
-    return (f"UNWIND $rows AS row MATCH (a:{source} {{id: row.source}}) "
-            f"MATCH (b:{target} {{id: row.target}}) {verb} SET r = row.props")
-
-
-def _create_edges_query(rel_type: str) -> str:
-    """CREATE relationships from rows ``{source, rels: [{target, props}]}`` (one row per episode).
-
-    The properties are a literal map of allow-listed names: with ``SET r = map`` the
-    planner must materialize the whole batch first (it cannot rule out a write to ``id``),
-    which roughly halves the rate. One row per episode saves a lookup per relationship.
-    """
-    source, target = relationship_endpoints(rel_type)
-    props = ", ".join(f"{k}: rel.props.{k}" for k in RELATIONSHIP_PROPERTIES[rel_type])
-    return (f"UNWIND $rows AS row MATCH (a:{source} {{id: row.source}}) "
-            f"UNWIND row.rels AS rel MATCH (b:{target} {{id: rel.target}}) "
-            f"CREATE (a)-[:{rel_type} {{{props}}}]->(b)")
-
-
-def _by_source(rows: Sequence[Row], size: int) -> Iterator[list[Row]]:
-    """Batches of about ``size`` relationships, as one row per source node."""
-    batch: list[Row] = []
-    count = 0
-    current: Row | None = None
-    for row in rows:
-        if current is None or current["source"] != row["source"]:
-            if count >= size:
-                yield batch
-                batch, count = [], 0
-            current = {"source": row["source"], "rels": []}
-            batch.append(current)
-        current["rels"].append({"target": row["target"], "props": row["props"]})
-        count += 1
-    if batch:
-        yield batch
-
-
-_REL_TYPES = "|".join(RELATIONSHIPS)
-# The stored relationships of some episodes, to compare with the graph.
-_EPISODE_EDGES = (f"UNWIND $ids AS id MATCH (a:Episode {{id: id}})-[r:{_REL_TYPES}]->(b) "
-                  "RETURN a.id AS source, type(r) AS type, r.key AS key, b.id AS target, "
-                  "properties(r) AS props, elementId(r) AS element")
-_DELETE_EDGES = "UNWIND $rows AS element MATCH ()-[r]->() WHERE elementId(r) = element DELETE r"
-
-
-def _same_props(stored: dict[str, Any], wanted: dict[str, Any]) -> bool:
-    """Equal properties, counting an absent property and an empty list as the same.
-
-    (The bulk importer stores no property for an empty list.)
-
-    >>> _same_props({"id": "x"}, {"id": "x", "aliases": []}), _same_props({"n": 1}, {"n": 2})
-    (True, False)
-    """
-    if stored == wanted:
-        return True
-    return all(stored.get(k) == wanted.get(k) or (stored.get(k) in (None, []) and wanted.get(k) in (None, []))
-               for k in stored.keys() | wanted.keys())
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building millions of small dicts.
-
-    They hold no cycles, but each allocation burst triggers full collections that walk
-    the whole (large) graph: pausing halves the time to build rows for 1.4M edges.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _batches(rows: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(rows), size):
-        yield rows[start:start + size]
-
-
-def _run_counters(tx: ManagedTransaction, query: str, params: dict[str, Any]) -> Any:
-    return tx.run(query, params).consume().counters
 
 
 class Neo4jStore(GraphStore):
@@ -305,7 +216,7 @@ class Neo4jStore(GraphStore):
     def write(self, graph: nx.MultiDiGraph) -> Neo4jWriteReport:
         """Make the database hold exactly ``graph``; see the module docstring."""
         started = time.perf_counter()
-        with _gc_paused():
+        with gc_paused():
             node_groups = self._node_rows(graph)
         self.verify()
         report = Neo4jWriteReport(nodes=graph.number_of_nodes(), edges=graph.number_of_edges())
@@ -324,10 +235,10 @@ class Neo4jStore(GraphStore):
             for rel_type, (grouped, other) in fresh_groups.items():
                 doing = f"writing :{rel_type} relationships"
                 report.edges_created += self._write_batches(
-                    session, _create_edges_query(rel_type), grouped, doing, "relationships_created",
+                    session, create_edges_query(rel_type), grouped, doing, "relationships_created",
                     batched=True, concurrent=True)
                 report.edges_created += self._write_batches(
-                    session, _edge_query(rel_type, create=True), other, doing, "relationships_created")
+                    session, edge_query(rel_type, create=True), other, doing, "relationships_created")
             report.edge_seconds = time.perf_counter() - edges_started
             stored_episodes = sorted(n for n in existing["Episode"] if n in graph)
             self._sync_edges(session, stored_episodes, edge_groups, report)
@@ -336,8 +247,8 @@ class Neo4jStore(GraphStore):
                 stale = sorted(i for i in existing[label] if i not in keep)
                 query = f"UNWIND $rows AS id MATCH (n:{label} {{id: id}}) DETACH DELETE n"
                 with self._errors(f"removing :{label} nodes no longer in the graph", resumable=True):
-                    for batch in _batches(stale, self.batch_size):
-                        counters = session.execute_write(_run_counters, query, {"rows": list(batch)})
+                    for batch in batches(stale, self.batch_size):
+                        counters = session.execute_write(run_counters, query, {"rows": list(batch)})
                         report.nodes_removed += counters.nodes_deleted
                         report.edges_removed += counters.relationships_deleted
         report.seconds = time.perf_counter() - started
@@ -349,20 +260,20 @@ class Neo4jStore(GraphStore):
         doing = f"writing :{':'.join(labels)} nodes"
         fresh = [r for r in rows if r["id"] not in stored]
         report.nodes_created += self._write_batches(
-            session, _node_query(labels, create=True), fresh, doing, "nodes_created", concurrent=True)
+            session, node_query(labels, create=True), fresh, doing, "nodes_created", concurrent=True)
         old = [r for r in rows if r["id"] in stored]
         changed: list[Row] = []
         query = (f"UNWIND $ids AS id MATCH (n:{labels[0]} {{id: id}}) "
                  "RETURN n.id AS id, labels(n) AS labels, properties(n) AS props")
         with self._errors(f"reading stored :{labels[0]} nodes", resumable=True):
-            for batch in _batches(old, self.batch_size):
+            for batch in batches(old, self.batch_size):
                 want = {r["id"]: r for r in batch}
                 for record in session.run(query, {"ids": list(want)}):
                     row = want[record["id"]]
-                    same = _same_props(record["props"], row["props"])
+                    same = same_props(record["props"], row["props"])
                     if not same or sorted(record["labels"]) != sorted(labels):
                         changed.append(row)
-        self._write_batches(session, _node_query(labels), changed, doing, "nodes_created")
+        self._write_batches(session, node_query(labels), changed, doing, "nodes_created")
         report.nodes_updated += len(changed)
 
     def _sync_edges(self, session: Session, episodes: list[str], edge_groups: dict[str, list[Row]],
@@ -377,26 +288,26 @@ class Neo4jStore(GraphStore):
         # About batch_size relationships per read: episodes have a dozen or so each.
         per_read = max(1, self.batch_size // 16)
         with self._errors("reading stored relationships", resumable=True):
-            for batch in _batches(episodes, per_read):
+            for batch in batches(episodes, per_read):
                 seen: set[tuple[str, tuple[str, Any, str]]] = set()
-                for record in session.run(_EPISODE_EDGES, {"ids": list(batch)}):
+                for record in session.run(EPISODE_EDGES, {"ids": list(batch)}):
                     ident = (record["type"], record["key"], record["target"])
                     want = wanted[record["source"]].get(ident)
                     if want is None or (record["source"], ident) in seen:
                         deletes.append(record["element"])  # gone from the graph, or a double
                         continue
                     seen.add((record["source"], ident))
-                    if not _same_props(record["props"], want["props"]):
+                    if not same_props(record["props"], want["props"]):
                         upserts[ident[0]].append(want)
                 for source in batch:
                     for ident, row in wanted[source].items():
                         if (source, ident) not in seen:
                             upserts[ident[0]].append(row)
         report.edges_removed += self._write_batches(
-            session, _DELETE_EDGES, deletes, "removing relationships no longer in the graph",
+            session, DELETE_EDGES, deletes, "removing relationships no longer in the graph",
             "relationships_deleted")
         for rel_type, rows in upserts.items():
-            created = self._write_batches(session, _edge_query(rel_type), rows,
+            created = self._write_batches(session, edge_query(rel_type), rows,
                                           f"updating :{rel_type} relationships", "relationships_created")
             report.edges_created += created
             report.edges_updated += len(rows) - created
@@ -435,7 +346,7 @@ class Neo4jStore(GraphStore):
         """
         edge_groups: dict[str, list[Row]] = defaultdict(list)
         skip = frozenset({"type", "key"})
-        with _gc_paused():
+        with gc_paused():
             for source, target, key, attrs in graph.edges(keys=True, data=True):
                 props = encode_properties(attrs, skip=skip)
                 props["key"] = key
@@ -447,7 +358,7 @@ class Neo4jStore(GraphStore):
                 fresh = [r for r in rows if r["source"] not in stored_episodes]
                 plain = [r for r in fresh if r["props"].keys() <= allowed]
                 other = [r for r in fresh if not r["props"].keys() <= allowed]
-                fresh_groups[rel_type] = (list(_by_source(plain, self.batch_size)), other)
+                fresh_groups[rel_type] = (list(batches_by_source(plain, self.batch_size)), other)
         return dict(edge_groups), fresh_groups
 
     def _write_batches(self, session: Session, query: str, rows: Sequence[Any], doing: str,
@@ -457,15 +368,15 @@ class Neo4jStore(GraphStore):
         With ``concurrent``, up to ``writers`` batches run at once, each in its own session:
         the server works on one transaction per core while the client sends the next.
         """
-        batches = list(rows) if batched else list(_batches(rows, self.batch_size))
+        chunks = list(rows) if batched else list(batches(rows, self.batch_size))
 
         def run(number: int, batch: Sequence[Any], on: Session) -> int:
-            with self._errors(f"{doing} (batch {number} of {len(batches)})", resumable=True):
-                counters = on.execute_write(_run_counters, query, {"rows": list(batch)})
+            with self._errors(f"{doing} (batch {number} of {len(chunks)})", resumable=True):
+                counters = on.execute_write(run_counters, query, {"rows": list(batch)})
             return int(getattr(counters, counter))
 
-        if not concurrent or self.writers == 1 or len(batches) < 2:
-            return sum(run(number, batch, session) for number, batch in enumerate(batches, start=1))
+        if not concurrent or self.writers == 1 or len(chunks) < 2:
+            return sum(run(number, batch, session) for number, batch in enumerate(chunks, start=1))
 
         def run_alone(number: int, batch: Sequence[Any]) -> int:
             with self._session() as own:
@@ -473,7 +384,7 @@ class Neo4jStore(GraphStore):
 
         total = 0
         with ThreadPoolExecutor(max_workers=self.writers) as pool:
-            futures = [pool.submit(run_alone, n, b) for n, b in enumerate(batches, start=1)]
+            futures = [pool.submit(run_alone, n, b) for n, b in enumerate(chunks, start=1)]
             try:
                 for future in futures:
                     total += future.result()
@@ -503,7 +414,7 @@ class Neo4jStore(GraphStore):
             nodes = [(r["labels"], r["props"]) for r in session.run(
                 f"MATCH (n) WHERE {labels_filter} RETURN labels(n) AS labels, properties(n) AS props")]
             edges = [(r["source"], r["target"], r["type"], r["props"]) for r in session.run(
-                f"MATCH (a:Episode)-[r:{_REL_TYPES}]->(b) "
+                f"MATCH (a:Episode)-[r:{REL_TYPES}]->(b) "
                 "RETURN a.id AS source, b.id AS target, type(r) AS type, properties(r) AS props")]
         graph = nx.MultiDiGraph(schema_version=SCHEMA_VERSION)
         order = {label: i for i, label in enumerate(NODE_LABELS)}
