@@ -232,6 +232,15 @@ def test_type_tie_is_broken_deterministically() -> None:
 
 # --- ids, canonical names, determinism, incremental -------------------------------------------
 
+def test_the_first_name_of_a_slash_alias_wins_a_tie() -> None:
+    res = resolve([ep("a", ("GPT-5 / ChatGPT Pro", "Software"))])
+    (entity,) = res.entities
+    assert (entity.name, entity.aliases) == ("GPT-5", ["ChatGPT Pro", "GPT-5 / ChatGPT Pro"])
+    # Mentions still come first: the more mentioned name wins whatever the order.
+    res = resolve([ep("a", ("Shawn Wang / swyx", "Person")), ep("b", ("swyx", "Person"), day=1)])
+    assert res.entities[0].name == "swyx"
+
+
 def test_names_inside_a_surface_are_aliases() -> None:
     res = resolve([
         ep("a", ("EHR (Electronic Health Record)", "Concept"), day=0),

@@ -90,7 +90,13 @@ def _canonical(corpus: Any, comp: Component) -> tuple[int, str]:
     if len(comp.nodes) == 1:
         return comp.nodes[0], best_spelling(corpus.node_display[comp.nodes[0]])
     totals = {n: sum(corpus.node_display[n].values()) for n in comp.nodes}
-    node = min(comp.nodes, key=lambda n: (-totals[n], -len(corpus.node_key[n][1]), corpus.node_key[n]))
+    # "A / B" is written main name first ("GPT-5 / ChatGPT Pro"): A wins a tie.
+    lead = {n: 1 for n in comp.nodes}
+    for sk in comp.sks:
+        if corpus.sk_rule[sk] == "alias-slash" and corpus.sk_nodes[sk]:
+            lead[corpus.sk_nodes[sk][0]] = 0
+    node = min(comp.nodes,
+               key=lambda n: (-totals[n], lead[n], -len(corpus.node_key[n][1]), corpus.node_key[n]))
     return node, best_spelling(corpus.node_display[node])
 
 

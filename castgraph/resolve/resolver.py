@@ -31,11 +31,12 @@ company and its product apart when they really are two things.
 Names and ids
 -------------
 The canonical name is the most mentioned name (a slash or parenthesis alias
-counts for each of its names; legal suffixes dropped); ties go to the longest
-key, then the spelling with accents, with mixed case, then lexicographic
-order. ``rename`` overrides it. An entity's id is ``entity:`` + a hash of its
-*anchor*: the type group and key of its earliest mention by (published date,
-episode id, ordinal) -- so a new alias or a later episode never changes it.
+counts for each of its names; legal suffixes dropped); ties go to the first name
+of an "A / B" surface, then to the longest key, then the spelling with accents,
+with mixed case, then lexicographic order. ``rename`` overrides it. An
+entity's id is ``entity:`` + a hash of its *anchor*: the type group and key of
+its earliest mention by (published date, episode id, ordinal) -- so a new alias
+or a later episode never changes it.
 With ``prior`` (the resolution of an existing graph), each entity that holds
 mentions of a prior entity keeps that entity's id (most shared mentions
 first), so ids survive even an earlier episode arriving later.
