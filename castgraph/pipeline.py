@@ -167,5 +167,6 @@ class GraphBuilder:
         report.entities = len(resolution.entities)
         report.entities_by_type = dict(sorted(Counter(e.type.value for e in resolution.entities).items()))
         report.topics = len({t for ep in episodes for t in ep.tags})
-        report.merged_surfaces = sum(len(e.aliases) for e in resolution.entities)
+        # Surfaces merged into an entity under another name (aliases also list names inside surfaces).
+        report.merged_surfaces = sum(1 for m in resolution.merges if m.rule != "canonical")
         report.review_pairs = len(resolution.review)

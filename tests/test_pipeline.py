@@ -161,3 +161,16 @@ def test_copying_inputs_elsewhere_keeps_ids(examples_dir: Path, tmp_path: Path) 
     a = _build([examples_dir], tmp_path / "a")
     b = _build([copy], tmp_path / "b")
     assert sorted(a.nodes) == sorted(b.nodes)
+
+
+def test_python_values_in_a_page_dump_are_stored_as_plain_json(tmp_path: Path) -> None:
+    # A page dump is a Python literal: its unknown keys may hold sets and non-text keys.
+    dump = ("*{'start': 5.0, 'summary': 'Hello.', 'quotes': ['Hi'], 'meta': {1: 'a', 'b': (2, 3)}, "
+            "'flags': {'zeta', 'alpha', 'mid'}, 'tags': ['ai']}*")
+    page = tmp_path / "page.txt"
+    page.write_text("Dump Episode\n10:00\nEN\nSome Show\n\nDump Episode\n\n" + dump + "\n\n"
+                    "## Entities\n- **Ada Quinn** (Person): Guest.\n", encoding="utf-8")
+    graph = _build([page], tmp_path / "out")
+    (episode,) = [d for _, d in graph.nodes(data=True) if d["label"] == "Episode"]
+    assert episode["extra"]["meta"] == {"1": "a", "b": [2, 3]}
+    assert episode["extra"]["flags"] == ["alpha", "mid", "zeta"]

@@ -449,3 +449,16 @@ def test_resolution_csv_has_one_row_per_entity_and_surface(tmp_path) -> None:  #
         ("GitHub", "GitHub, Inc."): ("normalized", "1", "1", "Organization"),
     }
     assert all(r["entity_id"].startswith("entity:") and r["score"] == "1.00" for r in rows)
+
+
+def test_a_former_id_back_in_use_is_not_listed_as_former() -> None:
+    from castgraph.graph.model import Entity
+    from castgraph.resolve.build_entities import _prior_ids
+
+    # B once absorbed A; now a new entity is anchored at A again (an override split them).
+    prior = Resolution(entities=[Entity(id="entity:B", name="B", type=EntityType.PERSON,
+                                        mention_ids=["x#0"], former_ids=["entity:A"])],
+                       assignments={"x#0": "entity:B"})
+    ids, former = _prior_ids(prior, [["x#0"], ["n#0"]], ["entity:Q", "entity:A"])
+    assert ids == ["entity:B", "entity:A"]
+    assert former == [[], []]

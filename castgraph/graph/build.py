@@ -24,7 +24,9 @@ Examples
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
+from datetime import date, datetime
 
 import networkx as nx
 
@@ -65,8 +67,29 @@ def _episode_attrs(ep: Episode) -> dict[str, object]:
 
 
 def _plain(value: object) -> object:
-    """``value`` with JSON types only (dates and other objects as text), keys sorted."""
-    return json.loads(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str))
+    """``value`` with JSON types only, the same on every run.
+
+    Records read from a page dump may hold Python values (tuples, sets, non-text keys):
+    keys become text, sets sorted lists, dates ISO text, anything else its ``str``.
+
+    >>> _plain({2: {"b", "a"}, "d": date(2026, 1, 2), "t": (1, float("nan"))})
+    {'2': ['a', 'b'], 'd': '2026-01-02', 't': [1, 'nan']}
+    """
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, dict):
+        items = {str(k): _plain(v) for k, v in value.items()}
+        return dict(sorted(items.items()))
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        plain = [_plain(v) for v in value]
+        return sorted(plain, key=lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True))
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
 
 
 def build_graph(episodes: Iterable[Episode], resolution: Resolution) -> nx.MultiDiGraph:

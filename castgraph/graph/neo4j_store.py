@@ -34,10 +34,11 @@ Examples
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from typing import Any
 
@@ -187,6 +188,11 @@ class Neo4jStore(GraphStore):
             raise Neo4jStoreError(f"cannot write to {where}: {exc}") from None
         except Neo4jError as exc:
             message = " ".join(str(exc.message or exc).split())
+            if "DeadlockDetected" in (exc.code or ""):
+                raise Neo4jStoreError(
+                    f"{where}: concurrent writers kept deadlocking while {doing}; run the same command "
+                    f"again (completed batches are kept, nothing is duplicated): {exc.code}: {message}"
+                ) from None
             if resumable and exc.is_retryable():  # e.g. the database shutting down under us
                 raise Neo4jStoreError(
                     f"{where} became unavailable while {doing}; run the same command again once the server "
@@ -225,10 +231,16 @@ class Neo4jStore(GraphStore):
         with self._session() as session, ThreadPoolExecutor(max_workers=1) as pool:
             # The relationship rows (most of the client's work) are made while the server
             # writes the nodes.
-            pending = pool.submit(self._edge_rows, graph, existing["Episode"])
-            for labels, rows in node_groups.items():
-                self._write_nodes(session, labels, rows, existing[labels[0]], report)
-            edge_groups, fresh_groups = pending.result()
+            stop = threading.Event()
+            pending = pool.submit(self._edge_rows, graph, existing["Episode"], stop)
+            try:
+                for labels, rows in node_groups.items():
+                    self._write_nodes(session, labels, rows, existing[labels[0]], report)
+            except BaseException:
+                stop.set()  # the failure is reported now, not once every row is made
+                raise
+            with self._errors("preparing relationships"):
+                edge_groups, fresh_groups = pending.result()
             # Relationships of episodes new to the database cannot exist yet: plain CREATE.
             # Those of stored episodes are compared with the graph and only differences written.
             edges_started = time.perf_counter()
@@ -338,16 +350,19 @@ class Neo4jStore(GraphStore):
                         f"{expected[0]} to {expected[1]}, not {label_of[source]} to {label_of[target]}")
         return dict(node_groups)
 
-    def _edge_rows(self, graph: nx.MultiDiGraph, stored_episodes: set[str]
+    def _edge_rows(self, graph: nx.MultiDiGraph, stored_episodes: set[str], stop: threading.Event
                    ) -> tuple[dict[str, list[Row]], dict[str, tuple[list[list[Row]], list[Row]]]]:
         """Relationship rows by type; and, for episodes new to the database, their CREATE batches.
 
         The batches are ``(per-episode batches of plain rows, rows with other properties)``.
+        Returns early (and incomplete) once ``stop`` is set.
         """
         edge_groups: dict[str, list[Row]] = defaultdict(list)
         skip = frozenset({"type", "key"})
         with gc_paused():
-            for source, target, key, attrs in graph.edges(keys=True, data=True):
+            for count, (source, target, key, attrs) in enumerate(graph.edges(keys=True, data=True)):
+                if count % 65536 == 0 and stop.is_set():
+                    return {}, {}
                 props = encode_properties(attrs, skip=skip)
                 props["key"] = key
                 row = {"source": source, "target": target, "key": key, "props": props}
@@ -386,7 +401,7 @@ class Neo4jStore(GraphStore):
         with ThreadPoolExecutor(max_workers=self.writers) as pool:
             futures = [pool.submit(run_alone, n, b) for n, b in enumerate(chunks, start=1)]
             try:
-                for future in futures:
+                for future in as_completed(futures):
                     total += future.result()
             except BaseException:
                 # Stop at the first failure: batches not started stay unwritten, and the

@@ -25,6 +25,7 @@ import hashlib
 import json
 import struct
 from bisect import bisect_right
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,13 @@ def _top(counts: np.ndarray, limit: int) -> list[tuple[int, int]]:
     nonzero = np.flatnonzero(counts)
     order = np.lexsort((nonzero, -counts[nonzero]))[:limit]
     return [(int(nonzero[o]), int(counts[nonzero[o]])) for o in order]
+
+
+def _first_owner(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    owners: dict[str, str] = {}
+    for key, owner in pairs:
+        owners.setdefault(key, owner)
+    return owners
 
 
 class GraphIndex:
@@ -154,8 +162,10 @@ class GraphIndex:
             "ent_type": [str(nodes[e].get("type") or "Other") for e in ent_ids],
             "ent_aliases": [list(nodes[e].get("aliases") or []) for e in ent_ids],
             "ent_count": [int(nodes[e].get("episode_count") or 0) for e in ent_ids],
-            # Only entities that absorbed others have former ids: a map, not a column.
-            "ent_former": {former: e for e in ent_ids for former in nodes[e].get("former_ids") or []},
+            # Only entities that absorbed others have former ids: a map, not a column. Were one
+            # listed twice, the smallest entity id has it (as on Neo4j).
+            "ent_former": _first_owner((former, e) for e in ent_ids
+                                       for former in nodes[e].get("former_ids") or []),
             "topic_ids": topic_ids,
             "topic_name": [str(nodes[t].get("name") or t) for t in topic_ids],
         }

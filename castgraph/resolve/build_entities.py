@@ -133,9 +133,10 @@ def _prior_ids(prior: Resolution | None, comp_mentions: list[list[str]],
             continue
         absorbed.add(pid)
         former[ci].append(pid)
+    live = set(ids)
     for ci, pid in enumerate(ids):
         carried = [*former[ci], *history.get(pid, ()), *(f for p in former[ci] for f in history.get(p, ()))]
-        former[ci] = sorted(set(carried) - {pid})
+        former[ci] = sorted(set(carried) - live)  # an id in use again is that entity's, not a former one
     return ids, former
 
 
