@@ -190,6 +190,13 @@ class _Pool:
             self._add(k)
         return True
 
+    def claim_acronym(self, name: str, acronym: str) -> bool:
+        """Claim ``name`` and its ``acronym``; every acronym belongs to one entity only."""
+        if acronym in self.acronyms or not self.claim(name, acronym):
+            return False
+        self.acronyms.add(acronym)
+        return True
+
     def new(self, type_: str, name: str) -> GenEntity:
         ent = GenEntity(gid=f"g{len(self.entities)}", type=type_, name=name)
         self.entities.append(ent)
@@ -247,9 +254,8 @@ def _organization(pool: _Pool, rng: random.Random) -> str | None:
             words = [_word(rng, 2), _word(rng, 2), rng.choice(ORG_TAIL)]
             name = " ".join(words)
             acr = "".join(w[0] for w in words).upper()
-            if acr in pool.acronyms or not pool.claim(name, acr):
+            if not pool.claim_acronym(name, acr):
                 continue
-            pool.acronyms.add(acr)
             ent = pool.new("Organization", name)
             ent.add(name, 8)
             ent.add(f"{name} ({acr})", 3)
@@ -312,9 +318,8 @@ def _concept(pool: _Pool, rng: random.Random) -> None:
             kana = "".join(rng.choice(KANA) for _ in range(rng.randint(3, 5)))
             ja = kana + rng.choice(KANJI) + rng.choice(KANJI)
             acr = "".join(rng.choice("ABCDEFGHKLMNPRSTV") for _ in range(3))
-            if acr in pool.acronyms or not pool.claim(ja, acr):
+            if not pool.claim_acronym(ja, acr):
                 continue
-            pool.acronyms.add(acr)
             ent = pool.new("Concept", ja)
             ent.add(ja, 6)
             ent.add(f"{ja} / {acr}", 3)
@@ -325,7 +330,7 @@ def _concept(pool: _Pool, rng: random.Random) -> None:
             name = " ".join(words).capitalize()
             acr = "".join(w[0] for w in words).upper()
             use_acr = acr not in pool.acronyms and rng.random() < 0.5
-            if not (pool.claim(name, acr) if use_acr else pool.claim(name)):
+            if not (pool.claim_acronym(name, acr) if use_acr else pool.claim(name)):
                 continue
             ent = pool.new("Concept", name)
             ent.add(name, 8)
@@ -333,7 +338,6 @@ def _concept(pool: _Pool, rng: random.Random) -> None:
             ent.add(name.title(), 2)
             ent.add(name.replace(" ", "-", 1), 1)
             if use_acr:
-                pool.acronyms.add(acr)
                 ent.add(f"{name} ({acr})", 3)
                 ent.add(acr, 3)
         ent.labels = TYPE_LABELS["Concept"]

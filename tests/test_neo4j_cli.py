@@ -155,3 +155,16 @@ def test_export_without_a_graph_is_a_clear_error(tmp_path: Path, monkeypatch: py
     assert result.exit_code == 1
     assert result.output == f"Error: {tmp_path / 'nothing' / 'graph.json'}: no graph.json here; " \
                             "run `castgraph build` first\n"
+
+
+def test_export_of_a_graph_outside_the_schema_is_one_line(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    graph = nx.MultiDiGraph()
+    graph.add_node("episode:e1", label="Episode", id="episode:e1", title="T")
+    graph.add_node("admin:1", label="Admin", id="admin:1")
+    NetworkXStore(tmp_path / "g").write(graph)
+    result = CliRunner().invoke(main, ["export", "--neo4j-admin", str(tmp_path / "csv"),
+                                       "--graph", str(tmp_path / "g")])
+    assert result.exit_code == 1
+    assert result.output == "Error: node 'admin:1': label 'Admin' is not one of Episode, Entity, Topic\n"

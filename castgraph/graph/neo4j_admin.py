@@ -43,9 +43,8 @@ from castgraph.graph.neo4j_schema import (
     NODE_LABELS,
     RELATIONSHIPS,
     SCHEMA_STATEMENTS,
+    checked_labels,
     encode_properties,
-    node_labels,
-    relationship_endpoints,
 )
 
 __all__ = ["AdminExport", "admin_import_args", "write_neo4j_admin_csv"]
@@ -141,54 +140,43 @@ def _quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def _write_csv(path: Path, head: list[str], rows: list[dict[str, Any]], delimiter: str) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        _write_table(handle, head, rows, _columns(rows), delimiter)
+    return path
+
+
 def write_neo4j_admin_csv(graph: nx.MultiDiGraph, directory: str | Path) -> AdminExport:
     """Write ``graph`` as neo4j-admin import CSV files, import.sh and schema.cypher into ``directory``."""
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     node_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    labels_of: dict[Any, tuple[str, ...]] = {}
+    labels_of = checked_labels(graph)
     for node, attrs in graph.nodes(data=True):
-        labels = node_labels(attrs)
-        labels_of[node] = labels
+        labels = labels_of[node]
         props = encode_properties(attrs, skip=frozenset({"label", "id"}),
                                   json_keys=JSON_PROPERTIES[labels[0]])
         node_rows[labels[0]].append({"__fixed__": [str(node)], "__labels__": labels, **props})
     edge_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for source, target, key, attrs in graph.edges(keys=True, data=True):
         rel_type = attrs.get("type")
-        expected = relationship_endpoints(rel_type)
-        if (labels_of[source][0], labels_of[target][0]) != expected:
-            raise ValueError(f"edge {source!r} -> {target!r} ({key!r}): a {rel_type} goes from "
-                             f"{expected[0]} to {expected[1]}")
         props = encode_properties(attrs, skip=frozenset({"type", "key"}))
         edge_rows[str(rel_type)].append({"__fixed__": [str(source), str(target), str(rel_type)], "key": key,
                                          **props})
 
     all_rows = [r for rows in (*node_rows.values(), *edge_rows.values()) for r in rows]
     delimiter = _pick_delimiter(v for row in all_rows for k, v in row.items() if k != "__fixed__")
-    node_files: list[Path] = []
-    for label in NODE_LABELS:
-        rows = node_rows.get(label, [])
-        if not rows:
-            continue
+    for rows in node_rows.values():
         for row in rows:
             labels = row.pop("__labels__")
             row["__fixed__"] = [_quoted(row["__fixed__"][0]), _quoted(delimiter.join(labels))]
-        path = out / f"nodes-{label.lower()}.csv"
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            _write_table(handle, ["id:ID", ":LABEL"], rows, _columns(rows), delimiter)
-        node_files.append(path)
-    rel_files: list[Path] = []
-    for rel_type in RELATIONSHIPS:
-        rows = edge_rows.get(rel_type, [])
-        if not rows:
-            continue
+    for rows in edge_rows.values():
         for row in rows:
             row["__fixed__"] = [_quoted(x) for x in row["__fixed__"]]
-        path = out / f"rels-{rel_type.lower()}.csv"
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            _write_table(handle, [":START_ID", ":END_ID", ":TYPE"], rows, _columns(rows), delimiter)
-        rel_files.append(path)
+    node_files = [_write_csv(out / f"nodes-{label.lower()}.csv", ["id:ID", ":LABEL"], node_rows[label],
+                             delimiter) for label in NODE_LABELS if node_rows.get(label)]
+    rel_files = [_write_csv(out / f"rels-{t.lower()}.csv", [":START_ID", ":END_ID", ":TYPE"], edge_rows[t],
+                            delimiter) for t in RELATIONSHIPS if edge_rows.get(t)]
 
     export = AdminExport(directory=out, node_files=node_files, relationship_files=rel_files,
                          nodes=graph.number_of_nodes(), relationships=graph.number_of_edges(),

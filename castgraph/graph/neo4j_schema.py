@@ -33,6 +33,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import networkx as nx
+
+from castgraph.errors import CastgraphError
 from castgraph.graph.model import EntityType
 
 __all__ = [
@@ -47,6 +50,7 @@ __all__ = [
     "RELATIONSHIP_PROPERTIES",
     "SCHEMA_STATEMENTS",
     "UnknownLabelError",
+    "checked_labels",
     "decode_properties",
     "encode_properties",
     "encode_value",
@@ -114,8 +118,8 @@ INDEXES: tuple[str, ...] = (
 SCHEMA_STATEMENTS: tuple[str, ...] = CONSTRAINTS + INDEXES
 
 
-class UnknownLabelError(ValueError):
-    """A node or edge whose label or type is not in castgraph's allow-list."""
+class UnknownLabelError(CastgraphError, ValueError):
+    """A node or edge whose label or type is not in castgraph's allow-list (a one-line message)."""
 
 
 def node_labels(attrs: Mapping[str, Any]) -> tuple[str, ...]:
@@ -148,6 +152,40 @@ def relationship_endpoints(rel_type: Any) -> tuple[str, str]:
     if rel_type not in RELATIONSHIPS:
         raise UnknownLabelError(f"relationship type {rel_type!r} is not one of {', '.join(RELATIONSHIPS)}")
     return RELATIONSHIPS[rel_type]
+
+
+def checked_labels(graph: nx.MultiDiGraph) -> dict[Any, tuple[str, ...]]:
+    """The Neo4j labels of every node, once every node label and relationship is checked.
+
+    Raises :class:`UnknownLabelError` naming the first node or edge outside the schema.
+
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("entity:1", label="Entity", type="Person")
+    >>> g.add_node("topic:ai", label="Topic")
+    >>> g.add_edge("entity:1", "topic:ai", key="t", type="HAS_TOPIC")
+    't'
+    >>> checked_labels(g)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    castgraph.graph.neo4j_schema.UnknownLabelError: edge 'entity:1' -> 'topic:ai' ('t'): a HAS_TOPIC goes ...
+    """
+    labels: dict[Any, tuple[str, ...]] = {}
+    for node, attrs in graph.nodes(data=True):
+        try:
+            labels[node] = node_labels(attrs)
+        except UnknownLabelError as exc:
+            raise UnknownLabelError(f"node {node!r}: {exc}") from None
+    for source, target, key, rel_type in graph.edges(keys=True, data="type"):
+        where = f"edge {source!r} -> {target!r} ({key!r})"
+        try:
+            expected = relationship_endpoints(rel_type)
+        except UnknownLabelError as exc:
+            raise UnknownLabelError(f"{where}: {exc}") from None
+        found = (labels[source][0], labels[target][0])
+        if found != expected:
+            raise UnknownLabelError(f"{where}: a {rel_type} goes from {expected[0]} to {expected[1]}, "
+                                    f"not {found[0]} to {found[1]}")
+    return labels
 
 
 def _storable_list(value: list[Any] | tuple[Any, ...]) -> bool:

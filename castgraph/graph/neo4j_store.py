@@ -69,10 +69,9 @@ from castgraph.graph.neo4j_schema import (
     RELATIONSHIPS,
     SCHEMA_STATEMENTS,
     UnknownLabelError,
+    checked_labels,
     decode_properties,
     encode_properties,
-    node_labels,
-    relationship_endpoints,
 )
 from castgraph.graph.store import GraphStore, WriteReport
 
@@ -327,27 +326,14 @@ class Neo4jStore(GraphStore):
     def _node_rows(self, graph: nx.MultiDiGraph) -> dict[tuple[str, ...], list[Row]]:
         """Node rows grouped by labels, after checking every label and relationship type."""
         node_groups: dict[tuple[str, ...], list[Row]] = defaultdict(list)
-        label_of: dict[Any, str] = {}
+        # Checked before anything is written, so that a bad graph leaves the database alone.
         with self._errors("checking the graph"):
-            for node, attrs in graph.nodes(data=True):
-                try:
-                    labels = node_labels(attrs)
-                except UnknownLabelError as exc:
-                    raise UnknownLabelError(f"node {node!r}: {exc}") from None
-                label_of[node] = labels[0]
-                props = encode_properties(attrs, json_keys=JSON_PROPERTIES[labels[0]])
-                props["id"] = node
-                node_groups[labels].append({"id": node, "props": props})
-            # Checked before anything is written, so that a bad graph leaves the database alone.
-            for source, target, key, rel_type in graph.edges(keys=True, data="type"):
-                try:
-                    expected = relationship_endpoints(rel_type)
-                except UnknownLabelError as exc:
-                    raise UnknownLabelError(f"edge {source!r} -> {target!r} ({key!r}): {exc}") from None
-                if label_of[source] != expected[0] or label_of[target] != expected[1]:
-                    raise UnknownLabelError(
-                        f"edge {source!r} -> {target!r} ({key!r}): a {rel_type} goes from "
-                        f"{expected[0]} to {expected[1]}, not {label_of[source]} to {label_of[target]}")
+            label_of = checked_labels(graph)
+        for node, attrs in graph.nodes(data=True):
+            labels = label_of[node]
+            props = encode_properties(attrs, json_keys=JSON_PROPERTIES[labels[0]])
+            props["id"] = node
+            node_groups[labels].append({"id": node, "props": props})
         return dict(node_groups)
 
     def _edge_rows(self, graph: nx.MultiDiGraph, stored_episodes: set[str], stop: threading.Event

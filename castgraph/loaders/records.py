@@ -115,14 +115,16 @@ def _tags(value: Any) -> list[str]:
     raise ValueError("'tags' is not a list")
 
 
+def _list(value: Any, key: str, note: list[str]) -> list[Any]:
+    """``value`` if it is a list; nothing (noted unless absent) otherwise."""
+    if value is not None and not isinstance(value, list):
+        note.append(f"'{key}' is not a list; ignored")
+    return value if isinstance(value, list) else []
+
+
 def _chapters(value: Any, note: list[str]) -> list[dict[str, Any]]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        note.append("'chapters' is not a list; ignored")
-        return []
     chapters = []
-    for n, item in enumerate(value, 1):
+    for n, item in enumerate(_list(value, "chapters", note), 1):
         if not isinstance(item, dict) or not isinstance(item.get("title"), str) or not item["title"].strip():
             note.append(f"chapter {n} has no title; skipped")
             continue
@@ -139,13 +141,8 @@ def _chapters(value: Any, note: list[str]) -> list[dict[str, Any]]:
 
 
 def _mentions(value: Any, note: list[str]) -> list[dict[str, str]]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        note.append("'entities' is not a list; ignored")
-        return []
     mentions = []
-    for n, item in enumerate(value, 1):
+    for n, item in enumerate(_list(value, "entities", note), 1):
         if not isinstance(item, dict):
             note.append(f"entity {n} is not an object; skipped")
             continue

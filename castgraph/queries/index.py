@@ -258,9 +258,12 @@ class GraphIndex:
         """Episode positions of an entity, ascending."""
         return self._row("ent", ent)
 
+    def _row_length(self, name: str, i: int) -> int:
+        ptr = self.arrays[f"{name}_ptr"]
+        return int(ptr[i + 1] - ptr[i])
+
     def entity_df(self, ent: int) -> int:
-        ptr = self.arrays["ent_ptr"]
-        return int(ptr[ent + 1] - ptr[ent])
+        return self._row_length("ent", ent)
 
     def episode_entities(self, ep: int) -> list[int]:
         """Entity positions of an episode, ascending."""
@@ -270,8 +273,7 @@ class GraphIndex:
         return self._row("topic", topic)
 
     def topic_df(self, topic: int) -> int:
-        ptr = self.arrays["topic_ptr"]
-        return int(ptr[topic + 1] - ptr[topic])
+        return self._row_length("topic", topic)
 
     def episode_topics(self, ep: int) -> list[int]:
         return self._row("ept", ep)
