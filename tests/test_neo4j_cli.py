@@ -168,3 +168,22 @@ def test_export_of_a_graph_outside_the_schema_is_one_line(tmp_path: Path,
                                        "--graph", str(tmp_path / "g")])
     assert result.exit_code == 1
     assert result.output == "Error: node 'admin:1': label 'Admin' is not one of Episode, Entity, Topic\n"
+
+
+@pytest.mark.neo4j
+def test_query_commands_answer_the_same_from_the_server_and_the_folder(
+        neo4j_store: Neo4jStore, neo4j_settings: Neo4jSettings, real_page_graph: nx.MultiDiGraph,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    neo4j_store.write(real_page_graph)
+    NetworkXStore(tmp_path).write(real_page_graph)
+    commands = [["entity", "Shawn Wang", "--episodes", "3"],
+                ["related", "Railway", "--limit", "3"],
+                ["related", "--entity", "Claude Code"],
+                ["comention", "--min-weight", "2", "--top-k", "2", "--until", "2026-11-30", "--limit", "5"]]
+    for command in commands:
+        from_folder = CliRunner().invoke(main, [*command, "--json", "--graph", str(tmp_path)])
+        from_server = CliRunner().invoke(main, [*command, "--json", *server_args(neo4j_settings)])
+        assert from_folder.exit_code == from_server.exit_code == 0, (command, from_server.output)
+        assert json.loads(from_folder.output), command
+        assert json.loads(from_server.output) == json.loads(from_folder.output), command

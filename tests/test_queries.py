@@ -25,7 +25,7 @@ from castgraph.queries import (
     related_episodes,
 )
 from castgraph.queries import loading as loading_module
-from castgraph.queries.index import INDEX_FILE
+from castgraph.queries.index import INDEX_FILE, cache_key, read_index
 
 LOG = math.log(5 / 2)  # idf of an entity in 2 of the 5 episodes below
 
@@ -238,8 +238,14 @@ def test_graph_folder_index_cache(tmp_path: Path, small: nx.MultiDiGraph,
     # A rewritten graph invalidates the cache; a damaged cache is rebuilt, never trusted.
     NetworkXStore(tmp_path).write(make_graph([("z", "Zed", ["Q"], [])]))
     assert open_graph_dir(tmp_path).episode_count() == 1
-    (tmp_path / INDEX_FILE).write_bytes(b"CGQIDX03garbage")
-    assert open_graph_dir(tmp_path).episode_count() == 1
+    cache = tmp_path / INDEX_FILE
+    whole = cache.read_bytes()
+    key = cache_key(tmp_path / "graph.json")
+    assert read_index(cache, key) is not None
+    for damaged in (whole[:8] + b"garbage", whole[:len(whole) // 2], whole[:-3]):
+        cache.write_bytes(damaged)
+        assert read_index(cache, key) is None
+        assert open_graph_dir(tmp_path).episode_count() == 1
 
 
 def test_missing_or_broken_graph_folder(tmp_path: Path) -> None:

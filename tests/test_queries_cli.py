@@ -107,8 +107,3 @@ def test_help_has_examples() -> None:
         assert code == 0 and "Examples:" in out and f"castgraph {command}" in out
 
 
-def test_cli_normalizations_match_the_library() -> None:
-    from castgraph.cli.queries import NORMALIZATIONS as CLI_CHOICES
-    from castgraph.queries.scoring import NORMALIZATIONS
-
-    assert CLI_CHOICES == NORMALIZATIONS

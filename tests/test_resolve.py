@@ -198,10 +198,14 @@ def test_same_first_name_of_two_people_described_alike_is_one_person() -> None:
 def test_fuzzy_blocks_are_capped_and_never_all_pairs() -> None:
     from castgraph.resolve.fuzzy import MAX_BLOCK, candidate_pairs
 
-    # 300 names that share every prefix: none is one edit from another, so no pair is a candidate.
-    tokens = {i: (f"zeta{i:03d}x",) for i in range(300)}
-    assert all(len(p) == 2 for p in candidate_pairs(tokens))
-    assert len(candidate_pairs(tokens)) < 300 * MAX_BLOCK
+    # Words one letter apart share their blocking keys: a block of MAX_BLOCK of them is compared
+    # pair by pair, a bigger one (a key too common to say anything) not at all.
+    letters = "abcdefghijklmnopqrstuvwxyzαβγδεζηθικλμνξοπρστ"
+    assert len(letters) > MAX_BLOCK
+    small = {i: (f"kuber{letters[i]}netes",) for i in range(MAX_BLOCK)}
+    assert len(candidate_pairs(small)) == MAX_BLOCK * (MAX_BLOCK - 1) // 2
+    big = {i: (f"kuber{letters[i]}netes",) for i in range(MAX_BLOCK + 1)}
+    assert candidate_pairs(big) == set()
 
 
 # --- types ------------------------------------------------------------------------------------

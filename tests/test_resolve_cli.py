@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import networkx as nx
 import pytest
 from click.testing import CliRunner
 
@@ -61,15 +60,6 @@ def test_review_lists_borderline_pairs_from_review_csv(graph_dir: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "1 borderline pair(s)" in result.output
     assert "Brandon" in result.output and "Brendon" in result.output
-
-
-def test_review_prefers_the_list_kept_in_the_graph(tmp_path: Path) -> None:
-    graph = nx.MultiDiGraph(review=[{"left_id": "entity:a", "left_name": "Noah Smith", "right_id": "entity:b",
-                                     "right_name": "Noah Smyth", "score": 0.9, "reason": "one letter apart"}])
-    NetworkXStore(tmp_path).write(graph)
-    result = CliRunner().invoke(main, ["resolve", "--review", "--graph", str(tmp_path)])
-    assert result.exit_code == 0, result.output
-    assert "0.90  Noah Smith [entity:a]  <->  Noah Smyth [entity:b]" in result.output
 
 
 def test_review_without_a_list_says_so(tmp_path: Path) -> None:

@@ -21,15 +21,12 @@ from rich.table import Table
 
 from castgraph.cli.errors import fail_cleanly
 from castgraph.cli.options import Neo4jSettings, graph_options, parse_date
+from castgraph.queries.scoring import NORMALIZATIONS
 
 if TYPE_CHECKING:
     from castgraph.queries.backend import QueryBackend
 
-__all__ = ["COMMANDS", "NORMALIZATIONS", "comention_cmd", "entity_cmd", "open_backend", "related_cmd"]
-
-# The same as castgraph.queries.scoring.NORMALIZATIONS; spelt out so that loading the
-# command line does not load the query engine (numpy, rapidfuzz) for other commands.
-NORMALIZATIONS = ("jaccard", "pmi")
+__all__ = ["COMMANDS", "comention_cmd", "entity_cmd", "open_backend", "related_cmd"]
 
 
 @contextmanager

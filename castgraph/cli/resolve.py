@@ -10,7 +10,7 @@ from castgraph.cli.errors import fail_cleanly
 from castgraph.cli.options import DEFAULT_GRAPH_DIR
 from castgraph.graph.model import ReviewPair
 from castgraph.graph.networkx_store import GRAPH_FILE, NetworkXStore
-from castgraph.resolve.output import explain_entity, read_review_csv, review_from_graph
+from castgraph.resolve.output import explain_entity, read_review_csv
 
 __all__ = ["COMMANDS", "resolve_cmd"]
 
@@ -18,10 +18,6 @@ REVIEW_FILE = "review.csv"
 
 
 def _review_pairs(directory: Path) -> list[ReviewPair]:
-    graph = NetworkXStore(directory).read()
-    pairs = review_from_graph(graph)
-    if pairs is not None:
-        return pairs
     path = directory / REVIEW_FILE
     if not path.exists():
         raise click.ClickException(f"{path}: no review list; run `castgraph build` first")

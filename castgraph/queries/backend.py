@@ -104,7 +104,7 @@ class QueryBackend(ABC):
 
     @abstractmethod
     def entity_names(self) -> list[EntityRow]:
-        """Every entity row (for the fuzzy name index); backends cache it."""
+        """Every entity row (for the fuzzy name index, which is built once per backend)."""
 
     @abstractmethod
     def episode_terms(self, episode_id: str) -> list[Term]:

@@ -166,13 +166,15 @@ def _pagerank(graph: nx.Graph, damping: float = 0.85, tol: float = 1e-12,
     nodes = sorted(graph)
     n = len(nodes)
     strength = {u: sum(d["weight"] for d in graph[u].values()) for u in nodes}
+    # Neighbours in sorted order, once: the float sums then come out the same on every run.
+    inflows = {v: [(u, d["weight"], strength[u]) for u, d in sorted(graph[v].items())] for v in nodes}
     rank = dict.fromkeys(nodes, 1.0 / n)
     for _ in range(max_iter):
         dangling = sum(rank[u] for u in nodes if strength[u] == 0)
         base = (1.0 - damping) / n + damping * dangling / n
         new = {}
         for v in nodes:
-            inflow = sum(rank[u] * d["weight"] / strength[u] for u, d in sorted(graph[v].items()))
+            inflow = sum(rank[u] * weight / total for u, weight, total in inflows[v])
             new[v] = base + damping * inflow
         delta = sum(abs(new[u] - rank[u]) for u in nodes)
         rank = new

@@ -371,6 +371,8 @@ def read_index(path: str | Path, key: dict[str, Any]) -> GraphIndex | None:
         body = memoryview(raw)[16 + size:]
         parts: dict[str, Any] = {}
         for sec in meta["sections"]:
+            if sec["offset"] + sec["length"] > len(body):
+                return None  # cut short
             chunk = body[sec["offset"]:sec["offset"] + sec["length"]]
             if sec["kind"] == "json":
                 parts[sec["name"]] = json.loads(bytes(chunk))

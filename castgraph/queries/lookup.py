@@ -20,7 +20,6 @@ Examples
 
 from __future__ import annotations
 
-import unicodedata
 import weakref
 from collections import Counter
 
@@ -28,8 +27,9 @@ from rapidfuzz import fuzz, process
 
 from castgraph.queries.backend import EntityRow, EpisodeRow, QueryBackend
 from castgraph.queries.models import NotFoundError
+from castgraph.resolve.normalize import clean_surface
 
-__all__ = ["FUZZY_ACCEPT", "NameIndex", "find_entity", "find_episode", "normalize_name"]
+__all__ = ["FUZZY_ACCEPT", "NameIndex", "find_entity", "find_episode"]
 
 #: A near spelling scoring at least this (rapidfuzz WRatio, 0-100) is taken as the entity.
 FUZZY_ACCEPT = 88.0
@@ -41,13 +41,13 @@ _COMMON_GRAM = 5000
 _name_indexes: weakref.WeakKeyDictionary[QueryBackend, NameIndex] = weakref.WeakKeyDictionary()
 
 
-def normalize_name(text: str) -> str:
-    """NFKC, casefolded, whitespace collapsed.
+def _fold(text: str) -> str:
+    """A name as lookups compare it: the displayed surface, casefolded.
 
-    >>> normalize_name("  Ｃｌａｕｄｅ   Code ")
+    >>> _fold("  Ｃｌａｕｄｅ   Code ")
     'claude code'
     """
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    return clean_surface(text).casefold()
 
 
 def _grams(key: str) -> set[str]:
@@ -66,7 +66,7 @@ class NameIndex:
         owners: dict[str, dict[str, EntityRow]] = {}
         for row in rows:
             for text in (row.name, *row.aliases):
-                key = normalize_name(text)
+                key = _fold(text)
                 if key:
                     owners.setdefault(key, {})[row.id] = row
         self.keys = sorted(owners)
@@ -78,11 +78,11 @@ class NameIndex:
 
     def exact(self, text: str) -> list[EntityRow]:
         """Entities one of whose names equals ``text`` once normalized, best first."""
-        return list(self.owners.get(normalize_name(text), []))
+        return list(self.owners.get(_fold(text), []))
 
     def suggest(self, text: str, limit: int = 5) -> list[tuple[float, EntityRow]]:
         """Near spellings of ``text``: ``(score, entity)``, best first, one entry per entity."""
-        query = normalize_name(text)
+        query = _fold(text)
         if not query:
             return []
         shared: Counter[int] = Counter()

@@ -72,7 +72,6 @@ class Neo4jQueries(QueryBackend):
     def __init__(self, source: Any, database: str | None = None) -> None:
         self.driver = getattr(source, "driver", source)
         self.database = database if database is not None else getattr(source, "database", None)
-        self._names: list[EntityRow] | None = None
         self._count: int | None = None
 
     def _run(self, query: str, **params: Any) -> list[Any]:
@@ -123,12 +122,10 @@ class Neo4jQueries(QueryBackend):
         return _entity(rows[0]) if rows else None
 
     def entity_names(self) -> list[EntityRow]:
-        if self._names is None:
-            rows = self._run("MATCH (x:Entity) RETURN x.id AS id, x.name AS name, x.type AS type, "
-                             "x.aliases AS aliases, '' AS description, x.episode_count AS episode_count "
-                             "ORDER BY id")
-            self._names = [_entity(r) for r in rows]
-        return self._names
+        rows = self._run("MATCH (x:Entity) RETURN x.id AS id, x.name AS name, x.type AS type, "
+                         "x.aliases AS aliases, '' AS description, x.episode_count AS episode_count "
+                         "ORDER BY id")
+        return [_entity(r) for r in rows]
 
     # --- related episodes ---------------------------------------------------------
     def episode_terms(self, episode_id: str) -> list[Term]:

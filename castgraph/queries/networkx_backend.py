@@ -33,7 +33,6 @@ class NetworkXQueries(QueryBackend):
                 raise ValueError("give a graph or an index")
             index = GraphIndex.from_graph(graph)
         self.index = index
-        self._names: list[EntityRow] | None = None
         self._named: dict[str, list[int]] | None = None
 
     # --- rows ---------------------------------------------------------------------
@@ -80,12 +79,10 @@ class NetworkXQueries(QueryBackend):
         return self._entity_row(self.index.ent_pos[owner]) if owner in self.index.ent_pos else None
 
     def entity_names(self) -> list[EntityRow]:
-        if self._names is None:
-            idx = self.index
-            self._names = [EntityRow(id=idx.ent_ids[i], name=idx.ent_name[i], type=idx.ent_type[i],
-                                     aliases=tuple(idx.ent_aliases[i]), episode_count=idx.ent_count[i])
-                           for i in range(len(idx.ent_ids))]
-        return self._names
+        idx = self.index
+        return [EntityRow(id=idx.ent_ids[i], name=idx.ent_name[i], type=idx.ent_type[i],
+                          aliases=tuple(idx.ent_aliases[i]), episode_count=idx.ent_count[i])
+                for i in range(len(idx.ent_ids))]
 
     # --- related episodes ---------------------------------------------------------
     def _entity_term(self, ent: int) -> Term:

@@ -87,7 +87,8 @@ def entity_profile(
     """
     backend = as_backend(graph)
     row, matched_by = find_entity(backend, entity)
-    row = backend.entities([row.id])[row.id]
+    if matched_by in ("normalized", "fuzzy"):  # rows of the name index carry no description
+        row = backend.entities([row.id])[row.id]
     total, shown = backend.appearances(row.id, episodes_limit)
     episodes = backend.episodes([ep for ep, _ in shown])
     names = [row.name, *row.aliases]

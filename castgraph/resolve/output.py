@@ -31,9 +31,8 @@ from typing import Any
 
 import networkx as nx
 
-from castgraph.graph.model import EntityType, Episode, Resolution, ReviewPair
+from castgraph.graph.model import Episode, Resolution, ReviewPair
 from castgraph.resolve.normalize import normalize_name
-from castgraph.resolve.surface import parse_surface
 
 __all__ = [
     "RESOLUTION_COLUMNS",
@@ -41,7 +40,6 @@ __all__ = [
     "explain_entity",
     "find_entities",
     "read_review_csv",
-    "review_from_graph",
     "write_resolution_csv",
     "write_review_csv",
 ]
@@ -97,33 +95,23 @@ def read_review_csv(path: str | Path) -> list[ReviewPair]:
                 for r in csv.DictReader(fh)]
 
 
-def review_from_graph(graph: nx.MultiDiGraph) -> list[ReviewPair] | None:
-    """The review list kept in the graph attributes (``graph.graph["review"]``), if any."""
-    data = graph.graph.get("review")
-    if data is None:
-        return None
-    return [ReviewPair.model_validate(item) for item in data]
-
-
 def _entity_nodes(graph: nx.MultiDiGraph) -> Iterable[tuple[str, dict[str, Any]]]:
     return ((n, a) for n, a in graph.nodes(data=True) if a.get("label") == "Entity")
 
 
 def find_entities(graph: nx.MultiDiGraph, name: str) -> list[str]:
-    """Ids of the entities whose id, name, alias or any name inside an alias matches ``name`` by key."""
+    """Ids of the entities whose id, name or alias matches ``name`` by key.
+
+    Aliases already hold each name inside a surface ("Shawn Wang" of "Shawn Wang / swyx").
+    """
     key = normalize_name(name)
     exact, by_alias = [], []
     for node, attrs in _entity_nodes(graph):
         if node == name.strip() or normalize_name(attrs.get("name", "")) == key:
             exact.append(node)
             continue
-        person = attrs.get("type") == EntityType.PERSON.value
-        for alias in attrs.get("aliases", []):
-            parts = parse_surface(alias, person=person).parts
-            keys = {normalize_name(alias)} | {normalize_name(p) for p in parts}
-            if key in keys:
-                by_alias.append(node)
-                break
+        if any(normalize_name(alias) == key for alias in attrs.get("aliases", [])):
+            by_alias.append(node)
     return sorted(exact) or sorted(by_alias)
 
 
