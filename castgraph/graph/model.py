@@ -85,8 +85,17 @@ class EntityType(StrEnum):
         >>> EntityType.from_label("whatever")
         <EntityType.OTHER: 'Other'>
         """
+        return cls.known_label(label) or cls.OTHER
+
+    @classmethod
+    def known_label(cls, label: str | None) -> EntityType | None:
+        """The type of a label castgraph knows (``Other`` and its synonyms included), else ``None``.
+
+        >>> EntityType.known_label("ＯＴＨＥＲ"), EntityType.known_label("whatever")
+        (<EntityType.OTHER: 'Other'>, None)
+        """
         if not label:
-            return cls.OTHER
+            return None
         key = unicodedata.normalize("NFKC", label).strip().casefold()
         if key in _TYPE_LABELS:
             return _TYPE_LABELS[key]
@@ -95,7 +104,7 @@ class EntityType(StrEnum):
             part = part.strip()
             if part in _TYPE_LABELS:
                 return _TYPE_LABELS[part]
-        return cls.OTHER
+        return None
 
 
 _TYPE_LABELS: dict[str, EntityType] = {}

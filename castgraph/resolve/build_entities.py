@@ -124,7 +124,7 @@ def _prior_ids(prior: Resolution | None, comp_mentions: list[list[str]],
         taken_ids.add(pid)
     for ci in range(len(ids)):
         if ci not in done and ids[ci] in taken_ids:  # a prior entity split: a fresh, stable id
-            ids[ci] = f"entity:{stable_id(anchors[ci], 'split')}"
+            ids[ci] = anchor_id(anchors[ci], "split")
     # A prior entity no component kept the id of was absorbed: by the one with most of its mentions.
     history = {e.id: e.former_ids for e in prior.entities}
     absorbed: set[str] = set()

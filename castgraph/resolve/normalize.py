@@ -34,7 +34,6 @@ from functools import lru_cache
 __all__ = [
     "LEGAL_SUFFIXES",
     "clean_surface",
-    "initials",
     "is_acronym_of",
     "is_latin",
     "name_tokens",
@@ -157,17 +156,6 @@ def _camel_words(text: str) -> list[str]:
     for raw in re.split(r"[\s\-_/.,:;&]+", clean_surface(text)):
         words.extend(w for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^\W\d_]+", raw) if w)
     return words
-
-
-def initials(text: str, *, skip_stopwords: bool = True) -> str:
-    """The initials of a multi-word name, lower-case.
-
-    >>> initials("Amazon Web Services"), initials("Domain-Driven Design")
-    ('aws', 'ddd')
-    """
-    words = [w for w in _camel_words(strip_accents(text))
-             if not (skip_stopwords and w.casefold() in _STOPWORDS)]
-    return "".join(w[0] for w in words).casefold()
 
 
 def is_acronym_of(short: str, long: str) -> bool:

@@ -100,8 +100,8 @@ def parse_overrides(text: str, *, source: str = "<overrides>") -> Overrides:
         raise OverridesError(f"{source}: unknown key {unknown[0]!r} (expected one of {', '.join(_KEYS)})")
     set_type = {}
     for name, label in _name_map(data.get("set_type"), f"{source}: set_type").items():
-        etype = EntityType.from_label(label)
-        if etype is EntityType.OTHER and label.strip().casefold() not in ("other", "misc", "その他"):
+        etype = EntityType.known_label(label)
+        if etype is None:
             raise OverridesError(f"{source}: set_type entry {name!r}: unknown type {label!r}")
         set_type[name] = etype
     split = data.get("split_by_type") or []

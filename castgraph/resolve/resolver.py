@@ -63,17 +63,18 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
+from itertools import product
 from typing import Any
 
 from castgraph.graph.model import EntityType, Episode, Mention, Resolution
-from castgraph.resolve.build_entities import Component, anchor_id, build_resolution
+from castgraph.resolve.build_entities import Component, build_resolution
 from castgraph.resolve.evidence import has_evidence
 from castgraph.resolve.fuzzy import candidate_pairs, fuzzy_verdict
 from castgraph.resolve.normalize import clean_surface, name_tokens, normalize_name
 from castgraph.resolve.overrides import Overrides
 from castgraph.resolve.surface import parse_surface
 
-__all__ = ["anchor_id", "group_of", "resolve"]
+__all__ = ["group_of", "resolve"]
 
 _NO_DATE = date.max
 # Descriptions kept per (surface, type): enough for the entity's first few and for evidence.
@@ -141,6 +142,7 @@ class _Corpus:
         self.sk_parts: list[tuple[tuple[str, int], ...]] = []
         self.sk_rule: list[str] = []
         self.node_index: dict[tuple[str, str], int] = {}
+        self._nodes_by_key: dict[str, list[int]] | None = None
         self.node_key: list[tuple[str, str]] = []
         self.node_display: list[Counter[str]] = []
         self.episode_sks: dict[str, list[int]] = {}
@@ -231,8 +233,13 @@ def _named_parts(surface: str, person: bool) -> tuple[str, tuple[tuple[str, str]
 
 
 def _override_nodes(corpus: _Corpus, name: str) -> list[int]:
-    key = normalize_name(name)
-    return sorted(n for (g, k), n in corpus.node_index.items() if k == key)
+    """The nodes (one per type group) an override name refers to."""
+    if corpus._nodes_by_key is None:  # built once, after every mention is read
+        by_key: dict[str, list[int]] = defaultdict(list)
+        for (_, key), node in corpus.node_index.items():
+            by_key[key].append(node)
+        corpus._nodes_by_key = {key: sorted(nodes) for key, nodes in by_key.items()}
+    return list(corpus._nodes_by_key.get(normalize_name(name), ()))
 
 
 def _edges(corpus: _Corpus, overrides: Overrides) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -314,11 +321,9 @@ def _resolve(episodes: Iterable[Episode], overrides: Overrides, prior: Resolutio
     for names in overrides.never_merge:
         groups = [_override_nodes(corpus, n) for n in names]
         for gi, left in enumerate(groups):
-            for right in groups[gi + 1:]:
-                for a in left:
-                    for b in right:
-                        uf.forbid.setdefault(a, set()).add(b)
-                        uf.forbid.setdefault(b, set()).add(a)
+            for a, b in product(left, [n for right in groups[gi + 1:] for n in right]):
+                uf.forbid.setdefault(a, set()).add(b)
+                uf.forbid.setdefault(b, set()).add(a)
     edges, borderline = _edges(corpus, overrides)
     accepted: list[tuple[int, int, str, float, str]] = []
     for edge in sorted(edges, key=lambda e: _node_sort_key(corpus, e)):
