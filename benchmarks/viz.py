@@ -24,6 +24,7 @@ import networkx as nx
 
 from castgraph.viz import write_html
 from castgraph.viz.synthetic import synthetic_graph
+from castgraph.viz.views import MAX_NODES
 
 __all__ = ["main", "time_browser", "time_pyvis"]
 
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             path = write_html(graph, Path(tmp, f"graph-{n}.html"))
             t2 = time.perf_counter()
             size = path.stat().st_size / 1e6
-            drawn = min(graph.number_of_nodes(), 1500)
+            drawn = min(graph.number_of_nodes(), MAX_NODES)
             ready = "-" if args.no_browser else f"{time_browser(path):.1f}"
             pyvis = "-" if args.no_pyvis else time_pyvis(graph, args.pyvis_cap)[1]
             print(f"{n:>9,} {graph.number_of_nodes():>9,} {graph.number_of_edges():>10,} {t1 - t0:>8.1f} "

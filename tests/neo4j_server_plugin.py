@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -85,7 +86,7 @@ def neo4j_settings() -> Iterator[Neo4jSettings]:
         lease.unlink(missing_ok=True)
         pytest.fail(f"scripts/neo4j-local start failed: {done.stderr.strip() or done.stdout.strip()}")
     env = subprocess.run([str(NEO4J_LOCAL), "env"], capture_output=True, text=True, check=True).stdout
-    values = dict(part.split("=", 1) for part in env.replace("export ", "").split())
+    values = dict(part.split("=", 1) for part in shlex.split(env) if part != "export")
     yield Neo4jSettings(uri=values["NEO4J_URI"], user=values["NEO4J_USERNAME"],
                         password=values["NEO4J_PASSWORD"], database=None)
     with open(home / ".leases.lock", "w") as guard:

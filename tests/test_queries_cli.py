@@ -16,7 +16,8 @@ from castgraph.graph.networkx_store import NetworkXStore
 
 @pytest.fixture()
 def graph_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.delenv("NEO4J_URI", raising=False)  # the folder, not a server from the environment
+    # A server named only in the environment is never used without --neo4j: the folder is read.
+    monkeypatch.setenv("NEO4J_URI", "bolt://127.0.0.1:1")
     graph = make_graph(
         [("e1", "Coding agents", ["Host", "Claude Code", "Cursor"], ["#ai"]),
          ("e2", "Claude Code deep dive", ["Host", "Claude Code"], ["#ai"]),

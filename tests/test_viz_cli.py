@@ -15,8 +15,8 @@ from castgraph.graph.networkx_store import NetworkXStore
 
 @pytest.fixture(autouse=True)
 def _no_server_from_environment(monkeypatch):
-    # NEO4J_URI in the environment would make every command read from that server.
-    monkeypatch.delenv("NEO4J_URI", raising=False)
+    # A server named only in the environment is never used without --neo4j: the folder is read.
+    monkeypatch.setenv("NEO4J_URI", "bolt://127.0.0.1:1")
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import networkx as nx
 from castgraph.cli.errors import fail_cleanly
 from castgraph.cli.options import Neo4jSettings, graph_options
 from castgraph.errors import CastgraphError
+from castgraph.viz.views import MAX_NODES
 
 __all__ = ["COMMANDS", "read_graph", "viz_cmd"]
 
@@ -41,7 +42,7 @@ def read_graph(graph_dir: str, settings: Neo4jSettings | None) -> nx.MultiDiGrap
               help="With --comention: least number of shared episodes for a link.")
 @click.option("--episode", metavar="EPISODE",
               help="Show one episode (id or title), what it mentions and related episodes.")
-@click.option("--max-nodes", type=click.IntRange(1), default=1500, show_default=True,
+@click.option("--max-nodes", type=click.IntRange(1), default=MAX_NODES, show_default=True,
               help="Above this many nodes only the most connected part is drawn.")
 @click.option("--title", help="Page heading (default: the view's name).")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),

@@ -27,7 +27,7 @@ from rapidfuzz import fuzz, process
 
 from castgraph.queries.backend import EntityRow, EpisodeRow, QueryBackend
 from castgraph.queries.models import NotFoundError
-from castgraph.resolve.normalize import clean_surface
+from castgraph.resolve.normalize import fold_name as _fold
 
 __all__ = ["FUZZY_ACCEPT", "NameIndex", "find_entity", "find_episode"]
 
@@ -39,15 +39,6 @@ _CANDIDATES = 200
 _COMMON_GRAM = 5000
 
 _name_indexes: weakref.WeakKeyDictionary[QueryBackend, NameIndex] = weakref.WeakKeyDictionary()
-
-
-def _fold(text: str) -> str:
-    """A name as lookups compare it: the displayed surface, casefolded.
-
-    >>> _fold("  Ｃｌａｕｄｅ   Code ")
-    'claude code'
-    """
-    return clean_surface(text).casefold()
 
 
 def _grams(key: str) -> set[str]:

@@ -34,10 +34,26 @@ from castgraph.queries.comention import as_backend
 from castgraph.queries.lookup import find_entity
 from castgraph.queries.models import ChapterRef, CoMentioned, EntityAppearance, EntityProfile, TopicCount
 
-__all__ = ["chapters_mentioning", "entity_profile"]
+__all__ = ["chapter_pattern", "chapters_matching", "chapters_mentioning", "entity_profile", "names_in_text"]
 
 
-def _pattern(surfaces: Iterable[str]) -> re.Pattern[str] | None:
+def names_in_text(name: str, aliases: Iterable[str], entity_type: str) -> list[str]:
+    """The names an entity goes by in chapter text.
+
+    Chapters call people by one name ("Kyle explains..."): in the episodes that mention
+    the person, a first or last name of three letters or more is them.
+
+    >>> names_in_text("Kyle Daigle", [], "Person")
+    ['Kyle Daigle', 'Kyle', 'Daigle']
+    """
+    names = [name, *aliases]
+    if entity_type == "Person":
+        names += [part for text in names for part in text.split() if len(part) >= 3]
+    return names
+
+
+def chapter_pattern(surfaces: Iterable[str]) -> re.Pattern[str] | None:
+    """A pattern finding any of ``surfaces`` as whole words in case-folded text (``None``: no surface)."""
     words = sorted({s.strip().casefold() for s in surfaces if s and s.strip()}, key=lambda s: (-len(s), s))
     if not words:
         return None
@@ -55,9 +71,12 @@ def chapters_mentioning(chapters: list[dict[str, object]], surfaces: Iterable[st
     >>> chapters_mentioning([{"title": "Claude Codeの話", "start": None}], ["claude code"])
     [ChapterRef(title='Claude Codeの話', start=None)]
     """
-    pattern = _pattern(surfaces)
-    if pattern is None:
-        return []
+    pattern = chapter_pattern(surfaces)
+    return [] if pattern is None else chapters_matching(chapters, pattern)
+
+
+def chapters_matching(chapters: list[dict[str, object]], pattern: re.Pattern[str]) -> list[ChapterRef]:
+    """The chapters whose title, summary or quotes match ``pattern`` (from :func:`chapter_pattern`)."""
     found = []
     for chapter in chapters:
         quotes = chapter.get("quotes")
@@ -91,11 +110,7 @@ def entity_profile(
         row = backend.entities([row.id])[row.id]
     total, shown = backend.appearances(row.id, episodes_limit)
     episodes = backend.episodes([ep for ep, _ in shown])
-    names = [row.name, *row.aliases]
-    if row.type == "Person":
-        # Chapters call people by one name ("Kyle explains..."): in the episodes that
-        # mention the person, a first or last name of three letters or more is them.
-        names += [part for text in names for part in text.split() if len(part) >= 3]
+    names = names_in_text(row.name, row.aliases, row.type)
     return EntityProfile(
         id=row.id, name=row.name, type=row.type, aliases=list(row.aliases), description=row.description,
         matched_by=matched_by, episode_count=total,

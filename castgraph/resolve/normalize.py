@@ -34,6 +34,7 @@ from functools import lru_cache
 __all__ = [
     "LEGAL_SUFFIXES",
     "clean_surface",
+    "fold_name",
     "is_acronym_of",
     "is_latin",
     "name_tokens",
@@ -67,6 +68,15 @@ def clean_surface(text: str) -> str:
     if text.isascii():  # ASCII is its own NFKC form
         return " ".join(text.split())
     return _WS_RE.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+def fold_name(text: str) -> str:
+    """A name as lookups compare it: the displayed surface, casefolded.
+
+    >>> fold_name("  Ｃｌａｕｄｅ   Code ")
+    'claude code'
+    """
+    return clean_surface(text).casefold()
 
 
 def strip_accents(text: str) -> str:

@@ -79,7 +79,7 @@ def view_from_comention(edges: Sequence[Any], *, graph: nx.MultiDiGraph | None =
     note = ""
     if len(kept) < len(adj):
         note = (f"Showing {len(kept):,} of {len(adj):,} entities (the most co-mentioned). "
-                f"Left out: {_plural(len(adj) - len(kept), 'entity').replace('entitys', 'entities')} "
+                f"Left out: {_plural(len(adj) - len(kept), 'entity', 'entities')} "
                 f"and {_plural(total_links - len(links), 'link')}.")
     if graph is not None and all(n in graph for n in kept):
         builder = _ViewBuilder(graph)

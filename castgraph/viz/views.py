@@ -24,7 +24,7 @@ Examples
 from __future__ import annotations
 
 import heapq
-import unicodedata
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +34,8 @@ import networkx as nx
 
 from castgraph.errors import CastgraphError
 from castgraph.graph.model import EntityType
+from castgraph.queries.profile import chapter_pattern, chapters_matching, names_in_text
+from castgraph.resolve.normalize import fold_name
 
 __all__ = [
     "MAX_NODES",
@@ -95,10 +97,6 @@ class View:
         from castgraph.viz.notebook import show
 
         return show(self)._repr_html_()
-
-
-def _norm(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def _web_url(url: Any) -> str:
@@ -187,8 +185,13 @@ def select_connected(adj: Mapping[str, Mapping[str, Any]], limit: int,
     return list(chosen)
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
+def _plural(count: int, word: str, plural: str = "") -> str:
+    """``"1 link"``, ``"2 links"``; ``plural`` for words that do not just take an s.
+
+    >>> _plural(1, "entity", "entities"), _plural(3, "entity", "entities"), _plural(2, "link")
+    ('1 entity', '3 entities', '2 links')
+    """
+    return f"{count:,} {word if count == 1 else plural or word + 's'}"
 
 
 def _left_out_note(graph: nx.MultiDiGraph, kept: set[str], shown_edges: int, total_edges: int,
@@ -199,40 +202,33 @@ def _left_out_note(graph: nx.MultiDiGraph, kept: set[str], shown_edges: int, tot
     for node, attrs in graph.nodes(data=True):
         if node not in kept:
             missing[_kind(attrs)] += 1
-    parts = [_plural(missing[k], k.lower()) for k in ("Entity", "Episode", "Topic") if missing[k]]
-    parts = [p.replace("entitys", "entities") for p in parts]
+    plurals = {"Entity": "entities"}
+    parts = [_plural(missing[k], k.lower(), plurals.get(k, "")) for k in ("Entity", "Episode", "Topic")
+             if missing[k]]
     left = ", ".join(parts)
     return (f"Showing {len(kept):,} of {graph.number_of_nodes():,} nodes ({why}). "
             f"Left out: {left} and {_plural(total_edges - shown_edges, 'link')}.")
 
 
 class _Chapters:
-    """Finds where an episode discusses an entity: the first chapter naming it."""
+    """Finds where an episode discusses an entity: the first chapter naming it, by the
+    rule of ``castgraph entity`` (:func:`castgraph.queries.profile.chapters_matching`)."""
 
     def __init__(self, graph: nx.MultiDiGraph) -> None:
         self.graph = graph
-        self._texts: dict[str, list[tuple[Any, str, str]]] = {}
+        self._chapters: dict[str, list[dict[str, object]]] = {}
 
-    def chapters(self, episode: str) -> list[tuple[Any, str, str]]:
-        if episode not in self._texts:
-            found = []
-            for ch in _items(self.graph.nodes[episode].get("chapters")):
-                if not isinstance(ch, Mapping):
-                    continue
-                text = _norm(" ".join([str(ch.get("title") or ""), str(ch.get("summary") or ""),
-                                       *_strings(ch.get("quotes"))]))
-                start = ch.get("start")
-                found.append((start if isinstance(start, (int, float)) else None,
-                              str(ch.get("title") or ""), text))
-            self._texts[episode] = found
-        return self._texts[episode]
+    def chapters(self, episode: str) -> list[dict[str, object]]:
+        if episode not in self._chapters:
+            self._chapters[episode] = [ch for ch in _items(self.graph.nodes[episode].get("chapters"))
+                                       if isinstance(ch, dict)]
+        return self._chapters[episode]
 
-    def locate(self, episode: str, terms: Iterable[str]) -> tuple[float | None, str]:
-        keys = {_norm(t) for t in terms if t and len(_norm(t)) >= 2}
-        for start, title, text in self.chapters(episode):
-            if any(k in text for k in keys):
-                return start, title
-        return None, ""
+    def locate(self, episode: str, pattern: re.Pattern[str] | None) -> tuple[float | None, str]:
+        if pattern is None:
+            return None, ""
+        found = chapters_matching(self.chapters(episode), pattern)
+        return (found[0].start, found[0].title) if found else (None, "")
 
 
 class _ViewBuilder:
@@ -263,11 +259,13 @@ class _ViewBuilder:
         eps, total = self.episodes_of(node, adj)
         refs: list[list[Any]] = []
         if kind == "Entity":
-            terms = [str(attrs.get("name") or ""), *_strings(attrs.get("aliases"))]
+            names = names_in_text(str(attrs.get("name") or ""), _strings(attrs.get("aliases")),
+                                  _entity_type(attrs.get("type")))
+            surfaces = [str(d.get("surface") or "") for ep in eps
+                        for d in graph.get_edge_data(ep, node, default={}).values()]
+            pattern = chapter_pattern([*names, *surfaces])  # once per entity, for all its episodes
             for ep in eps:
-                surfaces = [str(d.get("surface") or "") for d in graph.get_edge_data(ep, node, default={})
-                            .values()]
-                start, chapter = self.chapters.locate(ep, [*terms, *surfaces])
+                start, chapter = self.chapters.locate(ep, pattern)
                 refs.append([ep, start, chapter])
         else:
             refs = [[ep, None, ""] for ep in eps]
@@ -293,7 +291,8 @@ class _ViewBuilder:
 
     def episode_record(self, episode: str, with_chapters: bool) -> dict[str, Any]:
         attrs = self.attrs[episode]
-        chapters = ([[start, title] for start, title, _ in self.chapters.chapters(episode)]
+        chapters = ([[ch.get("start") if isinstance(ch.get("start"), (int, float)) else None,
+                      str(ch.get("title") or "")] for ch in self.chapters.chapters(episode)]
                     if with_chapters else [])
         return {
             "title": _name(episode, attrs),
@@ -368,7 +367,11 @@ def find_node(graph: nx.MultiDiGraph, name_or_id: str, *,
     """
     if name_or_id in graph and _kind(graph.nodes[name_or_id]) in kinds:
         return name_or_id
-    key = _norm(name_or_id)
+    if name_or_id.startswith("entity:") and "Entity" in kinds:  # absorbed in an incremental build
+        for node, attrs in graph.nodes(data=True):
+            if name_or_id in _strings(attrs.get("former_ids")):
+                return str(node)
+    key = fold_name(name_or_id)
     matches = []
     for node, attrs in graph.nodes(data=True):
         kind = _kind(attrs)
@@ -376,7 +379,7 @@ def find_node(graph: nx.MultiDiGraph, name_or_id: str, *,
             continue
         names = [attrs.get("name"), *_strings(attrs.get("aliases"))] if kind != "Episode" else [
             attrs.get("title"), attrs.get("record_id")]
-        if any(n and _norm(str(n)) == key for n in names):
+        if any(n and fold_name(str(n)) == key for n in names):
             count = attrs.get("episode_count")
             matches.append((-(count if isinstance(count, int) else graph.degree(node)), node))
     if not matches:
