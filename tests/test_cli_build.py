@@ -146,3 +146,20 @@ def test_build_into_adds_episodes(examples_dir: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "new" in result.output
     assert _graph_counts(out / "graph.json")["Episode"] > before
+
+
+@pytest.mark.parametrize("command", [
+    ["build", "--into", "{dir}", "--out", "{dir}"],
+    ["export", "--neo4j-admin", "{dir}/csv", "--graph", "{dir}"],
+    ["resolve", "--explain", "swyx", "--graph", "{dir}"],
+    ["viz", "--graph", "{dir}", "--out", "{dir}/page.html"],
+    ["entity", "swyx", "--graph", "{dir}"],
+])
+def test_a_damaged_graph_json_is_one_line_for_every_command(command: list[str], tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    (tmp_path / "graph.json").write_text("{not json", encoding="utf-8")
+    result = CliRunner().invoke(main, [part.replace("{dir}", str(tmp_path)) for part in command])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(f"Error: {tmp_path / 'graph.json'}: not a castgraph graph.json (")
+    assert result.output.count("\n") == 1 and isinstance(result.exception, SystemExit)  # no traceback

@@ -42,7 +42,7 @@ def test_one_full_record() -> None:
     assert ep.source is not None and ep.source.record == 1
 
 
-def test_cheaply_built_episode_equals_a_validated_one() -> None:
+def test_loaded_episode_passes_the_model_validation_unchanged() -> None:
     ep = parse_records(json.dumps(FULL)).episodes[0]
     assert Episode.model_validate(ep.model_dump()) == ep
 

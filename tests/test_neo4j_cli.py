@@ -153,8 +153,8 @@ def test_export_without_a_graph_is_a_clear_error(tmp_path: Path, monkeypatch: py
     result = CliRunner().invoke(main, ["export", "--neo4j-admin", str(tmp_path / "csv"),
                                        "--graph", str(tmp_path / "nothing")])
     assert result.exit_code == 1
-    assert result.output == f"Error: {tmp_path / 'nothing' / 'graph.json'}: no graph.json here; " \
-                            "run `castgraph build` first\n"
+    assert result.output == f"Error: {tmp_path / 'nothing' / 'graph.json'}: no graph here; " \
+                            f"run `castgraph build --out {tmp_path / 'nothing'}` first\n"
 
 
 def test_export_of_a_graph_outside_the_schema_is_one_line(tmp_path: Path,

@@ -253,3 +253,12 @@ def test_edge_attributes_outside_the_schema_still_round_trip(neo4j_store: Neo4jS
     back = neo4j_store.read()
     assert back.edges["episode:e1", "entity:kyle", "m1"]["weight"] == 0.25
     assert "rule" not in back.edges["episode:e1", "entity:kyle", "m1"]  # None is not stored
+
+
+def test_clear_removes_only_castgraphs_nodes(neo4j_store: Neo4jStore) -> None:
+    graph = graph_of([EP1, EP2], SEPARATE)
+    neo4j_store.write(graph)
+    neo4j_store.run("CREATE (:Note {text: 'kept'})", write=True)
+    assert neo4j_store.clear() == graph.number_of_nodes()
+    _, rows = neo4j_store.run("MATCH (n) RETURN labels(n) AS labels")
+    assert rows == [{"labels": ["Note"]}]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import networkx as nx
@@ -174,3 +177,19 @@ def test_python_values_in_a_page_dump_are_stored_as_plain_json(tmp_path: Path) -
     (episode,) = [d for _, d in graph.nodes(data=True) if d["label"] == "Episode"]
     assert episode["extra"]["meta"] == {"1": "a", "b": [2, 3]}
     assert episode["extra"]["flags"] == ["alpha", "mid", "zeta"]
+
+
+def test_same_graph_json_under_any_hash_seed(real_page_path: Path, examples_dir: Path,
+                                             tmp_path: Path) -> None:
+    # Set and dict orders change with PYTHONHASHSEED between runs; the output must not.
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        command = Path(sys.executable).with_name("castgraph")
+        done = subprocess.run(
+            [str(command), "build", str(real_page_path), str(examples_dir),
+             "--out", str(out), "--as-of", "2026-11-25", "--no-html", "-q"],
+            env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        outputs.append((out / "graph.json").read_bytes())
+    assert outputs[0] == outputs[1]

@@ -51,7 +51,7 @@ def test_explain_unknown_name_is_a_one_line_error(graph_dir: Path) -> None:
 def test_explain_without_a_graph_is_a_one_line_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["resolve", "--explain", "swyx", "--graph", str(tmp_path)])
     assert result.exit_code == 1
-    assert "no graph; run `castgraph build` first" in result.output
+    assert "graph.json: no graph here; run `castgraph build --out" in result.output
     assert "Traceback" not in result.output
 
 

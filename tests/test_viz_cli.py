@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from test_viz_graphs import sample_graph
 
+from castgraph.cli import main
 from castgraph.cli.viz import viz_cmd
 from castgraph.graph.networkx_store import NetworkXStore
 
@@ -117,3 +119,14 @@ def test_viz_reads_the_graph_from_neo4j(neo4j_store, neo4j_settings, tmp_path) -
     assert _run("--graph", str(tmp_path / "g"), "--ego", "GitHub", "--out", str(local)).exit_code == 0
     # The same graph gives the same page, whichever store it comes from.
     assert _data(out) == _data(local)
+
+
+def test_neo4j_alone_means_the_server_in_the_environment(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    NetworkXStore(tmp_path / "g").write(sample_graph())
+    args = ["viz", "--graph", str(tmp_path / "g"), "--out", str(tmp_path / "page.html")]
+    assert CliRunner().invoke(main, args).exit_code == 0  # the folder: NEO4J_URI alone is not used
+    result = CliRunner().invoke(main, [*args, "--neo4j"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: Neo4j at bolt://127.0.0.1:1 is unavailable while reading")
+    assert result.output.count("\n") == 1

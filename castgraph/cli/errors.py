@@ -14,10 +14,8 @@ __all__ = ["fail_cleanly", "user_errors"]
 
 # Error types that carry a message for the user, by module; looked up lazily so a
 # layer that is not installed (or not imported yet) costs nothing.
+# castgraph's own errors are all CastgraphErrors.
 _USER_ERRORS = {
-    "castgraph.loaders": ["InputError"],
-    "castgraph.resolve": ["OverridesError"],
-    "castgraph.graph.neo4j_store": ["Neo4jStoreError"],
     "neo4j.exceptions": ["Neo4jError", "DriverError"],
     "pydantic": ["ValidationError"],
 }

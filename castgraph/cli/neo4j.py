@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from castgraph.cli.errors import fail_cleanly
-from castgraph.cli.options import Neo4jSettings, graph_options, neo4j_options
+from castgraph.cli.options import Neo4jSettings, graph_options, neo4j_options, read_graph
 
 __all__ = ["COMMANDS", "cypher_cmd", "export_cmd", "parse_param", "to_plain"]
 
@@ -130,19 +130,10 @@ def export_cmd(admin_dir: FilePath, graph_dir: str, neo4j_uri: str | None, neo4j
         NEO4J_ADMIN=$NEO4J_HOME/bin/neo4j-admin sh castgraph-csv/import.sh --overwrite-destination
     """
     from castgraph.graph.neo4j_admin import write_neo4j_admin_csv
-    from castgraph.graph.networkx_store import GRAPH_FILE, NetworkXStore
 
     settings = Neo4jSettings.from_options(neo4j_uri, neo4j_user, neo4j_password, neo4j_database)
     with fail_cleanly():
-        if settings is not None:
-            with settings.open_store() as store:
-                graph = store.read()
-        else:
-            source = NetworkXStore(graph_dir)
-            if not source.path.exists():
-                raise click.ClickException(
-                    f"{source.path}: no {GRAPH_FILE} here; run `castgraph build` first")
-            graph = source.read()
+        graph = read_graph(graph_dir, settings)
         export = write_neo4j_admin_csv(graph, admin_dir)
     click.echo(f"wrote {export.nodes} nodes and {export.relationships} relationships to {admin_dir}/")
     click.echo(f"import with: sh {admin_dir / 'import.sh'}  (server stopped; add --overwrite-destination "

@@ -6,12 +6,13 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 __all__ = ["DEFAULT_GRAPH_DIR", "Neo4jSettings", "graph_options", "neo4j_options", "optional_neo4j_options",
-           "parse_date"]
+           "parse_date", "read_graph"]
 
 DEFAULT_GRAPH_DIR = "castgraph-out"
 
@@ -48,6 +49,16 @@ class Neo4jSettings:
         from castgraph.graph.neo4j_store import Neo4jStore
 
         return Neo4jStore(self.uri, user=self.user, password=self.password, database=self.database)
+
+
+def read_graph(graph_dir: str | Path, settings: Neo4jSettings | None) -> Any:
+    """The graph from the Neo4j server when one is given, else from ``graph_dir``/graph.json."""
+    if settings is not None:
+        with settings.open_store() as store:
+            return store.read()
+    from castgraph.graph.networkx_store import graph_file, read_graph_json
+
+    return read_graph_json(graph_file(graph_dir))
 
 
 _FROM_ENV = "\x00from-env"

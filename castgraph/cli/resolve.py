@@ -9,7 +9,7 @@ import click
 from castgraph.cli.errors import fail_cleanly
 from castgraph.cli.options import DEFAULT_GRAPH_DIR
 from castgraph.graph.model import ReviewPair
-from castgraph.graph.networkx_store import GRAPH_FILE, NetworkXStore
+from castgraph.graph.networkx_store import graph_file, read_graph_json
 from castgraph.resolve.output import explain_entity, read_review_csv
 
 __all__ = ["COMMANDS", "resolve_cmd"]
@@ -43,13 +43,12 @@ def resolve_cmd(explain: str | None, review: bool, graph_dir: Path) -> None:
         raise click.UsageError("give exactly one of --explain NAME or --review")
     with fail_cleanly():
         if explain:
-            if not (graph_dir / GRAPH_FILE).exists():
-                raise click.ClickException(f"{graph_dir / GRAPH_FILE}: no graph; run `castgraph build` first")
-            graph = NetworkXStore(graph_dir).read()
+            path = graph_file(graph_dir)
+            graph = read_graph_json(path)
             try:
                 click.echo(explain_entity(graph, explain))
             except KeyError:
-                raise click.ClickException(f"{graph_dir / GRAPH_FILE}: no entity named {explain!r}") from None
+                raise click.ClickException(f"{path}: no entity named {explain!r}") from None
             return
         pairs = _review_pairs(graph_dir)
         if not pairs:

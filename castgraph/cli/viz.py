@@ -5,31 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import networkx as nx
 
 from castgraph.cli.errors import fail_cleanly
-from castgraph.cli.options import Neo4jSettings, graph_options
-from castgraph.errors import CastgraphError
+from castgraph.cli.options import Neo4jSettings, graph_options, read_graph
 from castgraph.viz.views import MAX_NODES
 
-__all__ = ["COMMANDS", "read_graph", "viz_cmd"]
-
-
-def read_graph(graph_dir: str, settings: Neo4jSettings | None) -> nx.MultiDiGraph:
-    """The graph from a Neo4j server when one is configured, else from ``graph_dir``."""
-    if settings is not None:
-        graph = settings.open_store().read()
-        assert isinstance(graph, nx.MultiDiGraph)
-        return graph
-    from castgraph.graph.networkx_store import NetworkXStore
-
-    store = NetworkXStore(graph_dir)
-    if not store.path.exists():
-        raise CastgraphError(f"{store.path}: no graph here; run `castgraph build --out {graph_dir}` first")
-    try:
-        return store.read()
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise CastgraphError(f"{store.path}: not a castgraph graph.json ({exc})") from None
+__all__ = ["COMMANDS", "viz_cmd"]
 
 
 @click.command("viz")

@@ -95,11 +95,9 @@ def _field(value: Any, column_type: str, delimiter: str) -> str:
     if value is None or (isinstance(value, list) and not value):
         return ""
     if column_type.endswith("[]"):
-        value = delimiter.join(str(v).lower() if isinstance(v, bool) else str(v) for v in value)
-        return '"' + value.replace('"', '""') + '"'
+        return _quoted(delimiter.join(str(v).lower() if isinstance(v, bool) else str(v) for v in value))
     if column_type == "string":
-        text = value if isinstance(value, str) else str(value)
-        return '"' + text.replace('"', '""') + '"'
+        return _quoted(value if isinstance(value, str) else str(value))
     if isinstance(value, bool):
         return "true" if value else "false"
     return repr(value) if isinstance(value, float) else str(value)

@@ -13,9 +13,7 @@ Examples
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any
 
 from neo4j import ManagedTransaction
@@ -28,7 +26,7 @@ from castgraph.graph.neo4j_schema import (
 )
 
 __all__ = ["DELETE_EDGES", "EPISODE_EDGES", "REL_TYPES", "Row", "batches", "batches_by_source",
-           "create_edges_query", "edge_query", "gc_paused", "node_query", "run_counters", "same_props"]
+           "create_edges_query", "edge_query", "node_query", "run_counters", "same_props"]
 
 Row = dict[str, Any]
 
@@ -106,22 +104,6 @@ def same_props(stored: dict[str, Any], wanted: dict[str, Any]) -> bool:
         return True
     return all(stored.get(k) == wanted.get(k) or (stored.get(k) in (None, []) and wanted.get(k) in (None, []))
                for k in stored.keys() | wanted.keys())
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building millions of small dicts.
-
-    They hold no cycles, but each allocation burst triggers full collections that walk
-    the whole (large) graph: pausing halves the time to build rows for 1.4M edges.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def batches(rows: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

@@ -57,7 +57,6 @@ from castgraph.graph.neo4j_cypher import (
     batches_by_source,
     create_edges_query,
     edge_query,
-    gc_paused,
     node_query,
     run_counters,
     same_props,
@@ -74,6 +73,7 @@ from castgraph.graph.neo4j_schema import (
     encode_properties,
 )
 from castgraph.graph.store import GraphStore, WriteReport
+from castgraph.memory import gc_paused
 
 __all__ = ["DEFAULT_BATCH_SIZE", "Neo4jStore", "Neo4jStoreError", "Neo4jWriteReport"]
 
@@ -290,10 +290,14 @@ class Neo4jStore(GraphStore):
     def _sync_edges(self, session: Session, episodes: list[str], edge_groups: dict[str, list[Row]],
                     report: Neo4jWriteReport) -> None:
         """Make the relationships of stored ``episodes`` equal to the graph's, writing only differences."""
+        if not episodes:  # a first load: nothing stored to compare with
+            return
+        stored = set(episodes)
         wanted: dict[str, dict[tuple[str, Any, str], Row]] = defaultdict(dict)
         for rel_type, rows in edge_groups.items():
             for row in rows:
-                wanted[row["source"]][(rel_type, row["key"], row["target"])] = row
+                if row["source"] in stored:
+                    wanted[row["source"]][(rel_type, row["key"], row["target"])] = row
         upserts: dict[str, list[Row]] = defaultdict(list)
         deletes: list[str] = []
         # About batch_size relationships per read: episodes have a dozen or so each.

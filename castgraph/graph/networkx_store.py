@@ -20,10 +20,11 @@ from typing import Any
 
 import networkx as nx
 
+from castgraph.errors import CastgraphError
 from castgraph.graph.store import GraphStore, WriteReport
 
-__all__ = ["GRAPH_FILE", "NetworkXStore", "graph_to_json", "parse_graph_json", "read_graph_json",
-           "write_graph_json", "write_graphml"]
+__all__ = ["GRAPH_FILE", "NetworkXStore", "graph_file", "graph_to_json", "parse_graph_json",
+           "read_graph_json", "write_graph_json", "write_graphml"]
 
 GRAPH_FILE = "graph.json"
 
@@ -48,8 +49,19 @@ def parse_graph_json(text: str) -> nx.MultiDiGraph:
 
 
 def read_graph_json(path: str | Path) -> nx.MultiDiGraph:
-    """Read a graph.json file."""
-    return parse_graph_json(Path(path).read_text(encoding="utf-8"))
+    """Read a graph.json file; one that is not castgraph's is a :class:`CastgraphError`."""
+    try:
+        return parse_graph_json(Path(path).read_text(encoding="utf-8"))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise CastgraphError(f"{path}: not a castgraph graph.json ({exc})") from None
+
+
+def graph_file(directory: str | Path) -> Path:
+    """``directory``/graph.json, or a :class:`CastgraphError` saying how to make it."""
+    path = Path(directory) / GRAPH_FILE
+    if not path.is_file():
+        raise CastgraphError(f"{path}: no graph here; run `castgraph build --out {directory}` first")
+    return path
 
 
 def write_graph_json(graph: nx.MultiDiGraph, path: str | Path) -> None:

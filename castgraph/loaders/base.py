@@ -13,10 +13,8 @@ Examples
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -28,7 +26,6 @@ __all__ = [
     "LoadResult",
     "decode_text",
     "dedupe_episodes",
-    "gc_paused",
     "make_result",
     "parse_clock",
     "published_from_age",
@@ -41,26 +38,6 @@ class LoadResult(BaseModel):
 
     episodes: list[Episode] = Field(default_factory=list)
     warnings: list[LoadWarning] = Field(default_factory=list)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while many small acyclic objects are built.
-
-    Loading 100k episodes creates millions of objects; with the collector on, its
-    full passes over the growing heap take more time than the parsing itself.
-
-    >>> with gc_paused():
-    ...     gc.isenabled()
-    False
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def make_result(episodes: list[Episode], warnings: list[LoadWarning]) -> LoadResult:

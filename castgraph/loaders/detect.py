@@ -23,10 +23,11 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from castgraph.loaders.base import LoadResult, dedupe_episodes, gc_paused, make_result
+from castgraph.loaders.base import LoadResult, dedupe_episodes, make_result
 from castgraph.loaders.errors import InputError
 from castgraph.loaders.page import looks_like_page, read_page
 from castgraph.loaders.records import read_records
+from castgraph.memory import gc_paused
 
 __all__ = ["SUPPORTED_SUFFIXES", "detect_format", "expand_paths", "read_episodes", "read_file"]
 

@@ -65,16 +65,19 @@ _DURATION = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
 _LANGS = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,4})?(?:\s*/\s*[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,4})?)*$")
 _CHROME = re.compile(r"^\d+\s*(?:ヶ国語|か国語|ヵ国語|カ国語|languages?\b)", re.I)
 _HASHTAGS = re.compile(r"^\s*(?:#[^\s#]+\s*)+$")
-_DAYS_PER_UNIT = {
-    "分": 0, "時間": 0, "日": 1, "週間": 7, "週": 7, "か月": 30, "ヶ月": 30, "ヵ月": 30, "カ月": 30,
-    "ケ月": 30, "ヶ月間": 30, "年": 365,
-    "second": 0, "sec": 0, "minute": 0, "min": 0, "hour": 0, "hr": 0, "day": 1, "week": 7, "wk": 7,
-    "month": 30, "mo": 30, "year": 365, "yr": 365,
-}  # fmt: skip
-_AGE_JA = re.compile(r"(\d+)\s*(分|時間|日|週間|週|か月|ヶ月|ヵ月|カ月|ケ月|年)\s*前$")
-_AGE_EN = re.compile(
-    r"(\d+|an?|one)\s*(second|sec|minute|min|hour|hr|day|week|wk|month|mo|year|yr)s?\.?\s+ago$", re.I
-)
+_DAYS_JA = {"分": 0, "時間": 0, "日": 1, "週間": 7, "週": 7, "か月": 30, "ヶ月": 30, "ヵ月": 30, "カ月": 30,
+            "ケ月": 30, "年": 365}  # fmt: skip
+_DAYS_EN = {"second": 0, "sec": 0, "minute": 0, "min": 0, "hour": 0, "hr": 0, "day": 1, "week": 7, "wk": 7,
+            "month": 30, "mo": 30, "year": 365, "yr": 365}  # fmt: skip
+_DAYS_PER_UNIT = {**_DAYS_JA, **_DAYS_EN}
+
+
+def _units(days: dict[str, int]) -> str:
+    return "|".join(sorted(days, key=lambda u: (-len(u), u)))  # longest first: "週間" before "週"
+
+
+_AGE_JA = re.compile(rf"(\d+)\s*({_units(_DAYS_JA)})\s*前$")
+_AGE_EN = re.compile(rf"(\d+|an?|one)\s*({_units(_DAYS_EN)})s?\.?\s+ago$", re.I)
 _AGE_WORDS = {"今日": 0, "本日": 0, "昨日": 1, "today": 0, "just now": 0, "yesterday": 1}
 
 
@@ -94,9 +97,7 @@ def parse_age(line: str) -> tuple[str, int | None] | None:
         if match:
             count = match.group(1).casefold()
             number = 1 if count in ("a", "an", "one") else int(count)
-            unit = match.group(2).casefold()
-            unit = {"ヶ月": "ヶ月"}.get(unit, unit)
-            days = _DAYS_PER_UNIT.get(unit, _DAYS_PER_UNIT.get(match.group(2), 1))
+            days = _DAYS_PER_UNIT[match.group(2).casefold()]
             return _show(text[: match.start()]), number * days
     for word, days in _AGE_WORDS.items():
         if text.casefold().endswith(word):

@@ -45,12 +45,12 @@ from castgraph.loaders.base import (
     LoadResult,
     decode_text,
     dedupe_episodes,
-    gc_paused,
     make_result,
     parse_clock,
     published_from_age,
 )
 from castgraph.loaders.errors import InputError
+from castgraph.memory import gc_paused
 
 __all__ = ["episode_from_record", "parse_records", "read_records"]
 
@@ -359,21 +359,20 @@ def read_records(path: str | Path, *, as_of: date | None = None) -> LoadResult:
     try:
         with file.open("rb") as handle:
             head = handle.read(1 << 20)
+            body = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+            one_per_line = b"\n" in body.strip() or file.suffix.lower() in (".jsonl", ".ndjson")
+            streamed = body.startswith(b"{") and one_per_line and _first_line_is_record(body)
+            # One JSON document is parsed whole: read the rest from the same handle.
+            data = head if streamed else head + handle.read()
     except OSError as exc:
         raise InputError(name, f"cannot read file ({exc.strerror or exc})") from None
     if not head.strip():
         raise InputError(name, "empty file")
-    body = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    one_per_line = b"\n" in body.strip() or file.suffix.lower() in (".jsonl", ".ndjson")
-    if body.startswith(b"{") and one_per_line and _first_line_is_record(body):
+    if streamed:
         result = make_result([], [])
         lines = _stream(file, name, result.warnings)
         broken = _collect(_json_lines(lines, name), as_of, result)
         return _finish(result, name, broken)
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise InputError(name, f"cannot read file ({exc.strerror or exc})") from None
     text, warnings = decode_text(data, name)
     result = parse_records(text, source=name, as_of=as_of)
     return make_result(result.episodes, [*warnings, *result.warnings])

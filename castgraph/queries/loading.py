@@ -24,8 +24,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from castgraph.errors import CastgraphError
-from castgraph.graph.networkx_store import GRAPH_FILE, read_graph_json
+from castgraph.graph.networkx_store import GRAPH_FILE, graph_file, read_graph_json
 from castgraph.queries.index import INDEX_FILE, GraphIndex, cache_key, read_index, write_index
 from castgraph.queries.networkx_backend import NetworkXQueries
 
@@ -35,19 +34,14 @@ __all__ = ["INDEX_FILE", "open_graph_dir", "read_graph_index", "write_graph_inde
 def read_graph_index(directory: str | Path, *, cache: bool = True) -> GraphIndex:
     """The query index of the graph in ``directory`` (from the cache when it is current)."""
     directory = Path(directory)
-    graph_file = directory / GRAPH_FILE
-    if not graph_file.is_file():
-        raise CastgraphError(f"{graph_file}: no graph here; run `castgraph build` first")
-    key = cache_key(graph_file)
+    path = graph_file(directory)
+    key = cache_key(path)
     cache_file = directory / INDEX_FILE
     if cache:
         index = read_index(cache_file, key)
         if index is not None:
             return index
-    try:
-        graph = read_graph_json(graph_file)
-    except ValueError as exc:
-        raise CastgraphError(f"{graph_file}: not a castgraph graph.json ({exc})") from None
+    graph = read_graph_json(path)
     index = GraphIndex.from_graph(graph)
     if cache:
         # A read-only folder still answers queries, just without the cache.

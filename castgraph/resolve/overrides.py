@@ -35,6 +35,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field
 
+from castgraph.errors import CastgraphError
 from castgraph.graph.model import EntityType
 
 __all__ = ["Overrides", "OverridesError", "parse_overrides", "read_overrides"]
@@ -42,7 +43,7 @@ __all__ = ["Overrides", "OverridesError", "parse_overrides", "read_overrides"]
 _KEYS = ("merge", "never_merge", "rename", "set_type", "split_by_type")
 
 
-class OverridesError(ValueError):
+class OverridesError(CastgraphError, ValueError):
     """A bad overrides file; the message is one line naming the file and the entry."""
 
 

@@ -58,7 +58,6 @@ Examples
 
 from __future__ import annotations
 
-import gc
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date
@@ -67,6 +66,7 @@ from itertools import product
 from typing import Any
 
 from castgraph.graph.model import EntityType, Episode, Mention, Resolution
+from castgraph.memory import gc_paused
 from castgraph.resolve.build_entities import Component, build_resolution
 from castgraph.resolve.evidence import has_evidence
 from castgraph.resolve.fuzzy import candidate_pairs, fuzzy_verdict
@@ -301,15 +301,8 @@ def resolve(episodes: Iterable[Episode], *, overrides: Overrides | None = None,
         Entities, mention assignments, one merge record per (entity, surface)
         and the borderline pairs left apart.
     """
-    # Millions of small objects are made and none is cyclic: collector passes over the
-    # loaded episodes would cost more than the resolution itself.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return _resolve(episodes, overrides or Overrides(), prior)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _resolve(episodes: Iterable[Episode], overrides: Overrides, prior: Resolution | None) -> Resolution:
