@@ -12,7 +12,7 @@ Examples
 ...     _ = src.write_text('{"id": "e1", "title": "Hi", "entities": [{"name": "swyx", "type": "Person"}]}\\n')
 ...     report = GraphBuilder(BuildOptions(inputs=[src], out=pathlib.Path(d, "out"), html=False)).run()
 ...     report.episodes, report.entities, sorted(p.name for p in pathlib.Path(d, "out").iterdir())
-(1, 1, ['.graph.json.qindex', 'graph.json', 'resolution.csv', 'review.csv'])
+(1, 1, ['.castgraph.lock', '.graph.json.qindex', 'graph.json', 'resolution.csv', 'review.csv'])
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from castgraph.graph.model import Episode, Resolution
 from castgraph.graph.networkx_store import GRAPH_FILE, NetworkXStore, write_graphml
 from castgraph.graph.store import GraphStore, WriteReport
 from castgraph.loaders import episodes_from_graph, read_episodes
+from castgraph.outputs import OutputLock
 from castgraph.queries.loading import write_graph_index
 from castgraph.resolve import read_overrides, resolve, write_resolution_csv, write_review_csv
 
@@ -49,6 +50,8 @@ class BuildOptions(BaseModel):
     overrides: Path | None = None
     graphml: bool = False
     html: bool = True
+    #: Seconds to wait for another build writing ``out`` before giving up.
+    lock_wait: float = 0.0
 
 
 class BuildReport(BaseModel):
@@ -109,7 +112,17 @@ class GraphBuilder:
         return episodes_from_graph(old), resolution_from_graph(old)
 
     def run(self) -> BuildReport:
-        """Build the graph and write every output; return what was done."""
+        """Build the graph and write every output; return what was done.
+
+        The output folder is locked for the whole build (see :class:`castgraph.outputs.OutputLock`):
+        a second build into it waits up to ``lock_wait`` seconds, then fails in one line.
+        """
+        on_wait = (lambda pid: self.on_stage(f"waiting for the build writing {self.options.out}"
+                                             + (f" (pid {pid})" if pid else "")))
+        with OutputLock(self.options.out, wait=self.options.lock_wait, on_wait=on_wait):
+            return self._run()
+
+    def _run(self) -> BuildReport:
         opts = self.options
         report = BuildReport()
         t = time.perf_counter()

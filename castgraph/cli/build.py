@@ -52,6 +52,8 @@ def _print_report(report: BuildReport, console: Console) -> None:
               help="YAML file of curation: merge, never merge, rename, set type.")
 @click.option("--graphml", is_flag=True, help="Also write graph.graphml (for Gephi).")
 @click.option("--no-html", is_flag=True, help="Do not write graph.html.")
+@click.option("--wait", "wait", type=click.FloatRange(0), default=0, metavar="SECONDS", show_default=True,
+              help="If another build is writing the output folder, wait this long for it instead of failing.")
 @click.option("--quiet", "-q", is_flag=True, help="Print warnings only.")
 @optional_neo4j_options
 def build_cmd(
@@ -62,6 +64,7 @@ def build_cmd(
     overrides: Path | None,
     graphml: bool,
     no_html: bool,
+    wait: float,
     quiet: bool,
     neo4j_uri: str | None,
     neo4j_user: str | None,
@@ -96,6 +99,7 @@ def build_cmd(
             overrides=overrides,
             graphml=graphml,
             html=not no_html,
+            lock_wait=wait,
         )
         try:
             with console.status("reading") as status:

@@ -186,7 +186,8 @@ def resolution_from_graph(graph: nx.MultiDiGraph) -> Resolution:
     for u, v, attrs in graph.edges(data=True):
         if attrs.get("type") != "MENTIONS" or v not in entities:
             continue
-        mention_id = f"{graph.nodes[u]['record_id']}#{attrs['ordinal']}"
+        record_id = graph.nodes[u].get("record_id") or str(u).removeprefix("episode:")
+        mention_id = f"{record_id}#{attrs['ordinal']}"
         assignments[mention_id] = v
         entities[v].mention_ids.append(mention_id)
         merges.setdefault(

@@ -16,42 +16,67 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import networkx as nx
 
 from castgraph.errors import CastgraphError
+from castgraph.graph.build import SCHEMA_VERSION
+from castgraph.graph.graph_check import GraphDataError, check_graph_data
 from castgraph.graph.store import GraphStore, WriteReport
+from castgraph.outputs import atomic_open, atomic_write
 
 __all__ = ["GRAPH_FILE", "NetworkXStore", "graph_file", "graph_to_json", "parse_graph_json",
-           "read_graph_json", "write_graph_json", "write_graphml"]
+           "read_graph_json", "read_graph_json_from", "write_graph_json", "write_graphml"]
 
 GRAPH_FILE = "graph.json"
 
 
 def graph_to_json(graph: nx.MultiDiGraph) -> str:
-    """Serialize ``graph`` as node-link JSON (edges under ``"edges"``), byte-stable."""
+    """Serialize ``graph`` as node-link JSON (edges under ``"edges"``), byte-stable.
+
+    The graph attribute ``schema_version`` tells readers which schema the file follows.
+    """
     data = nx.node_link_data(graph, edges="edges")
+    data["graph"] = {**data["graph"], "schema_version": data["graph"].get("schema_version", SCHEMA_VERSION)}
     return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n"
 
 
-def parse_graph_json(text: str) -> nx.MultiDiGraph:
-    """Parse node-link JSON text into a graph.
+def parse_graph_json(text: str | bytes) -> nx.MultiDiGraph:
+    """Parse node-link JSON text into a graph, after :func:`~castgraph.graph.graph_check.check_graph_data`.
 
-    >>> text = '{"directed": true, "multigraph": true, "graph": {}, "nodes": [{"id": "a"}], "edges": []}'
+    >>> text = ('{"directed": true, "multigraph": true, "graph": {"schema_version": 1}, '
+    ...         '"nodes": [{"id": "topic:a", "label": "Topic"}], "edges": []}')
     >>> parse_graph_json(text).number_of_nodes()
     1
+
+    Raises
+    ------
+    ValueError
+        If the text is not JSON, or not a castgraph graph (:class:`GraphDataError`).
     """
-    data = json.loads(text)
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    check_graph_data(data)
     graph = nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
     assert isinstance(graph, nx.MultiDiGraph)
     return graph
 
 
 def read_graph_json(path: str | Path) -> nx.MultiDiGraph:
-    """Read a graph.json file; one that is not castgraph's is a :class:`CastgraphError`."""
+    """Read a graph.json file; one that is not castgraph's is a :class:`CastgraphError` (one line)."""
+    with Path(path).open("rb") as fh:
+        return read_graph_json_from(fh, path)
+
+
+def read_graph_json_from(handle: BinaryIO, path: str | Path) -> nx.MultiDiGraph:
+    """:func:`read_graph_json` from an open file (``path`` names it in messages)."""
     try:
-        return parse_graph_json(Path(path).read_text(encoding="utf-8"))
+        return parse_graph_json(handle.read())
+    except GraphDataError as exc:
+        raise CastgraphError(f"{path}: not a castgraph graph.json ({exc}); refusing to use it") from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise CastgraphError(f"{path}: not a castgraph graph.json ({exc})") from None
 
@@ -66,10 +91,7 @@ def graph_file(directory: str | Path) -> Path:
 
 def write_graph_json(graph: nx.MultiDiGraph, path: str | Path) -> None:
     """Write ``graph`` to ``path`` as node-link JSON (atomically: a reader never sees half a file)."""
-    path = Path(path)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(graph_to_json(graph), encoding="utf-8")
-    tmp.replace(path)
+    atomic_write(path, graph_to_json(graph))
 
 
 def _graphml_value(value: Any) -> Any:
@@ -87,7 +109,8 @@ def write_graphml(graph: nx.MultiDiGraph, path: str | Path) -> None:
         flat.add_node(node, **{k: _graphml_value(v) for k, v in attrs.items()})
     for u, v, key, attrs in graph.edges(keys=True, data=True):
         flat.add_edge(u, v, key=key, **{k: _graphml_value(x) for k, x in attrs.items()})
-    nx.write_graphml(flat, str(path))
+    with atomic_open(path, "wb") as fh:
+        nx.write_graphml(flat, fh)
 
 
 class NetworkXStore(GraphStore):

@@ -23,14 +23,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import struct
 from bisect import bisect_right
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import networkx as nx
 import numpy as np
+
+from castgraph.outputs import atomic_open
 
 __all__ = ["INDEX_FILE", "GraphIndex", "cache_key", "read_index", "write_index"]
 
@@ -316,21 +319,29 @@ class GraphIndex:
         return found
 
 
-def cache_key(graph_file: str | Path) -> dict[str, Any]:
-    """What identifies a graph.json: size, mtime and a hash of its first and last MiB.
+def cache_key(graph_file: str | Path | BinaryIO) -> dict[str, Any]:
+    """What identifies one graph.json: inode, size, mtime and a hash of its first and last MiB.
 
-    Hashing the whole file would cost as much as parsing it; size + mtime + the two ends
-    catch every rewrite by :func:`castgraph.graph.networkx_store.write_graph_json`.
+    Hashing the whole file would cost as much as parsing it. Every write of graph.json
+    is a new file renamed into place (a new inode), so a cache tagged with this key
+    answers for that exact file and no other, even one of the same size written in the
+    same instant by another build. Given an open file, the key is of that file, whatever
+    its name points to meanwhile.
     """
-    path = Path(graph_file)
-    stat = path.stat()
+    if isinstance(graph_file, str | Path):
+        with Path(graph_file).open("rb") as fh:
+            return cache_key(fh)
+    fh = graph_file
+    stat = os.fstat(fh.fileno())
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    fh.seek(0)
+    digest.update(fh.read(_SAMPLE))
+    if stat.st_size > _SAMPLE:
+        fh.seek(max(_SAMPLE, stat.st_size - _SAMPLE))
         digest.update(fh.read(_SAMPLE))
-        if stat.st_size > _SAMPLE:
-            fh.seek(max(_SAMPLE, stat.st_size - _SAMPLE))
-            digest.update(fh.read(_SAMPLE))
-    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest.hexdigest()}
+    fh.seek(0)
+    return {"dev": stat.st_dev, "inode": stat.st_ino, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+            "sha256": digest.hexdigest()}
 
 
 def write_index(index: GraphIndex, path: str | Path, key: dict[str, Any]) -> None:
@@ -346,13 +357,10 @@ def write_index(index: GraphIndex, path: str | Path, key: dict[str, Any]) -> Non
         header.append({"name": name, "kind": kind, "offset": offset, "length": len(data)})
         offset += len(data)
     head = json.dumps({"key": key, "sections": header}).encode("utf-8")
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as fh:
+    with atomic_open(path, "wb") as fh:
         fh.write(_MAGIC + struct.pack("<Q", len(head)) + head)
         for _, _, data in sections:
             fh.write(data)
-    tmp.replace(path)
 
 
 def read_index(path: str | Path, key: dict[str, Any]) -> GraphIndex | None:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from castgraph.graph.networkx_store import GRAPH_FILE, graph_file, read_graph_json
+from castgraph.graph.networkx_store import GRAPH_FILE, graph_file, read_graph_json_from
 from castgraph.queries.index import INDEX_FILE, GraphIndex, cache_key, read_index, write_index
 from castgraph.queries.networkx_backend import NetworkXQueries
 
@@ -35,13 +35,16 @@ def read_graph_index(directory: str | Path, *, cache: bool = True) -> GraphIndex
     """The query index of the graph in ``directory`` (from the cache when it is current)."""
     directory = Path(directory)
     path = graph_file(directory)
-    key = cache_key(path)
     cache_file = directory / INDEX_FILE
-    if cache:
-        index = read_index(cache_file, key)
-        if index is not None:
-            return index
-    graph = read_graph_json(path)
+    # One open file for the key and the parse: a build renaming a new graph.json into
+    # place meanwhile cannot pair this key with that graph.
+    with path.open("rb") as fh:
+        key = cache_key(fh)
+        if cache:
+            index = read_index(cache_file, key)
+            if index is not None:
+                return index
+        graph = read_graph_json_from(fh, path)
     index = GraphIndex.from_graph(graph)
     if cache:
         # A read-only folder still answers queries, just without the cache.
@@ -53,8 +56,8 @@ def read_graph_index(directory: str | Path, *, cache: bool = True) -> GraphIndex
 def write_graph_index(graph: nx.MultiDiGraph, directory: str | Path) -> None:
     """Write the query index cache of ``graph``, just written to ``directory``/graph.json.
 
-    ``castgraph build`` calls this while the graph is still in memory, so the first
-    query on a new folder does not have to parse graph.json.
+    ``castgraph build`` calls this while the graph is still in memory (and the folder
+    locked), so the first query on a new folder does not have to parse graph.json.
     """
     directory = Path(directory)
     write_index(GraphIndex.from_graph(graph), directory / INDEX_FILE, cache_key(directory / GRAPH_FILE))

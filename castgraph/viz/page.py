@@ -34,6 +34,7 @@ from typing import Any
 import networkx as nx
 
 from castgraph import __version__
+from castgraph.outputs import atomic_write
 from castgraph.viz.comention import view_from_comention
 from castgraph.viz.views import MAX_NODES, View, overview_view
 
@@ -122,12 +123,7 @@ def render_html(graph: nx.MultiDiGraph | None = None, *, title: str | None = Non
 
 def write_view_html(view: View, path: str | Path, *, title: str | None = None) -> Path:
     """Write the page of ``view`` to ``path``; return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render_html(view=view, title=title), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return atomic_write(path, render_html(view=view, title=title))
 
 
 def write_html(graph: nx.MultiDiGraph, path: str | Path, *, title: str = "castgraph",
