@@ -22,8 +22,10 @@ Examples
 ...             _ = fh.write("bye\\n")
 ...     target.read_text(), sorted(p.name for p in target.parent.iterdir())
 ('bye\\n', ['.castgraph.lock', 'a.txt'])
->>> csv_safe_cell("=HYPERLINK(\\"http://x\\")"), csv_cell_value("'=1+1"), terminal_safe("a\\x1b]52;c;eA==\\x07b")
-('\\'=HYPERLINK("http://x")', '=1+1', 'a]52;c;eA==b')
+>>> csv_safe_cell("=HYPERLINK(\\"http://x\\")"), csv_cell_value("'=1+1")
+('\\'=HYPERLINK("http://x")', '=1+1')
+>>> terminal_safe("a\\x1b]52;c;eA==\\x07b")
+'a]52;c;eA==b'
 """
 
 from __future__ import annotations
@@ -154,7 +156,7 @@ def clean_stale_temps(directory: str | Path) -> list[Path]:
     ...     [p.name for p in clean_stale_temps(d)]
     ['.graph.json.999999999.ab12.tmp']
     """
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(Path(directory).iterdir())
     except OSError:

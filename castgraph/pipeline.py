@@ -117,8 +117,10 @@ class GraphBuilder:
         The output folder is locked for the whole build (see :class:`castgraph.outputs.OutputLock`):
         a second build into it waits up to ``lock_wait`` seconds, then fails in one line.
         """
-        on_wait = (lambda pid: self.on_stage(f"waiting for the build writing {self.options.out}"
-                                             + (f" (pid {pid})" if pid else "")))
+        def on_wait(pid: int | None) -> None:
+            holder = f" (pid {pid})" if pid else ""
+            self.on_stage(f"waiting for the build writing {self.options.out}{holder}")
+
         with OutputLock(self.options.out, wait=self.options.lock_wait, on_wait=on_wait):
             return self._run()
 

@@ -168,7 +168,8 @@ def test_export_of_a_graph_outside_the_schema_is_one_line(tmp_path: Path,
                                        "--graph", str(tmp_path / "g")])
     assert result.exit_code == 1
     assert result.output == (f"Error: {tmp_path / 'g' / 'graph.json'}: not a castgraph graph.json "
-                             "(node 'admin:1': label 'Admin' is not Episode, Entity or Topic); refusing to use it\n")
+                             "(node 'admin:1': label 'Admin' is not Episode, Entity or Topic); "
+                             "refusing to use it\n")
 
 
 @pytest.mark.neo4j

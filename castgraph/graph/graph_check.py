@@ -34,8 +34,8 @@ _PREFIX = {"Episode": "episode:", "Entity": "entity:", "Topic": "topic:"}
 _ENTITY_TYPES = {"Person", "Organization", "Product", "Concept", "Event", "Place", "Other"}
 
 # Attribute -> kind, per label. Attributes not listed are not read by castgraph and may be anything.
-_TEXT, _INT, _NUMBER, _TEXTS, _OPT_TEXT, _OPT_INT, _DICT, _LIST = (
-    "text", "whole number", "number", "list of text", "text or null", "whole number or null", "object", "list")
+_TEXT, _INT, _NUMBER, _TEXTS = "text", "whole number", "number", "list of text"
+_OPT_TEXT, _OPT_INT, _DICT, _LIST = "text or null", "whole number or null", "object", "list"
 _NODE_ATTRS: dict[str, dict[str, str]] = {
     "Episode": {"record_id": _TEXT, "title": _TEXT, "show": _TEXT, "published": _OPT_TEXT,
                 "age_days": _OPT_INT, "duration_seconds": _OPT_INT, "languages": _TEXTS, "url": _TEXT,
@@ -138,9 +138,10 @@ def _check_edges(edges: Any, labels: dict[str, str]) -> None:
         ends = (labels.get(source) if isinstance(source, str) else None,
                 labels.get(target) if isinstance(target, str) else None)
         if ends != _EDGE_ENDS[kind]:
+            article = "an" if kind == "MENTIONS" else "a"
             raise GraphDataError(f"edge {n}: a {kind} edge goes from an Episode to "
-                                 f"a{'n' if kind == 'MENTIONS' else ''} {_EDGE_ENDS[kind][1]} node of the graph")
-        triple = (source, target, key)
+                                 f"{article} {_EDGE_ENDS[kind][1]} node of the graph")
+        triple = (str(source), str(target), key)
         if triple in seen:
             raise GraphDataError(f"edge {n}: a second {kind} edge with key {key!r} between the same nodes")
         seen.add(triple)

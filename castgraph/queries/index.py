@@ -329,8 +329,8 @@ def cache_key(graph_file: str | Path | BinaryIO) -> dict[str, Any]:
     its name points to meanwhile.
     """
     if isinstance(graph_file, str | Path):
-        with Path(graph_file).open("rb") as fh:
-            return cache_key(fh)
+        with Path(graph_file).open("rb") as opened:
+            return cache_key(opened)
     fh = graph_file
     stat = os.fstat(fh.fileno())
     digest = hashlib.sha256()
