@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from castgraph.cli.errors import fail_cleanly
 from castgraph.cli.options import DEFAULT_GRAPH_DIR, Neo4jSettings, optional_neo4j_options, parse_date
+from castgraph.cli.printing import escape
 from castgraph.graph.store import GraphStore
 from castgraph.pipeline import BuildOptions, BuildReport, GraphBuilder
 

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import click
 
 from castgraph.errors import CastgraphError
+from castgraph.outputs import terminal_safe
 
 __all__ = ["fail_cleanly", "user_errors"]
 
@@ -35,8 +36,8 @@ def user_errors() -> tuple[type[BaseException], ...]:
 
 def _one_line(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.filename:
-        return f"{exc.filename}: {exc.strerror or exc}"
-    text = " ".join(str(exc).split()) or type(exc).__name__
+        return terminal_safe(f"{exc.filename}: {exc.strerror or exc}")
+    text = " ".join(terminal_safe(str(exc)).split()) or type(exc).__name__
     return text if len(text) <= 400 else text[:397] + "..."
 
 

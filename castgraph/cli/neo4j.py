@@ -9,11 +9,11 @@ from typing import Any
 import click
 from neo4j.graph import Node, Path, Relationship
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from castgraph.cli.errors import fail_cleanly
 from castgraph.cli.options import Neo4jSettings, graph_options, neo4j_options, read_graph
+from castgraph.cli.printing import echo, echo_json, escape
 
 __all__ = ["COMMANDS", "cypher_cmd", "export_cmd", "parse_param", "to_plain"]
 
@@ -103,7 +103,7 @@ def cypher_cmd(query: str, params: tuple[str, ...], neo4j_uri: str | None, neo4j
         columns, rows = store.run(query, values, write=write, doing="running the query")
         plain = [{c: to_plain(row[c]) for c in columns} for row in rows]
     if as_json:
-        click.echo(json.dumps(plain, ensure_ascii=False, indent=2))
+        echo_json(plain)
         return
     table = Table(*[escape(c) for c in columns], caption=f"{len(plain)} rows", caption_justify="left")
     for row in plain:
@@ -135,8 +135,8 @@ def export_cmd(admin_dir: FilePath, graph_dir: str, neo4j_uri: str | None, neo4j
     with fail_cleanly():
         graph = read_graph(graph_dir, settings)
         export = write_neo4j_admin_csv(graph, admin_dir)
-    click.echo(f"wrote {export.nodes} nodes and {export.relationships} relationships to {admin_dir}/")
-    click.echo(f"import with: sh {admin_dir / 'import.sh'}  (server stopped; add --overwrite-destination "
+    echo(f"wrote {export.nodes} nodes and {export.relationships} relationships to {admin_dir}/")
+    echo(f"import with: sh {admin_dir / 'import.sh'}  (server stopped; add --overwrite-destination "
                "to replace an existing database)")
 
 

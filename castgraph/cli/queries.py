@@ -6,7 +6,6 @@ calls one function of :mod:`castgraph.queries` and prints a table, or JSON with 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -16,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 import click
 from pydantic import BaseModel
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from castgraph.cli.errors import fail_cleanly
 from castgraph.cli.options import Neo4jSettings, graph_options, parse_date
+from castgraph.cli.printing import echo_json, escape
 from castgraph.queries.scoring import NORMALIZATIONS
 
 if TYPE_CHECKING:
@@ -51,7 +50,7 @@ def open_backend(graph_dir: str, settings: Neo4jSettings | None) -> Iterator[Que
 def _print_json(items: list[BaseModel] | BaseModel) -> None:
     data: Any = [i.model_dump(mode="json") for i in items] if isinstance(items, list) \
         else items.model_dump(mode="json")
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    echo_json(data)
 
 
 def _settings(uri: str | None, user: str | None, password: str | None, database: str | None
@@ -93,12 +92,12 @@ def related_cmd(episode: str | None, entities: tuple[str, ...], graph_dir: str, 
     if as_json:
         _print_json(list(results))
         return
-    table = Table(title=f"related to {episode or ', '.join(entities)}", title_justify="left")
+    table = Table(title=escape(f"related to {episode or ', '.join(entities)}"), title_justify="left")
     for column in ("score", "episode", "published", "shares"):
         table.add_column(column, justify="right" if column == "score" else "left")
     for r in results:
         shares = ", ".join([s.name for s in r.shared_entities] + [f"#{t.name}" for t in r.shared_topics])
-        table.add_row(f"{r.score:.2f}", escape(r.title), r.published or "", escape(shares))
+        table.add_row(f"{r.score:.2f}", escape(r.title), escape(r.published or ""), escape(shares))
     Console().print(table)
 
 
@@ -148,10 +147,9 @@ def comention_cmd(graph_dir: str, neo4j_uri: str | None, neo4j_user: str | None,
     communities = comention_communities(edges) if players else []
     if as_json:
         if players:
-            click.echo(json.dumps({"edges": [e.model_dump(mode="json") for e in edges],
-                                   "key_players": [p.model_dump(mode="json") for p in ranked],
-                                   "communities": [c.model_dump(mode="json") for c in communities]},
-                                  ensure_ascii=False, indent=2))
+            echo_json({"edges": [e.model_dump(mode="json") for e in edges],
+                       "key_players": [p.model_dump(mode="json") for p in ranked],
+                       "communities": [c.model_dump(mode="json") for c in communities]})
         else:
             _print_json(list(edges))
         return
@@ -170,7 +168,7 @@ def comention_cmd(graph_dir: str, neo4j_uri: str | None, neo4j_user: str | None,
         community_of = {m.id: c.id for c in communities for m in c.members}
         for p in ranked:
             ranks.add_row(f"{p.pagerank:.4f}", str(p.degree), escape(f"{p.name} ({p.type})"),
-                          str(community_of.get(p.id, "")))
+                          escape(community_of.get(p.id, "")))
         console.print(ranks)
     if html is not None:
         Console(stderr=True).print(f"wrote {escape(str(html))}")
@@ -201,10 +199,10 @@ def entity_cmd(name: str, graph_dir: str, neo4j_uri: str | None, neo4j_user: str
         _print_json(profile)
         return
     console = Console()
-    head = Table(title=f"{profile.name} ({profile.type})", show_header=False, title_justify="left")
+    head = Table(title=escape(f"{profile.name} ({profile.type})"), show_header=False, title_justify="left")
     head.add_column(style="bold")
     head.add_column()
-    head.add_row("id", profile.id)
+    head.add_row("id", escape(profile.id))
     head.add_row("aliases", escape(", ".join(profile.aliases)))
     head.add_row("description", escape(profile.description))
     head.add_row("episodes", str(profile.episode_count))
@@ -217,7 +215,7 @@ def entity_cmd(name: str, graph_dir: str, neo4j_uri: str | None, neo4j_user: str
     for a in profile.episodes:
         chapters = "; ".join((f"[{_clock(c.start)}] " if c.start is not None else "") + c.title
                              for c in a.chapters)
-        eps.add_row(a.published or "", escape(a.title), escape(chapters))
+        eps.add_row(escape(a.published or ""), escape(a.title), escape(chapters))
     console.print(eps)
 
 

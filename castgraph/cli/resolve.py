@@ -8,6 +8,7 @@ import click
 
 from castgraph.cli.errors import fail_cleanly
 from castgraph.cli.options import DEFAULT_GRAPH_DIR
+from castgraph.cli.printing import echo
 from castgraph.graph.model import ReviewPair
 from castgraph.graph.networkx_store import graph_file, read_graph_json
 from castgraph.resolve.output import explain_entity, read_review_csv
@@ -46,18 +47,18 @@ def resolve_cmd(explain: str | None, review: bool, graph_dir: Path) -> None:
             path = graph_file(graph_dir)
             graph = read_graph_json(path)
             try:
-                click.echo(explain_entity(graph, explain))
+                echo(explain_entity(graph, explain))
             except KeyError:
                 raise click.ClickException(f"{path}: no entity named {explain!r}") from None
             return
         pairs = _review_pairs(graph_dir)
         if not pairs:
-            click.echo("No borderline pairs to review.")
+            echo("No borderline pairs to review.")
             return
-        click.echo(f"{len(pairs)} borderline pair(s) kept apart (merge them with an overrides file):")
+        echo(f"{len(pairs)} borderline pair(s) kept apart (merge them with an overrides file):")
         for p in pairs:
-            click.echo(f"  {p.score:.2f}  {p.left_name} [{p.left_id}]  <->  {p.right_name} [{p.right_id}]")
-            click.echo(f"        {p.reason}")
+            echo(f"  {p.score:.2f}  {p.left_name} [{p.left_id}]  <->  {p.right_name} [{p.right_id}]")
+            echo(f"        {p.reason}")
 
 
 COMMANDS = [resolve_cmd]

@@ -8,6 +8,7 @@ import click
 
 from castgraph.cli.errors import fail_cleanly
 from castgraph.cli.options import Neo4jSettings, graph_options, read_graph
+from castgraph.cli.printing import echo
 from castgraph.viz.views import MAX_NODES
 
 __all__ = ["COMMANDS", "viz_cmd"]
@@ -61,7 +62,7 @@ def viz_cmd(graph_dir: str, neo4j_uri: str | None, neo4j_user: str | None, neo4j
             view = overview_view(graph, max_nodes=max_nodes, title=title or "castgraph")
         path = write_view_html(view, out, title=title)
     shown = f"{len(view.nodes):,} nodes, {len(view.edges):,} links"
-    click.echo(f"wrote {path} ({shown}{'; ' + view.note if view.note else ''})")
+    echo(f"wrote {path} ({shown}{'; ' + view.note if view.note else ''})")
 
 
 COMMANDS = [viz_cmd]
