@@ -71,6 +71,18 @@ class BuildReport(BaseModel):
     seconds: dict[str, float] = Field(default_factory=dict)
 
 
+def _unresolved(episodes: list[Episode], resolution: Resolution) -> list[str]:
+    """A warning per mention left out of the graph: its name has nothing to resolve (emoji, punctuation)."""
+    warnings = []
+    for ep in episodes:
+        for mention in ep.mentions:
+            if mention.id not in resolution.assignments:
+                where = str(ep.source) if ep.source else f"episode {ep.id}"
+                warnings.append(f"{where}: entity {mention.surface!r} has no letters or digits to resolve; "
+                                "left out of the graph")
+    return warnings
+
+
 class GraphBuilder:
     """Run one build.
 
@@ -144,6 +156,7 @@ class GraphBuilder:
         self.on_stage("resolving")
         overrides = read_overrides(opts.overrides) if opts.overrides else None
         resolution = resolve(episodes, overrides=overrides, prior=prior)
+        report.warnings.extend(_unresolved(new, resolution))
         t = self._stage(report, "resolve", t)
 
         self.on_stage("building")

@@ -128,7 +128,8 @@ def _damaged(built: Data, name: str) -> bytes:
     return json.dumps(data).encode()
 
 
-COMMANDS = [["entity", "swyx"], ["related", "--entity", "swyx"], ["comention"], ["resolve", "--explain", "swyx"],
+COMMANDS = [["entity", "swyx"], ["related", "--entity", "swyx"], ["comention"],
+            ["resolve", "--explain", "swyx"],
             ["viz", "--out", "{tmp}/v.html"], ["export", "--neo4j-admin", "{tmp}/csv"]]
 
 
@@ -165,8 +166,8 @@ def _mutations(value: Any) -> st.SearchStrategy[Any]:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_mutated_graph_is_read_or_refused_cleanly(built: Data, data: st.DataObject) -> None:
-    """Replace any one value anywhere in a real graph: the reader accepts it or raises ValueError, nothing else;
-    an accepted graph rebuilds episodes and its index."""
+    """Replace any one value anywhere in a real graph: the reader accepts it or raises ValueError,
+    nothing else; an accepted graph rebuilds episodes and its index."""
     from castgraph.graph.build import resolution_from_graph
     from castgraph.loaders import episodes_from_graph
     from castgraph.queries.index import GraphIndex

@@ -29,7 +29,8 @@ def hostile_graph(tmp_path: Path) -> Path:
          "entities": [{"name": f"Kyle {HOSTILE}", "type": "Person", "description": HOSTILE},
                       {"name": "GitHub", "type": "Organization", "description": OSC52}]},
         {"id": "ep2", "title": "Second", "show": "S",
-         "entities": [{"name": f"Kyle {HOSTILE}", "type": "Person"}, {"name": "GitHub", "type": "Organization"}]},
+         "entities": [{"name": f"Kyle {HOSTILE}", "type": "Person"},
+                      {"name": "GitHub", "type": "Organization"}]},
         {"id": "ep3", "title": "Third", "show": "S", "entities": [{"name": "Other", "type": "Person"}]},
         # The same id again: the duplicate warning names the id, from the data.
         {"id": f"ep{HOSTILE}", "title": "Dup", "show": "S"},
@@ -84,8 +85,7 @@ def test_spreadsheet_csvs_guard_formulas_and_graph_json_keeps_the_names(tmp_path
         rows = list(csv.DictReader(fh))
     cells = [row[c] for row in rows for c in ("name", "surface")]
     assert cells and not [c for c in cells if c[:1] in "=+-@"]
-    assert {row["surface"] for row in rows} == {"'" + n for n in names[:5]} | {"'" + names[4], "Normal Name"} \
-        - {names[4]}
+    assert {row["surface"] for row in rows} == {"'" + n for n in names[:5]} | {"Normal Name"}
     graph = read_graph_json(out / "graph.json")
     assert sorted(a["name"] for _, a in graph.nodes(data=True) if a.get("label") == "Entity") == sorted(names)
 
