@@ -54,6 +54,9 @@ def _print_report(report: BuildReport, console: Console) -> None:
 @click.option("--no-html", is_flag=True, help="Do not write graph.html.")
 @click.option("--wait", "wait", type=click.FloatRange(0), default=0, metavar="SECONDS", show_default=True,
               help="If another build is writing the output folder, wait this long for it instead of failing.")
+@click.option("--replace", is_flag=True,
+              help="With --neo4j: replace a different graph already in the database "
+                   "(deleting its episodes).")
 @click.option("--quiet", "-q", is_flag=True, help="Print warnings only.")
 @optional_neo4j_options
 def build_cmd(
@@ -65,6 +68,7 @@ def build_cmd(
     graphml: bool,
     no_html: bool,
     wait: float,
+    replace: bool,
     quiet: bool,
     neo4j_uri: str | None,
     neo4j_user: str | None,
@@ -90,7 +94,7 @@ def build_cmd(
     console = Console(stderr=True, quiet=quiet)
     with fail_cleanly():
         settings = Neo4jSettings.from_options(neo4j_uri, neo4j_user, neo4j_password, neo4j_database)
-        stores: list[GraphStore] = [settings.open_store()] if settings else []
+        stores: list[GraphStore] = [settings.open_store(replace=replace)] if settings else []
         options = BuildOptions(
             inputs=list(inputs),
             out=out or into or Path(DEFAULT_GRAPH_DIR),

@@ -36,11 +36,9 @@ def open_backend(graph_dir: str, settings: Neo4jSettings | None) -> Iterator[Que
 
         yield open_graph_dir(graph_dir)
         return
-    import neo4j
-
     from castgraph.queries.neo4j_backend import Neo4jQueries
 
-    driver = neo4j.GraphDatabase.driver(settings.uri, auth=(settings.user, settings.password))
+    driver = settings.open_driver()
     try:
         yield Neo4jQueries(driver, settings.database)
     finally:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import networkx as nx
@@ -42,9 +42,11 @@ __all__ = [
     "CONSTRAINTS",
     "ENTITY_TYPE_LABELS",
     "FULLTEXT_INDEX",
+    "FULL_SUFFIX",
     "INDEXES",
     "JSON_PROPERTIES",
     "LIST_PROPERTIES",
+    "MAX_INDEXED_BYTES",
     "NODE_LABELS",
     "RELATIONSHIPS",
     "RELATIONSHIP_PROPERTIES",
@@ -54,7 +56,9 @@ __all__ = [
     "decode_properties",
     "encode_properties",
     "encode_value",
+    "fit_index_limits",
     "node_labels",
+    "oversize_ids",
     "relationship_endpoints",
 ]
 
@@ -101,6 +105,14 @@ LIST_PROPERTIES: frozenset[str] = frozenset({"languages", "aliases", "descriptio
                                              "former_ids"})
 
 FULLTEXT_INDEX = "castgraph_entity_names"
+
+# Neo4j refuses a range-index entry of more than about 8 KB (and a full-text term of 32 KB),
+# failing the whole transaction. Indexed text longer than this many UTF-8 bytes is stored
+# cut to this size, with the whole value in "<key>_full" (not indexed), which reads restore.
+MAX_INDEXED_BYTES = 4000
+_INDEXED_TEXT: dict[str, tuple[str, ...]] = {"Entity": ("name",), "Topic": ("name",)}
+_INDEXED_LISTS: dict[str, tuple[str, ...]] = {"Entity": ("aliases",)}
+FULL_SUFFIX = "_full"
 
 CONSTRAINTS: tuple[str, ...] = tuple(
     f"CREATE CONSTRAINT castgraph_{label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
@@ -231,6 +243,40 @@ def encode_properties(attrs: Mapping[str, Any], skip: frozenset[str] = frozenset
 _PRIMITIVES = frozenset({str, int, float, bool})
 
 
+def _oversize(text: Any) -> bool:
+    # Four bytes per character at most: most text is ruled out without encoding it.
+    return isinstance(text, str) and len(text) * 4 > MAX_INDEXED_BYTES \
+        and len(text.encode("utf-8", "surrogatepass")) > MAX_INDEXED_BYTES
+
+
+def _cut(text: str) -> str:
+    return text.encode("utf-8", "surrogatepass")[:MAX_INDEXED_BYTES].decode("utf-8", "ignore")
+
+
+def fit_index_limits(label: str, props: dict[str, Any]) -> dict[str, Any]:
+    """Keep text too long for Neo4j's indexes out of indexed properties (in place; returns ``props``).
+
+    >>> props = fit_index_limits("Entity", {"name": "x" * 5000, "aliases": ["a"]})
+    >>> len(props["name"]), len(props["name_full"]), decode_properties("Entity", props)["name"] == "x" * 5000
+    (4000, 5000, True)
+    """
+    for key in _INDEXED_TEXT.get(label, ()):
+        value = props.get(key)
+        if isinstance(value, str) and _oversize(value):
+            props[key], props[key + FULL_SUFFIX] = _cut(value), value
+    for key in _INDEXED_LISTS.get(label, ()):
+        value = props.get(key)
+        if isinstance(value, list) and any(_oversize(v) for v in value):
+            props[key] = [_cut(v) if _oversize(v) else v for v in value]
+            props[key + FULL_SUFFIX] = json.dumps(value, ensure_ascii=False)
+    return props
+
+
+def oversize_ids(ids: Iterable[str]) -> list[str]:
+    """The ids too long for Neo4j's uniqueness constraints (which cannot be cut)."""
+    return [i for i in ids if _oversize(i)]
+
+
 def decode_properties(label: str, props: Mapping[str, Any]) -> dict[str, Any]:
     """Neo4j properties of a ``label`` node back to graph attributes (``label`` included)."""
     attrs: dict[str, Any] = {"label": label}
@@ -242,4 +288,8 @@ def decode_properties(label: str, props: Mapping[str, Any]) -> dict[str, Any]:
             with contextlib.suppress(ValueError):  # not JSON: keep the string as stored
                 value = json.loads(value)
         attrs[key] = value
+    for key in (*_INDEXED_TEXT.get(label, ()), *_INDEXED_LISTS.get(label, ())):
+        full = attrs.pop(key + FULL_SUFFIX, None)
+        if isinstance(full, str):
+            attrs[key] = json.loads(full) if key in _INDEXED_LISTS.get(label, ()) else full
     return attrs

@@ -14,6 +14,7 @@ Examples
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -26,8 +27,20 @@ from castgraph.graph.graph_check import GraphDataError, check_graph_data
 from castgraph.graph.store import GraphStore, WriteReport
 from castgraph.outputs import atomic_open, atomic_write
 
-__all__ = ["GRAPH_FILE", "NetworkXStore", "graph_file", "graph_to_json", "parse_graph_json",
-           "read_graph_json", "read_graph_json_from", "write_graph_json", "write_graphml"]
+__all__ = [
+    "GRAPH_FILE",
+    "NetworkXStore",
+    "graph_file",
+    "graph_to_json",
+    "graphml_text",
+    "parse_graph_json",
+    "read_graph_json",
+    "read_graph_json_from",
+    "read_graphml",
+    "text_from_graphml",
+    "write_graph_json",
+    "write_graphml",
+]
 
 GRAPH_FILE = "graph.json"
 
@@ -94,23 +107,81 @@ def write_graph_json(graph: nx.MultiDiGraph, path: str | Path) -> None:
     atomic_write(path, graph_to_json(graph))
 
 
+# XML 1.0 cannot hold most C0 controls, U+FFFE and U+FFFF, even as character references,
+# and parsers turn CR into LF. Such characters are written as U+E000 followed by a
+# private-use stand-in (U+E000 itself is doubled), so any text round-trips.
+_XML_ESCAPE = "\ue000"
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff\ue000]")
+_XML_ESCAPED = re.compile("\ue000([\ue000\ue100-\ue11f\ue1fe\ue1ff])")
+
+
+def _xml_escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    if char == _XML_ESCAPE:
+        return _XML_ESCAPE * 2
+    return _XML_ESCAPE + chr(0xE100 + (ord(char) & 0xFF))
+
+
+def _xml_unescape_char(match: re.Match[str]) -> str:
+    code = ord(match.group(1))
+    if code == 0xE000:
+        return _XML_ESCAPE
+    return chr(0xFF00 | (code - 0xE100)) if code >= 0xE1FE else chr(code - 0xE100)
+
+
+def graphml_text(text: str) -> str:
+    """``text`` with the characters XML cannot hold escaped (see :func:`text_from_graphml`).
+
+    >>> graphml_text("a\\x00b"), text_from_graphml(graphml_text("a\\x00b\\r\\ufffe\\ue000"))
+    ('a\\ue000\\ue100b', 'a\\x00b\\r\\ufffe\\ue000')
+    """
+    return _XML_UNSAFE.sub(_xml_escape_char, text)
+
+
+def text_from_graphml(text: str) -> str:
+    """The text :func:`graphml_text` was given."""
+    return _XML_ESCAPED.sub(_xml_unescape_char, text) if _XML_ESCAPE in text else text
+
+
 def _graphml_value(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return graphml_text(json.dumps(value, ensure_ascii=False, sort_keys=True))
+    if isinstance(value, str):
+        return graphml_text(value)
     return value
 
 
 def write_graphml(graph: nx.MultiDiGraph, path: str | Path) -> None:
-    """Write ``graph`` as GraphML (for Gephi); lists and dicts become JSON strings."""
+    """Write ``graph`` as GraphML (for Gephi); lists and dicts become JSON strings.
+
+    Characters XML cannot hold are escaped (:func:`graphml_text`); :func:`read_graphml`
+    gives them back.
+    """
     flat = nx.MultiDiGraph()
     for node, attrs in graph.nodes(data=True):
-        flat.add_node(node, **{k: _graphml_value(v) for k, v in attrs.items()})
+        flat.add_node(graphml_text(str(node)), **{k: _graphml_value(v) for k, v in attrs.items()})
     for u, v, key, attrs in graph.edges(keys=True, data=True):
-        flat.add_edge(u, v, key=key, **{k: _graphml_value(x) for k, x in attrs.items()})
+        flat.add_edge(graphml_text(str(u)), graphml_text(str(v)), key=graphml_text(str(key)),
+                      **{k: _graphml_value(x) for k, x in attrs.items()})
     with atomic_open(path, "wb") as fh:
         nx.write_graphml(flat, fh)
+
+
+def read_graphml(path: str | Path) -> nx.MultiDiGraph:
+    """Read a file written by :func:`write_graphml`: text as it was, lists and dicts as JSON text."""
+    raw = nx.read_graphml(str(path), force_multigraph=True)
+
+    def plain(value: Any) -> Any:
+        return text_from_graphml(value) if isinstance(value, str) else value
+
+    graph = nx.MultiDiGraph()
+    for node, attrs in raw.nodes(data=True):
+        graph.add_node(plain(node), **{k: plain(v) for k, v in attrs.items()})
+    for u, v, key, attrs in raw.edges(keys=True, data=True):
+        graph.add_edge(plain(u), plain(v), key=plain(key), **{k: plain(x) for k, x in attrs.items()})
+    return graph
 
 
 class NetworkXStore(GraphStore):

@@ -210,9 +210,27 @@ def _parse_int(digits: str) -> int | str:
     return int(digits) if len(digits.lstrip("-")) <= _MAX_INT_DIGITS else _LongNumber(digits)
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_lone_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_no_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_no_lone_surrogates(k): _no_lone_surrogates(v) for k, v in value.items()}
+    return value
+
+
 def _loads(text: str) -> Any:
-    """``json.loads``, except that integers longer than Python reads stay text."""
-    return json.loads(text, parse_int=_parse_int)
+    """``json.loads``, except that integers longer than Python reads stay text and a lone
+    UTF-16 surrogate escape (``"\\ud800"``, which no UTF-8 file can hold) becomes U+FFFD."""
+    value = json.loads(text, parse_int=_parse_int)
+    if _SURROGATE_ESCAPE.search(text):
+        value = _no_lone_surrogates(value)
+    return value
 
 
 def episode_from_record(
