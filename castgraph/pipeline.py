@@ -34,6 +34,7 @@ from castgraph.loaders import episodes_from_graph, read_episodes
 from castgraph.outputs import OutputLock
 from castgraph.queries.loading import write_graph_index
 from castgraph.resolve import read_overrides, resolve, write_resolution_csv, write_review_csv
+from castgraph.resolve.override_check import check_overrides
 
 __all__ = ["BuildOptions", "BuildReport", "GraphBuilder"]
 
@@ -157,6 +158,8 @@ class GraphBuilder:
         overrides = read_overrides(opts.overrides) if opts.overrides else None
         resolution = resolve(episodes, overrides=overrides, prior=prior)
         report.warnings.extend(_unresolved(new, resolution))
+        if overrides is not None:
+            report.warnings.extend(check_overrides(overrides, episodes, resolution))
         t = self._stage(report, "resolve", t)
 
         self.on_stage("building")

@@ -55,6 +55,27 @@ class Overrides(BaseModel):
     rename: dict[str, str] = Field(default_factory=dict)
     set_type: dict[str, EntityType] = Field(default_factory=dict)
     split_by_type: list[str] = Field(default_factory=list)
+    #: Where each entry is, for messages: "merge#1" (first list), "rename:swyx" -> "file, line 3".
+    lines: dict[str, str] = Field(default_factory=dict, exclude=True)
+
+
+def _entry_lines(text: str, source: str) -> dict[str, str]:
+    """The line of each entry of an overrides text (keys as in :attr:`Overrides.lines`)."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    lines: dict[str, str] = {}
+    if not isinstance(root, yaml.MappingNode):
+        return lines
+    for key_node, value in root.value:
+        key = key_node.value
+        if isinstance(value, yaml.SequenceNode):
+            for i, item in enumerate(value.value, 1):
+                lines[f"{key}#{i}"] = f"{source}, line {item.start_mark.line + 1}"
+        elif isinstance(value, yaml.MappingNode):
+            for name_node, _ in value.value:
+                if isinstance(name_node.value, str):
+                    line = name_node.start_mark.line + 1
+                    lines[f"{key}:{name_node.value.strip()}"] = f"{source}, line {line}"
+    return lines
 
 
 def _name_lists(value: Any, where: str) -> list[list[str]]:
@@ -114,6 +135,7 @@ def parse_overrides(text: str, *, source: str = "<overrides>") -> Overrides:
         rename=_name_map(data.get("rename"), f"{source}: rename"),
         set_type=set_type,
         split_by_type=[n.strip() for n in split],
+        lines=_entry_lines(text, source),
     )
 
 
