@@ -28,6 +28,7 @@ from castgraph.graph.build import build_graph
 from castgraph.graph.cypher_guard import QueryRefused
 from castgraph.graph.model import Episode, Mention
 from castgraph.graph.neo4j_admin import write_neo4j_admin_csv
+from castgraph.graph.neo4j_schema import WriteRefused
 from castgraph.graph.neo4j_store import Neo4jStore, Neo4jStoreError
 from castgraph.resolve import resolve
 
@@ -64,7 +65,7 @@ def test_oversize_names_are_kept_out_of_indexes_and_read_back_whole(neo4j_store:
 def test_an_id_too_long_for_the_index_is_refused_before_writing(neo4j_store: Neo4jStore) -> None:
     neo4j_store.write(_graph(("old", ["swyx"])))
     too_long = r"longer than the 4,000 bytes its uniqueness index holds \(1 such ids\); nothing was written"
-    with pytest.raises(Neo4jStoreError, match=too_long):
+    with pytest.raises(WriteRefused, match=too_long):
         neo4j_store.write(_graph(("old", ["swyx"]), ("e" * 9000, ["Kyle"])))
     assert {n for n in neo4j_store.read().nodes if n.startswith("episode:")} == {"episode:old"}
 

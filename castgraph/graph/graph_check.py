@@ -100,7 +100,7 @@ def _check_nodes(nodes: Any) -> dict[str, str]:
         if not isinstance(node_id, str):
             raise GraphDataError(f"node {n}: id {_short(node_id)} is not text")
         where = f"node {_short(node_id)}"
-        if label not in _PREFIX:
+        if not isinstance(label, str) or label not in _PREFIX:
             raise GraphDataError(f"{where}: label {_short(label)} is not Episode, Entity or Topic")
         if not node_id.startswith(_PREFIX[label]):
             raise GraphDataError(f"{where}: a {label} id must start with {_PREFIX[label]!r}")
@@ -113,7 +113,7 @@ def _check_nodes(nodes: Any) -> dict[str, str]:
             if key in node and not _is(kind, node[key]):
                 raise GraphDataError(f"{where}: {key!r} is not {kind}: {_short(node[key])}")
         if label == "Entity":
-            if node["type"] not in _ENTITY_TYPES:
+            if not isinstance(node["type"], str) or node["type"] not in _ENTITY_TYPES:
                 raise GraphDataError(f"{where}: type {_short(node['type'])} is not an entity type")
             if any("=" not in v or not v.rpartition("=")[2].isdigit() for v in node.get("type_votes") or []):
                 raise GraphDataError(f"{where}: 'type_votes' items must look like 'Person=2'")
@@ -131,7 +131,7 @@ def _check_edges(edges: Any, labels: dict[str, str]) -> None:
         if not isinstance(edge, dict):
             raise GraphDataError(f"edge {n} is not an object")
         source, target, key, kind = (edge.get(k) for k in ("source", "target", "key", "type"))
-        if kind not in _EDGE_ENDS:
+        if not isinstance(kind, str) or kind not in _EDGE_ENDS:
             raise GraphDataError(f"edge {n}: type {_short(kind)} is not MENTIONS or HAS_TOPIC")
         if not isinstance(key, str):
             raise GraphDataError(f"edge {n}: key {_short(key)} is not text")

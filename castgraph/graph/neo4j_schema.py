@@ -52,13 +52,15 @@ __all__ = [
     "RELATIONSHIP_PROPERTIES",
     "SCHEMA_STATEMENTS",
     "UnknownLabelError",
+    "WriteRefused",
+    "check_ids_fit",
+    "check_no_other_graph",
     "checked_labels",
     "decode_properties",
     "encode_properties",
     "encode_value",
     "fit_index_limits",
     "node_labels",
-    "oversize_ids",
     "relationship_endpoints",
 ]
 
@@ -272,9 +274,27 @@ def fit_index_limits(label: str, props: dict[str, Any]) -> dict[str, Any]:
     return props
 
 
-def oversize_ids(ids: Iterable[str]) -> list[str]:
-    """The ids too long for Neo4j's uniqueness constraints (which cannot be cut)."""
-    return [i for i in ids if _oversize(i)]
+class WriteRefused(CastgraphError):
+    """A write refused before anything was written (a one-line message)."""
+
+
+def check_ids_fit(graph: nx.MultiDiGraph, where: str) -> None:
+    """Refuse a graph with an id too long for Neo4j's uniqueness constraints (ids cannot be cut)."""
+    too_long = [i for i in graph.nodes if _oversize(i)]
+    if too_long:
+        raise WriteRefused(f"cannot write to {where}: node id {too_long[0][:60]!r}... is longer than "
+                           f"the {MAX_INDEXED_BYTES:,} bytes its uniqueness index holds "
+                           f"({len(too_long)} such ids); nothing was written")
+
+
+def check_no_other_graph(graph: nx.MultiDiGraph, stored_episodes: Iterable[str], where: str) -> None:
+    """Refuse a write that would delete stored episodes the graph does not have (another graph)."""
+    foreign = sorted(i for i in stored_episodes if i not in graph)
+    if foreign:
+        raise WriteRefused(
+            f"{where} holds {len(foreign):,} episode(s) that are not in this graph "
+            f"(e.g. {foreign[0][:80]!r}); writing would delete them: pass --replace to replace that graph, "
+            "or use another database (--neo4j-database)")
 
 
 def decode_properties(label: str, props: Mapping[str, Any]) -> dict[str, Any]:

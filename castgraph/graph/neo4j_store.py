@@ -64,17 +64,17 @@ from castgraph.graph.neo4j_cypher import (
 )
 from castgraph.graph.neo4j_schema import (
     JSON_PROPERTIES,
-    MAX_INDEXED_BYTES,
     NODE_LABELS,
     RELATIONSHIP_PROPERTIES,
     RELATIONSHIPS,
     SCHEMA_STATEMENTS,
     UnknownLabelError,
+    check_ids_fit,
+    check_no_other_graph,
     checked_labels,
     decode_properties,
     encode_properties,
     fit_index_limits,
-    oversize_ids,
 )
 from castgraph.graph.store import GraphStore, WriteReport
 from castgraph.memory import gc_paused
@@ -243,7 +243,8 @@ class Neo4jStore(GraphStore):
         self.create_schema()
         existing = self._existing_ids()
         if not self.replace:
-            self._refuse_other_graph(graph, existing["Episode"])
+            where = f"Neo4j at {self.uri}" + (f" (database {self.database})" if self.database else "")
+            check_no_other_graph(graph, existing["Episode"], where)
         with self._session() as session, ThreadPoolExecutor(max_workers=1) as pool:
             # The relationship rows (most of the client's work) are made while the server
             # writes the nodes.
@@ -281,16 +282,6 @@ class Neo4jStore(GraphStore):
                         report.edges_removed += counters.relationships_deleted
         report.seconds = time.perf_counter() - started
         return report
-
-    def _refuse_other_graph(self, graph: nx.MultiDiGraph, stored_episodes: set[str]) -> None:
-        """Refuse (before writing anything) a write that would delete episodes the graph does not have."""
-        foreign = sorted(i for i in stored_episodes if i not in graph)
-        if foreign:
-            where = f"Neo4j at {self.uri}" + (f" (database {self.database})" if self.database else "")
-            raise Neo4jStoreError(
-                f"{where} holds {len(foreign):,} episode(s) that are not in this graph "
-                f"(e.g. {foreign[0][:80]!r}); writing would delete them: pass --replace to replace that "
-                "graph, or use another database (--neo4j-database)")
 
     def _write_nodes(self, session: Session, labels: tuple[str, ...], rows: list[Row], stored: set[str],
                      report: Neo4jWriteReport) -> None:
@@ -360,12 +351,7 @@ class Neo4jStore(GraphStore):
         # Checked before anything is written, so that a bad graph leaves the database alone.
         with self._errors("checking the graph"):
             label_of = checked_labels(graph)
-        too_long = oversize_ids(graph.nodes)
-        if too_long:
-            raise Neo4jStoreError(
-                f"cannot write to Neo4j at {self.uri}: node id {too_long[0][:60]!r}... is longer than the "
-                f"{MAX_INDEXED_BYTES:,} bytes its uniqueness index holds ({len(too_long)} such ids); "
-                "nothing was written")
+        check_ids_fit(graph, f"Neo4j at {self.uri}")
         for node, attrs in graph.nodes(data=True):
             labels = label_of[node]
             props = encode_properties(attrs, json_keys=JSON_PROPERTIES[labels[0]])
