@@ -1,35 +1,31 @@
 """Neo4j: loads that complete or change nothing, no silent replacement, fast failures, read mode kept in.
 
-Most tests use the shared server (``neo4j_store``); the last one starts its own server
-to check the configuration scripts/neo4j-local gives it, and a real neo4j-admin import.
+The tests use the shared server (``neo4j_store``). The neo4j-admin import of hostile text and
+the file-URL setting of scripts/neo4j-local are checked on a server of their own, in
+test_neo4j_admin's real import.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import networkx as nx
 import pytest
 from click.testing import CliRunner
-from neo4j_server_plugin import server_missing
-from test_neo4j_admin import NEO4J_LOCAL, free_port
+from test_neo4j_admin import free_port
 
 from castgraph.cli import main
 from castgraph.graph.build import build_graph
 from castgraph.graph.cypher_guard import QueryRefused
 from castgraph.graph.model import Episode, Mention
-from castgraph.graph.neo4j_admin import write_neo4j_admin_csv
 from castgraph.graph.neo4j_schema import WriteRefused
-from castgraph.graph.neo4j_store import Neo4jStore, Neo4jStoreError
+from castgraph.graph.neo4j_store import Neo4jStore
 from castgraph.resolve import resolve
 
 
@@ -162,7 +158,7 @@ def test_unreachable_server_fails_within_seconds_with_the_reason(kind: str, sile
         assert seconds < 12, (args, seconds)
 
 
-# --- a server of our own: its configuration, and neo4j-admin ---------------------------------
+# --- hostile text, imported for real by test_neo4j_admin (one server start for both) ----------
 
 HOSTILE_TEXT = ["quote \" and \"\" and '", "comma, semicolon; pipe | ¦ ¤ §", "new\nline and\r\nCRLF\rCR",
                 "tab\tand back\\slash \\\"", "control \x01\x07\x1b[2J \x7f \x9b",
@@ -170,7 +166,8 @@ HOSTILE_TEXT = ["quote \" and \"\" and '", "comma, semicolon; pipe | ¦ ¤ §", 
                 "  padded  ", "=HYPERLINK(\"x\")", "日本語の名前", "\ue000 private use"]
 
 
-def _hostile_graph() -> nx.MultiDiGraph:
+def hostile_graph() -> nx.MultiDiGraph:
+    """Episodes and entities whose text holds what CSV, XML and terminals treat specially."""
     eps = [Episode(id=f"e{i}", title=text, summary=text, show=text,
                    mentions=[Mention(surface=f"Person {i} {text}", type_label="Person", description=text)])
            for i, text in enumerate(HOSTILE_TEXT)]
@@ -178,47 +175,3 @@ def _hostile_graph() -> nx.MultiDiGraph:
     first_entity = next(n for n, a in graph.nodes(data=True) if a.get("label") == "Entity")
     graph.nodes[first_entity]["aliases"] = [*HOSTILE_TEXT, ";|¦¤§"]  # every usual array delimiter
     return graph
-
-
-@pytest.mark.neo4j
-@pytest.mark.slow
-def test_own_server_import_round_trip_and_file_urls(tmp_path: Path) -> None:
-    """neo4j-admin imports any text exactly; the server scripts/neo4j-local starts keeps LOAD CSV in its
-    import folder."""
-    if shutil.which("java") is None:
-        server_missing("Java is not installed: scripts/neo4j-local needs Java 17 to run Neo4j 5.26")
-    graph = _hostile_graph()
-    export = write_neo4j_admin_csv(graph, tmp_path / "csv")
-    assert export.array_delimiter not in ";|¦¤§"
-    port = free_port()
-    env = dict(os.environ, NEO4J_LOCAL_HOME=str(tmp_path / "home"), NEO4J_LOCAL_PORT=str(port),
-               NEO4J_LOCAL_HEAP="768m", NEO4J_LOCAL_PAGECACHE_MB="128", NEO4J_LOCAL_PASSWORD="own-test",
-               NEO4J_ADMIN=f"{NEO4J_LOCAL} admin")
-
-    def local(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(NEO4J_LOCAL), *args], env=env, capture_output=True, text=True, timeout=600)
-
-    imported = subprocess.run(["sh", str(export.directory / "import.sh")], env=env, capture_output=True,
-                              text=True, timeout=600)
-    assert imported.returncode == 0, imported.stderr[-2000:]
-    secret = tmp_path / "secret.txt"
-    secret.write_text("top secret\n")
-    started = local("start")
-    assert started.returncode == 0, started.stderr
-    uri = f"bolt://127.0.0.1:{port}"
-    try:
-        with Neo4jStore(uri, user="neo4j", password="own-test") as store:
-            back = store.read()
-            outside: Any = None
-            with pytest.raises(Neo4jStoreError) as refused:
-                store.run(f"LOAD CSV FROM 'file://{secret}' AS row RETURN row", write=True)
-            outside = str(refused.value)
-            (tmp_path / "home" / "import" / "inside.csv").write_text("a,b\n")
-            inside = store.run("LOAD CSV FROM 'file:///inside.csv' AS row RETURN row", write=True)[1]
-    finally:
-        local("stop")
-    assert dict(back.nodes(data=True)) == dict(graph.nodes(data=True))
-    assert {(u, v, k): d for u, v, k, d in back.edges(keys=True, data=True)} == \
-        {(u, v, k): d for u, v, k, d in graph.edges(keys=True, data=True)}
-    assert "top secret" not in outside and "Couldn't load the external resource" in outside
-    assert inside == [{"row": ["a", "b"]}]
