@@ -22,7 +22,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 __all__ = [
     "Chapter",
@@ -187,6 +187,15 @@ class Chapter(BaseModel):
     end: float | None = None
     url: str = ""
     img: str = ""
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # end, url and img only when set: chapters without them serialize as before.
+        data: dict[str, Any] = handler(self)
+        for key, empty in (("end", None), ("url", ""), ("img", "")):
+            if data.get(key, empty) == empty:
+                data.pop(key, None)
+        return data
 
 
 class TranscriptCue(BaseModel):
