@@ -98,7 +98,8 @@ def build_cmd(
 
     INPUTS are files, folders or http(s) URLs: RSS podcast feeds, CSV/TSV tables,
     podcast-app page text, JSON or JSONL records. Feeds fetched from a URL are
-    cached and downloaded again only when they changed. Writes OUT/graph.json, OUT/graph.html, OUT/resolution.csv and OUT/review.csv;
+    cached and downloaded again only when they changed. Writes OUT/graph.json,
+    OUT/graph.html, OUT/resolution.csv and OUT/review.csv;
     with --neo4j URI (or --neo4j alone: the server in $NEO4J_URI) also writes
     the graph to that Neo4j server.
 

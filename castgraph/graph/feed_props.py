@@ -86,7 +86,7 @@ def mention_attrs(mention: Mention) -> dict[str, Any]:
 
 
 def episode_feed_fields(attrs: Mapping[str, Any]) -> dict[str, Any]:
-    """:class:`Episode` fields from an episode node's properties (the inverse of :func:`episode_feed_attrs`)."""
+    """:class:`Episode` fields from an episode node's properties (inverse of :func:`episode_feed_attrs`)."""
     fields: dict[str, Any] = {}
     show = {f: attrs[f"show_{f}"] for f in _SHOW_FIELDS if attrs.get(f"show_{f}")}
     if show:
@@ -95,7 +95,8 @@ def episode_feed_fields(attrs: Mapping[str, Any]) -> dict[str, Any]:
         fields["show_info"] = Show(title=str(attrs.get("show") or ""), **show)
     if attrs.get("enclosure_url"):
         length = attrs.get("enclosure_length")
-        fields["enclosure"] = Enclosure(url=str(attrs["enclosure_url"]), type=str(attrs.get("enclosure_type") or ""),
+        fields["enclosure"] = Enclosure(url=str(attrs["enclosure_url"]),
+                                        type=str(attrs.get("enclosure_type") or ""),
                                         length=int(length) if length is not None else None)
     for key in ("season", "episode_number"):
         if attrs.get(key) is not None:
@@ -103,7 +104,8 @@ def episode_feed_fields(attrs: Mapping[str, Any]) -> dict[str, Any]:
     if attrs.get("links"):
         fields["links"] = [str(link) for link in attrs["links"]]
     if attrs.get("transcript"):
-        fields["transcript"] = [TranscriptCue.model_validate(c) for c in attrs["transcript"] if isinstance(c, dict)]
+        cues = attrs["transcript"]
+        fields["transcript"] = [TranscriptCue.model_validate(c) for c in cues if isinstance(c, dict)]
     return fields
 
 
@@ -111,5 +113,6 @@ def mention_fields(edge: Mapping[str, Any]) -> dict[str, Any]:
     """:class:`Mention` fields from a ``MENTIONS`` edge's properties."""
     fields: dict[str, Any] = {k: str(edge[k]) for k in ("role", "group", "href", "img") if edge.get(k)}
     origin = edge.get("origin")
-    fields["origin"] = MentionOrigin(origin) if origin in MentionOrigin._value2member_map_ else MentionOrigin.LISTED
+    known = isinstance(origin, str) and origin in MentionOrigin._value2member_map_
+    fields["origin"] = MentionOrigin(str(origin)) if known else MentionOrigin.LISTED
     return fields

@@ -134,7 +134,8 @@ def read_url(url: str, fetcher: Fetcher, *, as_of: date | None = None,
     body = fetcher.fetch(url).content
     kind = detect_format(body[:_PEEK], url)
     if kind == "feed":
-        return parse_feed(body, source=url, feed_url=url, linked=_linked(url, fetcher if fetch_linked else None))
+        linked = _linked(url, fetcher if fetch_linked else None)
+        return parse_feed(body, source=url, feed_url=url, linked=linked)
     text, warnings = decode_text(body, url)
     if kind == "records":
         result = parse_records(text, source=url, as_of=as_of)

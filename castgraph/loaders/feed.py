@@ -32,8 +32,9 @@ Examples
 ... <podcast:person role="Guest">  Jane Doe </podcast:person></item>
 ... <item><guid>2</guid><title>Solo</title></item></channel></rss>'''
 >>> result = parse_feed(feed)
->>> [(e.id, e.title, str(e.published), e.show) for e in result.episodes]
-[('tt-0001-agents-at-work', 'Agents & tools', '2026-11-24', 'Tech Talks'), ('a6ac5da3f3579bcf', 'Solo', 'None', 'Tech Talks')]
+>>> [(e.id, e.title, str(e.published), e.show) for e in result.episodes]  # doctest: +NORMALIZE_WHITESPACE
+[('tt-0001-agents-at-work', 'Agents & tools', '2026-11-24', 'Tech Talks'),
+ ('a6ac5da3f3579bcf', 'Solo', 'None', 'Tech Talks')]
 >>> [(m.surface, m.role, m.group) for m in result.episodes[0].mentions]
 [('Jane Doe', 'guest', 'cast')]
 >>> [(m.surface, m.role, m.href) for m in result.episodes[1].mentions]
@@ -57,7 +58,6 @@ from castgraph.graph.model import (
     Enclosure,
     Episode,
     LoadWarning,
-    Mention,
     MentionOrigin,
     Show,
     Source,
@@ -104,8 +104,10 @@ _FEED_ROOT = re.compile(rb"<(?:rss|rdf:RDF|RDF|channel)\b", re.I)
 def looks_like_feed(head: bytes) -> bool:
     """Whether the first bytes of a file are an RSS feed (an ``<rss>``, RDF or ``<channel>`` root).
 
-    >>> looks_like_feed(b'\\xef\\xbb\\xbf <?xml version="1.0"?>\\n<rss version="2.0">'), looks_like_feed(b"<html>")
-    (True, False)
+    >>> looks_like_feed(b'\\xef\\xbb\\xbf <?xml version="1.0"?>\\n<rss version="2.0">')
+    True
+    >>> looks_like_feed(b"<html>")
+    False
     """
     return _FEED_ROOT.search(head[:65536]) is not None
 
@@ -344,7 +346,8 @@ class _FeedReader:
             self.warn(line, f"chapters {url}: {exc}; skipped")
             return []
 
-    def transcript(self, ch: dict[str, list[Any]], line: int | None, extra: dict[str, Any]) -> list[TranscriptCue]:
+    def transcript(self, ch: dict[str, list[Any]], line: int | None,
+                   extra: dict[str, Any]) -> list[TranscriptCue]:
         links = [{"url": (e.get("url") or "").strip(), "type": (e.get("type") or "").strip(),
                   "language": (e.get("language") or "").strip(), "rel": (e.get("rel") or "").strip()}
                  for e in ch.get("podcast:transcript", ()) if (e.get("url") or "").strip()]
@@ -415,7 +418,8 @@ def _parse(data: str | bytes, source: str, linked: LinkedFiles | None, feed_url:
     errors = [e for e in errors if not (e.message or "").startswith("Namespace prefix")]
     for prefix in undeclared:
         if prefix.lower() in _KNOWN_PREFIXES:
-            line = next(e.line for e in parser.error_log if (e.message or "").startswith(f"Namespace prefix {prefix}"))
+            line = next(e.line for e in parser.error_log
+                        if (e.message or "").startswith(f"Namespace prefix {prefix}"))
             reader.warn(line, f"undeclared namespace prefix '{prefix}'; read as {prefix.lower()}")
     if errors or fixes:
         first = errors[0] if errors else None

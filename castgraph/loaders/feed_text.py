@@ -11,8 +11,10 @@ here read the ones found in real feeds.
 Examples
 --------
 >>> xml, fixes, _ = prepare_xml(b'\\n\\n  <?xml version="1.0"?><rss><title>Q&A &mdash; live</title></rss>')
->>> xml.decode(), fixes
-('\\n\\n<rss><title>Q&amp;A &#8212; live</title></rss>', ['text before the XML declaration', 'undefined entities or bare & (2)'])
+>>> xml.decode()
+'\\n\\n<rss><title>Q&amp;A &#8212; live</title></rss>'
+>>> fixes
+['text before the XML declaration', 'undefined entities or bare & (2)']
 >>> parse_feed_date("Tue, 24 Nov 2026 10:00:00 PST"), parse_feed_date("November 24, 2026")
 (datetime.date(2026, 11, 24), datetime.date(2026, 11, 24))
 >>> parse_duration("1:02:03"), parse_duration("3723.4"), parse_duration("1h 2m 3s"), parse_duration("soon")

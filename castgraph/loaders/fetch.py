@@ -92,8 +92,9 @@ class Fetcher:
         Seconds before the first retry; doubled each time.
     """
 
-    def __init__(self, cache_dir: Path | None = None, *, timeout: float = 20.0, max_bytes: int = DEFAULT_MAX_BYTES,
-                 retries: int = 3, backoff: float = 0.5, client: httpx.Client | None = None) -> None:
+    def __init__(self, cache_dir: Path | None = None, *, timeout: float = 20.0,
+                 max_bytes: int = DEFAULT_MAX_BYTES, retries: int = 3, backoff: float = 0.5,
+                 client: httpx.Client | None = None) -> None:
         self.cache_dir = cache_dir
         self.max_bytes = max_bytes
         self.retries = retries
@@ -176,7 +177,8 @@ class Fetcher:
                 result = self._attempt(url, headers, cached)
             except httpx.TransportError as exc:
                 if last:
-                    raise InputError(url, f"cannot fetch ({type(exc).__name__}: {exc or 'no answer'})") from None
+                    reason = f"{type(exc).__name__}: {exc or 'no answer'}"
+                    raise InputError(url, f"cannot fetch ({reason})") from None
             except _Retry as retry:
                 if last:
                     raise InputError(url, f"HTTP {retry.status} after {self.retries + 1} attempts") from None

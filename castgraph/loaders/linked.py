@@ -8,11 +8,13 @@ name. A file that is not what it claims raises ``ValueError`` with a short reaso
 
 Examples
 --------
->>> cues = parse_transcript("1\\n00:00:00,000 --> 00:00:02,760\\nSarah: In today's episode,\\n\\n"
-...                         "2\\n00:00:02,760 --> 00:00:06,090\\nwe talk trailers.\\n", "application/x-subrip")
+>>> srt = ("1\\n00:00:00,000 --> 00:00:02,760\\nSarah: In today's episode,\\n\\n"
+...        "2\\n00:00:02,760 --> 00:00:06,090\\nwe talk trailers.\\n")
+>>> cues = parse_transcript(srt, "application/x-subrip")
 >>> [(c.start, c.end, c.speaker, c.text) for c in cues]
 [(0.0, 2.76, 'Sarah', "In today's episode,"), (2.76, 6.09, 'Sarah', 'we talk trailers.')]
->>> [(c.start, c.title) for c in parse_chapters('{"version": "1.2.0", "chapters": [{"startTime": 94, "title": "Intro"}]}')]
+>>> chapters = parse_chapters('{"version": "1.2.0", "chapters": [{"startTime": 94, "title": "Intro"}]}')
+>>> [(c.start, c.title) for c in chapters]
 [(94.0, 'Intro')]
 """
 
@@ -41,15 +43,18 @@ _TIMING = re.compile(
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]*)>")
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 # "Sarah: ..." -- a short capitalized name before a colon at the start of a card.
-_SPEAKER = re.compile(r"^([A-Z\u00c0-\u024f\u3040-\u30ff\u4e00-\u9fff][\w .'\u2019-]{0,40}?)\s*:\s+(\S.*)$", re.S)
+_SPEAKER = re.compile(
+    r"^([A-Z\u00c0-\u024f\u3040-\u30ff\u4e00-\u9fff][\w .'\u2019-]{0,40}?)\s*:\s+(\S.*)$", re.S)
 _MAX_SECONDS = 1e9
 
 
 def transcript_format(mime: str = "", url: str = "", text: str = "") -> str:
     """The transcript format from its MIME type, else its file name, else its content.
 
-    >>> transcript_format("application/x-subrip"), transcript_format("", "a/b.vtt?x=1"), transcript_format(text="WEBVTT")
-    ('srt', 'vtt', 'vtt')
+    >>> transcript_format("application/x-subrip"), transcript_format("", "a/b.vtt?x=1")
+    ('srt', 'vtt')
+    >>> transcript_format(text="WEBVTT")
+    'vtt'
     """
     kind = _MIME.get(mime.split(";")[0].strip().lower())
     if kind:
@@ -143,7 +148,8 @@ def _json_cues(text: str) -> list[TranscriptCue]:
         start, end = _seconds(seg.get("startTime")), _seconds(seg.get("endTime"))
         last = cues[-1] if cues else None
         # Word-level segments of one speaker join into one cue until a line ends.
-        if last is not None and last.speaker == speaker and not last.text.endswith("\n") and len(last.text) < 600:
+        joins = last is not None and last.speaker == speaker and not last.text.endswith("\n")
+        if last is not None and joins and len(last.text) < 600:
             last.text += ("" if last.text.endswith((" ", "-")) else " ") + seg["body"]
             last.end = end if end is not None else last.end
         else:
@@ -195,7 +201,8 @@ def parse_transcript(text: str, mime: str = "", url: str = "") -> list[Transcrip
         If a JSON transcript is not valid JSON or has no segments.
 
     >>> [(c.speaker, c.start, c.text) for c in parse_transcript(
-    ...     "WEBVTT\\n\\n00:00.000 --> 00:05.000\\n<v John>Hello there.\\n\\n00:05.000 --> 00:07.500\\nStill John.")]
+    ...     "WEBVTT\\n\\n00:00.000 --> 00:05.000\\n<v John>Hello there.\\n\\n"
+    ...     "00:05.000 --> 00:07.500\\nStill John.")]
     [('John', 0.0, 'Hello there.'), ('John', 5.0, 'Still John.')]
     >>> [(c.speaker, c.start, c.text) for c in parse_transcript(
     ...     "<cite>Kevin:</cite><time>0:09</time><p>An update.</p>", "text/html")]
@@ -213,7 +220,7 @@ def parse_transcript(text: str, mime: str = "", url: str = "") -> list[Transcrip
 
 
 def parse_chapters(text: str) -> list[Chapter]:
-    """Chapters of a Podcasting 2.0 JSON chapters file, sorted by start; silent (``toc: false``) ones left out.
+    """Chapters of a Podcasting 2.0 JSON chapters file, by start; silent ones (``toc: false``) left out.
 
     Raises
     ------
@@ -232,8 +239,8 @@ def parse_chapters(text: str) -> list[Chapter]:
         if not isinstance(item, dict) or item.get("toc") is False:
             continue
         start = _seconds(item.get("startTime"))
-        title = item.get("title") if isinstance(item.get("title"), str) else ""
-        title = " ".join(title.split())
+        raw = item.get("title")
+        title = " ".join(raw.split()) if isinstance(raw, str) else ""
         if not title:
             continue
         chapters.append(Chapter(

@@ -20,11 +20,13 @@ episode, no title) is a warning with its line number and the other rows are kept
 
 Examples
 --------
->>> long = "episode,entity,type,role\\nAgents at Work,Jane Doe,Person,guest\\nAgents at Work,GitHub,Organization,\\n"
+>>> long = ("episode,entity,type,role\\nAgents at Work,Jane Doe,Person,guest\\n"
+...         "Agents at Work,GitHub,Organization,\\n")
 >>> ep = parse_table(long).episodes[0]
 >>> ep.title, [(m.surface, m.type_label, m.role) for m in ep.mentions]
 ('Agents at Work', [('Jane Doe', 'Person', 'guest'), ('GitHub', 'Organization', '')])
->>> wide = "title;date;guests;sponsors\\nEp 1;2026-11-24;Jane Doe | Bob Roe;Acme\\nEp 1;2026-11-24;Jane Doe | Bob Roe;Acme\\n"
+>>> wide = ("title;date;guests;sponsors\\nEp 1;2026-11-24;Jane Doe | Bob Roe;Acme\\n"
+...         "Ep 1;2026-11-24;Jane Doe | Bob Roe;Acme\\n")
 >>> result = parse_table(wide, column_map={"sponsors": "Organization"})
 >>> [(m.surface, m.type_label, m.role) for m in result.episodes[0].mentions]
 [('Jane Doe', 'Person', 'guest'), ('Bob Roe', 'Person', 'guest'), ('Acme', 'Organization', '')]
@@ -164,7 +166,8 @@ class _Table:
         for i, key in enumerate(self.keys):
             if key in wanted:
                 kind = wanted[key]
-                role = _ROLE_OF_COLUMN.get(key, "") if EntityType.from_label(kind) is EntityType.PERSON else ""
+                person = EntityType.from_label(kind) is EntityType.PERSON
+                role = _ROLE_OF_COLUMN.get(key, "") if person else ""
                 self.mapped[i] = (kind, role)
             elif key in _AUTO_COLUMNS and not wanted.get(key):
                 self.mapped[i] = _AUTO_COLUMNS[key]
@@ -232,7 +235,8 @@ class _Table:
                 episodes.append(Episode.model_validate(fields))
             except ValidationError as exc:
                 first = exc.errors()[0]
-                self.warn(fields["source"].line, f"row skipped: {'.'.join(map(str, first['loc']))}: {first['msg']}")
+                where = ".".join(map(str, first["loc"]))
+                self.warn(fields["source"].line, f"row skipped: {where}: {first['msg']}")
         return episodes
 
 
@@ -286,14 +290,16 @@ def parse_table(text: str, *, source: str = "<text>", column_map: Mapping[str, s
                 break
             except csv.Error as exc:
                 end = first + reader.line_num
-                warnings.append(LoadWarning(source=Source(file=source, line=start), message=f"bad row ({exc}); skipped"))
+                warnings.append(LoadWarning(source=Source(file=source, line=start),
+                                            message=f"bad row ({exc}); skipped"))
                 continue
             end = first + reader.line_num
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
                 warnings.append(LoadWarning(source=Source(file=source, line=start),
-                                            message=f"bad row: {len(row)} fields, the header has {len(header)}; skipped"))
+                                            message=f"bad row: {len(row)} fields, the header has "
+                                                    f"{len(header)}; skipped"))
                 continue
             key = tuple(cell.strip() for cell in row[:len(header)])
             if key in seen:

@@ -25,7 +25,7 @@ __all__ = ["href_edges", "href_key"]
 
 
 def href_key(href: str) -> str:
-    """An ``href`` as an identity key: no scheme, ``www.``, query-less fragment or trailing slash; casefolded."""
+    """An ``href`` as an identity key: no scheme, ``www.``, fragment or trailing slash; casefolded."""
     key = href.strip().casefold()
     if not key:
         return ""
@@ -68,8 +68,8 @@ def href_edges(corpus: _Corpus, episodes: Iterable[Episode]) -> list[tuple[Any, 
             nodes_of.setdefault(key, set()).add(nodes[0])
     edges: list[tuple[Any, ...]] = []
     for key in sorted(nodes_of.keys() - shared):
-        nodes = sorted(nodes_of[key])
-        for node in nodes[1:]:
-            if corpus.node_key[node][0] == corpus.node_key[nodes[0]][0]:
-                edges.append((1, -1.0, nodes[0], node, "href", key))
+        joined = sorted(nodes_of[key])
+        for node in joined[1:]:
+            if corpus.node_key[node][0] == corpus.node_key[joined[0]][0]:
+                edges.append((1, -1.0, joined[0], node, "href", key))
     return edges
