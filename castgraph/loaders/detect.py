@@ -92,12 +92,12 @@ def _linked(base: Path | str, fetcher: Fetcher | None) -> LinkedFiles:
 
 
 def read_file(path: str | Path, *, as_of: date | None = None, column_map: Mapping[str, str] | None = None,
-              fetcher: Fetcher | None = None) -> LoadResult:
+              fetcher: Fetcher | None = None, linked_paths: set[Path] | None = None) -> LoadResult:
     """Read one file with the loader its content calls for.
 
     ``column_map`` maps table columns to entity types; with a ``fetcher``, the
     chapters and transcripts a feed links to over http(s) are fetched too (local
-    ones are always read).
+    ones are always read, and added to ``linked_paths``).
 
     Raises
     ------
@@ -114,10 +114,23 @@ def read_file(path: str | Path, *, as_of: date | None = None, column_map: Mappin
     if kind == "records":
         return read_records(path, as_of=as_of)
     if kind == "feed":
-        return read_feed(path, linked=_linked(Path(path).resolve().parent, fetcher))
+        linked = _linked(Path(path).resolve().parent, fetcher)
+        try:
+            return read_feed(path, linked=linked)
+        finally:
+            if linked_paths is not None:
+                linked_paths.update(linked.local_paths)
     if kind == "table":
         return read_table(path, column_map=column_map)
     return read_page(path, as_of=as_of)
+
+
+def _is_feed(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return looks_like_feed(handle.read(_PEEK))
+    except OSError:
+        return False
 
 
 def read_url(url: str, fetcher: Fetcher, *, as_of: date | None = None,
@@ -219,9 +232,13 @@ def read_episodes(paths: Iterable[str | Path], *, as_of: date | None = None,
     warnings = []
     try:
         with gc_paused():
-            for file in files:
+            # Feeds first: the chapters and transcripts they read are not inputs of their own.
+            linked: set[Path] = set()
+            for file in sorted(files, key=lambda f: not _is_feed(f)):
+                if file.resolve() in linked:
+                    continue
                 result = read_file(file, as_of=as_of, column_map=column_map,
-                                   fetcher=fetcher if fetch_linked else None)
+                                   fetcher=fetcher if fetch_linked else None, linked_paths=linked)
                 episodes.extend(result.episodes)
                 warnings.extend(result.warnings)
             for url in urls:

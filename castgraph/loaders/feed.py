@@ -171,6 +171,17 @@ def _number(text: str) -> int | None:
     return int(value) if value.is_integer() and 0 <= value < 1e9 else None
 
 
+def _persons_of(item: Any) -> list[Any]:
+    """The item's ``<podcast:person>`` tags, also those a broken tag left nested in another element."""
+    found = []
+    for element in item.iter():
+        if element is not item and _name(element.tag) == "podcast:person":
+            owner = next((a for a in element.iterancestors() if _name(a.tag) == "item"), None)
+            if owner is item:
+                found.append(element)
+    return found
+
+
 class LinkedFiles:
     """Which linked files (chapters, transcripts) a feed may read, and how.
 
@@ -187,6 +198,8 @@ class LinkedFiles:
                  fetch: Callable[[str], tuple[bytes, str]] | None = None) -> None:
         self.base = base
         self.fetch = fetch
+        #: The local files asked for (resolved): a folder build does not read them as inputs too.
+        self.local_paths: set[Path] = set()
 
     def read(self, ref: str) -> tuple[str, str] | None:
         """``(text, content type)`` of the linked file, or ``None`` when it may not be read.
@@ -210,6 +223,7 @@ class LinkedFiles:
             return None
         path = Path(unquote(urlparse(ref).path)) if ref.lower().startswith("file:") else Path(ref)
         path = path if path.is_absolute() else self.base / path
+        self.local_paths.add(path.resolve())
         return decode_text(path.read_bytes(), str(path))[0], ""
 
 
@@ -309,7 +323,8 @@ class _FeedReader:
             self.warn(line, f"unreadable itunes:duration {duration_text[:40]!r}; ignored")
         tags = [k for e in ch.get("itunes:keywords", ()) for k in element_text(e).split(",")]
         tags += [element_text(e) for e in ch.get("category", ())]
-        people = self.persons(ch["podcast:person"]) if "podcast:person" in ch else channel_people
+        tags_of_item = _persons_of(item)
+        people = self.persons(tags_of_item) if tags_of_item else channel_people
         extra: dict[str, Any] = {}
         if guid and guid != episode_id:
             extra["guid"] = guid

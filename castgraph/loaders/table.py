@@ -145,9 +145,23 @@ def _separator(values: list[str]) -> str | None:
     return None
 
 
+_LEGAL_SUFFIX = re.compile(r"^(inc|llc|ltd|co|corp|plc|gmbh|ag|s\.?a|l\.?p)\.?$", re.I)
+
+
 def _split(cell: str, sep: str | None) -> list[str]:
-    parts = cell.split(sep) if sep else [cell]
-    return [" ".join(p.split()) for p in parts if p.strip()]
+    """The values of a cell; a comma before a legal suffix ("Acme, Inc.") does not split.
+
+    >>> _split("Acme Cloud, Inc., Globex", ","), _split("Jane Doe | Bob Roe", "|")
+    (['Acme Cloud, Inc.', 'Globex'], ['Jane Doe', 'Bob Roe'])
+    """
+    parts = [" ".join(p.split()) for p in (cell.split(sep) if sep else [cell])]
+    values: list[str] = []
+    for part in parts:
+        if values and sep == "," and _LEGAL_SUFFIX.match(part):
+            values[-1] += f", {part}"
+        elif part:
+            values.append(part)
+    return values
 
 
 class _Table:
