@@ -442,7 +442,7 @@ def _parse(data: str | bytes, source: str, linked: LinkedFiles | None, feed_url:
         what += fixes
         more = f" and {len(errors) - 1} more errors" if len(errors) > 1 else ""
         reader.warn(None, f"not well-formed XML ({'; '.join(what)}{more}); recovered what could be read")
-    if _name(root.tag) == "feed":
+    if isinstance(root.tag, str) and root.tag.rpartition("}")[2] == "feed":
         raise InputError(source, "an Atom feed; castgraph reads RSS feeds")
     channel = root if _name(root.tag) == "channel" else next(
         (c for c in root.iter() if _name(c.tag) == "channel"), None)
