@@ -388,8 +388,8 @@ class _FeedReader:
             return None
         try:
             return self.linked.read(url)
-        except (OSError, ValueError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc)
+        except (OSError, ValueError, InputError) as exc:
+            reason = exc.problem if isinstance(exc, InputError) else getattr(exc, "strerror", None) or str(exc)
             self.warn(line, f"{what} {url}: cannot read ({reason}); skipped")
             return None
 
