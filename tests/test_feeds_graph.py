@@ -44,18 +44,31 @@ def mixed(tmp_path_factory: pytest.TempPathFactory, real_page_path: Path) -> tup
 
 def _entities_named(graph: nx.MultiDiGraph, *names: str) -> set[str]:
     wanted = {n.casefold() for n in names}
-    return {v for u, v, d in graph.edges(data=True)
-            if d.get("type") == "MENTIONS" and d["surface"].casefold() in wanted}
+    return {
+        v
+        for u, v, d in graph.edges(data=True)
+        if d.get("type") == "MENTIONS" and d["surface"].casefold() in wanted
+    }
 
 
 def test_one_entity_per_real_person_across_feeds_and_formats(mixed: tuple[Path, nx.MultiDiGraph]) -> None:
     _, graph = mixed
     labels = {d.get("source") for _, d in graph.nodes(data=True) if d.get("label") == "Episode"}
-    assert {Path(str(s).split(",")[0]).suffix for s in labels} == {".txt", ".jsonl", ".xml", ".rss", ".csv", ".tsv"}
+    assert {Path(str(s).split(",")[0]).suffix for s in labels} == {
+        ".txt",
+        ".jsonl",
+        ".xml",
+        ".rss",
+        ".csv",
+        ".tsv",
+    }
     # swyx: the real page, the clean feed (by name), the broken feed ("Shawn Wang", same href), the records.
     (swyx,) = _entities_named(graph, "swyx", "Shawn Wang", "Shawn Wang / swyx")
-    sources = {graph.nodes[u]["source"].split(",")[0].rsplit(".", 1)[-1]
-               for u, v, d in graph.edges(data=True) if v == swyx}
+    sources = {
+        graph.nodes[u]["source"].split(",")[0].rsplit(".", 1)[-1]
+        for u, v, d in graph.edges(data=True)
+        if v == swyx
+    }
     assert sources >= {"txt", "xml", "rss", "jsonl"}
     # Kyle Daigle: the real page, the broken feed and both tables.
     (kyle,) = _entities_named(graph, "Kyle Daigle")
@@ -66,14 +79,19 @@ def test_one_entity_per_real_person_across_feeds_and_formats(mixed: tuple[Path, 
     assert graph.nodes[priya]["episode_count"] >= 3
 
 
-def test_every_person_of_every_item_is_in_the_graph_with_its_role(mixed: tuple[Path, nx.MultiDiGraph]) -> None:
+def test_every_person_of_every_item_is_in_the_graph_with_its_role(
+    mixed: tuple[Path, nx.MultiDiGraph],
+) -> None:
     folder, graph = mixed
     expected = set()
     for feed in ("feeds/tech-talks-weekly.xml", "feeds/agents-weekly.rss"):
         for ep in read_feed(folder / feed).episodes:
             expected |= {(f"episode:{ep.id}", m.surface, m.role, m.href) for m in ep.mentions}
-    found = {(u, d["surface"], d.get("role"), d.get("href", "")) for u, v, d in graph.edges(data=True)
-             if d.get("origin") == "person_tag"}
+    found = {
+        (u, d["surface"], d.get("role"), d.get("href", ""))
+        for u, v, d in graph.edges(data=True)
+        if d.get("origin") == "person_tag"
+    }
     assert expected and found == expected
     entity_of = {(u, d["surface"]): v for u, v, d in graph.edges(data=True) if d.get("role")}
     assert all((u, surface) in entity_of for u, surface, _, _ in expected)
@@ -94,7 +112,11 @@ def test_show_queries_on_the_mixed_graph(mixed: tuple[Path, nx.MultiDiGraph]) ->
     assert dates == sorted(dates, reverse=True)
     # The table's show comes with the table's roles.
     assert [p.name for p in show_people(graph, "Builders on Air", role="guest")] == [
-        "José Valim", "Kyle Daigle", "Lilian Park", "Thomas Dohmke"]
+        "José Valim",
+        "Kyle Daigle",
+        "Lilian Park",
+        "Thomas Dohmke",
+    ]
 
 
 def test_feed_properties_on_the_episode_nodes(mixed: tuple[Path, nx.MultiDiGraph]) -> None:
@@ -104,13 +126,26 @@ def test_feed_properties_on_the_episode_nodes(mixed: tuple[Path, nx.MultiDiGraph
     assert node["show_categories"] == ["Technology", "Software How-To", "Business"]
     assert (node["season"], node["episode_number"]) == (3, 42)
     assert node["enclosure_url"] == "https://media.techtalks.example.org/ttw-042.mp3"
-    assert node["transcript"][1] == {"text": "Thanks Maya. I run Latent Space, and we talk to AI engineers "
-                                             "every week.", "start": 4.2, "end": 9.8, "speaker": "swyx"}
+    assert node["transcript"][1] == {
+        "text": "Thanks Maya. I run Latent Space, and we talk to AI engineers every week.",
+        "start": 4.2,
+        "end": 9.8,
+        "speaker": "swyx",
+    }
     assert [c["title"] for c in node["chapters"]][-1] == "Claude Code vs. Codex"
-    assert node["chapters"][2] == {"title": "Evals before agents", "start": 1210.0, "summary": "", "quotes": [],
-                                   "end": 2400.0, "img": "https://techtalks.example.org/art/evals.png"}
-    page_node = next(d for _, d in graph.nodes(data=True) if str(d.get("source", "")).endswith(".txt")
-                     or ".txt," in str(d.get("source", "")))
+    assert node["chapters"][2] == {
+        "title": "Evals before agents",
+        "start": 1210.0,
+        "summary": "",
+        "quotes": [],
+        "end": 2400.0,
+        "img": "https://techtalks.example.org/art/evals.png",
+    }
+    page_node = next(
+        d
+        for _, d in graph.nodes(data=True)
+        if str(d.get("source", "")).endswith(".txt") or ".txt," in str(d.get("source", ""))
+    )
     assert not any(k.startswith(("show_", "enclosure", "transcript")) for k in page_node)
 
 
@@ -135,7 +170,9 @@ def test_neo4j_stores_and_reads_back_the_feed_properties(neo4j_store: Neo4jStore
     assert edges_of(stored) == edges_of(on_disk)
     _, rows = neo4j_store.run(
         "MATCH (e:Episode)-[r:MENTIONS]->(p:Person) WHERE e.show = $show AND r.role = 'guest' "
-        "RETURN DISTINCT p.name AS name ORDER BY name", {"show": "Tech Talks Weekly"})
+        "RETURN DISTINCT p.name AS name ORDER BY name",
+        {"show": "Tech Talks Weekly"},
+    )
     # swyx of one feed and Shawn Wang of the other share an href: one person, named by the longer name.
     assert [r["name"] for r in rows] == ["Lilian Park", "Priya Raman", "Shawn Wang"]
 
@@ -144,8 +181,9 @@ def test_cli_show_command(tmp_path: Path) -> None:
     out = tmp_path / "out"
     built = CliRunner().invoke(main, ["build", str(SAMPLES), "--out", str(out), "--no-html"])
     assert built.exit_code == 0, built.output
-    result = CliRunner().invoke(main, ["show", "tech talks weekly", "--role", "guest", "--graph", str(out),
-                                       "--json"])
+    result = CliRunner().invoke(
+        main, ["show", "tech talks weekly", "--role", "guest", "--graph", str(out), "--json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert [p["name"] for p in data["people"]] == ["Lilian Park", "Priya Raman", "Shawn Wang"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from click.testing import CliRunner
@@ -31,7 +33,7 @@ class Route:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    routes: dict[str, Route] = {}
+    routes: ClassVar[dict[str, Route]] = {}
 
     def log_message(self, *args: object) -> None:  # quiet test output
         pass
@@ -43,8 +45,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         route.hits += 1
-        route.conditional.append({k: v for k, v in self.headers.items()
-                                  if k.lower() in ("if-none-match", "if-modified-since")})
+        route.conditional.append(
+            {k: v for k, v in self.headers.items() if k.lower() in ("if-none-match", "if-modified-since")}
+        )
         status, headers, body = route.responses[min(route.hits - 1, len(route.responses) - 1)]
         if route.delay:
             time.sleep(route.delay)
@@ -63,15 +66,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
             self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
 
 
 @pytest.fixture
 def server() -> Iterator[tuple[str, Callable[[str, Route], None]]]:
-    routes: dict[str, Route] = {}
+    routes: ClassVar[dict[str, Route]] = {}
     handler = type("Handler", (_Handler,), {"routes": routes})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -106,7 +107,8 @@ def test_feed_from_url(server: tuple[str, Callable[[str, Route], None]], tmp_pat
 
 
 def test_etag_cache_does_not_download_an_unchanged_feed_again(
-        server: tuple[str, Callable[[str, Route], None]], tmp_path: Path) -> None:
+    server: tuple[str, Callable[[str, Route], None]], tmp_path: Path
+) -> None:
     base, add = server
     route = Route([_ok(FEED, ETag='"v1"')])
     add("/feed.xml", route)
@@ -131,8 +133,9 @@ def test_last_modified_cache(server: tuple[str, Callable[[str, Route], None]], t
     assert route.conditional[1] == {"If-Modified-Since": stamp}
 
 
-def test_a_changed_feed_is_downloaded_again(server: tuple[str, Callable[[str, Route], None]],
-                                            tmp_path: Path) -> None:
+def test_a_changed_feed_is_downloaded_again(
+    server: tuple[str, Callable[[str, Route], None]], tmp_path: Path
+) -> None:
     base, add = server
     route = Route([_ok(FEED, ETag='"v1"'), _ok(FEED.replace(b"Trailer", b"Teaser"), ETag='"v2"')])
     add("/feed.xml", route)
@@ -170,8 +173,10 @@ def test_timeout(server: tuple[str, Callable[[str, Route], None]]) -> None:
     base, add = server
     add("/slow.xml", Route([_ok(FEED)], delay=1.0))
     started = time.perf_counter()
-    with Fetcher(None, timeout=0.2, retries=1, backoff=0.01) as fetcher, \
-            pytest.raises(InputError, match=r"cannot fetch \(ReadTimeout"):
+    with (
+        Fetcher(None, timeout=0.2, retries=1, backoff=0.01) as fetcher,
+        pytest.raises(InputError, match=r"cannot fetch \(ReadTimeout"),
+    ):
         fetcher.fetch(f"{base}/slow.xml")
     assert time.perf_counter() - started < 1.5
 
@@ -179,7 +184,10 @@ def test_timeout(server: tuple[str, Callable[[str, Route], None]]) -> None:
 def test_size_cap(server: tuple[str, Callable[[str, Route], None]]) -> None:
     base, add = server
     add("/big.xml", Route([_ok(FEED)]))
-    with Fetcher(None, max_bytes=1000) as fetcher, pytest.raises(InputError, match="larger than the 1000 byte"):
+    with (
+        Fetcher(None, max_bytes=1000) as fetcher,
+        pytest.raises(InputError, match="larger than the 1000 byte"),
+    ):
         fetcher.fetch(f"{base}/big.xml")
 
 
@@ -188,12 +196,14 @@ def test_only_http_urls_are_fetched() -> None:
         fetcher.fetch("file:///etc/passwd")
 
 
-def test_fetch_linked_reads_remote_transcripts(server: tuple[str, Callable[[str, Route], None]],
-                                              tmp_path: Path) -> None:
+def test_fetch_linked_reads_remote_transcripts(
+    server: tuple[str, Callable[[str, Route], None]], tmp_path: Path
+) -> None:
     base, add = server
     # Every link points at the local server: nothing may leave the machine.
     feed = FEED.replace(b"tech-talks-weekly/ep41.srt", f"{base}/t/ep41.vtt".encode()).replace(
-        b"https://media.techtalks.example.org/ttw-042.srt", f"{base}/t/missing.srt".encode())
+        b"https://media.techtalks.example.org/ttw-042.srt", f"{base}/t/missing.srt".encode()
+    )
     assert b"example.org/ttw-042.srt" not in feed
     add("/feed.xml", Route([_ok(feed)]))
     transcript = Route([(200, {"Content-Type": "text/vtt"}, TRANSCRIPT)])
@@ -211,8 +221,9 @@ def test_fetch_linked_reads_remote_transcripts(server: tuple[str, Callable[[str,
     assert any("chapters" in w.message and "HTTP 404" in w.message for w in linked.warnings)
 
 
-def test_cli_builds_from_a_url_and_fails_in_one_line(server: tuple[str, Callable[[str, Route], None]],
-                                                     tmp_path: Path) -> None:
+def test_cli_builds_from_a_url_and_fails_in_one_line(
+    server: tuple[str, Callable[[str, Route], None]], tmp_path: Path
+) -> None:
     base, add = server
     add("/feed.xml", Route([_ok(FEED, ETag='"x"')]))
     out = tmp_path / "out"
@@ -220,7 +231,8 @@ def test_cli_builds_from_a_url_and_fails_in_one_line(server: tuple[str, Callable
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert (out / "graph.json").is_file() and "episodes" in result.output
-    bad = CliRunner().invoke(main, ["build", f"{base}/nothing.xml", "--out", str(out), "--cache-dir",
-                                    str(tmp_path / "c")])
+    bad = CliRunner().invoke(
+        main, ["build", f"{base}/nothing.xml", "--out", str(out), "--cache-dir", str(tmp_path / "c")]
+    )
     assert bad.exit_code == 1
     assert bad.output.strip().splitlines()[-1].endswith(f"{base}/nothing.xml: HTTP 404 Not Found")

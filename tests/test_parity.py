@@ -215,7 +215,7 @@ def test_former_ids_find_the_absorbing_entity_on_both_backends(neo4j_store: Any)
 
 
 def test_show_queries_agree(dataset: nx.MultiDiGraph, backends: Backends) -> None:
-    nxq, neo = backends
+    _, neo = backends
     shows = list_shows(dataset)
     assert_same(shows, list_shows(neo))
     compared = 0

@@ -389,7 +389,9 @@ class _FeedReader:
         try:
             return self.linked.read(url)
         except (OSError, ValueError, InputError) as exc:
-            reason = exc.problem if isinstance(exc, InputError) else getattr(exc, "strerror", None) or str(exc)
+            reason = getattr(exc, "strerror", None) or str(exc)
+            if isinstance(exc, InputError):  # a failed fetch names the URL itself
+                reason = exc.problem
             self.warn(line, f"{what} {url}: cannot read ({reason}); skipped")
             return None
 
