@@ -171,14 +171,23 @@ def _number(text: str) -> int | None:
     return int(value) if value.is_integer() and 0 <= value < 1e9 else None
 
 
-def _persons_of(item: Any) -> list[Any]:
-    """The item's ``<podcast:person>`` tags, also those a broken tag left nested in another element."""
-    found = []
-    for element in item.iter():
-        if element is not item and _name(element.tag) == "podcast:person":
-            owner = next((a for a in element.iterancestors() if _name(a.tag) == "item"), None)
-            if owner is item:
-                found.append(element)
+_PERSON_TAGS = ("{*}person", "podcast:person")  # any namespace: the URI is checked by _name
+_ITEM_TAGS = ("item", "{http://purl.org/rss/1.0/}item")
+
+
+def _persons_by_item(root: Any) -> dict[Any, list[Any]]:
+    """Each item's ``<podcast:person>`` tags, also those a broken tag left nested in another element.
+
+    One pass over the document (lxml filters the tags): a recovered feed can nest
+    every later item inside a broken one, so searching item by item would be quadratic.
+    """
+    found: dict[Any, list[Any]] = {}
+    for element in root.iter(*_PERSON_TAGS):
+        if _name(element.tag) != "podcast:person":
+            continue
+        owner = next(element.iterancestors(*_ITEM_TAGS), None)
+        if owner is not None:
+            found.setdefault(owner, []).append(element)
     return found
 
 
@@ -233,6 +242,7 @@ class _FeedReader:
         self.linked = linked
         self.feed_url = feed_url
         self.warnings: list[LoadWarning] = []
+        self.persons_of: dict[Any, list[Any]] = {}
 
     def warn(self, line: int | None, message: str) -> None:
         self.warnings.append(LoadWarning(source=Source(file=self.source, line=line), message=message))
@@ -323,7 +333,7 @@ class _FeedReader:
             self.warn(line, f"unreadable itunes:duration {duration_text[:40]!r}; ignored")
         tags = [k for e in ch.get("itunes:keywords", ()) for k in element_text(e).split(",")]
         tags += [element_text(e) for e in ch.get("category", ())]
-        tags_of_item = _persons_of(item)
+        tags_of_item = self.persons_of.get(item)
         people = self.persons(tags_of_item) if tags_of_item else channel_people
         extra: dict[str, Any] = {}
         if guid and guid != episode_id:
@@ -457,6 +467,7 @@ def _parse(data: str | bytes, source: str, linked: LinkedFiles | None, feed_url:
         show.title = Path(source).stem if not source.startswith("<") else ""
         reader.warn(channel.sourceline if channel is not None else None, "channel has no title")
     channel_people = reader.persons(children.get("podcast:person", []))
+    reader.persons_of = _persons_by_item(root)
     episodes = []
     for item in items:
         episode = reader.episode(item, show, channel_people)
