@@ -46,7 +46,6 @@ Examples
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +73,13 @@ from castgraph.loaders.feed_text import (
     prepare_xml,
 )
 from castgraph.loaders.html_text import html_to_text
-from castgraph.loaders.linked import TRANSCRIPT_FORMATS, parse_chapters, parse_transcript, transcript_format
+from castgraph.loaders.linked import (
+    TRANSCRIPT_FORMATS,
+    LinkedFiles,
+    parse_chapters,
+    parse_transcript,
+    transcript_format,
+)
 from castgraph.memory import gc_paused
 
 __all__ = ["PODCAST_NAMESPACES", "LinkedFiles", "looks_like_feed", "parse_feed", "read_feed"]
@@ -189,51 +194,6 @@ def _persons_by_item(root: Any) -> dict[Any, list[Any]]:
         if owner is not None:
             found.setdefault(owner, []).append(element)
     return found
-
-
-class LinkedFiles:
-    """Which linked files (chapters, transcripts) a feed may read, and how.
-
-    Parameters
-    ----------
-    base : Path or str, optional
-        The feed's folder (a local feed: relative links and ``file:`` URLs are read
-        from disk) or its URL (a remote feed: relative links resolve against it).
-    fetch : callable, optional
-        ``fetch(url) -> (bytes, content type)`` for http(s) links; ``None`` leaves them unread.
-    """
-
-    def __init__(self, base: Path | str | None = None,
-                 fetch: Callable[[str], tuple[bytes, str]] | None = None) -> None:
-        self.base = base
-        self.fetch = fetch
-        #: The local files asked for (resolved): a folder build does not read them as inputs too.
-        self.local_paths: set[Path] = set()
-
-    def read(self, ref: str) -> tuple[str, str] | None:
-        """``(text, content type)`` of the linked file, or ``None`` when it may not be read.
-
-        Raises ``ValueError`` or ``OSError`` when it may be read but cannot.
-        """
-        from urllib.parse import unquote, urljoin, urlparse
-
-        from castgraph.loaders.base import decode_text
-        from castgraph.loaders.fetch import is_url
-
-        ref = ref.strip()
-        if isinstance(self.base, str) and not is_url(ref):
-            ref = urljoin(self.base, ref)  # relative to a remote feed: remote too, never a local file
-        if is_url(ref):
-            if self.fetch is None:
-                return None
-            data, content_type = self.fetch(ref)
-            return decode_text(data, ref)[0], content_type
-        if not isinstance(self.base, Path):
-            return None
-        path = Path(unquote(urlparse(ref).path)) if ref.lower().startswith("file:") else Path(ref)
-        path = path if path.is_absolute() else self.base / path
-        self.local_paths.add(path.resolve())
-        return decode_text(path.read_bytes(), str(path))[0], ""
 
 
 class _FeedReader:

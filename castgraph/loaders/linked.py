@@ -23,12 +23,14 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from castgraph.graph.model import Chapter, TranscriptCue
 from castgraph.loaders.html_text import html_to_text
 
-__all__ = ["TRANSCRIPT_FORMATS", "parse_chapters", "parse_transcript", "transcript_format"]
+__all__ = ["TRANSCRIPT_FORMATS", "LinkedFiles", "parse_chapters", "parse_transcript", "transcript_format"]
 
 #: Transcript formats by preference: timed and with speakers first.
 TRANSCRIPT_FORMATS = ("json", "vtt", "srt", "html", "text")
@@ -250,3 +252,48 @@ def parse_chapters(text: str) -> list[Chapter]:
         ))
     chapters.sort(key=lambda c: (c.start is None, c.start or 0.0))
     return chapters
+
+
+class LinkedFiles:
+    """Which linked files (chapters, transcripts) a feed may read, and how.
+
+    Parameters
+    ----------
+    base : Path or str, optional
+        The feed's folder (a local feed: relative links and ``file:`` URLs are read
+        from disk) or its URL (a remote feed: relative links resolve against it).
+    fetch : callable, optional
+        ``fetch(url) -> (bytes, content type)`` for http(s) links; ``None`` leaves them unread.
+    """
+
+    def __init__(self, base: Path | str | None = None,
+                 fetch: Callable[[str], tuple[bytes, str]] | None = None) -> None:
+        self.base = base
+        self.fetch = fetch
+        #: The local files asked for (resolved): a folder build does not read them as inputs too.
+        self.local_paths: set[Path] = set()
+
+    def read(self, ref: str) -> tuple[str, str] | None:
+        """``(text, content type)`` of the linked file, or ``None`` when it may not be read.
+
+        Raises ``ValueError`` or ``OSError`` when it may be read but cannot.
+        """
+        from urllib.parse import unquote, urljoin, urlparse
+
+        from castgraph.loaders.base import decode_text
+        from castgraph.loaders.fetch import is_url
+
+        ref = ref.strip()
+        if isinstance(self.base, str) and not is_url(ref):
+            ref = urljoin(self.base, ref)  # relative to a remote feed: remote too, never a local file
+        if is_url(ref):
+            if self.fetch is None:
+                return None
+            data, content_type = self.fetch(ref)
+            return decode_text(data, ref)[0], content_type
+        if not isinstance(self.base, Path):
+            return None
+        path = Path(unquote(urlparse(ref).path)) if ref.lower().startswith("file:") else Path(ref)
+        path = path if path.is_absolute() else self.base / path
+        self.local_paths.add(path.resolve())
+        return decode_text(path.read_bytes(), str(path))[0], ""
