@@ -209,8 +209,8 @@ def test_viewer_data_carries_roles_and_numbers() -> None:
 def test_records_carry_roles_and_hrefs_and_join_feed_persons_by_href() -> None:
     from castgraph.loaders import parse_records
 
-    record = parse_records('{"title": "Ep", "entities": [{"name": "S. Wang", "type": "Person", "role": "Guest", '
-                           '"href": "https://people.example.org/swyx"}]}', source="r.jsonl")
+    record = parse_records('{"title": "Ep", "entities": [{"name": "S. Wang", "type": "Person", '
+                           '"role": "Guest", "href": "https://people.example.org/swyx"}]}', source="r.jsonl")
     (mention,) = record.episodes[0].mentions
     assert (mention.role, mention.href) == ("guest", "https://people.example.org/swyx")
     episodes = [*record.episodes, *read_episodes([SAMPLES / "feeds"]).episodes]
