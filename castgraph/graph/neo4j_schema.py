@@ -112,6 +112,8 @@ INDEXES: tuple[str, ...] = (
     "CREATE INDEX castgraph_entity_name IF NOT EXISTS FOR (n:Entity) ON (n.name)",
     "CREATE INDEX castgraph_entity_type IF NOT EXISTS FOR (n:Entity) ON (n.type)",
     "CREATE INDEX castgraph_episode_published IF NOT EXISTS FOR (n:Episode) ON (n.published)",
+    # "Episodes of this show": MATCH (e:Episode {show: $show}).
+    "CREATE INDEX castgraph_episode_show IF NOT EXISTS FOR (n:Episode) ON (n.show)",
     "CREATE INDEX castgraph_topic_name IF NOT EXISTS FOR (n:Topic) ON (n.name)",
     # Names and aliases (a list of strings) in one Lucene index:
     # CALL db.index.fulltext.queryNodes('castgraph_entity_names', 'kyle~')

@@ -55,10 +55,12 @@ def detect_format(head: bytes, name: str = "<text>") -> Format:
     >>> detect_format(b'\\n<?xml version="1.0"?><rss>'), detect_format(b"title,guest\\n", "guests.csv")
     ('feed', 'table')
     """
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:4]:
-        encoding = "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else (
-            "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be")
-        head = head.decode(encoding, errors="replace").encode("utf-8")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", errors="replace").encode("utf-8")
+    elif len(head) >= 4 and head[1] == head[3] == 0 and head[0] and head[2]:  # UTF-16 LE without a BOM
+        head = head.decode("utf-16-le", errors="replace").encode("utf-8")
+    elif len(head) >= 4 and head[0] == head[2] == 0 and head[1] and head[3]:  # UTF-16 BE without a BOM
+        head = head.decode("utf-16-be", errors="replace").encode("utf-8")
     text = head.removeprefix(b"\xef\xbb\xbf").strip()
     if not text:
         raise InputError(name, "empty file")

@@ -97,9 +97,11 @@ def column_key(header: str) -> str:
 
 
 def _decode(data: bytes, source: str) -> tuple[str, list[LoadWarning]]:
-    if not data.startswith((b"\xff\xfe", b"\xfe\xff")) and len(data) >= 4 and b"\x00" in data[:4]:
+    if len(data) >= 4 and data[1] == data[3] == 0 and data[0] and data[2]:
         # UTF-16 without a BOM: every other byte of ASCII text is zero.
-        return data.decode("utf-16-le" if data[1] == 0 else "utf-16-be", errors="replace"), []
+        return data.decode("utf-16-le", errors="replace"), []
+    if len(data) >= 4 and data[0] == data[2] == 0 and data[1] and data[3]:
+        return data.decode("utf-16-be", errors="replace"), []
     return decode_text(data, source)
 
 
