@@ -454,3 +454,11 @@ def test_sample_feeds_every_person_of_every_item_with_its_role() -> None:
     ]
     assert [c.speaker for c in agents.transcript] == ["Maya Chen", "swyx", "swyx", "Maya Chen"]
     assert agents.transcript[-1].text == "So what is an AI engineer, really?"
+
+
+def test_a_folder_of_feeds_includes_files_without_a_suffix(tmp_path: Path) -> None:
+    (tmp_path / "feed").write_text(_feed(_item("", "suffixless-feed-guid-01")))
+    (tmp_path / "notes").write_text("not a feed, not read")
+    (tmp_path / "show.rss").write_text(_feed(_item("", "rss-suffix-feed-guid-02")))
+    result = read_episodes([tmp_path])
+    assert sorted(e.id for e in result.episodes) == ["rss-suffix-feed-guid-02", "suffixless-feed-guid-01"]

@@ -5,7 +5,7 @@ with ``{`` or ``[`` is read as JSON / JSONL records, an ``<rss>`` document as a
 podcast feed, text with episode headers as a podcast-app page, and ``.csv`` /
 ``.tsv`` files (or text with a table header) as a table. A directory loads every
 file with one of :data:`SUPPORTED_SUFFIXES` under it (recursively, in sorted order;
-hidden files are skipped). An http(s) URL is fetched (see
+hidden files are skipped), and files without a suffix that hold a feed. An http(s) URL is fetched (see
 :mod:`castgraph.loaders.fetch`) and read by its content the same way.
 
 Examples
@@ -177,7 +177,7 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
                 p
                 for p in path.rglob("*")
                 if p.is_file()
-                and p.suffix.lower() in SUPPORTED_SUFFIXES
+                and (p.suffix.lower() in SUPPORTED_SUFFIXES or (not p.suffix and _is_feed(p)))
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not found:
