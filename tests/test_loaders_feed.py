@@ -462,3 +462,31 @@ def test_a_folder_of_feeds_includes_files_without_a_suffix(tmp_path: Path) -> No
     (tmp_path / "show.rss").write_text(_feed(_item("", "rss-suffix-feed-guid-02")))
     result = read_episodes([tmp_path])
     assert sorted(e.id for e in result.episodes) == ["rss-suffix-feed-guid-02", "suffixless-feed-guid-01"]
+
+
+def test_mangled_feeds_are_read_or_refused_in_one_line_never_a_traceback() -> None:
+    import random
+
+    feed = (SAMPLES / "feeds" / "agents-weekly.rss").read_bytes()
+    rng = random.Random(3)
+    read = refused = 0
+    for _ in range(300):
+        data = bytearray(feed)
+        for _ in range(rng.randint(1, 40)):
+            pos = rng.randrange(len(data))
+            kind = rng.random()
+            if kind < 0.4:
+                data[pos] = rng.randrange(256)
+            elif kind < 0.7:
+                del data[pos : pos + rng.randint(1, 50)]
+            else:
+                data[pos:pos] = rng.choice([b"<", b"&", b"]]>", b"<![CDATA[", b"\x00", b"</item>", b"<item>"])
+        try:
+            result = parse_feed(bytes(data), source="mangled.rss")
+        except InputError as exc:
+            assert "\n" not in str(exc)
+            refused += 1
+        else:
+            assert all(e.title for e in result.episodes)
+            read += 1
+    assert read > 200 and refused >= 0
