@@ -238,7 +238,8 @@ def test_cli_builds_from_a_url_and_fails_in_one_line(
     assert bad.output.strip().splitlines()[-1].endswith(f"{base}/nothing.xml: HTTP 404 Not Found")
 
 
-def test_redirect_loops_and_bad_urls_are_one_line_errors(server: tuple[str, Callable[[str, Route], None]]) -> None:
+def test_redirect_loops_and_bad_urls_are_one_line_errors(
+        server: tuple[str, Callable[[str, Route], None]]) -> None:
     base, add = server
     add("/loop.xml", Route([(302, {"Location": "/loop.xml"}, b"")]))
     with Fetcher(None, backoff=0.01) as fetcher:

@@ -177,7 +177,8 @@ class Fetcher:
                 result = self._attempt(url, headers, cached)
             except (httpx.TransportError, httpx.RequestError, httpx.InvalidURL) as exc:
                 # Connection errors and timeouts may pass; redirect loops, bad encodings and bad URLs do not.
-                transient = isinstance(exc, httpx.TransportError) and not isinstance(exc, httpx.UnsupportedProtocol)
+                transient = isinstance(exc, httpx.TransportError) and not isinstance(
+                    exc, httpx.UnsupportedProtocol)
                 if last or not transient:
                     reason = " ".join(f"{type(exc).__name__}: {exc or 'no answer'}".split())
                     raise InputError(url, f"cannot fetch ({reason})") from None
