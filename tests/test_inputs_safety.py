@@ -118,6 +118,8 @@ def test_a_fifo_is_refused_not_waited_on(tmp_path: Path) -> None:
 def _seeds() -> list[tuple[str, bytes]]:
     seeds = [(p.name, p.read_bytes()) for p in sorted((ROOT / "examples").glob("*.*")) if p.suffix != ".md"]
     seeds += [(p.name, p.read_bytes()) for p in sorted((ROOT / "tests" / "data").rglob("*.*"))]
+    # Feeds, tables and the files feeds link to (chapters, transcripts), when the samples are there.
+    seeds += [(p.name, p.read_bytes()) for p in sorted((ROOT / "samples").rglob("*.*")) if p.suffix != ".md"]
     real = ROOT.parent / "shared" / "data" / "latent-space-page.txt"
     if real.exists():
         seeds.append((real.name, real.read_bytes()))
