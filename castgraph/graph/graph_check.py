@@ -123,35 +123,63 @@ def _check_nodes(nodes: Any) -> dict[str, str]:
     return labels
 
 
+def _edge_problem(n: int, edge: Any, labels: dict[str, str], seen: set[tuple[str, str, str]]) -> str | None:
+    """What is wrong with edge ``n`` (the slow, precise check), or ``None``."""
+    if not isinstance(edge, dict):
+        return f"edge {n} is not an object"
+    source, target, key, kind = (edge.get(k) for k in ("source", "target", "key", "type"))
+    if not isinstance(kind, str) or kind not in _EDGE_ENDS:
+        return f"edge {n}: type {_short(kind)} is not MENTIONS or HAS_TOPIC"
+    if not isinstance(key, str):
+        return f"edge {n}: key {_short(key)} is not text"
+    ends = (labels.get(source) if isinstance(source, str) else None,
+            labels.get(target) if isinstance(target, str) else None)
+    if ends != _EDGE_ENDS[kind]:
+        article = "an" if kind == "MENTIONS" else "a"
+        return (f"edge {n}: a {kind} edge goes from an Episode to {article} {_EDGE_ENDS[kind][1]} "
+                "node of the graph")
+    if (source, target, key) in seen:
+        return f"edge {n}: a second {kind} edge with key {key!r} between the same nodes"
+    if kind == "MENTIONS":
+        missing = [attr for attr in _REQUIRED[kind] if attr not in edge]
+        if missing:
+            return f"edge {n}: no {missing[0]!r}"
+        for attr, attr_kind in _EDGE_ATTRS.items():
+            if attr in edge and not _is(attr_kind, edge[attr]):
+                return f"edge {n}: {attr!r} is not {attr_kind}: {_short(edge[attr])}"
+    return None
+
+
+def _plain_edge(edge: Any, labels: dict[str, str], seen: set[tuple[str, str, str]]) -> bool:
+    """Whether ``edge`` is a well-formed edge not seen before (the fast check of the common case)."""
+    if type(edge) is not dict:
+        return False
+    source, target, key, kind = edge.get("source"), edge.get("target"), edge.get("key"), edge.get("type")
+    if type(source) is not str or type(target) is not str or type(key) is not str \
+            or labels.get(source) != "Episode" or (source, target, key) in seen:
+        return False
+    if kind == "HAS_TOPIC":
+        return labels.get(target) == "Topic"
+    if kind != "MENTIONS" or labels.get(target) != "Entity":
+        return False
+    score = edge.get("score", 0.0)
+    return (type(edge.get("surface")) is str and type(edge.get("ordinal")) is int
+            and type(edge.get("source_type", "")) is str and type(edge.get("description", "")) is str
+            and type(edge.get("rule", "")) is str
+            and ((type(score) is float and math.isfinite(score)) or type(score) is int))
+
+
 def _check_edges(edges: Any, labels: dict[str, str]) -> None:
     if not isinstance(edges, list):
         raise GraphDataError("'edges' is not a list")
     seen: set[tuple[str, str, str]] = set()
     for n, edge in enumerate(edges, 1):
-        if not isinstance(edge, dict):
-            raise GraphDataError(f"edge {n} is not an object")
-        source, target, key, kind = (edge.get(k) for k in ("source", "target", "key", "type"))
-        if not isinstance(kind, str) or kind not in _EDGE_ENDS:
-            raise GraphDataError(f"edge {n}: type {_short(kind)} is not MENTIONS or HAS_TOPIC")
-        if not isinstance(key, str):
-            raise GraphDataError(f"edge {n}: key {_short(key)} is not text")
-        ends = (labels.get(source) if isinstance(source, str) else None,
-                labels.get(target) if isinstance(target, str) else None)
-        if ends != _EDGE_ENDS[kind]:
-            article = "an" if kind == "MENTIONS" else "a"
-            raise GraphDataError(f"edge {n}: a {kind} edge goes from an Episode to "
-                                 f"{article} {_EDGE_ENDS[kind][1]} node of the graph")
-        triple = (str(source), str(target), key)
-        if triple in seen:
-            raise GraphDataError(f"edge {n}: a second {kind} edge with key {key!r} between the same nodes")
-        seen.add(triple)
-        if kind == "MENTIONS":
-            missing = [attr for attr in _REQUIRED[kind] if attr not in edge]
-            if missing:
-                raise GraphDataError(f"edge {n}: no {missing[0]!r}")
-            for attr, attr_kind in _EDGE_ATTRS.items():
-                if attr in edge and not _is(attr_kind, edge[attr]):
-                    raise GraphDataError(f"edge {n}: {attr!r} is not {attr_kind}: {_short(edge[attr])}")
+        # A graph has many edges: the common case is checked fast, anything else precisely.
+        if not _plain_edge(edge, labels, seen):
+            problem = _edge_problem(n, edge, labels, seen)
+            if problem is not None:
+                raise GraphDataError(problem)
+        seen.add((edge["source"], edge["target"], edge["key"]))
 
 
 def check_graph_data(data: Any) -> None:
