@@ -33,10 +33,20 @@ from castgraph.graph.model import (
 from castgraph.resolve.normalize import clean_surface, normalize_name
 from castgraph.resolve.overrides import Overrides
 
-__all__ = ["MAX_DESCRIPTIONS", "TYPE_PRIORITY", "Component", "anchor_id", "best_spelling", "build_resolution",
-           "vote_type"]
+__all__ = ["BORDERLINE_REASONS", "MAX_DESCRIPTIONS", "TYPE_PRIORITY", "Component", "anchor_id",
+           "best_spelling", "build_resolution", "vote_type"]
 
 MAX_DESCRIPTIONS = 5
+BORDERLINE_REASONS = {  # why a borderline pair was left apart, by rule
+    "fuzzy+evidence": "'{a}' and '{b}' are one letter apart; no description or co-mention confirms they "
+                      "are the same",
+    "nickname+evidence": "'{a}' and '{b}' are a name and its nickname; no shared episode, show, link, "
+                         "description or co-mention ties them",
+    "cross-script+evidence": "'{a}' and '{b}' may be one name in two scripts; the types differ or nothing "
+                             "(description, co-mention) corroborates it",
+    "middle-initial": "'{a}' could be any of several people with that name and different middle initials",
+}
+
 TYPE_PRIORITY = [EntityType.PERSON, EntityType.ORGANIZATION, EntityType.PRODUCT, EntityType.CONCEPT,
                  EntityType.EVENT, EntityType.PLACE, EntityType.OTHER]
 
@@ -177,7 +187,8 @@ def _merge_records(corpus: Any, comp: Component, entity_id: str, name: str, cano
 
 
 def build_resolution(corpus: Any, eps: list[Episode], components: list[Component],
-                     accepted: list[tuple[int, int, str, float, str]], review: list[tuple[int, int, float]],
+                     accepted: list[tuple[int, int, str, float, str]],
+                     review: list[tuple[int, int, float, str]],
                      overrides: Overrides, prior: Resolution | None) -> Resolution:
     """Assemble the :class:`Resolution` from resolved components."""
     comp_mentions: list[list[str]] = []
@@ -237,7 +248,7 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
 
     node_comp = {n: ci for ci, comp in enumerate(components) for n in comp.nodes}
     pairs: dict[tuple[str, str], ReviewPair] = {}
-    for a, b, score in review:
+    for a, b, score, rule in review:
         ca, cb = node_comp.get(a), node_comp.get(b)
         if ca is None or cb is None or ca == cb:
             continue
@@ -247,9 +258,9 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
         if key in pairs and pairs[key].score >= score:
             continue
         left, right = best_spelling(corpus.node_display[a]), best_spelling(corpus.node_display[b])
+        reason = BORDERLINE_REASONS.get(rule, BORDERLINE_REASONS["fuzzy+evidence"])
         pairs[key] = ReviewPair(left_id=ids[ca], left_name=names[ca], right_id=ids[cb], right_name=names[cb],
-                                score=score, reason=f"'{left}' and '{right}' are one letter apart; "
-                                "no description or co-mention confirms they are the same")
+                                score=score, reason=reason.format(a=left, b=right))
     order = sorted(range(len(entities)), key=lambda i: entities[i].id)
     ordered = [entities[i] for i in order]
     assignments = dict(zip(chain.from_iterable(e.mention_ids for e in ordered),

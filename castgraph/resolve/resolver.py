@@ -68,11 +68,11 @@ from typing import Any
 from castgraph.graph.model import EntityType, Episode, Mention, Resolution
 from castgraph.memory import gc_paused
 from castgraph.resolve.build_entities import Component, build_resolution
-from castgraph.resolve.evidence import has_evidence
 from castgraph.resolve.fuzzy import candidate_pairs, fuzzy_verdict
 from castgraph.resolve.normalize import clean_surface, name_tokens, normalize_name
 from castgraph.resolve.overrides import Overrides
 from castgraph.resolve.surface import parse_surface
+from castgraph.resolve.variant_edges import confirmed, variant_edges
 
 __all__ = ["group_of", "resolve"]
 
@@ -146,6 +146,7 @@ class _Corpus:
         self.node_key: list[tuple[str, str]] = []
         self.node_display: list[Counter[str]] = []
         self.episode_sks: dict[str, list[int]] = {}
+        self.episode_show: dict[str, str] = {}
         self.uf = _UnionFind()
         self._types: dict[str, int] = {}
         self._by_label: dict[tuple[str, str], int] = {}
@@ -202,8 +203,10 @@ class _Corpus:
         """Count every mention into its (surface, type) record; ``episodes`` in (date, id) order."""
         descs, mids, episode_sks = self.sk_desc, self.sk_mentions, self.episode_sks
         get = self._by_label.get
+        shows = self.episode_show
         for ep in episodes:
             eid, mentions = ep.id, ep.mentions
+            shows[eid] = ep.show
             found = [get((m.surface, m.type_label)) for m in mentions]
             sks: list[int] = (
                 [self._sk_of(m, ep) if i is None else i for i, m in zip(found, mentions, strict=True)]
@@ -274,7 +277,8 @@ def _edges(corpus: _Corpus, overrides: Overrides) -> tuple[list[tuple[Any, ...]]
             edges.append((2, -score, a, b, "fuzzy", ""))
         else:
             borderline.append((3, -score, a, b, "fuzzy+evidence", ""))
-    return edges, borderline
+    more_edges, more_borderline = variant_edges(corpus)
+    return edges + more_edges, borderline + more_borderline
 
 
 def _node_sort_key(corpus: _Corpus, edge: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -323,15 +327,15 @@ def _resolve(episodes: Iterable[Episode], overrides: Overrides, prior: Resolutio
         _, neg_score, a, b, rule, matched = edge
         if uf.union(a, b):
             accepted.append((a, b, rule, abs(neg_score), matched))
-    review: list[tuple[int, int, float]] = []
+    review: list[tuple[int, int, float, str]] = []
     for edge in sorted(borderline, key=lambda e: _node_sort_key(corpus, e)):
         _, neg_score, a, b, rule, _ = edge
         if uf.find(a) == uf.find(b):
             continue
-        if has_evidence(corpus, a, b) and uf.union(a, b):
+        if confirmed(corpus, a, b, rule) and uf.union(a, b):
             accepted.append((a, b, rule, abs(neg_score), ""))
         else:
-            review.append((a, b, abs(neg_score)))
+            review.append((a, b, abs(neg_score), rule))
     components: dict[int, Component] = defaultdict(Component)
     for i, nodes in enumerate(corpus.sk_nodes):
         if nodes:
