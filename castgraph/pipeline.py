@@ -26,6 +26,7 @@ from pathlib import Path
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field
 
+from castgraph.errors import CastgraphError
 from castgraph.graph.build import build_graph, resolution_from_graph
 from castgraph.graph.model import Episode, Resolution
 from castgraph.graph.networkx_store import GRAPH_FILE, NetworkXStore, write_graphml
@@ -49,6 +50,9 @@ class BuildOptions(BaseModel):
     overrides: Path | None = None
     graphml: bool = False
     html: bool = True
+    #: A full rebuild keeps the entity ids of the graph already in ``out`` (an entity keeps its id
+    #: whichever inputs came first); False starts from fresh ids.
+    keep_ids: bool = True
 
 
 class BuildReport(BaseModel):
@@ -99,11 +103,23 @@ class GraphBuilder:
         report.seconds[name] = round(now - started, 3)
         return now
 
-    def _previous(self) -> tuple[list[Episode], Resolution | None]:
-        """Episodes and resolution of the graph being extended (``--into``), if any."""
-        if self.options.into is None:
-            return [], None
-        old = NetworkXStore(self.options.into).read()
+    def _previous(self, warnings: list[str]) -> tuple[list[Episode], Resolution | None]:
+        """Episodes and resolution of the graph being extended (``--into``), if any.
+
+        A full rebuild takes only the ids of the graph already in the output folder
+        (its resolution, not its episodes), so existing entities keep their ids.
+        """
+        opts = self.options
+        if opts.into is None:
+            if not opts.keep_ids or not (opts.out / GRAPH_FILE).exists():
+                return [], None
+            try:
+                old = NetworkXStore(opts.out).read()
+            except CastgraphError as exc:  # a damaged old output must not stop a rebuild
+                warnings.append(f"{exc} (entity ids not carried over)")
+                return [], None
+            return [], resolution_from_graph(old) if old.number_of_nodes() else None
+        old = NetworkXStore(opts.into).read()
         if old.number_of_nodes() == 0:
             return [], None
         return episodes_from_graph(old), resolution_from_graph(old)
@@ -118,7 +134,7 @@ class GraphBuilder:
         loaded = read_episodes(opts.inputs, as_of=opts.as_of) if opts.inputs else None
         new = loaded.episodes if loaded else []
         report.warnings = [str(w) for w in loaded.warnings] if loaded else []
-        old, prior = self._previous()
+        old, prior = self._previous(report.warnings)
         # A re-read episode replaces its older copy: the newest input wins.
         by_id = {ep.id: ep for ep in old}
         by_id.update({ep.id: ep for ep in new})

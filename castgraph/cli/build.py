@@ -50,6 +50,8 @@ def _print_report(report: BuildReport, console: Console) -> None:
               help="Date the page was captured: turns relative ages (\"3日前\") into published dates.")
 @click.option("--overrides", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="YAML file of curation: merge, never merge, rename, set type.")
+@click.option("--fresh-ids", is_flag=True,
+              help="Do not keep the entity ids of the graph already in --out (by default a rebuild keeps them).")
 @click.option("--graphml", is_flag=True, help="Also write graph.graphml (for Gephi).")
 @click.option("--no-html", is_flag=True, help="Do not write graph.html.")
 @click.option("--quiet", "-q", is_flag=True, help="Print warnings only.")
@@ -60,6 +62,7 @@ def build_cmd(
     into: Path | None,
     as_of: date | None,
     overrides: Path | None,
+    fresh_ids: bool,
     graphml: bool,
     no_html: bool,
     quiet: bool,
@@ -96,6 +99,7 @@ def build_cmd(
             overrides=overrides,
             graphml=graphml,
             html=not no_html,
+            keep_ids=not fresh_ids,
         )
         try:
             with console.status("reading") as status:
