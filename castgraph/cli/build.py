@@ -51,7 +51,7 @@ def _print_report(report: BuildReport, console: Console) -> None:
 @click.option("--overrides", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="YAML file of curation: merge, never merge, rename, set type.")
 @click.option("--fresh-ids", is_flag=True,
-              help="Do not keep the entity ids of the graph already in --out (by default a rebuild keeps them).")
+              help="Do not keep the entity ids of the graph already in --out (kept by default).")
 @click.option("--graphml", is_flag=True, help="Also write graph.graphml (for Gephi).")
 @click.option("--no-html", is_flag=True, help="Do not write graph.html.")
 @click.option("--quiet", "-q", is_flag=True, help="Print warnings only.")
