@@ -144,7 +144,7 @@ class GraphBuilder:
 
         self.on_stage("resolving")
         overrides = read_overrides(opts.overrides) if opts.overrides else None
-        resolution = resolve(episodes, overrides=overrides, prior=prior)
+        resolution = resolve(episodes, overrides=overrides, prior=prior, warnings=report.warnings)
         t = self._stage(report, "resolve", t)
 
         self.on_stage("building")

@@ -33,10 +33,12 @@ from castgraph.graph.model import (
 from castgraph.resolve.normalize import clean_surface, normalize_name
 from castgraph.resolve.overrides import Overrides
 
-__all__ = ["BORDERLINE_REASONS", "MAX_DESCRIPTIONS", "TYPE_PRIORITY", "Component", "anchor_id",
-           "best_spelling", "build_resolution", "vote_type"]
+__all__ = ["BORDERLINE_REASONS", "MAX_DESCRIPTIONS", "SPLIT_PREFIX", "TYPE_PRIORITY", "Component",
+           "anchor_id", "best_spelling", "build_resolution", "vote_type"]
 
 MAX_DESCRIPTIONS = 5
+SPLIT_PREFIX = "split:"
+"""Key prefix of a surface split out by an override (keys never hold a colon)."""
 BORDERLINE_REASONS = {  # why a borderline pair was left apart, by rule
     "fuzzy+evidence": "'{a}' and '{b}' are one letter apart; no description or co-mention confirms they "
                       "are the same",
@@ -111,7 +113,7 @@ def _canonical(corpus: Any, comp: Component) -> tuple[int, str]:
 
 
 def _prior_ids(prior: Resolution | None, comp_mentions: list[list[str]],
-               anchors: list[str]) -> tuple[list[str], list[list[str]]]:
+               anchors: list[str], split: list[bool] | None = None) -> tuple[list[str], list[list[str]]]:
     """Each component's id, and the ids of prior entities it absorbed (with their own former ids)."""
     ids = list(anchors)
     former: list[list[str]] = [[] for _ in anchors]
@@ -120,13 +122,15 @@ def _prior_ids(prior: Resolution | None, comp_mentions: list[list[str]],
     owner = dict(prior.assignments)
     if not owner:
         owner = {mid: e.id for e in prior.entities for mid in e.mention_ids}
-    claims: list[tuple[int, str, str, int]] = []
+    # Most shared mentions first; a surface split out by a person never takes its old entity's id.
+    split = split or [False] * len(anchors)
+    claims: list[tuple[int, str, bool, str, int]] = []
     for ci, mids in enumerate(comp_mentions):
         overlap = Counter(owner[m] for m in mids if m in owner)
-        claims.extend((-n, pid, anchors[ci], ci) for pid, n in overlap.items())
+        claims.extend((-n, pid, split[ci], anchors[ci], ci) for pid, n in overlap.items())
     taken_ids: set[str] = set()
     done: set[int] = set()
-    for _, pid, _, ci in sorted(claims):
+    for _, pid, _, _, ci in sorted(claims):
         if ci in done or pid in taken_ids:
             continue
         ids[ci] = pid
@@ -138,7 +142,7 @@ def _prior_ids(prior: Resolution | None, comp_mentions: list[list[str]],
     # A prior entity no component kept the id of was absorbed: by the one with most of its mentions.
     history = {e.id: e.former_ids for e in prior.entities}
     absorbed: set[str] = set()
-    for _, pid, _, ci in sorted(claims):
+    for _, pid, _, _, ci in sorted(claims):
         if pid in taken_ids or pid in absorbed:
             continue
         absorbed.add(pid)
@@ -203,10 +207,15 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
         first_sk = comp.sks[0]  # sorted oldest first above
         group, key = corpus.node_key[corpus.sk_nodes[first_sk][0]]
         anchors.append(anchor_id(group, key))
-    ids, former_ids = _prior_ids(prior, comp_mentions, anchors)
+    split = [corpus.node_key[corpus.sk_nodes[c.sks[0]][0]][1].startswith(SPLIT_PREFIX) for c in components]
+    ids, former_ids = _prior_ids(prior, comp_mentions, anchors, split)
 
-    renames = {normalize_name(k): v for k, v in overrides.rename.items()}
-    set_types = {normalize_name(k): v for k, v in overrides.set_type.items()}
+    # Keys (or entity ids, which win: they name one entity exactly) of the names to rename and retype.
+    def ref(name: str) -> str:
+        return name if name.startswith("entity:") else normalize_name(name)
+
+    renames = {ref(k): v for k, v in overrides.rename.items()}
+    set_types = {ref(k): v for k, v in overrides.set_type.items()}
     adjacency: dict[int, list[tuple[int, str, float, str]]] = {}
     for a, b, rule, score, matched in accepted:
         adjacency.setdefault(a, []).append((b, rule, score, matched))
@@ -219,6 +228,7 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
     for ci, comp in enumerate(components):
         canon, name = _canonical(corpus, comp)
         keys = sorted(corpus.node_key[n][1] for n in comp.nodes) if renames or set_types else []
+        keys = [*(i for i in (ids[ci], *former_ids[ci]) if i in renames or i in set_types), *keys]
         name = next((renames[k] for k in keys if k in renames), name)
         votes: dict[str, int] = {}
         descs: dict[str, tuple[Any, int]] = {}

@@ -26,7 +26,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from castgraph.graph.model import EntityType
-from castgraph.resolve.build_entities import best_spelling, vote_type
+from castgraph.resolve.build_entities import SPLIT_PREFIX, best_spelling, vote_type
 from castgraph.resolve.evidence import _node_sks, _word_frequency, has_evidence
 from castgraph.resolve.normalize import is_latin, name_tokens
 from castgraph.resolve.variants import given_name_family, person_parts, reduced_thing_key, script_key
@@ -62,6 +62,8 @@ def _thing_edges(corpus: Any, types: list[Counter[str]]) -> list[tuple[Any, ...]
         if etype in (EntityType.PERSON, EntityType.PLACE):
             continue
         for display, node in parts:
+            if corpus.node_key[node][1].startswith(SPLIT_PREFIX):
+                continue
             reduced = reduced_thing_key(display, article_only=etype not in _HEADED)
             target = corpus.node_index.get((corpus.node_key[node][0], reduced)) if reduced else None
             if target is None or target == node or not types[target][etype.value]:
@@ -117,9 +119,9 @@ def _person_edges(corpus: Any, nodes: list[int]) -> tuple[list[tuple[Any, ...]],
 
 def _script_edges(corpus: Any) -> list[tuple[Any, ...]]:
     foreign: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for node, (group, _) in enumerate(corpus.node_key):
+    for node, (group, node_key) in enumerate(corpus.node_key):
         display = _display(corpus, node)
-        if display and _NON_LATIN_RE.search(display):
+        if display and _NON_LATIN_RE.search(display) and not node_key.startswith(SPLIT_PREFIX):
             key = script_key(display)
             if key:
                 foreign[(group, key)].append(node)
@@ -127,9 +129,9 @@ def _script_edges(corpus: Any) -> list[tuple[Any, ...]]:
         return []
     groups = {g for g, _ in foreign}
     latin: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for node, (group, _) in enumerate(corpus.node_key):
+    for node, (group, node_key) in enumerate(corpus.node_key):
         display = _display(corpus, node)
-        if group in groups and display and is_latin(display):
+        if group in groups and display and is_latin(display) and not node_key.startswith(SPLIT_PREFIX):
             key = script_key(display)
             if (group, key) in foreign:
                 latin[(group, key)].append(node)
@@ -145,7 +147,8 @@ def _script_edges(corpus: Any) -> list[tuple[Any, ...]]:
 def variant_edges(corpus: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """Unions to make (``(order, -score, a, b, rule, matched)``) and borderline pairs to confirm."""
     types = _node_types(corpus)
-    persons = [n for n, (group, _) in enumerate(corpus.node_key) if group == EntityType.PERSON.value]
+    persons = [n for n, (group, key) in enumerate(corpus.node_key)
+               if group == EntityType.PERSON.value and not key.startswith(SPLIT_PREFIX)]
     person_edges, borderline = _person_edges(corpus, persons)
     return _thing_edges(corpus, types) + person_edges, borderline + _script_edges(corpus)
 
