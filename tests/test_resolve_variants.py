@@ -74,7 +74,8 @@ def test_leading_article_joins_when_the_type_agrees() -> None:
 
 
 def test_generic_head_joins_a_product_of_the_same_type() -> None:
-    res = resolve([ep("a", ("Cursor app", "software")), ep("b", ("Cursor", "software"), ("Cursor", "software")),
+    res = resolve([ep("a", ("Cursor app", "software")),
+                   ep("b", ("Cursor", "software"), ("Cursor", "software")),
                    ep("c", ("LangChain framework", "tool")), ep("d", ("LangChain", "software"))])
     assert same(res, "a#0", "b#0") and same(res, "c#0", "d#0")
     assert rule_of(res, "Cursor app") == "generic-head"
@@ -94,7 +95,8 @@ def test_article_and_head_hard_negatives(left: tuple[str, str], right: tuple[str
 
 def test_honorifics_post_nominals_and_middle_initials() -> None:
     res = resolve([ep("a", ("Dr. Jane Q. Doe", "Person")), ep("b", ("Jane Doe, PhD", "人物")),
-                   ep("c", ("Jane Doe", "person"), ("Jane Doe", "person")), ep("d", ("Prof. Jane Doe", "Person"))])
+                   ep("c", ("Jane Doe", "person"), ("Jane Doe", "person")),
+                   ep("d", ("Prof. Jane Doe", "Person"))])
     assert same(res, "a#0", "b#0", "c#0", "d#0")
     assert {rule_of(res, s) for s in ("Dr. Jane Q. Doe", "Jane Doe, PhD", "Prof. Jane Doe")} \
         <= {"honorific", "post-nominal", "middle-initial"}
@@ -139,7 +141,8 @@ def test_katakana_and_latin_merge_with_corroboration() -> None:
     res = resolve([
         ep("en", ("Jensen Huang", "Person", "CEO of NVIDIA"), ("NVIDIA", "company"), ("CUDA", "software"),
            day=1),
-        ep("ja", ("ジェンスン・フアン", "人物", "NVIDIAのCEO"), ("NVIDIA", "企業"), ("CUDA", "ソフトウェア"), day=2),
+        ep("ja", ("ジェンスン・フアン", "人物", "NVIDIAのCEO"), ("NVIDIA", "企業"), ("CUDA", "ソフトウェア"),
+           day=2),
         ep("ja2", ("アマゾン", "企業", "EC大手 Amazon"), ("AWS", "企業"), ("Alexa", "product"), day=3),
         ep("en2", ("Amazon", "company", "Parent company of AWS"), ("AWS", "company"), ("Alexa", "product"),
            day=4),

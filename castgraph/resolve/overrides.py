@@ -161,9 +161,11 @@ def _splits(value: Any, where: str) -> list[SplitDecision]:
     for i, item in enumerate(value, 1):
         if isinstance(item, str) and item.strip():
             item = {"surface": item}
-        if not isinstance(item, dict) or not isinstance(item.get("surface"), str) or not item["surface"].strip() \
-                or not isinstance(item.get("from", ""), str) or set(item) - {"surface", "from"}:
-            raise OverridesError(f"{where} entry {i}: expected {{surface: NAME, from: ENTITY_ID}}, got {item!r}")
+        good = isinstance(item, dict) and isinstance(item.get("surface"), str) and item["surface"].strip() \
+            and isinstance(item.get("from", ""), str) and not set(item) - {"surface", "from"}
+        if not good:
+            raise OverridesError(f"{where} entry {i}: expected {{surface: NAME, from: ENTITY_ID}}, "
+                                 f"got {item!r}")
         out.append(SplitDecision(surface=item["surface"].strip(), from_id=str(item.get("from", "")).strip()))
     return out
 

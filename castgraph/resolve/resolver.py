@@ -287,16 +287,17 @@ def _override_warnings(corpus: _Corpus, overrides: Overrides, resolution: Resolu
     for kind in ("rename", "set_type"):
         for ref in getattr(overrides, kind):
             if missing(ref):
-                warnings.append(f"{overrides.where(kind, ref)}: {kind}: {ref!r} matches no entity (decision skipped)")
+                warnings.append(f"{overrides.where(kind, ref)}: {kind}: {ref!r} matches no entity "
+                                "(decision skipped)")
     for i, name in enumerate(overrides.split_by_type):
         if missing(name):
-            warnings.append(f"{overrides.where('split_by_type', i)}: split_by_type: {name!r} matches no entity "
-                            "(decision skipped)")
+            where = overrides.where("split_by_type", i)
+            warnings.append(f"{where}: split_by_type: {name!r} matches no entity (decision skipped)")
     seen = {normalize_name(corpus.sk_surface[i]) for i, nodes in enumerate(corpus.sk_nodes) if nodes}
     for i, decision in enumerate(overrides.split):
         if normalize_name(decision.surface) not in seen:
-            warnings.append(f"{overrides.where('split', i)}: split: no mention is written {decision.surface!r} "
-                            "(decision skipped)")
+            where = overrides.where("split", i)
+            warnings.append(f"{where}: split: no mention is written {decision.surface!r} (decision skipped)")
     return warnings
 
 
