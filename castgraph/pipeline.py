@@ -165,7 +165,7 @@ class GraphBuilder:
         if opts.html:
             from castgraph.viz import write_html
 
-            write_html(graph, out / "graph.html", title="castgraph")
+            write_html(graph, out / "graph.html", title="castgraph", review=resolution.review)
             report.written.append(str(out / "graph.html"))
         t = self._stage(report, "write", t)
         for store in self.stores:

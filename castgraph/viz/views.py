@@ -80,6 +80,10 @@ class View:
         What was left out, or ``""``.
     center
         The node a focused view is built around.
+    review
+        Borderline pairs left apart (``left_id``, ``left_name``, ``right_id``,
+        ``right_name``, ``score``, ``reason``), the list ``castgraph resolve --review``
+        shows; the page's curation panel offers them for a decision.
     """
 
     kind: str
@@ -91,6 +95,7 @@ class View:
     center: str | None = None
     total_nodes: int = 0
     total_edges: int = 0
+    review: list[dict[str, Any]] = field(default_factory=list)
 
     def _repr_html_(self) -> str:
         """Jupyter shows a view as its page, inline (see :func:`castgraph.viz.show`)."""
@@ -274,7 +279,7 @@ class _ViewBuilder:
             episodes = int(count) if isinstance(count, int) else total
         else:
             episodes = total
-        return {
+        record = {
             "id": node,
             "name": _name(node, attrs),
             "kind": kind,
@@ -288,6 +293,24 @@ class _ViewBuilder:
             "refs": refs,
             "more": total - len(eps),
         }
+        if kind == "Entity":
+            record["surfaces"] = self.surfaces(node)
+        return record
+
+    def surfaces(self, node: str) -> list[list[Any]]:
+        """``[surface, rule, score, mentions]`` per surface of an entity: why each was merged into it."""
+        found: dict[str, list[Any]] = {}
+        for _, _, data in self.graph.in_edges(node, data=True):
+            if data.get("type") != "MENTIONS":
+                continue
+            surface = str(data.get("surface") or "")
+            row = found.get(surface)
+            if row is None:
+                score = data.get("score")
+                row = found[surface] = [surface, str(data.get("rule") or ""),
+                                        float(score) if isinstance(score, (int, float)) else 1.0, 0]
+            row[3] += 1
+        return sorted(found.values(), key=lambda r: (-r[3], r[0]))
 
     def episode_record(self, episode: str, with_chapters: bool) -> dict[str, Any]:
         attrs = self.attrs[episode]
