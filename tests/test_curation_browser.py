@@ -33,7 +33,8 @@ def _build(args: list[str]) -> str:
 
 
 def _entity_of(graph, surface: str) -> str:  # type: ignore[no-untyped-def]
-    (found,) = {v for _, v, d in graph.edges(data=True) if d["type"] == "MENTIONS" and d["surface"] == surface}
+    (found,) = {v for _, v, d in graph.edges(data=True)
+                if d["type"] == "MENTIONS" and d["surface"] == surface}
     return found
 
 
@@ -49,7 +50,8 @@ def test_a_full_curation_round(offline_page, tmp_path: Path) -> None:  # type: i
 
     page = offline_page.open(out / "graph.html")
     # The page lists exactly what `castgraph resolve --review` lists.
-    listed = json.loads(CliRunner().invoke(main, ["resolve", "--review", "--json", "--graph", str(out)]).output)
+    cli = CliRunner().invoke(main, ["resolve", "--review", "--json", "--graph", str(out)])
+    listed = json.loads(cli.output)
     assert page.evaluate("() => castgraph.data.review") == listed
     assert [(p["left_name"], p["right_name"]) for p in listed] in ([("Brandon", "Brendon")],
                                                                   [("Brendon", "Brandon")])
@@ -86,7 +88,8 @@ def test_a_full_curation_round(offline_page, tmp_path: Path) -> None:  # type: i
     assert page.locator("#panel img, #curation img").count() == 0
 
 
-def test_hostile_decisions_round_trip_through_the_yaml(offline_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_decisions_round_trip_through_the_yaml(  # type: ignore[no-untyped-def]
+        offline_page, tmp_path: Path) -> None:
     source = tmp_path / "episodes.jsonl"
     source.write_text("".join(json.dumps(e) + "\n" for e in EPISODES), encoding="utf-8")
     out = tmp_path / "out"

@@ -31,7 +31,7 @@ def _review_pairs(directory: Path) -> list[ReviewPair]:
 @click.option("--review", is_flag=True, help="List borderline pairs that were kept apart, for review.")
 @click.option("--graph", "graph_dir", default=DEFAULT_GRAPH_DIR, show_default=True, metavar="DIR",
               type=click.Path(file_okay=False, path_type=Path), help="Folder written by `castgraph build`.")
-@click.option("--json", "as_json", is_flag=True, help="Print the review list as JSON (as graph.html lists it).")
+@click.option("--json", "as_json", is_flag=True, help="Review list as JSON (as graph.html lists it).")
 def resolve_cmd(explain: str | None, review: bool, graph_dir: Path, as_json: bool) -> None:
     """Explain how entities were resolved in a built graph.
 
