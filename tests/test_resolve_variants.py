@@ -94,12 +94,20 @@ def test_article_and_head_hard_negatives(left: tuple[str, str], right: tuple[str
 # --- people ------------------------------------------------------------------------------------
 
 def test_honorifics_post_nominals_and_middle_initials() -> None:
-    res = resolve([ep("a", ("Dr. Jane Q. Doe", "Person")), ep("b", ("Jane Doe, PhD", "人物")),
+    res = resolve([ep("a", ("Dr. Jane Q. Doe", "Person"), ("Jane Doe", "Person")),
+                   ep("b", ("Jane Doe, PhD", "人物")),
                    ep("c", ("Jane Doe", "person"), ("Jane Doe", "person")),
                    ep("d", ("Prof. Jane Doe", "Person"))])
     assert same(res, "a#0", "b#0", "c#0", "d#0")
     assert {rule_of(res, s) for s in ("Dr. Jane Q. Doe", "Jane Doe, PhD", "Prof. Jane Doe")} \
-        <= {"honorific", "post-nominal", "middle-initial"}
+        <= {"honorific", "post-nominal", "middle-initial+evidence"}
+
+
+def test_a_middle_initial_needs_a_tie() -> None:
+    res = resolve([ep("a", ("Michael I. Jordan", "Person", "Professor of machine learning at Berkeley")),
+                   ep("b", ("Michael Jordan", "Person", "Basketball player"))])
+    assert not same(res, "a#0", "b#0")
+    assert any("middle initial" in p.reason for p in res.review)
 
 
 def test_different_middle_initials_are_different_people() -> None:

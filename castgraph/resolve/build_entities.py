@@ -46,6 +46,8 @@ BORDERLINE_REASONS = {  # why a borderline pair was left apart, by rule
                          "description or co-mention ties them",
     "cross-script+evidence": "'{a}' and '{b}' may be one name in two scripts; the types differ or nothing "
                              "(description, co-mention) corroborates it",
+    "middle-initial+evidence": "'{a}' and '{b}' differ by a middle initial; no shared episode, show, link, "
+                               "description or co-mention ties them",
     "middle-initial": "'{a}' could be any of several people with that name and different middle initials",
 }
 

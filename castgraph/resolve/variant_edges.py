@@ -5,10 +5,13 @@ Rules (each blocked by an exact key, never all pairs):
 * ``article`` / ``generic-head``: "The X" or "X app" joins "X" when an X of the
   same type was seen (``The Information`` the publication stays apart from
   ``information`` the concept).
-* ``honorific`` / ``post-nominal`` / ``middle-initial``: people whose names
-  reduce to the same core join when no two of them carry different middle
-  initials; with different initials ("George W. Bush" / "George H. W. Bush") the
-  initials are identity and a bare "George Bush" goes to review.
+* ``honorific`` / ``post-nominal``: people whose names reduce to the same core
+  join ("Dr. Jane Doe", "Jane Doe, PhD", "Jane Doe").
+* ``middle-initial``: "Jane Q. Doe" joins "Jane Doe" only when a mention ties
+  them, as for nicknames ("Michael I. Jordan" the professor is not the
+  "Michael Jordan" of a sports episode); with different initials ("George W.
+  Bush" / "George H. W. Bush") the initials are identity and a bare "George
+  Bush" goes to review.
 * ``nickname``: a given name and its nickname from the curated table, same
   surname; merged only when a mention ties them (same episode, same ``href``,
   both only ever in the same one show, or descriptions/co-mentions agree --
@@ -90,11 +93,17 @@ def _person_edges(corpus: Any, nodes: list[int]) -> tuple[list[tuple[Any, ...]],
         for n in members:
             by_sig[parts[n].initials if len(signatures) > 1 else ()].append(n)
         for same in by_sig.values():
-            head = min(same, key=lambda n: corpus.node_key[n])
+            head = min(same, key=lambda n: (len(parts[n].initials), corpus.node_key[n]))
             for n in same:
-                if n != head:
-                    stripped = parts[n].stripped or parts[head].stripped or ("normalized",)
-                    edges.append((2, -1.0, n, head, stripped[0], _display(corpus, head)))
+                if n == head:
+                    continue
+                stripped = [s for s in (*parts[n].stripped, *parts[head].stripped) if s != "middle-initial"]
+                if parts[n].initials != parts[head].initials:
+                    # "Michael I. Jordan" is not the "Michael Jordan" of another episode without a tie.
+                    borderline.append((3, -0.95, *sorted((n, head)), "middle-initial+evidence", ""))
+                else:
+                    edges.append((2, -1.0, n, head, stripped[0] if stripped else "normalized",
+                                  _display(corpus, head)))
         if len(signatures) > 1:  # a bare name among different initials: a person must decide
             for bare in by_sig.get((), []):
                 for sig, same in by_sig.items():
@@ -193,7 +202,7 @@ def _corroborated(corpus: Any, a: int, b: int) -> bool:
 
 def confirmed(corpus: Any, a: int, b: int, rule: str) -> bool:
     """True when the evidence a borderline ``rule`` needs is there for nodes ``a`` and ``b``."""
-    if rule == "nickname+evidence":
+    if rule in ("nickname+evidence", "middle-initial+evidence"):
         return _tied(corpus, a, b)
     if rule == "cross-script+evidence":
         return _corroborated(corpus, a, b)

@@ -23,7 +23,7 @@
     "generic-head": "the same name with a generic word (app, platform, ...), same type",
     honorific: "the same person with a title (Dr., Prof., ...)",
     "post-nominal": "the same person with a post-nominal (PhD, ...)",
-    "middle-initial": "the same person with a middle initial",
+    "middle-initial+evidence": "the same person with a middle initial, tied by an episode, show, link or description",
     "nickname+evidence": "a nickname, tied by a shared episode, show, link or description",
     "cross-script+evidence": "the same name in another script, same type and corroborated",
     override: "merged by a curation decision"
