@@ -28,7 +28,7 @@ from typing import Any
 
 from castgraph.resolve.normalize import clean_surface, strip_accents
 
-__all__ = ["description_words", "has_evidence", "words_agree"]
+__all__ = ["co_mentions_significant", "description_words", "descriptions_agree", "has_evidence", "words_agree"]
 
 
 def _words(text: str) -> list[str]:
@@ -103,8 +103,8 @@ def _co_mentions(corpus: Any, node: int) -> set[int]:
     return out
 
 
-def has_evidence(corpus: Any, a: int, b: int) -> bool:
-    """True when the descriptions or co-mentions of nodes ``a`` and ``b`` support a merge."""
+def descriptions_agree(corpus: Any, a: int, b: int) -> bool:
+    """True when the descriptions of nodes ``a`` and ``b`` share rare content words (see the module)."""
     words_a, words_b = _node_words(corpus, a), _node_words(corpus, b)
     if words_a and words_b and words_agree(words_a, words_b):
         # Only now is the corpus-wide word frequency worth computing (once, then cached).
@@ -112,6 +112,24 @@ def has_evidence(corpus: Any, a: int, b: int) -> bool:
         limit = max(5, total // 200)
         if words_agree(words_a, words_b, lambda w: df[w] <= limit):
             return True
+    return False
+
+
+def co_mentions_significant(corpus: Any, a: int, b: int) -> bool:
+    """True when ``a`` and ``b`` share two or more co-mentioned names, three times more than chance would.
+
+    Chance is ``|A| * |B| / nodes``: two popular names of a small, dense corpus share many co-mentions
+    without being one thing; the same person in an English and a Japanese episode shares a few rare ones.
+    """
+    co_a, co_b = _co_mentions(corpus, a) - {b}, _co_mentions(corpus, b) - {a}
+    shared = len(co_a & co_b)
+    return shared >= 2 and shared >= 3 * len(co_a) * len(co_b) / max(1, len(corpus.node_key))
+
+
+def has_evidence(corpus: Any, a: int, b: int) -> bool:
+    """True when the descriptions or co-mentions of nodes ``a`` and ``b`` support a merge."""
+    if descriptions_agree(corpus, a, b):
+        return True
     co_a, co_b = _co_mentions(corpus, a) - {b}, _co_mentions(corpus, b) - {a}
     shared = len(co_a & co_b)
     return shared >= 2 and shared / len(co_a | co_b) >= 0.2

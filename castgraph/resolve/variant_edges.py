@@ -30,7 +30,13 @@ from typing import Any
 
 from castgraph.graph.model import EntityType
 from castgraph.resolve.build_entities import SPLIT_PREFIX, best_spelling, vote_type
-from castgraph.resolve.evidence import _node_sks, _word_frequency, has_evidence
+from castgraph.resolve.evidence import (
+    _node_sks,
+    _word_frequency,
+    co_mentions_significant,
+    descriptions_agree,
+    has_evidence,
+)
 from castgraph.resolve.normalize import is_latin, name_tokens
 from castgraph.resolve.variants import given_name_family, person_parts, reduced_thing_key, script_key
 
@@ -93,17 +99,19 @@ def _person_edges(corpus: Any, nodes: list[int]) -> tuple[list[tuple[Any, ...]],
         for n in members:
             by_sig[parts[n].initials if len(signatures) > 1 else ()].append(n)
         for same in by_sig.values():
-            head = min(same, key=lambda n: (len(parts[n].initials), corpus.node_key[n]))
-            for n in same:
-                if n == head:
-                    continue
-                stripped = [s for s in (*parts[n].stripped, *parts[head].stripped) if s != "middle-initial"]
-                if parts[n].initials != parts[head].initials:
-                    # "Michael I. Jordan" is not the "Michael Jordan" of another episode without a tie.
-                    borderline.append((3, -0.95, *sorted((n, head)), "middle-initial+evidence", ""))
-                else:
+            # Same initials: one person ("Prof. Michael I. Jordan", "Michael I. Jordan").
+            heads: dict[tuple[str, ...], int] = {}
+            for n in sorted(same, key=lambda n: corpus.node_key[n]):
+                head = heads.setdefault(parts[n].initials, n)
+                if n != head:
+                    stripped = [s for s in (*parts[n].stripped, *parts[head].stripped) if s != "middle-initial"]
                     edges.append((2, -1.0, n, head, stripped[0] if stripped else "normalized",
                                   _display(corpus, head)))
+            bare = heads.get(())
+            for initials, head in heads.items():
+                if initials and bare is not None:
+                    # "Michael I. Jordan" is not the "Michael Jordan" of another episode without a tie.
+                    borderline.append((3, -0.95, *sorted((head, bare)), "middle-initial+evidence", ""))
         if len(signatures) > 1:  # a bare name among different initials: a person must decide
             for bare in by_sig.get((), []):
                 for sig, same in by_sig.items():
@@ -178,7 +186,7 @@ def _tied(corpus: Any, a: int, b: int) -> bool:
     shows_a, shows_b = {shows.get(e, "") for e in eps_a}, {shows.get(e, "") for e in eps_b}
     if len(shows_a) == 1 and shows_a == shows_b and "" not in shows_a:
         return True
-    return has_evidence(corpus, a, b)
+    return descriptions_agree(corpus, a, b) or co_mentions_significant(corpus, a, b)
 
 
 def _latin_words(corpus: Any, node: int) -> set[str]:
@@ -190,7 +198,7 @@ def _corroborated(corpus: Any, a: int, b: int) -> bool:
     types = _node_types(corpus)
     if vote_type(types[a]) != vote_type(types[b]):
         return False
-    if has_evidence(corpus, a, b):
+    if descriptions_agree(corpus, a, b) or co_mentions_significant(corpus, a, b):
         return True
     shared = _latin_words(corpus, a) & _latin_words(corpus, b)
     if not shared:

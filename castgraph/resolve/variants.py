@@ -99,8 +99,18 @@ def _abbreviates(short: str, word: str) -> bool:
     return all(c in it for c in short[1:])
 
 
+def _prefixes(token: str, words: list[str]) -> bool:
+    """``token`` is non-empty prefixes of each of ``words`` in turn ("VAI" = V[ertex] + AI)."""
+    if not words:
+        return not token
+    head = words[0]
+    return any(token[:n] == head[:n] and _prefixes(token[n:], words[1:])
+               for n in range(min(len(head), len(token)), 0, -1))
+
+
 def _align(inner: list[str], words: list[str], i: int, w: int, changed: bool) -> bool:
-    # Backtracking: each inner word is a main word, the initials of 2+ main words, or an abbreviation of one.
+    # Backtracking: each inner word is a main word, prefixes of 2+ main words ("LP", "VAI"), or an
+    # abbreviation of one word ("Fdn").
     if i == len(inner):
         return changed and all(x in _STOP for x in words[w:])
     if w == len(words):
@@ -112,8 +122,7 @@ def _align(inner: list[str], words: list[str], i: int, w: int, changed: bool) ->
         return True
     if token.isalpha():
         for k in range(2, min(len(token), len(words) - w) + 1):
-            if len(token) == k and all(words[w + j][:1] == token[j] for j in range(k)) \
-                    and _align(inner, words, i + 1, w + k, True):
+            if _prefixes(token, words[w:w + k]) and _align(inner, words, i + 1, w + k, True):
                 return True
         if len(token) >= 2 and not words[w].isdigit() and _abbreviates(token, words[w]) \
                 and _align(inner, words, i + 1, w + 1, True):
@@ -129,8 +138,8 @@ def is_short_form(short: str, long: str) -> bool:
     (True, True)
     >>> is_short_form("Postgres", "PostgreSQL"), is_short_form("Llama", "Llama 3.1")
     (True, False)
-    >>> is_short_form("LPName", "Long Product Name")
-    True
+    >>> is_short_form("LPName", "Long Product Name"), is_short_form("VAI Agent Builder", "Vertex AI Agent Builder")
+    (True, True)
     >>> is_short_form("Natl. Science Fdn.", "National Science Foundation")
     True
     """
