@@ -258,7 +258,8 @@ def _class_table(classes: dict[str, tuple[str, str]], preds: dict[str, dict[str,
     names = list(preds)
     recalls = {name: class_recall(pred, classes) for name, pred in preds.items()}
     short = [n.split()[0] for n in names]
-    print(f"\nRecall by variant class:\n\n| {'class':<16} | mentions | " + " | ".join(f"{s:>14}" for s in short) + " |")
+    header = " | ".join(f"{s:>14}" for s in short)
+    print(f"\nRecall by variant class:\n\n| {'class':<16} | mentions | {header} |")
     print(f"|{'-' * 18}|----------|" + "|".join("-" * 16 for _ in short) + "|")
     first = recalls[names[0]]
     for cls, (_, count) in first.items():

@@ -115,15 +115,29 @@ def descriptions_agree(corpus: Any, a: int, b: int) -> bool:
     return False
 
 
-def co_mentions_significant(corpus: Any, a: int, b: int) -> bool:
-    """True when ``a`` and ``b`` share two or more co-mentioned names, three times more than chance would.
+def _rare_nodes(corpus: Any) -> set[int]:
+    """Nodes in at most 1% of the episodes (at least 2): a shared one says something."""
+    cached = getattr(corpus, "_rare_nodes", None)
+    if cached is None:
+        df: Counter[int] = Counter()
+        for sks in corpus.episode_sks.values():
+            df.update({n for sk in sks for n in corpus.sk_nodes[sk]})
+        limit = max(2, len(corpus.episode_sks) // 100)
+        cached = corpus._rare_nodes = {n for n, count in df.items() if count <= limit}
+    return cached
 
-    Chance is ``|A| * |B| / nodes``: two popular names of a small, dense corpus share many co-mentions
-    without being one thing; the same person in an English and a Japanese episode shares a few rare ones.
+
+def co_mentions_significant(corpus: Any, a: int, b: int) -> bool:
+    """True when ``a`` and ``b`` share two or more rare co-mentioned names, three times more than chance.
+
+    Only names in few episodes count (a popular name is co-mentioned with everything), and chance is
+    ``|A| * |B| / rare names``: the same person in an English and a Japanese episode shares a few rare
+    co-mentions; two names of a small, dense corpus share some by chance.
     """
-    co_a, co_b = _co_mentions(corpus, a) - {b}, _co_mentions(corpus, b) - {a}
+    rare = _rare_nodes(corpus)
+    co_a, co_b = (_co_mentions(corpus, a) & rare) - {b}, (_co_mentions(corpus, b) & rare) - {a}
     shared = len(co_a & co_b)
-    return shared >= 2 and shared >= 3 * len(co_a) * len(co_b) / max(1, len(corpus.node_key))
+    return shared >= 2 and shared >= 3 * len(co_a) * len(co_b) / max(1, len(rare))
 
 
 def has_evidence(corpus: Any, a: int, b: int) -> bool:

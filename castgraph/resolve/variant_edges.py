@@ -49,8 +49,14 @@ _NON_LATIN_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 def _display(corpus: Any, node: int) -> str:
-    counts = corpus.node_display[node]
-    return best_spelling(counts) if counts else ""
+    cache: dict[int, str] | None = getattr(corpus, "_best_display", None)
+    if cache is None:
+        cache = corpus._best_display = {}
+    found = cache.get(node)
+    if found is None:
+        counts = corpus.node_display[node]
+        found = cache[node] = best_spelling(counts) if counts else ""
+    return found
 
 
 def _node_types(corpus: Any) -> list[Counter[str]]:

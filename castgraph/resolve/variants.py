@@ -255,18 +255,45 @@ def _kakasi() -> Any:
     return pykakasi.kakasi()
 
 
-_DIGRAPHS = (("tch", "c"), ("sh", "s"), ("ch", "c"), ("th", "s"), ("ph", "h"), ("ck", "k"), ("ts", "s"),
-             ("ng", "n"), ("x", "ks"), ("qu", "k"), ("q", "k"), ("c", "k"), ("l", "r"), ("v", "b"),
-             ("f", "h"), ("z", "s"), ("w", ""), ("y", ""))
+_KANA = dict(zip(
+    "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲン"
+    "ガギグゲゴザジズゼゾダヂヅデドバビブベボパピプペポヴァィゥェォャュョヮ",
+    ("a i u e o ka ki ku ke ko sa shi su se so ta chi tsu te to na ni nu ne no ha hi fu he ho "
+     "ma mi mu me mo ya yu yo ra ri ru re ro wa o n ga gi gu ge go za ji zu ze zo da ji zu de do "
+     "ba bi bu be bo pa pi pu pe po vu a i u e o ya yu yo wa").split(), strict=True))
+_KANA_SEPARATORS = frozenset("・･ 　-")
+
+
+def _romanize_kana(text: str) -> str | None:
+    """Hepburn for a name written in kana only (instant; pykakasi is for kanji), else None."""
+    out = []
+    for ch in text:
+        if "\u3041" <= ch <= "\u3096":  # hiragana -> katakana
+            ch = chr(ord(ch) + 0x60)
+        if ch in _KANA:
+            out.append(_KANA[ch])
+        elif ch in "ーッ":  # a long vowel or a doubled consonant: the sound key drops both
+            continue
+        elif ch in _KANA_SEPARATORS:
+            out.append(" ")
+        else:
+            return None
+    return "".join(out)
+
+
+# Sounds katakana does not tell apart, folded in one pass (longest spelling first); vowels go after.
+_FOLD = {"tch": "k", "sh": "s", "ch": "k", "th": "s", "ph": "h", "ck": "k", "ts": "s", "ng": "n", "x": "ks",
+         "qu": "k", "q": "k", "c": "k", "l": "r", "v": "b", "f": "h", "z": "s", "w": "", "y": ""}
+_FOLD_RE = re.compile("|".join(sorted(_FOLD, key=len, reverse=True)))
 _R_BEFORE_CONSONANT = re.compile(r"(?<=[aeiou])r(?=[^aeiou]|$)")
 _VOWELS = re.compile(r"[aeiou]+")
 _RUNS = re.compile(r"(.)\1+")
 
 
+@lru_cache(maxsize=1 << 16)
 def _sound(word: str) -> str:
     word = _R_BEFORE_CONSONANT.sub("", word)  # katakana writes a long vowel for English "or", "er", "ar"
-    for old, new in _DIGRAPHS:
-        word = word.replace(old, new)
+    word = _FOLD_RE.sub(lambda m: _FOLD[m.group(0)], word)
     return _RUNS.sub(r"\1", _VOWELS.sub("", word))
 
 
@@ -289,7 +316,8 @@ def script_key(name: str) -> str:
     """
     text = clean_surface(name)
     if not is_latin(text):
-        text = " ".join(item["hepburn"] for item in _kakasi().convert(text))
+        kana = _romanize_kana(text)
+        text = kana if kana is not None else " ".join(item["hepburn"] for item in _kakasi().convert(text))
     words = [_sound(w) for w in re.findall(r"[a-z]+", strip_accents(text).casefold())]
     words = sorted(w for w in words if w)
     key = " ".join(words)
