@@ -28,7 +28,8 @@ from typing import Any
 
 from castgraph.resolve.normalize import clean_surface, strip_accents
 
-__all__ = ["co_mentions_significant", "description_words", "descriptions_agree", "has_evidence", "words_agree"]
+__all__ = ["co_mentions_significant", "description_words", "descriptions_agree", "has_evidence",
+           "words_agree"]
 
 
 def _words(text: str) -> list[str]:

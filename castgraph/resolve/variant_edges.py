@@ -110,7 +110,8 @@ def _person_edges(corpus: Any, nodes: list[int]) -> tuple[list[tuple[Any, ...]],
             for n in sorted(same, key=lambda n: corpus.node_key[n]):
                 head = heads.setdefault(parts[n].initials, n)
                 if n != head:
-                    stripped = [s for s in (*parts[n].stripped, *parts[head].stripped) if s != "middle-initial"]
+                    stripped = [s for s in (*parts[n].stripped, *parts[head].stripped)
+                                if s != "middle-initial"]
                     edges.append((2, -1.0, n, head, stripped[0] if stripped else "normalized",
                                   _display(corpus, head)))
             bare = heads.get(())

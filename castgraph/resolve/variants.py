@@ -138,8 +138,10 @@ def is_short_form(short: str, long: str) -> bool:
     (True, True)
     >>> is_short_form("Postgres", "PostgreSQL"), is_short_form("Llama", "Llama 3.1")
     (True, False)
-    >>> is_short_form("LPName", "Long Product Name"), is_short_form("VAI Agent Builder", "Vertex AI Agent Builder")
-    (True, True)
+    >>> is_short_form("LPName", "Long Product Name")
+    True
+    >>> is_short_form("VAI Agent Builder", "Vertex AI Agent Builder")
+    True
     >>> is_short_form("Natl. Science Fdn.", "National Science Foundation")
     True
     """
@@ -258,7 +260,9 @@ def _kakasi() -> Any:
 _KANA = dict(zip(
     "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲン"
     "ガギグゲゴザジズゼゾダヂヅデドバビブベボパピプペポヴァィゥェォャュョヮ",
-    ["a", "i", "u", "e", "o", "ka", "ki", "ku", "ke", "ko", "sa", "shi", "su", "se", "so", "ta", "chi", "tsu", "te", "to", "na", "ni", "nu", "ne", "no", "ha", "hi", "fu", "he", "ho", "ma", "mi", "mu", "me", "mo", "ya", "yu", "yo", "ra", "ri", "ru", "re", "ro", "wa", "o", "n", "ga", "gi", "gu", "ge", "go", "za", "ji", "zu", "ze", "zo", "da", "ji", "zu", "de", "do", "ba", "bi", "bu", "be", "bo", "pa", "pi", "pu", "pe", "po", "vu", "a", "i", "u", "e", "o", "ya", "yu", "yo", "wa"], strict=True))
+    _split("a i u e o ka ki ku ke ko sa shi su se so ta chi tsu te to na ni nu ne no ha hi fu he ho "
+           "ma mi mu me mo ya yu yo ra ri ru re ro wa o n ga gi gu ge go za ji zu ze zo da ji zu de do "
+           "ba bi bu be bo pa pi pu pe po vu a i u e o ya yu yo wa"), strict=True))
 _KANA_SEPARATORS = frozenset("・･ 　-")
 
 
