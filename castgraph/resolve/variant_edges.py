@@ -20,6 +20,20 @@ Rules (each blocked by an exact key, never all pairs):
   (:func:`castgraph.resolve.variants.script_key`); merged only with the same type
   and corroboration (descriptions or co-mentions agree, or the descriptions share
   a rare Latin word such as the company's name), else listed for review.
+
+Examples
+--------
+>>> from castgraph.graph.model import Episode, Mention
+>>> from castgraph.resolve import resolve
+>>> eps = [Episode(id="a", title="A", mentions=[Mention(surface="James Doe", type_label="Person"),
+...                                            Mention(surface="Jim Doe", type_label="Person")]),
+...        Episode(id="b", title="B", mentions=[Mention(surface="Jim Baker", type_label="Person")]),
+...        Episode(id="c", title="C", mentions=[Mention(surface="James Baker", type_label="Person")])]
+>>> res = resolve(eps)
+>>> sorted(e.name for e in res.entities)
+['James Baker', 'James Doe', 'Jim Baker']
+>>> [(p.left_name, p.right_name) for p in res.review]
+[('Jim Baker', 'James Baker')]
 """
 
 from __future__ import annotations
