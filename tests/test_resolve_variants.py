@@ -138,6 +138,22 @@ def test_nickname_merges_only_with_a_tie() -> None:
     assert [p.reason for p in untied.review if "nickname" in p.reason]
 
 
+def test_a_shared_href_ties_a_nickname() -> None:
+    class LinkedMention(Mention):
+        href: str = ""
+
+    def linked(ep_id: str, name: str, href: str, show: str) -> Episode:
+        return Episode(id=ep_id, title=ep_id, show=show,
+                       mentions=[LinkedMention(surface=name, type_label="Person", href=href)])
+
+    res = resolve([linked("a", "James Doe", "https://example.org/jd", "Politics"),
+                   linked("b", "Jim Doe", "https://example.org/jd", "Systems")])
+    assert same(res, "a#0", "b#0")
+    apart = resolve([linked("a", "James Doe", "https://example.org/jd", "Politics"),
+                     linked("b", "Jim Doe", "https://example.org/other", "Systems")])
+    assert not same(apart, "a#0", "b#0")
+
+
 def test_nicknames_come_from_the_table_not_edit_distance() -> None:
     res = resolve([ep("a", ("Noah Doe", "Person"), ("Noel Doe", "Person"))])
     assert not same(res, "a#0", "a#1")

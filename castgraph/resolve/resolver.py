@@ -150,6 +150,7 @@ class _Corpus:
         self.node_display: list[Counter[str]] = []
         self.episode_sks: dict[str, list[int]] = {}
         self.episode_show: dict[str, str] = {}
+        self.sk_hrefs: dict[int, set[str]] = {}
         self.uf = _UnionFind()
         self._types: dict[str, int] = {}
         self._by_label: dict[tuple[str, str], int] = {}
@@ -208,7 +209,7 @@ class _Corpus:
         """Count every mention into its (surface, type) record; ``episodes`` in (date, id) order."""
         descs, mids, episode_sks = self.sk_desc, self.sk_mentions, self.episode_sks
         get = self._by_label.get
-        shows = self.episode_show
+        shows, hrefs = self.episode_show, self.sk_hrefs
         for ep in episodes:
             eid, mentions = ep.id, ep.mentions
             shows[eid] = ep.show
@@ -222,6 +223,9 @@ class _Corpus:
                 mids[i].append(f"{eid}#{m.ordinal}")
                 if m.description and len(descs[i]) < MAX_DESCRIPTIONS_KEPT:
                     descs[i].setdefault(m.description, None)
+                href = getattr(m, "href", None)  # a feed's link for a person: an identity hint
+                if href:
+                    hrefs.setdefault(i, set()).add(str(href))
         self.sk_count = counts = [len(x) for x in mids]
         for i, parts in enumerate(self.sk_parts):
             for display, node in parts:

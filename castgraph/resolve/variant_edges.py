@@ -200,9 +200,11 @@ def _tied(corpus: Any, a: int, b: int) -> bool:
     eps_a, eps_b = _episodes(corpus, a), _episodes(corpus, b)
     if eps_a & eps_b:
         return True
-    hrefs = getattr(corpus, "node_hrefs", {})
-    if hrefs.get(a, set()) & hrefs.get(b, set()):
-        return True
+    if corpus.sk_hrefs:
+        sks = _node_sks(corpus)
+        hrefs_a = {h for sk in sks.get(a, []) for h in corpus.sk_hrefs.get(sk, ())}
+        if hrefs_a & {h for sk in sks.get(b, []) for h in corpus.sk_hrefs.get(sk, ())}:
+            return True
     shows = corpus.episode_show
     shows_a, shows_b = {shows.get(e, "") for e in eps_a}, {shows.get(e, "") for e in eps_b}
     if len(shows_a) == 1 and shows_a == shows_b and "" not in shows_a:
