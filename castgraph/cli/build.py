@@ -49,7 +49,7 @@ def _print_report(report: BuildReport, console: Console) -> None:
 @click.option("--as-of", callback=parse_date, metavar="YYYY-MM-DD",
               help="Date the page was captured: turns relative ages (\"3日前\") into published dates.")
 @click.option("--overrides", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="YAML file of curation: merge, never merge, rename, set type, split (the viewer saves one).")
+              help="Curation YAML: merge, never merge, rename, set type, split (the viewer saves one).")
 @click.option("--fresh-ids", is_flag=True,
               help="Do not keep the entity ids of the graph already in --out (kept by default).")
 @click.option("--graphml", is_flag=True, help="Also write graph.graphml (for Gephi).")
