@@ -32,6 +32,7 @@ from castgraph.graph.model import (
 )
 from castgraph.resolve.normalize import clean_surface, normalize_name
 from castgraph.resolve.overrides import Overrides
+from castgraph.resolve.variants import person_parts
 
 __all__ = ["BORDERLINE_REASONS", "MAX_DESCRIPTIONS", "SPLIT_PREFIX", "TYPE_PRIORITY", "Component",
            "anchor_id", "best_spelling", "build_resolution", "vote_type"]
@@ -109,8 +110,12 @@ def _canonical(corpus: Any, comp: Component) -> tuple[int, str]:
     for sk in comp.sks:
         if corpus.sk_rule[sk] == "alias-slash" and corpus.sk_nodes[sk]:
             lead[corpus.sk_nodes[sk][0]] = 0
-    node = min(comp.nodes,
-               key=lambda n: (-totals[n], lead[n], -len(corpus.node_key[n][1]), corpus.node_key[n]))
+    # A person's plain name wins a tie over the same name with a title ("Dr. Jane Doe", "Jane Doe, PhD").
+    titled = {n: corpus.node_key[n][0] == EntityType.PERSON.value and bool(
+                  {"honorific", "post-nominal"} & set(person_parts(best_spelling(corpus.node_display[n])).stripped))
+              for n in comp.nodes if corpus.node_display[n]}
+    node = min(comp.nodes, key=lambda n: (-totals[n], lead[n], titled.get(n, False), -len(corpus.node_key[n][1]),
+                                          corpus.node_key[n]))
     return node, best_spelling(corpus.node_display[node])
 
 
