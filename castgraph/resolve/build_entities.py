@@ -111,11 +111,12 @@ def _canonical(corpus: Any, comp: Component) -> tuple[int, str]:
         if corpus.sk_rule[sk] == "alias-slash" and corpus.sk_nodes[sk]:
             lead[corpus.sk_nodes[sk][0]] = 0
     # A person's plain name wins a tie over the same name with a title ("Dr. Jane Doe", "Jane Doe, PhD").
-    titled = {n: corpus.node_key[n][0] == EntityType.PERSON.value and bool(
-                  {"honorific", "post-nominal"} & set(person_parts(best_spelling(corpus.node_display[n])).stripped))
+    titles = {"honorific", "post-nominal"}
+    titled = {n: corpus.node_key[n][0] == EntityType.PERSON.value
+              and bool(titles & set(person_parts(best_spelling(corpus.node_display[n])).stripped))
               for n in comp.nodes if corpus.node_display[n]}
-    node = min(comp.nodes, key=lambda n: (-totals[n], lead[n], titled.get(n, False), -len(corpus.node_key[n][1]),
-                                          corpus.node_key[n]))
+    node = min(comp.nodes, key=lambda n: (-totals[n], lead[n], titled.get(n, False),
+                                          -len(corpus.node_key[n][1]), corpus.node_key[n]))
     return node, best_spelling(corpus.node_display[node])
 
 
