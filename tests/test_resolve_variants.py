@@ -217,3 +217,15 @@ def test_decisions_that_no_longer_apply_are_warnings_naming_the_line() -> None:
         "d.yaml, line 4: rename: 'entity:00000000000000aa' matches no entity (decision skipped)",
         "d.yaml, line 6: split: no mention is written 'Gone' (decision skipped)",
     ]
+
+
+def test_the_real_page_has_no_cross_language_merge(real_page_path) -> None:  # type: ignore[no-untyped-def]
+    # Checked by hand: its Japanese-script names are concepts with no English spelling on the page
+    # (苦い教訓 translates "The Bitter Lesson"), and its Japanese episodes write people in Latin letters.
+    from castgraph.loaders import read_episodes
+
+    res = resolve(read_episodes([real_page_path]).episodes)
+    japanese = [e.name for e in res.entities if any("\u3040" <= c <= "\u9fff" for c in e.name)]
+    assert len(japanese) == 9 and "苦い教訓" in japanese
+    assert not [m for m in res.merges if m.rule.startswith(("cross-script", "nickname", "middle-initial"))]
+    assert res.review == []
