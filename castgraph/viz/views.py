@@ -300,16 +300,22 @@ class _ViewBuilder:
     def surfaces(self, node: str) -> list[list[Any]]:
         """``[surface, rule, score, mentions]`` per surface of an entity: why each was merged into it."""
         found: dict[str, list[Any]] = {}
-        for _, _, data in self.graph.in_edges(node, data=True):
-            if data.get("type") != "MENTIONS":
-                continue
-            surface = str(data.get("surface") or "")
-            row = found.get(surface)
-            if row is None:
-                score = data.get("score")
-                row = found[surface] = [surface, str(data.get("rule") or ""),
-                                        float(score) if isinstance(score, (int, float)) else 1.0, 0]
-            row[3] += 1
+        counts: dict[Any, int] = {}
+        first: dict[Any, Mapping[str, Any]] = {}
+        # The adjacency dicts directly: a hub entity has an edge per mention in most episodes.
+        for keyed in self.graph.pred[node].values():
+            for data in keyed.values():
+                surface = data.get("surface")
+                if surface is None or data.get("type") != "MENTIONS":
+                    continue
+                if surface in counts:
+                    counts[surface] += 1
+                else:
+                    counts[surface], first[surface] = 1, data
+        for surface, data in first.items():
+            score = data.get("score")
+            found[str(surface)] = [str(surface), str(data.get("rule") or ""),
+                                   float(score) if isinstance(score, (int, float)) else 1.0, counts[surface]]
         return sorted(found.values(), key=lambda r: (-r[3], r[0]))
 
     def episode_record(self, episode: str, with_chapters: bool) -> dict[str, Any]:
