@@ -9,8 +9,10 @@ How names become entities
    (type group, key) pair: all work happens on distinct nodes, not on mentions.
 2. Union-find joins nodes: curated merges first (rule ``override``), then the
    names written together in one surface (``alias-slash``, ``alias-paren``,
-   ``acronym``) -- so aliases carry across episodes transitively -- then fuzzy
-   matches found behind blocking (``fuzzy``; :mod:`castgraph.resolve.fuzzy`).
+   ``acronym``) and feed persons that share an ``href`` (``href``;
+   :mod:`castgraph.resolve.hints`) -- so aliases carry across episodes
+   transitively -- then fuzzy matches found behind blocking (``fuzzy``;
+   :mod:`castgraph.resolve.fuzzy`).
    Borderline fuzzy pairs merge only with evidence (``fuzzy+evidence``: similar
    descriptions or two co-mentioned entities in common), else they are listed
    in :attr:`Resolution.review`. ``never_merge`` overrides veto any union.
@@ -69,6 +71,7 @@ from castgraph.graph.model import EntityType, Episode, Mention, Resolution
 from castgraph.memory import gc_paused
 from castgraph.resolve.build_entities import SPLIT_PREFIX, Component, anchor_id, build_resolution
 from castgraph.resolve.fuzzy import candidate_pairs, fuzzy_verdict
+from castgraph.resolve.hints import href_edges
 from castgraph.resolve.normalize import clean_surface, name_tokens, normalize_name
 from castgraph.resolve.overrides import ENTITY_ID_RE, Overrides
 from castgraph.resolve.surface import parse_surface
@@ -150,7 +153,6 @@ class _Corpus:
         self.node_display: list[Counter[str]] = []
         self.episode_sks: dict[str, list[int]] = {}
         self.episode_show: dict[str, str] = {}
-        self.sk_hrefs: dict[int, set[str]] = {}
         self.uf = _UnionFind()
         self._types: dict[str, int] = {}
         self._by_label: dict[tuple[str, str], int] = {}
@@ -209,7 +211,7 @@ class _Corpus:
         """Count every mention into its (surface, type) record; ``episodes`` in (date, id) order."""
         descs, mids, episode_sks = self.sk_desc, self.sk_mentions, self.episode_sks
         get = self._by_label.get
-        shows, hrefs = self.episode_show, self.sk_hrefs
+        shows = self.episode_show
         for ep in episodes:
             eid, mentions = ep.id, ep.mentions
             shows[eid] = ep.show
@@ -223,9 +225,6 @@ class _Corpus:
                 mids[i].append(f"{eid}#{m.ordinal}")
                 if m.description and len(descs[i]) < MAX_DESCRIPTIONS_KEPT:
                     descs[i].setdefault(m.description, None)
-                href = getattr(m, "href", None)  # a feed's link for a person: an identity hint
-                if href:
-                    hrefs.setdefault(i, set()).add(str(href))
         self.sk_count = counts = [len(x) for x in mids]
         for i, parts in enumerate(self.sk_parts):
             for display, node in parts:
@@ -388,6 +387,9 @@ def _resolve(episodes: Iterable[Episode], overrides: Overrides, prior: Resolutio
                 uf.forbid.setdefault(a, set()).add(b)
                 uf.forbid.setdefault(b, set()).add(a)
     edges, borderline = _edges(corpus, overrides)
+    # Feed persons with the same href are one entity, unless a person split the surface out.
+    edges += [e for e in href_edges(corpus, eps)
+              if not any(corpus.node_key[n][1].startswith(SPLIT_PREFIX) for n in e[2:4])]
     accepted: list[tuple[int, int, str, float, str]] = []
     for edge in sorted(edges, key=lambda e: _node_sort_key(corpus, e)):
         _, neg_score, a, b, rule, matched = edge

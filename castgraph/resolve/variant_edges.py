@@ -13,9 +13,10 @@ Rules (each blocked by an exact key, never all pairs):
   Bush" / "George H. W. Bush") the initials are identity and a bare "George
   Bush" goes to review.
 * ``nickname``: a given name and its nickname from the curated table, same
-  surname; merged only when a mention ties them (same episode, same ``href``,
-  both only ever in the same one show, or descriptions/co-mentions agree --
-  :func:`castgraph.resolve.evidence.has_evidence`), else listed for review.
+  surname; merged only when a mention ties them (same episode, both only ever in
+  the same one show, descriptions that agree, or rare co-mentions shared more
+  than chance would; a shared ``href`` joins persons on its own, see
+  :mod:`castgraph.resolve.hints`), else listed for review.
 * ``cross-script``: a Japanese and a Latin spelling with the same sound key
   (:func:`castgraph.resolve.variants.script_key`); merged only with the same type
   and corroboration (descriptions or co-mentions agree, or the descriptions share
@@ -200,11 +201,6 @@ def _tied(corpus: Any, a: int, b: int) -> bool:
     eps_a, eps_b = _episodes(corpus, a), _episodes(corpus, b)
     if eps_a & eps_b:
         return True
-    if corpus.sk_hrefs:
-        sks = _node_sks(corpus)
-        hrefs_a = {h for sk in sks.get(a, []) for h in corpus.sk_hrefs.get(sk, ())}
-        if hrefs_a & {h for sk in sks.get(b, []) for h in corpus.sk_hrefs.get(sk, ())}:
-            return True
     shows = corpus.episode_show
     shows_a, shows_b = {shows.get(e, "") for e in eps_a}, {shows.get(e, "") for e in eps_b}
     if len(shows_a) == 1 and shows_a == shows_b and "" not in shows_a:

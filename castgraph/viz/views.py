@@ -36,6 +36,7 @@ from castgraph.errors import CastgraphError
 from castgraph.graph.model import EntityType
 from castgraph.queries.profile import chapter_pattern, chapters_matching, names_in_text
 from castgraph.resolve.normalize import fold_name
+from castgraph.viz.feed_records import feed_record
 
 __all__ = [
     "MAX_NODES",
@@ -293,6 +294,7 @@ class _ViewBuilder:
             "refs": refs,
             "more": total - len(eps),
         }
+        record.update(feed_record(graph, node, kind, attrs))
         if kind == "Entity":
             record["surfaces"] = self.surfaces(node)
         return record
