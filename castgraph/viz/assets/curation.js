@@ -26,6 +26,7 @@
     "middle-initial+evidence": "the same person with a middle initial, tied by an episode, show, link or description",
     "nickname+evidence": "a nickname, tied by a shared episode, show, link or description",
     "cross-script+evidence": "the same name in another script, same type and corroborated",
+    href: "the same person link (href) in a feed",
     override: "merged by a curation decision"
   };
   var decisions = [];
