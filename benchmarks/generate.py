@@ -14,7 +14,7 @@ Japanese. Variant classes that keys alone do not join: short forms in
 parentheses (numeronyms ``k8r (Karitonevar)``, clipped forms, word
 abbreviations ``KN Labs``), a leading "The" and generic heads (``Vorlex app``),
 people's titles, post-nominals and middle initials, nicknames (``Dave`` /
-``David``), and katakana spellings of names. Hard negatives are built in:
+``David``), and katakana spellings of names (`generate_variants.py`). Hard negatives are built in:
 versioned siblings ("Vorlex 2" / "Vorlex 3"), containment names ("Vorlex" /
 "Vorlex Studio"), close person names ("Noah Smith" / "Noah Shinn"), a different
 person under a nickname of another's name ("Dave Rinaldi" / "David Rinaldi"),
@@ -39,6 +39,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+
+from generate_variants import FIRST_KATAKANA, NICKNAMES, SYL, katakana, numeronym
 
 __all__ = ["GenEntity", "generate", "main", "make_pool", "write_corpus"]
 
@@ -69,10 +71,6 @@ LAST = _words(
 ACCENTED_LAST = {"Muller": "Müller", "Nunez": "Núñez", "Garcon": "Garçon", "Lopez": "López",
                  "Bjork": "Björk", "Soren": "Sørensen"}
 LAST += [k for k in ACCENTED_LAST if k != "Soren"]
-SYL = _words(
-    "ka ri to ne va lo mi ra zen tor bel dra qui nex sol mar vin gal por tes lun cor fer hal "
-    "bri dex vor lix mon sar tel ven"
-)
 KANA = _words(
     "ア イ ウ エ オ カ キ ク ケ コ サ シ ス セ ソ タ チ ツ テ ト ナ ニ ヌ ネ ノ "
     "ハ ヒ フ ヘ ホ マ ミ ム メ モ ヤ ユ ヨ ラ リ ル レ ロ ワ ン "
@@ -106,17 +104,6 @@ ROLES = {
 }
 
 FULLWIDTH = {chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)}
-NICKNAMES = {"Andrew": "Andy", "Daniel": "Dan", "David": "Dave", "James": "Jim", "Jacob": "Jake",
-             "Gabriel": "Gabe", "Victor": "Vic"}
-"""Given names of FIRST and a nickname of each (as a curated nickname table has them)."""
-# How extraction output writes given names and the syllables of generated names in katakana.
-FIRST_KATAKANA = dict(zip(
-    _words("Kenji Hiro Aiko Hana Mei Kai Maya Emma Nora Sara Leo Mila Tara Yara Zara Uma Omar"),
-    _words("ケンジ ヒロ アイコ ハナ メイ カイ マヤ エマ ノラ "
-           "サラ レオ ミラ タラ ヤラ ザラ ウマ オマール"), strict=True))
-SYL_KATAKANA = dict(zip(SYL, _words(
-    "カ リ ト ネ ヴァ ロ ミ ラ ゼン トー ベル ドラ キ ネクス ソル マー ヴィン ガル ポー テス ルン コー "
-    "フェー ハル ブリ デクス ヴォー リクス モン サー テル ヴェン"), strict=True))
 
 
 @dataclass
@@ -158,33 +145,6 @@ def _typo(rng: random.Random, word: str) -> str:
     if op == 1:
         return word[:i] + word[i + 1:]
     return word[:i] + word[i] + word[i:]
-
-
-def _syllables(word: str) -> list[str] | None:
-    """``word`` cut into the syllables it was made of, or None."""
-    if not word:
-        return []
-    for syl in SYL:
-        if word.startswith(syl):
-            rest = _syllables(word[len(syl):])
-            if rest is not None:
-                return [syl, *rest]
-    return None
-
-
-def _katakana(name: str) -> str:
-    """A generated name in katakana (words joined by ・), or "" when a word is not made of syllables."""
-    words = []
-    for word in name.split():
-        syllables = _syllables(word.lower())
-        if not syllables:
-            return ""
-        words.append("".join(SYL_KATAKANA[s] for s in syllables))
-    return "・".join(words)
-
-
-def _numeronym(word: str) -> str:
-    return f"{word[0]}{len(word) - 2}{word[-1]}".lower()
 
 
 def _fullwidth(text: str) -> str:
@@ -293,7 +253,7 @@ def _person(pool: _Pool, rng: random.Random, orgs: list[str]) -> None:
         nick = NICKNAMES.get(first)
         if nick and rng.random() < 0.5 and pool.claim(f"{nick} {display_last}"):
             ent.add(f"{nick} {display_last}", 2, "nickname")
-        kata = _katakana(f"{display_last}") if rng.random() < 0.3 else ""
+        kata = katakana(f"{display_last}") if rng.random() < 0.3 else ""
         if kata and first in FIRST_KATAKANA and pool.claim(kata):
             ent.add(f"{FIRST_KATAKANA[first]}・{kata}", 2, "cross-script")
         ent.labels = TYPE_LABELS["Person"]
@@ -356,7 +316,7 @@ def _organization(pool: _Pool, rng: random.Random) -> str | None:
             if rng.random() < 0.15:
                 ent.add(f"The {name}", 1, "article-or-head")
             one_word = name.isalpha() and name[1:] == name[1:].lower()
-            kata = _katakana(name) if rng.random() < 0.2 and one_word else ""
+            kata = katakana(name) if rng.random() < 0.2 and one_word else ""
             if kata and pool.claim(kata):
                 ent.add(kata, 2, "cross-script")
         ent.labels = TYPE_LABELS["Organization"]
@@ -391,10 +351,10 @@ def _product(pool: _Pool, rng: random.Random, orgs: list[str]) -> None:
             ent.add(_fullwidth(name), 1)
             if name.isalpha() and len(name) >= 8:
                 roll = rng.random()
-                if roll < 0.15 and pool.claim(_numeronym(name)) and _numeronym(name) not in pool.acronyms:
-                    pool.acronyms.add(_numeronym(name))
-                    ent.add(f"{name} ({_numeronym(name)})", 2, "short-form")
-                    ent.add(_numeronym(name), 2, "short-form")
+                if roll < 0.15 and pool.claim(numeronym(name)) and numeronym(name) not in pool.acronyms:
+                    pool.acronyms.add(numeronym(name))
+                    ent.add(f"{name} ({numeronym(name)})", 2, "short-form")
+                    ent.add(numeronym(name), 2, "short-form")
                 elif roll < 0.25 and pool.claim(name[:5]):
                     ent.add(f"{name} ({name[:5]})", 2, "short-form")
                     ent.add(name[:5], 2, "short-form")
