@@ -52,3 +52,16 @@ def test_a_damaged_previous_graph_is_a_warning_not_an_error(examples_dir: Path, 
     assert result.exit_code == 0, result.output
     assert "entity ids not carried over" in result.output
     assert read_graph_json(out / "graph.json").number_of_nodes() > 20
+
+
+def test_an_unrelated_old_graph_lends_no_ids(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = tmp_path / "a.jsonl"
+    first.write_text('{"id": "ep1", "title": "A", "entities": [{"name": "Vorlex", "type": "company"}]}\n')
+    _build(str(first), "--out", str(out))
+    old_id = _id_of(read_graph_json(out / "graph.json"), "Vorlex")
+    # Other inputs whose episode id happens to be the same: nothing of the old graph is the same entity.
+    second = tmp_path / "b.jsonl"
+    second.write_text('{"id": "ep1", "title": "B", "entities": [{"name": "Kalimbo", "type": "company"}]}\n')
+    _build(str(second), "--out", str(out))
+    assert _id_of(read_graph_json(out / "graph.json"), "Kalimbo") != old_id

@@ -121,8 +121,14 @@ def _canonical(corpus: Any, comp: Component) -> tuple[int, str]:
 
 
 def _prior_ids(prior: Resolution | None, comp_mentions: list[list[str]],
-               anchors: list[str], split: list[bool] | None = None) -> tuple[list[str], list[list[str]]]:
-    """Each component's id, and the ids of prior entities it absorbed (with their own former ids)."""
+               anchors: list[str], split: list[bool] | None = None,
+               comp_keys: list[set[str]] | None = None) -> tuple[list[str], list[list[str]]]:
+    """Each component's id, and the ids of prior entities it absorbed (with their own former ids).
+
+    With ``comp_keys`` (the name keys of each component), a prior entity passes its id only to a
+    component that shares one of its names: an old output folder built from other inputs whose
+    episode ids happen to coincide does not lend its ids to unrelated entities.
+    """
     ids = list(anchors)
     former: list[list[str]] = [[] for _ in anchors]
     if prior is None:
@@ -132,10 +138,14 @@ def _prior_ids(prior: Resolution | None, comp_mentions: list[list[str]],
         owner = {mid: e.id for e in prior.entities for mid in e.mention_ids}
     # Most shared mentions first; a surface split out by a person never takes its old entity's id.
     split = split or [False] * len(anchors)
+    names: dict[str, set[str]] = {}
+    if comp_keys is not None:
+        names = {e.id: {normalize_name(n) for n in (e.name, *e.aliases)} for e in prior.entities}
     claims: list[tuple[int, str, bool, str, int]] = []
     for ci, mids in enumerate(comp_mentions):
         overlap = Counter(owner[m] for m in mids if m in owner)
-        claims.extend((-n, pid, split[ci], anchors[ci], ci) for pid, n in overlap.items())
+        claims.extend((-n, pid, split[ci], anchors[ci], ci) for pid, n in overlap.items()
+                      if comp_keys is None or names.get(pid, set()) & comp_keys[ci])
     taken_ids: set[str] = set()
     done: set[int] = set()
     for _, pid, _, _, ci in sorted(claims):
@@ -216,7 +226,8 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
         group, key = corpus.node_key[corpus.sk_nodes[first_sk][0]]
         anchors.append(anchor_id(group, key))
     split = [corpus.node_key[corpus.sk_nodes[c.sks[0]][0]][1].startswith(SPLIT_PREFIX) for c in components]
-    ids, former_ids = _prior_ids(prior, comp_mentions, anchors, split)
+    comp_keys = [{corpus.node_key[n][1] for n in c.nodes} for c in components] if prior is not None else None
+    ids, former_ids = _prior_ids(prior, comp_mentions, anchors, split, comp_keys)
 
     # Keys (or entity ids, which win: they name one entity exactly) of the names to rename and retype.
     def ref(name: str) -> str:
