@@ -32,6 +32,9 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from castgraph.graph.tables import GraphTables
+from castgraph.memory import gc_paused
+
 __all__ = ["INDEX_FILE", "GraphIndex", "cache_key", "read_index", "write_index"]
 
 INDEX_FILE = ".graph.json.qindex"
@@ -59,13 +62,6 @@ class _Blob:
         return self.data[self.offsets[i]:self.offsets[i + 1]].decode("utf-8")
 
 
-def _csr(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
-    ptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum([len(r) for r in rows], out=ptr[1:])
-    flat = np.fromiter((x for row in rows for x in row), dtype=np.int32, count=int(ptr[-1]))
-    return ptr, flat
-
-
 def _gather(ptr: np.ndarray, flat: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """The concatenated CSR rows ``rows`` of ``(ptr, flat)``, without a Python loop."""
     starts, lengths = ptr[rows], ptr[rows + 1] - ptr[rows]
@@ -81,6 +77,34 @@ def _top(counts: np.ndarray, limit: int) -> list[tuple[int, int]]:
     nonzero = np.flatnonzero(counts)
     order = np.lexsort((nonzero, -counts[nonzero]))[:limit]
     return [(int(nonzero[o]), int(counts[nonzero[o]])) for o in order]
+
+
+def _surface_lists(eps: list[int], ents: list[int], codes: list[int], encoded: list[str],
+                   n_eps: int) -> list[str]:
+    """Per episode, the JSON list of its entities' distinct surfaces (rows sorted by episode,
+    entity, ordinal)."""
+    out = ["[]"] * n_eps
+    groups: list[str] = []
+    current: list[str] = []
+    seen: set[int] = set()
+    last_ep, last_ent = -1, -1
+    for ep, ent, code in zip(eps, ents, codes, strict=True):
+        if ep != last_ep or ent != last_ent:
+            if current:
+                groups.append("[" + ", ".join(current) + "]")
+            if ep != last_ep and last_ep >= 0:
+                out[last_ep] = "[" + ", ".join(groups) + "]"
+                groups = []
+            current, seen = [], set()
+            last_ep, last_ent = ep, ent
+        if code not in seen:
+            seen.add(code)
+            current.append(encoded[code])
+    if current:
+        groups.append("[" + ", ".join(current) + "]")
+    if last_ep >= 0:
+        out[last_ep] = "[" + ", ".join(groups) + "]"
+    return out
 
 
 def _first_owner(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -119,72 +143,69 @@ class GraphIndex:
     @classmethod
     def from_graph(cls, graph: nx.MultiDiGraph) -> GraphIndex:
         """Index ``graph`` (the schema of :func:`castgraph.graph.build.build_graph`)."""
-        by_label: dict[str, list[str]] = {"Episode": [], "Entity": [], "Topic": []}
-        for node, attrs in graph.nodes(data=True):
-            label = attrs.get("label")
-            if label in by_label:
-                by_label[label].append(node)
-        ep_ids, ent_ids, topic_ids = (sorted(by_label[k]) for k in ("Episode", "Entity", "Topic"))
-        ep_pos = {e: i for i, e in enumerate(ep_ids)}
-        ent_pos = {e: i for i, e in enumerate(ent_ids)}
-        topic_pos = {t: i for i, t in enumerate(topic_ids)}
-        mentions: list[dict[int, list[tuple[int, str]]]] = [{} for _ in ep_ids]
-        ep_topics: list[set[int]] = [set() for _ in ep_ids]
-        for u, v, attrs in graph.edges(data=True):
-            kind = attrs.get("type")
-            if kind == "MENTIONS" and u in ep_pos and v in ent_pos:
-                mentions[ep_pos[u]].setdefault(ent_pos[v], []).append(
-                    (int(attrs.get("ordinal") or 0), str(attrs.get("surface") or "")))
-            elif kind == "HAS_TOPIC" and u in ep_pos and v in topic_pos:
-                ep_topics[ep_pos[u]].add(topic_pos[v])
-        ep_ents = [sorted(m) for m in mentions]
-        ent_eps: list[list[int]] = [[] for _ in ent_ids]
-        for ep, ents in enumerate(ep_ents):
-            for ent in ents:
-                ent_eps[ent].append(ep)
-        topic_eps: list[list[int]] = [[] for _ in topic_ids]
-        ep_tops = [sorted(t) for t in ep_topics]
-        for ep, tops in enumerate(ep_tops):
-            for top in tops:
-                topic_eps[top].append(ep)
-        surfaces = [
-            json.dumps([list(dict.fromkeys(s for _, s in sorted(m[ent]))) for ent in ents],
-                       ensure_ascii=False)
-            for m, ents in zip(mentions, ep_ents, strict=True)
-        ]
-        nodes = graph.nodes
+        return cls.from_tables(GraphTables.from_networkx(graph))
+
+    @classmethod
+    def from_tables(cls, tables: GraphTables) -> GraphIndex:
+        """Index a graph held as columns (what ``castgraph build`` has in hand)."""
+        with gc_paused():
+            return cls._from_tables(tables)
+
+    @classmethod
+    def _from_tables(cls, t: GraphTables) -> GraphIndex:
+        ep_ids, ent_ids, topic_ids = t.ids(t.episodes), t.ids(t.entities), t.ids(t.topics)
+        n_eps, n_ents = len(ep_ids), len(ent_ids)
+        # Distinct (episode, entity) pairs, sorted: the episode -> entities postings.
+        pair = t.m_ep.astype(np.int64) * max(1, n_ents) + t.m_ent
+        pairs = np.unique(pair)
+        pair_ep, pair_ent = pairs // max(1, n_ents), pairs % max(1, n_ents)
+        arrays: dict[str, np.ndarray] = {}
+        arrays["ep_ptr"] = np.searchsorted(pair_ep, np.arange(n_eps + 1)).astype(np.int64)
+        arrays["ep_idx"] = pair_ent.astype(np.int32)
+        by_ent = np.lexsort((pair_ep, pair_ent))
+        arrays["ent_ptr"] = np.searchsorted(pair_ent[by_ent], np.arange(n_ents + 1)).astype(np.int64)
+        arrays["ent_idx"] = pair_ep[by_ent].astype(np.int32)
+        arrays["ept_ptr"], arrays["ept_idx"] = t.ept_ptr.astype(np.int64), t.ept_idx.astype(np.int32)
+        tops = t.ept_idx.astype(np.int64)
+        owner = np.repeat(np.arange(n_eps), np.diff(t.ept_ptr))
+        by_topic = np.lexsort((owner, tops))
+        arrays["topic_ptr"] = np.searchsorted(tops[by_topic], np.arange(len(topic_ids) + 1)).astype(np.int64)
+        arrays["topic_idx"] = owner[by_topic].astype(np.int32)
+        # Distinct surfaces of each (episode, entity) in mention order, one JSON list per episode.
+        order = np.lexsort((t.m_ord, t.m_ent, t.m_ep))
+        encoded = [json.dumps(str(v or ""), ensure_ascii=False) for v in t.m_cols["surface"].values] \
+            if "surface" in t.m_cols else []
+        codes = t.m_cols["surface"].codes[order].tolist() if "surface" in t.m_cols else [0] * len(order)
+        surfaces = _surface_lists(t.m_ep[order].tolist(), t.m_ent[order].tolist(), codes, encoded, n_eps)
+        eps, ents = t.episodes, t.entities
         tables: dict[str, Any] = {
             "ep_ids": ep_ids,
-            "ep_title": [str(nodes[e].get("title") or "") for e in ep_ids],
-            "ep_published": [nodes[e].get("published") or None for e in ep_ids],
+            "ep_title": [str(r.get("title") or "") for r in eps],
+            "ep_published": [r.get("published") or None for r in eps],
             "ent_ids": ent_ids,
-            "ent_name": [str(nodes[e].get("name") or "") for e in ent_ids],
-            "ent_type": [str(nodes[e].get("type") or "Other") for e in ent_ids],
-            "ent_aliases": [list(nodes[e].get("aliases") or []) for e in ent_ids],
-            "ent_count": [int(nodes[e].get("episode_count") or 0) for e in ent_ids],
+            "ent_name": [str(r.get("name") or "") for r in ents],
+            "ent_type": [str(r.get("type") or "Other") for r in ents],
+            "ent_aliases": [list(r.get("aliases") or []) for r in ents],
+            "ent_count": [int(r.get("episode_count") or 0) for r in ents],
             # Only entities that absorbed others have former ids: a map, not a column. Were one
             # listed twice, the smallest entity id has it (as on Neo4j).
-            "ent_former": _first_owner((former, e) for e in ent_ids
-                                       for former in nodes[e].get("former_ids") or []),
+            "ent_former": _first_owner((former, r["id"]) for r in ents
+                                       for former in r.get("former_ids") or []),
             "topic_ids": topic_ids,
-            "topic_name": [str(nodes[t].get("name") or t) for t in topic_ids],
+            "topic_name": [str(r.get("name") or r["id"]) for r in t.topics],
         }
-        arrays: dict[str, np.ndarray] = {}
-        for name, rows in (("ent", ent_eps), ("ep", ep_ents), ("topic", topic_eps), ("ept", ep_tops)):
-            arrays[f"{name}_ptr"], arrays[f"{name}_idx"] = _csr(rows)
         # Rank of each episode in profile order: newest first, undated last, then id.
         published: list[str | None] = tables["ep_published"]
-        dated = sorted((e for e in range(len(ep_ids)) if published[e]), key=lambda e: published[e] or "",
+        dated = sorted((e for e in range(n_eps) if published[e]), key=lambda e: published[e] or "",
                        reverse=True)
-        order = dated + [e for e in range(len(ep_ids)) if not published[e]]
-        rank = np.zeros(len(ep_ids), dtype=np.int32)
-        rank[np.asarray(order, dtype=np.int64)] = np.arange(len(order), dtype=np.int32)
+        order_eps = dated + [e for e in range(n_eps) if not published[e]]
+        rank = np.zeros(n_eps, dtype=np.int32)
+        rank[np.asarray(order_eps, dtype=np.int64)] = np.arange(len(order_eps), dtype=np.int32)
         arrays["ep_rank"] = rank
         blobs = {
-            "chapters": _Blob.of([json.dumps(nodes[e].get("chapters") or [], ensure_ascii=False)
-                                  for e in ep_ids]),
+            "chapters": _Blob.of([json.dumps(r.get("chapters") or [], ensure_ascii=False) for r in eps]),
             "surfaces": _Blob.of(surfaces),
-            "ent_desc": _Blob.of([str(nodes[e].get("description") or "") for e in ent_ids]),
+            "ent_desc": _Blob.of([str(r.get("description") or "") for r in ents]),
         }
         return cls(tables, arrays, blobs)
 
