@@ -190,9 +190,11 @@ class GraphBuilder:
             t = self._stage(report, "graphml", t)
         if opts.html:
             self.on_stage("writing graph.html")
-            from castgraph.viz import write_html
+            from castgraph.viz.overview import overview_from_tables
+            from castgraph.viz.page import write_view_html
 
-            write_html(self.graph, out / "graph.html", title="castgraph")
+            overview = overview_from_tables(tables, title="castgraph")
+            write_view_html(overview, out / "graph.html", title="castgraph")
             report.written.append(str(out / "graph.html"))
             t = self._stage(report, "html", t)
         for store in self.stores:
