@@ -28,7 +28,8 @@ from castgraph.graph.store import GraphStore, WriteReport
 from castgraph.graph.tables import GraphTables
 
 __all__ = ["GRAPH_FILE", "NetworkXStore", "current_store", "graph_file", "graph_to_json", "parse_graph_json",
-           "read_graph_dir", "read_graph_json", "read_graph_tables", "write_graph_json", "write_graphml"]
+           "read_graph_dir", "read_graph_json", "read_graph_tables", "write_gexf", "write_graph_json",
+           "write_graphml"]
 
 GRAPH_FILE = "graph.json"
 
@@ -134,14 +135,47 @@ def _graphml_value(value: Any) -> Any:
     return value
 
 
-def write_graphml(graph: nx.MultiDiGraph, path: str | Path) -> None:
-    """Write ``graph`` as GraphML (for Gephi); lists and dicts become JSON strings."""
+def _flat(graph: nx.MultiDiGraph, *, drop_none: bool = False) -> nx.MultiDiGraph:
     flat = nx.MultiDiGraph()
     for node, attrs in graph.nodes(data=True):
-        flat.add_node(node, **{k: _graphml_value(v) for k, v in attrs.items()})
+        flat.add_node(node, **{k: _graphml_value(v) for k, v in attrs.items()
+                               if v is not None or not drop_none})
     for u, v, key, attrs in graph.edges(keys=True, data=True):
-        flat.add_edge(u, v, key=key, **{k: _graphml_value(x) for k, x in attrs.items()})
-    nx.write_graphml(flat, str(path))
+        flat.add_edge(u, v, key=key, **{k: _graphml_value(x) for k, x in attrs.items()
+                                        if x is not None or not drop_none})
+    return flat
+
+
+def _write_atomically(path: str | Path, write: Any) -> None:
+    path = Path(path)
+    tmp = _temp_path(path)
+    try:
+        write(str(tmp))
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_graphml(graph: nx.MultiDiGraph, path: str | Path) -> None:
+    """Write ``graph`` as GraphML (for Gephi); lists and dicts become JSON strings."""
+    flat = _flat(graph)
+    _write_atomically(path, lambda tmp: nx.write_graphml(flat, tmp))
+
+
+def write_gexf(graph: nx.MultiDiGraph, path: str | Path) -> None:
+    """Write ``graph`` as GEXF (Gephi's own format); lists and dicts become JSON strings.
+
+    GEXF types each attribute once for all nodes, so a missing value is left out, not written as "".
+    """
+    flat = _flat(graph, drop_none=True)
+    # GEXF's own "label" attribute is the display name: castgraph's label travels as "kind".
+    for _, attrs in flat.nodes(data=True):
+        if "label" in attrs:
+            attrs["kind"] = attrs.pop("label")
+        name = attrs.get("name") or attrs.get("title")
+        if name:
+            attrs["label"] = name
+    _write_atomically(path, lambda tmp: nx.write_gexf(flat, tmp))
 
 
 class NetworkXStore(GraphStore):
