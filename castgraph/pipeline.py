@@ -179,7 +179,7 @@ class GraphBuilder:
         write_graph_index(tables, out)
         t = self._stage(report, "index", t)
         self.on_stage("writing resolution.csv")
-        write_resolution_csv(resolution, out / "resolution.csv", episodes=episodes)
+        write_resolution_csv(resolution, out / "resolution.csv", tables=tables)
         write_review_csv(resolution, out / "review.csv")
         report.written += [str(out / "resolution.csv"), str(out / "review.csv")]
         t = self._stage(report, "csv", t)
