@@ -68,7 +68,8 @@ def surface_counts(tables: GraphTables) -> dict[tuple[str, str], tuple[int, int]
 
 
 def write_resolution_csv(resolution: Resolution, path: str | Path, *,
-                         episodes: Iterable[Episode] | None = None, tables: GraphTables | None = None) -> None:
+                         episodes: Iterable[Episode] | None = None,
+                         tables: GraphTables | None = None) -> None:
     """Write one row per (entity, surface) with its merge rule and score.
 
     ``mentions`` and ``episodes`` count the mentions and episodes of each
