@@ -24,12 +24,14 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from castgraph.graph.model import Entity, EntityType, Episode, MergeRecord, Resolution
 from castgraph.graph.schema import ENTITY, MENTIONS, SCHEMA_VERSION, episode_node_id
 from castgraph.graph.tables import GraphTables
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["SCHEMA_VERSION", "build_graph", "episode_node_id", "resolution_from_graph"]
 

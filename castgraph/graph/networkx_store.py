@@ -17,15 +17,16 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from castgraph.errors import CastgraphError
 from castgraph.graph.compact import STORE_FILE, file_key, read_store, store_header, write_store
 from castgraph.graph.node_link import write_node_link
 from castgraph.graph.store import GraphStore, WriteReport
 from castgraph.graph.tables import GraphTables
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["GRAPH_FILE", "NetworkXStore", "current_store", "graph_file", "graph_to_json", "parse_graph_json",
            "read_graph_dir", "read_graph_json", "read_graph_tables", "write_gexf", "write_graph_json",
@@ -36,6 +37,8 @@ GRAPH_FILE = "graph.json"
 
 def graph_to_json(graph: nx.MultiDiGraph) -> str:
     """Serialize ``graph`` as node-link JSON (edges under ``"edges"``), byte-stable."""
+    import networkx as nx
+
     data = nx.node_link_data(graph, edges="edges")
     return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n"
 
@@ -47,6 +50,8 @@ def parse_graph_json(text: str) -> nx.MultiDiGraph:
     >>> parse_graph_json(text).number_of_nodes()
     1
     """
+    import networkx as nx
+
     data = json.loads(text)
     graph = nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
     assert isinstance(graph, nx.MultiDiGraph)
@@ -136,6 +141,8 @@ def _graphml_value(value: Any) -> Any:
 
 
 def _flat(graph: nx.MultiDiGraph, *, drop_none: bool = False) -> nx.MultiDiGraph:
+    import networkx as nx
+
     flat = nx.MultiDiGraph()
     for node, attrs in graph.nodes(data=True):
         flat.add_node(node, **{k: _graphml_value(v) for k, v in attrs.items()
@@ -158,6 +165,8 @@ def _write_atomically(path: str | Path, write: Any) -> None:
 
 def write_graphml(graph: nx.MultiDiGraph, path: str | Path) -> None:
     """Write ``graph`` as GraphML (for Gephi); lists and dicts become JSON strings."""
+    import networkx as nx
+
     flat = _flat(graph)
     _write_atomically(path, lambda tmp: nx.write_graphml(flat, tmp))
 
@@ -167,6 +176,8 @@ def write_gexf(graph: nx.MultiDiGraph, path: str | Path) -> None:
 
     GEXF types each attribute once for all nodes, so a missing value is left out, not written as "".
     """
+    import networkx as nx
+
     flat = _flat(graph, drop_none=True)
     # GEXF's own "label" attribute is the display name: castgraph's label travels as "kind".
     for _, attrs in flat.nodes(data=True):
@@ -225,5 +236,7 @@ class NetworkXStore(GraphStore):
 
     def read(self) -> nx.MultiDiGraph:
         if not self.path.exists() and not self.store_path.exists():
+            import networkx as nx
+
             return nx.MultiDiGraph()
         return read_graph_dir(self.directory)

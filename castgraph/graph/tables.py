@@ -31,9 +31,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from castgraph.graph.model import Episode, Resolution, Topic
@@ -55,6 +54,9 @@ from castgraph.graph.schema import (
     topic_record,
 )
 from castgraph.memory import gc_paused
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["Coded", "GraphTables"]
 
@@ -269,6 +271,8 @@ class GraphTables:
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """The networkx MultiDiGraph of these tables (the shape ``build_graph`` always had)."""
+        import networkx as nx
+
         graph = nx.MultiDiGraph(**self.graph_attrs)
         for records in (self.episodes, self.entities, self.topics):
             graph.add_nodes_from((r["id"], r) for r in records)

@@ -27,13 +27,15 @@ import struct
 from bisect import bisect_right
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from castgraph.graph.tables import GraphTables
 from castgraph.memory import gc_paused
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["INDEX_FILE", "GraphIndex", "cache_key", "read_index", "write_index"]
 

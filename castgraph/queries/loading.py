@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from castgraph.graph.networkx_store import current_store, graph_file, read_graph_tables
 from castgraph.graph.tables import GraphTables
 from castgraph.queries.index import INDEX_FILE, GraphIndex, cache_key, read_index, write_index
 from castgraph.queries.networkx_backend import NetworkXQueries
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["INDEX_FILE", "open_graph_dir", "read_graph_index", "write_graph_index"]
 

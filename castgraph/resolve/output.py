@@ -27,14 +27,16 @@ import csv
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from castgraph.graph.model import Episode, Resolution, ReviewPair
 from castgraph.graph.tables import GraphTables
 from castgraph.resolve.normalize import normalize_name
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = [
     "RESOLUTION_COLUMNS",
