@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
 import struct
 from pathlib import Path
@@ -90,26 +91,42 @@ def write_sections(path: str | Path, magic: bytes, meta: dict[str, Any],
         tmp.unlink(missing_ok=True)
 
 
-def read_sections(path: str | Path, magic: bytes) -> tuple[dict[str, Any], dict[str, Any]] | None:
+def read_sections(path: str | Path, magic: bytes, *, lazy: bool = False,
+                  expect: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """The header and decoded sections of a file :func:`write_sections` wrote; ``None`` when the
-    file is missing, of another kind, or cut short."""
+    file is missing, of another kind, cut short, or its header lacks the ``expect`` values.
+
+    With ``lazy`` the file is memory-mapped and ``"json"``/``"bytes"`` sections come back as
+    undecoded memory views: only what a reader touches is read from disk.
+    """
     try:
-        raw = Path(path).read_bytes()
+        with Path(path).open("rb") as fh:
+            if lazy:
+                try:
+                    raw: Any = memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+                except ValueError:  # an empty file cannot be mapped
+                    return None
+            else:
+                raw = fh.read()
     except OSError:
         return None
-    if raw[:len(magic)] != magic:
+    if bytes(raw[:len(magic)]) != magic:
         return None
     try:
         at = len(magic)
-        (size,) = struct.unpack("<Q", raw[at:at + 8])
-        meta = json.loads(raw[at + 8:at + 8 + size])
+        (size,) = struct.unpack("<Q", bytes(raw[at:at + 8]))
+        meta = json.loads(bytes(raw[at + 8:at + 8 + size]))
+        if any(meta.get(k) != v for k, v in (expect or {}).items()):
+            return None
         body = memoryview(raw)[at + 8 + size:]
         parts: dict[str, Any] = {}
         for sec in meta["sections"]:
             if sec["offset"] + sec["length"] > len(body):
                 return None
             chunk = body[sec["offset"]:sec["offset"] + sec["length"]]
-            if sec["kind"] == "json":
+            if sec["kind"] in ("json", "bytes") and lazy:
+                parts[sec["name"]] = chunk
+            elif sec["kind"] == "json":
                 parts[sec["name"]] = json.loads(bytes(chunk))
             elif sec["kind"] == "bytes":
                 parts[sec["name"]] = bytes(chunk)

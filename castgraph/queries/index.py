@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import struct
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from castgraph.graph.compact import read_sections, write_sections
 from castgraph.graph.tables import GraphTables
 from castgraph.memory import gc_paused
 
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["INDEX_FILE", "GraphIndex", "cache_key", "read_index", "write_index"]
 
 INDEX_FILE = ".graph.json.qindex"
-_MAGIC = b"CGQIDX04"
+_MAGIC = b"CGQIDX05"
 _SAMPLE = 1 << 20
 # Only plain numbers are read back (np.frombuffer never unpickles).
 _DTYPES = {"<i4", "<i8"}
@@ -61,7 +62,7 @@ class _Blob:
         return cls(b"".join(parts), offsets)
 
     def __getitem__(self, i: int) -> str:
-        return self.data[self.offsets[i]:self.offsets[i + 1]].decode("utf-8")
+        return bytes(self.data[self.offsets[i]:self.offsets[i + 1]]).decode("utf-8")
 
 
 def _gather(ptr: np.ndarray, flat: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -116,30 +117,71 @@ def _first_owner(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return owners
 
 
+def _table(name: str) -> Any:
+    """A :class:`GraphIndex` attribute read from its ``tables`` once, on first use."""
+
+    def get(self: GraphIndex) -> Any:
+        value = self.tables[name]
+        self.__dict__[name] = value
+        return value
+
+    return property(get)
+
+
+class _LazyTables(Mapping[str, Any]):
+    """Tables kept as JSON bytes until one is asked for."""
+
+    def __init__(self, raw: Mapping[str, bytes | memoryview]) -> None:
+        self.raw = raw
+        self.decoded: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.decoded:
+            self.decoded[key] = json.loads(bytes(self.raw[key]))
+        return self.decoded[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+
 class GraphIndex:
     """Integer-coded indexes of one castgraph graph (ids sorted, so position order = id order)."""
 
-    def __init__(self, tables: dict[str, Any], arrays: dict[str, np.ndarray],
+    def __init__(self, tables: Mapping[str, Any], arrays: dict[str, np.ndarray],
                  blobs: dict[str, _Blob]) -> None:
         self.tables = tables
         self.arrays = arrays
         self.blobs = blobs
-        self.ep_ids: list[str] = tables["ep_ids"]
-        self.ep_title: list[str] = tables["ep_title"]
-        self.ep_published: list[str | None] = tables["ep_published"]
-        self.ent_ids: list[str] = tables["ent_ids"]
-        self.ent_name: list[str] = tables["ent_name"]
-        self.ent_type: list[str] = tables["ent_type"]
-        self.ent_aliases: list[list[str]] = tables["ent_aliases"]
-        self.ent_count: list[int] = tables["ent_count"]
-        self.ent_former: dict[str, str] = tables["ent_former"]
-        self.topic_ids: list[str] = tables["topic_ids"]
-        self.topic_name: list[str] = tables["topic_name"]
-        self.ep_pos = {e: i for i, e in enumerate(self.ep_ids)}
-        self.ent_pos = {e: i for i, e in enumerate(self.ent_ids)}
-        self.topic_pos = {t: i for i, t in enumerate(self.topic_ids)}
         self._titles_folded: str | None = None
         self._title_starts: list[int] = []
+
+    # Columns are decoded from a cached index on first use: a query reads a few of them.
+    ep_ids: list[str] = _table("ep_ids")
+    ep_title: list[str] = _table("ep_title")
+    ep_published: list[str | None] = _table("ep_published")
+    ent_ids: list[str] = _table("ent_ids")
+    ent_name: list[str] = _table("ent_name")
+    ent_type: list[str] = _table("ent_type")
+    ent_aliases: list[list[str]] = _table("ent_aliases")
+    ent_count: list[int] = _table("ent_count")
+    ent_former: dict[str, str] = _table("ent_former")
+    topic_ids: list[str] = _table("topic_ids")
+    topic_name: list[str] = _table("topic_name")
+
+    @cached_property
+    def ep_pos(self) -> dict[str, int]:
+        return {e: i for i, e in enumerate(self.ep_ids)}
+
+    @cached_property
+    def ent_pos(self) -> dict[str, int]:
+        return {e: i for i, e in enumerate(self.ent_ids)}
+
+    @cached_property
+    def topic_pos(self) -> dict[str, int]:
+        return {t: i for i, t in enumerate(self.topic_ids)}
 
     # --- building -----------------------------------------------------------------
     @classmethod
@@ -358,57 +400,33 @@ def cache_key(graph_file: str | Path) -> dict[str, Any]:
 
 def write_index(index: GraphIndex, path: str | Path, key: dict[str, Any]) -> None:
     """Write ``index`` to ``path`` (atomically), tagged with the graph's ``key``."""
-    sections: list[tuple[str, str, bytes]] = [("tables", "json", json.dumps(index.tables).encode("utf-8"))]
+    sections: list[tuple[str, str, bytes]] = [
+        (f"table.{name}", "bytes", json.dumps(index.tables[name]).encode("utf-8")) for name in index.tables
+    ]
     for name, arr in sorted(index.arrays.items()):
-        sections.append((name, arr.dtype.str, arr.tobytes()))
+        sections.append((name, arr.dtype.str, np.ascontiguousarray(arr).tobytes()))
     for name, blob in sorted(index.blobs.items()):
-        sections.append((f"{name}.data", "bytes", blob.data))
+        sections.append((f"{name}.data", "bytes", bytes(blob.data)))
         sections.append((f"{name}.offsets", blob.offsets.dtype.str, blob.offsets.tobytes()))
-    header, offset = [], 0
-    for name, kind, data in sections:
-        header.append({"name": name, "kind": kind, "offset": offset, "length": len(data)})
-        offset += len(data)
-    head = json.dumps({"key": key, "sections": header}).encode("utf-8")
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as fh:
-        fh.write(_MAGIC + struct.pack("<Q", len(head)) + head)
-        for _, _, data in sections:
-            fh.write(data)
-    tmp.replace(path)
+    write_sections(path, _MAGIC, {"key": key}, sections)
 
 
 def read_index(path: str | Path, key: dict[str, Any]) -> GraphIndex | None:
-    """The index cached at ``path`` if it was written for ``key``, else ``None``."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError:
+    """The index cached at ``path`` if it was written for ``key``, else ``None``.
+
+    The file is mapped, not read: a query touches the pages of the few postings and
+    columns it needs; tables are decoded on first use.
+    """
+    found = read_sections(path, _MAGIC, lazy=True, expect={"key": key})
+    if found is None:
         return None
-    if raw[:8] != _MAGIC:
-        return None
+    _, parts = found
     try:
-        (size,) = struct.unpack("<Q", raw[8:16])
-        meta = json.loads(raw[16:16 + size])
-        if meta.get("key") != key:
-            return None
-        body = memoryview(raw)[16 + size:]
-        parts: dict[str, Any] = {}
-        for sec in meta["sections"]:
-            if sec["offset"] + sec["length"] > len(body):
-                return None  # cut short
-            chunk = body[sec["offset"]:sec["offset"] + sec["length"]]
-            if sec["kind"] == "json":
-                parts[sec["name"]] = json.loads(bytes(chunk))
-            elif sec["kind"] == "bytes":
-                parts[sec["name"]] = bytes(chunk)
-            elif sec["kind"] in _DTYPES:
-                parts[sec["name"]] = np.frombuffer(chunk, dtype=np.dtype(sec["kind"]))
-            else:
-                return None
+        tables = _LazyTables({name[6:]: parts[name] for name in parts if name.startswith("table.")})
         blobs = {name[:-5]: _Blob(parts[name], parts[name[:-5] + ".offsets"])
                  for name in parts if name.endswith(".data")}
         arrays = {name: value for name, value in parts.items()
                   if isinstance(value, np.ndarray) and not name.endswith(".offsets")}
-        return GraphIndex(parts["tables"], arrays, blobs)
-    except (ValueError, KeyError, TypeError, struct.error):
+        return GraphIndex(tables, arrays, blobs)
+    except (ValueError, KeyError, TypeError):
         return None  # a damaged cache is rebuilt, never trusted
