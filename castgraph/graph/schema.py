@@ -56,8 +56,8 @@ __all__ = [
     "entity_record",
     "episode_node_id",
     "episode_record",
+    "mention_columns",
     "mention_key",
-    "mention_record",
     "ordinal_of_key",
     "plain",
     "topic_record",
@@ -185,10 +185,17 @@ def topic_record(topic: Topic) -> dict[str, Any]:
     return {"label": TOPIC, "id": topic.id, "name": topic.name}
 
 
-def mention_record(mention: Mention, merge: MergeRecord | None) -> tuple[Any, ...]:
-    """A mention's edge attributes, in :data:`MENTION_FIELDS` order (``type`` and key apart)."""
-    return (mention.surface, mention.type_label, mention.description, mention.ordinal,
-            merge.rule if merge else "canonical", merge.score if merge else 1.0)
+def mention_columns(mentions: list[Mention], merges: list[MergeRecord | None]) -> dict[str, list[Any]]:
+    """The edge attributes of ``mentions`` as columns, one per :data:`MENTION_FIELDS` name
+    (``type`` and the key apart); ``merges`` says why each mention's surface is on its entity."""
+    return {
+        "surface": [m.surface for m in mentions],
+        "source_type": [m.type_label for m in mentions],
+        "description": [m.description for m in mentions],
+        "ordinal": [m.ordinal for m in mentions],
+        "rule": [mg.rule if mg is not None else "canonical" for mg in merges],
+        "score": [mg.score if mg is not None else 1.0 for mg in merges],
+    }
 
 
 def episode_counts(entities: Iterable[Entity]) -> dict[str, int]:

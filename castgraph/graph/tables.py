@@ -46,11 +46,10 @@ from castgraph.graph.schema import (
     TOPIC,
     TOPIC_KEY,
     entity_record,
-    episode_counts,
     episode_node_id,
     episode_record,
+    mention_columns,
     mention_key,
-    mention_record,
     topic_record,
 )
 from castgraph.memory import gc_paused
@@ -87,17 +86,21 @@ class Coded:
         kinds = set(map(type, items))
         # One kind of str, int or float: the values are their own keys (no 1 == 1.0 == True clash).
         if len(kinds) == 1 and kinds <= {str, int, float}:
-            codes = [index.setdefault(v, len(index)) for v in items]
-            return cls(list(index), np.asarray(codes, dtype=np.int32))
+            # dict.fromkeys and map run in C: distinct values in order of first appearance, then codes.
+            first: dict[Any, int] = dict.fromkeys(items, 0)
+            for code, value in enumerate(first):
+                first[value] = code
+            codes = np.fromiter(map(first.__getitem__, items), dtype=np.int32, count=len(items))
+            return cls(list(first), codes)
         values: list[Any] = []
         out = np.empty(len(items), dtype=np.int32)
         for i, v in enumerate(items):
             key = _value_key(v)
-            code = index.get(key)
-            if code is None:
-                code = index[key] = len(values)
+            found = index.get(key)
+            if found is None:
+                found = index[key] = len(values)
                 values.append(v)
-            out[i] = code
+            out[i] = found
         return cls(values, out)
 
     def take(self, rows: np.ndarray | None = None) -> list[Any]:
@@ -153,10 +156,8 @@ class GraphTables:
     @classmethod
     def _from_build(cls, episodes: Iterable[Episode], resolution: Resolution) -> GraphTables:
         eps = sorted({ep.id: ep for ep in episodes}.values(), key=lambda e: e.id)
-        counts = episode_counts(resolution.entities)
         ents = sorted(resolution.entities, key=lambda e: e.id)
         ent_pos = {e.id: i for i, e in enumerate(ents)}
-        ent_ids = [e.id for e in ents]
         topics: dict[str, Topic] = {}
         topic_of: dict[str, str] = {}  # tag -> topic id; a few tags recur in most episodes
         for ep in eps:
@@ -169,35 +170,37 @@ class GraphTables:
         topic_pos = {t: i for i, t in enumerate(topic_ids)}
 
         merge_of = {(m.entity_id, m.surface): m for m in resolution.merges}
-        assignments = resolution.assignments
-        rows: list[tuple[Any, ...]] = []
-        m_ep: list[int] = []
-        m_ent: list[int] = []
-        ept: list[list[int]] = []
-        for i, ep in enumerate(eps):
-            prefix = f"{ep.id}#"
-            for mention in ep.mentions:
-                entity_id = assignments.get(prefix + str(mention.ordinal))
-                pos = ent_pos.get(entity_id) if entity_id is not None else None
-                if pos is None:
-                    continue
-                m_ep.append(i)
-                m_ent.append(pos)
-                rows.append(mention_record(mention, merge_of.get((ent_ids[pos], mention.surface))))
-            # Topic order carries no meaning; sorted, so that a graph read back rebuilds the same graph.
-            ept.append(sorted({topic_pos[topic_of[tag]] for tag in ep.tags}))
-        columns = list(zip(*rows, strict=True)) if rows else [() for _ in MENTION_FIELDS]
-        by_name = dict(zip(MENTION_FIELDS, columns, strict=True))
+        # Column by column: each pass is one comprehension over the mentions, no row objects.
+        mentions = [m for ep in eps for m in ep.mentions]
+        owner = np.repeat(np.arange(len(eps), dtype=np.int32), [len(ep.mentions) for ep in eps])
+        keys = [f"{ep.id}#{m.ordinal}" for ep in eps for m in ep.mentions]
+        assigned = list(map(resolution.assignments.get, keys))
+        del keys
+        missing = len(ents)
+        positions = np.fromiter((ent_pos.get(e, missing) if e is not None else missing for e in assigned),
+                                dtype=np.int32, count=len(assigned))
+        keep = np.flatnonzero(positions != missing)
+        if len(keep) < len(mentions):
+            mentions = [mentions[i] for i in keep.tolist()]
+            assigned = [assigned[i] for i in keep.tolist()]
+        merges = [merge_of.get((e or "", m.surface)) for e, m in zip(assigned, mentions, strict=True)]
+        del assigned
+        by_name = mention_columns(mentions, merges)
         ordinals = np.asarray(by_name.pop("ordinal"), dtype=np.int32)
+        m_ep, m_ent = owner[keep], positions[keep]
+        # Episodes per entity: its distinct (episode, entity) pairs.
+        pairs = np.unique(m_ep.astype(np.int64) * max(1, len(ents)) + m_ent)
+        counts = np.bincount(pairs % max(1, len(ents)), minlength=len(ents)).tolist()
+        ept = [sorted({topic_pos[topic_of[tag]] for tag in ep.tags}) for ep in eps]
         ept_ptr, ept_idx = _csr(ept)
         return cls(
             episodes=[episode_record(ep) for ep in eps],
-            entities=[entity_record(e, counts[e.id]) for e in ents],
+            entities=[entity_record(e, n) for e, n in zip(ents, counts, strict=True)],
             topics=[topic_record(topics[t]) for t in topic_ids],
-            m_ep=np.asarray(m_ep, dtype=np.int32),
-            m_ent=np.asarray(m_ent, dtype=np.int32),
+            m_ep=m_ep,
+            m_ent=m_ent,
             m_ord=ordinals,
-            m_cols={name: Coded.of(list(values)) for name, values in by_name.items()},
+            m_cols={name: Coded.of(values) for name, values in by_name.items()},
             ept_ptr=ept_ptr,
             ept_idx=ept_idx,
         )
