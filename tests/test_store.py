@@ -132,3 +132,17 @@ def test_columns_do_not_depend_on_episode_order(examples_dir: Path) -> None:
     forward = GraphTables.from_build(loaded.episodes, resolution)
     backward = GraphTables.from_build(list(reversed(loaded.episodes)), resolution)
     assert _same(forward.to_networkx(), backward.to_networkx())
+
+
+def test_edge_attributes_only_some_mentions_have_round_trip(built: tuple[GraphTables, nx.MultiDiGraph],
+                                                            tmp_path: Path) -> None:
+    _, graph = built
+    graph = graph.copy()
+    edges = [(u, v, k) for u, v, k, t in graph.edges(keys=True, data="type") if t == "MENTIONS"]
+    for u, v, k in edges[::7]:
+        graph.edges[u, v, k]["role"] = "guest"
+    tables = GraphTables.from_networkx(graph)
+    assert _same(tables.to_networkx(), graph)
+    NetworkXStore(tmp_path).write_tables(tables)
+    assert (tmp_path / GRAPH_FILE).read_text(encoding="utf-8") == graph_to_json(graph)
+    assert _same(read_store(tmp_path / STORE_FILE).to_networkx(), graph)

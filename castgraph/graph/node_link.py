@@ -93,8 +93,13 @@ def _write_edges(tables: GraphTables, out: TextIO) -> None:
     pad = "   "
     # One encoded line per distinct value of each column.
     lines: dict[str, list[str]] = {}
+    sparse = False
     for name, column in tables.m_cols.items():
         lines[name] = [f'{pad}"{name}": {dump_indented(v, 3)}' for v in column.values]
+        if column.sparse:
+            # Code -1 (no such attribute on this edge) picks this last, empty line, dropped below.
+            lines[name].append("")
+            sparse = True
     ep_line = [f'{pad}"source": {_encode_str(e)}' for e in ep_ids]
     ent_line = [f'{pad}"target": {_encode_str(e)}' for e in ent_ids]
     order = tables.edge_order()
@@ -126,7 +131,11 @@ def _write_edges(tables: GraphTables, out: TextIO) -> None:
                 columns.append(lines["type"] * (hi - lo))
             else:
                 columns.append(list(map(lines[name].__getitem__, tables.m_cols[name].codes[rows].tolist())))
-        texts = ["  {\n" + ",\n".join(parts) + "\n  }" for parts in zip(*columns, strict=True)]
+        rows_parts = zip(*columns, strict=True)
+        if sparse:
+            texts = ["  {\n" + ",\n".join(filter(None, parts)) + "\n  }" for parts in rows_parts]
+        else:
+            texts = ["  {\n" + ",\n".join(parts) + "\n  }" for parts in rows_parts]
         ptr, idx = tables.ept_ptr, tables.ept_idx
         chunk: list[str] = []
         for ep in range(start, stop):

@@ -57,7 +57,7 @@ from castgraph.memory import gc_paused
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["Coded", "GraphTables"]
+__all__ = ["ABSENT", "Coded", "GraphTables"]
 
 
 def _value_key(value: Any) -> Any:
@@ -67,9 +67,19 @@ def _value_key(value: Any) -> Any:
     return (type(value).__name__, json.dumps(value, sort_keys=True, default=str))
 
 
+class _Absent:
+    """The value of a column in a row whose edge does not have that attribute."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Any = _Absent()
+
+
 @dataclass
 class Coded:
-    """One dictionary-coded column: distinct ``values`` and a code per row."""
+    """One dictionary-coded column: distinct ``values`` and a code per row (-1: :data:`ABSENT`)."""
 
     values: list[Any]
     codes: np.ndarray
@@ -95,6 +105,9 @@ class Coded:
         values: list[Any] = []
         out = np.empty(len(items), dtype=np.int32)
         for i, v in enumerate(items):
+            if v is ABSENT:
+                out[i] = -1
+                continue
             key = _value_key(v)
             found = index.get(key)
             if found is None:
@@ -104,9 +117,17 @@ class Coded:
         return cls(values, out)
 
     def take(self, rows: np.ndarray | None = None) -> list[Any]:
-        """The values of ``rows`` (default: all rows), decoded."""
+        """The values of ``rows`` (default: all rows), decoded (:data:`ABSENT` where a row has none)."""
         codes = self.codes if rows is None else self.codes[rows]
+        if len(codes) and int(codes.min()) < 0:
+            values = self.values
+            return [values[c] if c >= 0 else ABSENT for c in codes.tolist()]
         return list(map(self.values.__getitem__, codes.tolist()))
+
+    @property
+    def sparse(self) -> bool:
+        """Whether some rows have no value (the attribute is left out of their edges)."""
+        return bool(len(self.codes)) and int(self.codes.min()) < 0
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -216,18 +237,22 @@ class GraphTables:
         ep_pos = {e: i for i, e in enumerate(ep_ids)}
         ent_pos = {e: i for i, e in enumerate(ent_ids)}
         topic_pos = {t: i for i, t in enumerate(topic_ids)}
-        names = [f for f in MENTION_FIELDS if f != "ordinal"]
-        found: list[tuple[int, int, int, tuple[Any, ...]]] = []
+        found: list[tuple[int, int, int, dict[str, Any]]] = []
         ept: list[list[int]] = [[] for _ in ep_ids]
+        extra: dict[str, None] = {}
         for u, v, attrs in graph.edges(data=True):
             kind = attrs.get("type")
             if kind == MENTIONS and u in ep_pos and v in ent_pos:
-                found.append((ep_pos[u], int(attrs.get("ordinal") or 0), ent_pos[v],
-                              tuple(attrs.get(n) for n in names)))
+                found.append((ep_pos[u], int(attrs.get("ordinal") or 0), ent_pos[v], attrs))
+                extra.update(dict.fromkeys(attrs))
             elif kind == HAS_TOPIC and u in ep_pos and v in topic_pos:
                 ept[ep_pos[u]].append(topic_pos[v])
+        # The schema's attributes first, then any other an edge carries (absent where it has none).
+        names = [f for f in MENTION_FIELDS if f != "ordinal"]
+        names += [k for k in extra if k not in names and k not in ("type", "ordinal")]
         found.sort(key=lambda row: (row[0], row[1], row[2]))
-        columns = list(zip(*(row[3] for row in found), strict=True)) if found else [() for _ in names]
+        core = set(MENTION_FIELDS)
+        columns = [[row[3].get(n) if n in core else row[3].get(n, ABSENT) for row in found] for n in names]
         ept_ptr, ept_idx = _csr([sorted(set(t)) for t in ept])
         nodes = graph.nodes
         return cls(
@@ -238,7 +263,7 @@ class GraphTables:
             m_ep=np.asarray([r[0] for r in found], dtype=np.int32),
             m_ent=np.asarray([r[2] for r in found], dtype=np.int32),
             m_ord=np.asarray([r[1] for r in found], dtype=np.int32),
-            m_cols={n: Coded.of(list(c)) for n, c in zip(names, columns, strict=True)},
+            m_cols={n: Coded.of(c) for n, c in zip(names, columns, strict=True)},
             ept_ptr=ept_ptr,
             ept_idx=ept_idx,
             graph_attrs=dict(graph.graph),
@@ -266,11 +291,14 @@ class GraphTables:
     def mention_attrs(self, rows: np.ndarray | None = None) -> Iterator[dict[str, Any]]:
         """The attribute dict of each mention edge (``type`` included), in ``rows`` order."""
         names = [n for n in MENTION_FIELDS if n == "ordinal" or n in self.m_cols]
+        names += [n for n in self.m_cols if n not in names]
         columns = [(self.m_ord if rows is None else self.m_ord[rows]).tolist() if n == "ordinal"
                    else self.m_cols[n].take(rows) for n in names]
         keys = ("type", *names)
+        sparse = any(c.sparse for c in self.m_cols.values())
         for values in zip(*columns, strict=True):
-            yield dict(zip(keys, (MENTIONS, *values), strict=True))
+            attrs = dict(zip(keys, (MENTIONS, *values), strict=True))
+            yield {k: v for k, v in attrs.items() if v is not ABSENT} if sparse else attrs
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """The networkx MultiDiGraph of these tables (the shape ``build_graph`` always had)."""
