@@ -1,8 +1,9 @@
-"""Opening a graph folder for queries, with an index cache next to graph.json.
+"""Opening a graph folder for queries, with an index cache next to the graph.
 
-The first query on a folder parses graph.json and writes ``.graph.json.qindex``
-beside it; later ones read the cache (plain arrays and text, a fraction of the
-parse time) as long as graph.json has the same size, mtime and end hashes.
+The graph is read from the compact store (``graph.store``) when it is current, else
+from graph.json. The first query on a folder indexes it and writes ``.graph.json.qindex``
+beside it (``castgraph build`` writes it already); later ones map the cache (plain
+arrays and text) as long as the graph file has the same size, mtime and end hashes.
 
 Examples
 --------
