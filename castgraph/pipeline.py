@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import cast
 
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,7 +32,7 @@ from castgraph.graph.compact import STORE_FILE
 from castgraph.graph.model import Episode, Resolution
 from castgraph.graph.networkx_store import GRAPH_FILE, NetworkXStore, write_graphml
 from castgraph.graph.store import GraphStore, WriteReport
-from castgraph.graph.tables import GraphTables
+from castgraph.graph.tables import ColumnView, GraphTables
 from castgraph.loaders import episodes_from_graph, read_episodes
 from castgraph.memory import gc_paused
 from castgraph.queries.loading import write_graph_index
@@ -199,7 +200,8 @@ class GraphBuilder:
             t = self._stage(report, "html", t)
         for store in self.stores:
             self.on_stage(f"writing to {type(store).__name__}")
-            report.neo4j = store.write(self.graph)
+            # The store walks the graph row by row: the columns' view, no networkx graph in memory.
+            report.neo4j = store.write(cast(nx.MultiDiGraph, ColumnView(tables)))
             t = self._stage(report, "neo4j", t)
 
         self._summarize(report, episodes, resolution)

@@ -154,7 +154,16 @@ def export_cmd(fmt: str | None, out_file: FilePath | None, admin_dir: FilePath |
 
     assert admin_dir is not None
     with fail_cleanly():
-        graph = read_graph(graph_dir, settings)
+        from castgraph.graph.compact import read_store
+        from castgraph.graph.networkx_store import current_store
+        from castgraph.graph.tables import ColumnView
+
+        store = current_store(graph_dir) if settings is None else None
+        if store is not None:
+            # The export walks the stored columns row by row; no networkx graph is built.
+            graph: Any = ColumnView(read_store(store))
+        else:  # a graph.json from elsewhere is checked against the schema as it is
+            graph = read_graph(graph_dir, settings)
         export = write_neo4j_admin_csv(graph, admin_dir)
     click.echo(f"wrote {export.nodes} nodes and {export.relationships} relationships to {admin_dir}/")
     click.echo(f"import with: sh {admin_dir / 'import.sh'}  (server stopped; add --overwrite-destination "

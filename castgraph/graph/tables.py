@@ -57,7 +57,7 @@ from castgraph.memory import gc_paused
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["ABSENT", "Coded", "GraphTables"]
+__all__ = ["ABSENT", "Coded", "ColumnView", "GraphTables"]
 
 
 def _value_key(value: Any) -> Any:
@@ -335,3 +335,81 @@ def _csr(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
 
 def episode_ids(episodes: Iterable[Episode]) -> list[str]:
     return [episode_node_id(ep.id) for ep in episodes]
+
+
+class ColumnView:
+    """A read-only, networkx-style view of :class:`GraphTables`, made row by row.
+
+    Writers that walk a graph (``nodes(data=True)``, ``edges(keys=True, data=...)``,
+    ``number_of_nodes()``, ``n in graph``), the Neo4j store and the neo4j-admin export,
+    read the columns through it without a networkx graph being built: each edge's
+    attributes exist only while it is being written.
+
+    >>> from castgraph.graph.model import Entity, EntityType, Episode, Mention, Resolution
+    >>> ep = Episode(id="e1", title="T", tags=["ai"], mentions=[Mention(surface="swyx")])
+    >>> res = Resolution(entities=[Entity(id="entity:1", name="swyx", type=EntityType.PERSON,
+    ...                                   mention_ids=["e1#0"])], assignments={"e1#0": "entity:1"})
+    >>> tables = GraphTables.from_build([ep], res)
+    >>> view, graph = ColumnView(tables), tables.to_networkx()
+    >>> list(view.edges(keys=True, data=True)) == list(graph.edges(keys=True, data=True))
+    True
+    >>> list(view.nodes(data="label")) == list(graph.nodes(data="label")), "entity:1" in view
+    (True, True)
+    """
+
+    def __init__(self, tables: GraphTables) -> None:
+        self.tables = tables
+        self.graph = tables.graph_attrs
+        self._ids: set[str] | None = None
+
+    def number_of_nodes(self) -> int:
+        t = self.tables
+        return len(t.episodes) + len(t.entities) + len(t.topics)
+
+    def number_of_edges(self) -> int:
+        return len(self.tables.m_ep) + len(self.tables.ept_idx)
+
+    def __len__(self) -> int:
+        return self.number_of_nodes()
+
+    def __contains__(self, node: object) -> bool:
+        if self._ids is None:
+            t = self.tables
+            self._ids = {r["id"] for records in (t.episodes, t.entities, t.topics) for r in records}
+        return node in self._ids
+
+    def nodes(self, data: bool | str = False) -> Iterator[Any]:
+        t = self.tables
+        for records in (t.episodes, t.entities, t.topics):
+            for r in records:
+                if data is True:
+                    yield r["id"], r
+                elif data:
+                    yield r["id"], r.get(data)
+                else:
+                    yield r["id"]
+
+    def edges(self, keys: bool = False, data: bool | str = False) -> Iterator[tuple[Any, ...]]:
+        t = self.tables
+        ep_ids, ent_ids, topic_ids = t.ids(t.episodes), t.ids(t.entities), t.ids(t.topics)
+        order = t.edge_order()
+        sources, targets = t.m_ep[order].tolist(), t.m_ent[order].tolist()
+        ordinals = t.m_ord[order].tolist()
+        attrs = t.mention_attrs(order)
+        ptr, idx = t.ept_ptr.tolist(), t.ept_idx.tolist()
+        at = 0
+
+        def edge(u: str, v: str, key: str, d: dict[str, Any]) -> tuple[Any, ...]:
+            head: tuple[Any, ...] = (u, v, key) if keys else (u, v)
+            if data is True:
+                return (*head, d)
+            if data:
+                return (*head, d.get(data))
+            return head
+
+        for ep, ep_id in enumerate(ep_ids):
+            while at < len(sources) and sources[at] == ep:
+                yield edge(ep_id, ent_ids[targets[at]], mention_key(ordinals[at]), next(attrs))
+                at += 1
+            for topic in idx[ptr[ep]:ptr[ep + 1]]:
+                yield edge(ep_id, topic_ids[topic], TOPIC_KEY, {"type": HAS_TOPIC})
