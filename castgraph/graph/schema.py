@@ -34,9 +34,11 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from castgraph.graph.feed_props import episode_feed_attrs, mention_attrs
 from castgraph.graph.model import Entity, Episode, Mention, MergeRecord, Topic
 
 __all__ = [
+    "ABSENT",
     "EDGE_TYPES",
     "ENTITY",
     "ENTITY_FIELDS",
@@ -72,6 +74,17 @@ MENTIONS, HAS_TOPIC = "MENTIONS", "HAS_TOPIC"
 # Relationship type -> (source label, target label).
 EDGE_TYPES: dict[str, tuple[str, str]] = {MENTIONS: (EPISODE, ENTITY), HAS_TOPIC: (EPISODE, TOPIC)}
 TOPIC_KEY = "t"
+
+
+class _Absent:
+    """The value of an attribute some edges of a column do not have."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Any = _Absent()
+"""Stands for an edge attribute left out (feed properties are set only on the mentions that have them)."""
 
 EPISODE_FIELDS: tuple[str, ...] = (
     "label", "id", "record_id", "title", "show", "published", "age_days", "duration_seconds",
@@ -160,6 +173,8 @@ def episode_record(ep: Episode) -> dict[str, Any]:
         "source": str(ep.source) if ep.source else "",
         # The record's unknown keys, so that a graph can be rebuilt without losing them.
         "extra": plain(ep.extra),
+        # Show details, media, transcript: only those with a value (see feed_props).
+        **episode_feed_attrs(ep),
     }
 
 
@@ -187,8 +202,10 @@ def topic_record(topic: Topic) -> dict[str, Any]:
 
 def mention_columns(mentions: list[Mention], merges: list[MergeRecord | None]) -> dict[str, list[Any]]:
     """The edge attributes of ``mentions`` as columns, one per :data:`MENTION_FIELDS` name
-    (``type`` and the key apart); ``merges`` says why each mention's surface is on its entity."""
-    return {
+    (``type`` and the key apart), then the feed properties only some mentions have
+    (:func:`castgraph.graph.feed_props.mention_attrs`; ``absent`` where a mention has none);
+    ``merges`` says why each mention's surface is on its entity."""
+    columns: dict[str, list[Any]] = {
         "surface": [m.surface for m in mentions],
         "source_type": [m.type_label for m in mentions],
         "description": [m.description for m in mentions],
@@ -196,6 +213,10 @@ def mention_columns(mentions: list[Mention], merges: list[MergeRecord | None]) -
         "rule": [mg.rule if mg is not None else "canonical" for mg in merges],
         "score": [mg.score if mg is not None else 1.0 for mg in merges],
     }
+    extra = [mention_attrs(m) for m in mentions]
+    for name in sorted({k for attrs in extra for k in attrs}):
+        columns[name] = [attrs.get(name, ABSENT) for attrs in extra]
+    return columns
 
 
 def episode_counts(entities: Iterable[Entity]) -> dict[str, int]:

@@ -37,6 +37,7 @@ import numpy as np
 
 from castgraph.graph.model import Episode, Resolution, Topic
 from castgraph.graph.schema import (
+    ABSENT,
     ENTITY,
     EPISODE,
     HAS_TOPIC,
@@ -65,16 +66,6 @@ def _value_key(value: Any) -> Any:
     if type(value) is str:
         return value
     return (type(value).__name__, json.dumps(value, sort_keys=True, default=str))
-
-
-class _Absent:
-    """The value of a column in a row whose edge does not have that attribute."""
-
-    def __repr__(self) -> str:
-        return "ABSENT"
-
-
-ABSENT: Any = _Absent()
 
 
 @dataclass

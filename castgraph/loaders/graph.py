@@ -24,6 +24,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from castgraph.graph.feed_props import episode_feed_fields, mention_fields
 from castgraph.graph.model import Chapter, Episode, Mention, Source
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ def episodes_from_graph(graph: nx.MultiDiGraph) -> list[Episode]:
                         description=str(edge.get("description") or ""),
                         episode_id=record_id,
                         ordinal=int(edge.get("ordinal", 0)),
+                        **mention_fields(edge),
                     )
                 )
             elif kind == "HAS_TOPIC":
@@ -101,6 +103,7 @@ def episodes_from_graph(graph: nx.MultiDiGraph) -> list[Episode]:
                 mentions=mentions,
                 source=Source.parse(source) if source else None,
                 extra=dict(attrs.get("extra") or {}),
+                **episode_feed_fields(attrs),
             )
         )
     return sorted(episodes, key=lambda e: e.id)
