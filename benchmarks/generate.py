@@ -420,15 +420,22 @@ def make_pool(size: int, seed: int = 7) -> list[GenEntity]:
     return pool.entities
 
 
+HOST_SHARE = (0.85, 0.7)
+
+
 def generate(episodes: int, seed: int = 7, pool_size: int | None = None,  # type: ignore[no-untyped-def]
-             *, with_classes: bool = False):
+             hosts: int = 2, *, with_classes: bool = False):
     """Yield ``(record, gold)`` per episode; ``gold`` lists the gold entity id of each mention.
 
+    The first ``hosts`` persons of the pool are hosts: each is in most episodes
+    (85 %, 70 %, ...), as a real show's hosts are, so that queries meet heavy heads.
     With ``with_classes``, yield ``(record, gold, classes)``: the variant class of each mention too.
     """
     size = pool_size or max(200, episodes // 2)
     pool = make_pool(size, seed)
     rng = random.Random(seed + 1)
+    host_ids = [i for i, ent in enumerate(pool) if ent.type == "Person"][:hosts]
+    host_rng = random.Random(seed + 2)
     # Zipf popularity over a shuffled pool, so that popular entities are of every kind.
     order = list(range(len(pool)))
     rng.shuffle(order)
@@ -441,6 +448,10 @@ def generate(episodes: int, seed: int = 7, pool_size: int | None = None,  # type
         n = rng.randint(8, 16)
         chosen: list[int] = []
         seen: set[int] = set()
+        for k, idx in enumerate(host_ids):
+            if host_rng.random() < HOST_SHARE[min(k, len(HOST_SHARE) - 1)]:
+                seen.add(idx)
+                chosen.append(idx)
         while len(chosen) < n:
             idx = order[bisect.bisect_left(cum, rng.random() * total)]
             if idx not in seen:
@@ -469,7 +480,7 @@ def generate(episodes: int, seed: int = 7, pool_size: int | None = None,  # type
         yield (record, gold, classes) if with_classes else (record, gold)
 
 
-def write_corpus(out: Path, episodes: int, seed: int = 7) -> tuple[int, int]:
+def write_corpus(out: Path, episodes: int, seed: int = 7, hosts: int = 2) -> tuple[int, int]:
     """Write ``episodes.jsonl`` and ``gold.tsv`` under ``out``; return (episodes, mentions)."""
     out.mkdir(parents=True, exist_ok=True)
     mentions = 0
@@ -477,7 +488,7 @@ def write_corpus(out: Path, episodes: int, seed: int = 7) -> tuple[int, int]:
     with (out / "episodes.jsonl").open("w", encoding="utf-8") as ef, \
             (out / "gold.tsv").open("w", encoding="utf-8") as gf:
         gf.write("episode_id\tordinal\tentity\tclass\n")
-        for record, gold, classes in generate(episodes, seed, with_classes=True):
+        for record, gold, classes in generate(episodes, seed, hosts=hosts, with_classes=True):
             ef.write(dumps(record) + "\n")
             ep_id = record["id"]
             rows = enumerate(zip(gold, classes, strict=True))
@@ -493,9 +504,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--episodes", type=int, default=1000, help="number of episodes (default 1000)")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    parser.add_argument("--hosts", type=int, default=2,
+                        help="persons in most episodes, like a show's hosts (default 2)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    n_eps, n_mentions = write_corpus(args.out, args.episodes, args.seed)
+    n_eps, n_mentions = write_corpus(args.out, args.episodes, args.seed, args.hosts)
     print(f"wrote {n_eps} episodes, {n_mentions} mentions to {args.out} in {time.perf_counter() - t0:.1f} s")
     return 0
 
