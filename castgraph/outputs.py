@@ -62,7 +62,7 @@ LOCK_FILE = ".castgraph.lock"
 
 # Temp files are ".<target name>.<pid>.<random>.tmp": unique per writer, and the pid
 # tells a stale one (its writer is gone) from one being written right now.
-_TEMP = re.compile(r"^\.(?P<target>.+)\.(?P<pid>\d+)\.[A-Za-z0-9_]+\.tmp$")
+_TEMP = re.compile(r"^\.(?P<target>.+)\.(?P<pid>\d+)(?:\.[A-Za-z0-9_]+)?\.tmp$")
 # Temp names of castgraph 0.1, which used one fixed name per target.
 _LEGACY_TEMPS = ("graph.json.tmp", ".graph.json.qindex.tmp", "graph.html.tmp")
 

@@ -1,9 +1,9 @@
 """Warnings about an overrides file, once the names it uses are known.
 
-An overrides file is curation written by hand: an entry can name nothing in the
-episodes (a typo, an entity since renamed), contradict another entry, or merge a
-person with an organization. Each is accepted (the build goes on) with a warning
-that names the entry's line.
+An overrides file is curation written by hand: an entry can contradict another
+entry, or merge a person with an organization. Each is accepted (the build goes on)
+with a warning that names the entry's line. (Entries that name no entity are
+reported by the resolver itself.)
 
 Examples
 --------
@@ -18,7 +18,6 @@ Examples
 ...     print(line)
 o.yaml, line 2: merge joins a Person ('swyx') with an Organization ('GitHub')
 o.yaml, line 4: never_merge contradicts merge (o.yaml, line 2): 'GitHub' and 'swyx'
-o.yaml, line 6: rename names no entity in these episodes: 'Swix'
 """
 
 from __future__ import annotations
@@ -33,13 +32,12 @@ from castgraph.resolve.overrides import Overrides
 __all__ = ["check_overrides"]
 
 
-def _where(overrides: Overrides, entry: str) -> str:
-    return overrides.lines.get(entry, entry.split("#")[0].split(":")[0])
+def _where(overrides: Overrides, entry: tuple[str, int | str]) -> str:
+    return overrides.where(*entry)
 
 
 def check_overrides(overrides: Overrides, episodes: Iterable[Episode], resolution: Resolution) -> list[str]:
-    """One warning per override entry that names no entity, contradicts another, or merges a Person
-    with an Organization."""
+    """One warning per override entry that contradicts another or merges a Person with an Organization."""
     entity_of: dict[str, str] = {}
     for entity in resolution.entities:
         for name in (entity.name, *entity.aliases):
@@ -49,17 +47,9 @@ def check_overrides(overrides: Overrides, episodes: Iterable[Episode], resolutio
         for m in ep.mentions:
             types.setdefault(normalize_name(m.surface), Counter())[EntityType.from_label(m.type_label)] += 1
     warnings: list[str] = []
-
-    def unknown(entry: str, kind: str, names: Iterable[str]) -> None:
-        missing = [n for n in names if normalize_name(n) not in entity_of]
-        if missing:
-            listed = ", ".join(repr(n) for n in missing)
-            warnings.append(f"{_where(overrides, entry)}: {kind} names no entity in these episodes: {listed}")
-
-    merged_pairs: dict[frozenset[str], str] = {}
-    for i, names in enumerate(overrides.merge, 1):
-        entry = f"merge#{i}"
-        unknown(entry, "merge", names)
+    merged_pairs: dict[frozenset[str], tuple[str, int | str]] = {}
+    for i, names in enumerate(overrides.merge):
+        entry: tuple[str, int | str] = ("merge", i)
         typed = {n: types[normalize_name(n)].most_common(1)[0][0] for n in names
                  if normalize_name(n) in types}
         person = next((n for n, t in typed.items() if t is EntityType.PERSON), None)
@@ -72,9 +62,8 @@ def check_overrides(overrides: Overrides, episodes: Iterable[Episode], resolutio
             for b in keys:
                 if a < b:
                     merged_pairs.setdefault(frozenset((a, b)), entry)
-    for i, names in enumerate(overrides.never_merge, 1):
-        entry = f"never_merge#{i}"
-        unknown(entry, "never_merge", names)
+    for i, names in enumerate(overrides.never_merge):
+        entry = ("never_merge", i)
         for a in names:
             for b in names:
                 merge_entry = merged_pairs.get(frozenset((normalize_name(a), normalize_name(b))))
@@ -84,18 +73,15 @@ def check_overrides(overrides: Overrides, episodes: Iterable[Episode], resolutio
     for kind, mapping in (("rename", overrides.rename), ("set_type", overrides.set_type)):
         chosen: dict[str, tuple[str, str]] = {}
         for name, value in mapping.items():
-            entry = f"{kind}:{name}"
-            unknown(entry, kind, [name])
+            entry = (kind, name)
             entity_id = entity_of.get(normalize_name(name))
             if entity_id is None:
                 continue
             shown = value.value if isinstance(value, EntityType) else value
             if entity_id in chosen and chosen[entity_id][1] != shown:
                 other, before = chosen[entity_id]
-                earlier = _where(overrides, f"{kind}:{other}")
+                earlier = _where(overrides, (kind, other))
                 warnings.append(f"{_where(overrides, entry)}: {kind} {name!r} -> {shown!r} contradicts "
                                 f"{earlier} ({other!r} -> {before!r}): one entity")
             chosen.setdefault(entity_id, (name, shown))
-    for i, name in enumerate(overrides.split_by_type, 1):
-        unknown(f"split_by_type#{i}", "split_by_type", [name])
     return warnings
