@@ -284,7 +284,7 @@ class WriteRefused(CastgraphError):
 
 def check_ids_fit(graph: nx.MultiDiGraph, where: str) -> None:
     """Refuse a graph with an id too long for Neo4j's uniqueness constraints (ids cannot be cut)."""
-    too_long = [i for i in graph.nodes if _oversize(i)]
+    too_long = [i for i in graph.nodes() if _oversize(i)]
     if too_long:
         raise WriteRefused(f"cannot write to {where}: node id {too_long[0][:60]!r}... is longer than "
                            f"the {MAX_INDEXED_BYTES:,} bytes its uniqueness index holds "
