@@ -1,0 +1,384 @@
+"""Cypher on the embedded graph: graph.json as a LadybugDB database, cached beside it.
+
+The database has the castgraph schema of Neo4j: node tables ``Episode``, ``Topic`` and one per
+entity type (``Person``, ``Organization``, ...; a query's ``:Entity`` means all of them, see
+:mod:`castgraph.embedded.dialect`), relationship tables ``MENTIONS`` and ``HAS_TOPIC``, the same
+properties encoded the same way (:func:`castgraph.graph.neo4j_schema.encode_properties`: ``None``
+absent, ``chapters`` and ``extra`` as JSON strings). Results come back in the shapes the Neo4j
+command prints (nodes as ``{"labels", "properties"}``, ...), so both backends give the same rows.
+
+The database is built once per graph.json and kept next to it as
+``.graph.json.<key>.lbug``, where ``key`` hashes the file's size, mtime, inode and both ends
+(:func:`cache_file`), so a changed graph.json never meets a stale database. It is written to a
+temporary file and renamed into place. Queries open it read-only; ``write=True`` runs the query
+on a copy and saves the result back to graph.json (atomically) and the copy as the new cache.
+
+Examples
+--------
+>>> import castgraph
+>>> eps = castgraph.parse_records('{"id": "e1", "title": "Hi", "entities": [{"name": "swyx", "type": "Person"}]}')
+>>> graph = castgraph.build_graph(eps.episodes, castgraph.resolve_entities(eps.episodes))
+>>> with EmbeddedCypher.from_graph(graph) as db:
+...     db.run("MATCH (p:Entity:Person)<-[:MENTIONS]-(e) RETURN p.name AS name, e.title AS title")
+(['name', 'title'], [{'name': 'swyx', 'title': 'Hi'}])
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import json
+import os
+import shutil
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from castgraph.embedded.dialect import LABEL_TABLES, UnsupportedCypherError, to_embedded, tokenize
+from castgraph.errors import CastgraphError
+from castgraph.graph.neo4j_schema import (
+    ENTITY_TYPE_LABELS,
+    JSON_PROPERTIES,
+    RELATIONSHIP_PROPERTIES,
+    decode_properties,
+    encode_properties,
+    node_labels,
+)
+
+__all__ = ["SCHEMA_VERSION", "EmbeddedCypher", "EngineMissingError", "cache_file", "engine"]
+
+#: Bumped whenever the tables below change, so older cached databases are rebuilt.
+SCHEMA_VERSION = 1
+
+_ENTITY_COLUMNS = (("id", "STRING"), ("name", "STRING"), ("type", "STRING"), ("aliases", "STRING[]"),
+                   ("description", "STRING"), ("descriptions", "STRING[]"), ("type_votes", "STRING[]"),
+                   ("mention_count", "INT64"), ("episode_count", "INT64"), ("former_ids", "STRING[]"))
+#: Node table columns, the same properties as Neo4j's nodes (see docs/cypher.md).
+NODE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "Episode": (("id", "STRING"), ("record_id", "STRING"), ("title", "STRING"), ("show", "STRING"),
+                ("published", "STRING"), ("age_days", "INT64"), ("duration_seconds", "INT64"),
+                ("languages", "STRING[]"), ("url", "STRING"), ("summary", "STRING"),
+                ("chapters", "STRING"), ("source", "STRING"), ("extra", "STRING")),
+    "Topic": (("id", "STRING"), ("name", "STRING")),
+    **{t: _ENTITY_COLUMNS for t in ENTITY_TYPE_LABELS},
+}
+REL_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    rel: tuple((k, "INT64" if k == "ordinal" else "DOUBLE" if k == "score" else "STRING") for k in keys)
+    for rel, keys in RELATIONSHIP_PROPERTIES.items()
+}
+_REL_ENDS = {"MENTIONS": ("Episode", ENTITY_TYPE_LABELS), "HAS_TOPIC": ("Episode", ("Topic",))}
+_READ_ONLY_HINTS = ("read-only", "read only", "readonly")
+
+
+class EngineMissingError(CastgraphError):
+    """The embedded Cypher engine (LadybugDB) is not installed."""
+
+
+def engine() -> Any:
+    """The LadybugDB module (PyPI ``ladybug``), or :class:`EngineMissingError` saying how to get it."""
+    try:
+        return importlib.import_module("ladybug")
+    except ImportError:
+        raise EngineMissingError("Cypher on the embedded graph needs LadybugDB: "
+                                 "pip install 'castgraph[cypher]' (or run on Neo4j with --neo4j)") from None
+
+
+def cache_file(graph_json: str | Path) -> Path:
+    """Where the database for ``graph_json`` is cached: named by what identifies the file.
+
+    The key covers size, mtime, inode and a hash of the file's first and last MiB (the query
+    index's key), the table layout and the engine's storage version.
+    """
+    from castgraph.queries.index import cache_key
+
+    path = Path(graph_json)
+    key = dict(cache_key(path), inode=path.stat().st_ino, schema=SCHEMA_VERSION,
+               engine=str(engine().Database.get_storage_version()))
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+    return path.with_name(f".{path.name}.{digest}.lbug")
+
+
+def _ddl() -> list[str]:
+    statements = [f"CREATE NODE TABLE {table}({', '.join(f'{c} {t}' for c, t in cols)}, PRIMARY KEY(id))"
+                  for table, cols in NODE_COLUMNS.items()]
+    for rel, (source, targets) in _REL_ENDS.items():
+        ends = ", ".join(f"FROM {source} TO {t}" for t in targets)
+        statements.append(f"CREATE REL TABLE {rel}({ends}, {', '.join(f'{c} {t}' for c, t in REL_COLUMNS[rel])})")
+    return statements
+
+
+def _cast(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind == "INT64":
+        return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if kind == "DOUBLE":
+        return float(value) if isinstance(value, (int, float)) else None
+    if kind == "STRING[]":
+        return [str(v) for v in value] if isinstance(value, list) else None
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _table_rows(nodes: Iterable[Mapping[str, Any]], edges: Iterable[Mapping[str, Any]]
+                ) -> tuple[dict[str, list[dict[str, Any]]], dict[tuple[str, str], list[dict[str, Any]]]]:
+    """Rows per node table and per (relationship, target table), from node-link dicts."""
+    node_rows: dict[str, list[dict[str, Any]]] = {t: [] for t in NODE_COLUMNS}
+    table_of: dict[Any, str] = {}
+    for node in nodes:
+        labels = node_labels(node)
+        table = labels[-1]
+        props = encode_properties(node, json_keys=JSON_PROPERTIES[labels[0]])
+        node_rows[table].append({c: _cast(props.get(c), t) for c, t in NODE_COLUMNS[table]})
+        table_of[node["id"]] = table
+    rel_rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for edge in edges:
+        rel = edge.get("type")
+        if rel not in REL_COLUMNS:
+            raise UnsupportedCypherError(f"edge {edge.get('source')!r} -> {edge.get('target')!r}: "
+                                         f"relationship type {rel!r} is not in the castgraph schema")
+        props = dict(edge, key=edge.get("key"))
+        row = {"_from": edge["source"], "_to": edge["target"]}
+        row.update({c: _cast(props.get(c), t) for c, t in REL_COLUMNS[rel]})
+        rel_rows.setdefault((rel, table_of[edge["target"]]), []).append(row)
+    return node_rows, rel_rows
+
+
+def _load(conn: Any, nodes: Iterable[Mapping[str, Any]], edges: Iterable[Mapping[str, Any]]) -> None:
+    for statement in _ddl():
+        conn.execute(statement)
+    node_rows, rel_rows = _table_rows(nodes, edges)
+    for table, rows in node_rows.items():
+        if rows:
+            columns = ", ".join(f"r.{c}" for c, _ in NODE_COLUMNS[table])
+            conn.execute(f"COPY {table} FROM (UNWIND $rows AS r RETURN {columns})", {"rows": rows})
+    for (rel, target), rows in sorted(rel_rows.items()):
+        columns = ", ".join(["r._from", "r._to", *(f"r.{c}" for c, _ in REL_COLUMNS[rel])])
+        source = _REL_ENDS[rel][0]
+        conn.execute(f"COPY {rel} FROM (UNWIND $rows AS r RETURN {columns}) (from='{source}', to='{target}')",
+                     {"rows": rows})
+
+
+def _node_link(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    from castgraph.graph.networkx_store import read_graph_json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return list(data["nodes"]), list(data["edges"])
+    except (ValueError, KeyError, TypeError):
+        read_graph_json(path)  # raises the one-line "not a castgraph graph.json"
+        raise
+
+
+def _used_params(query: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    # Neo4j ignores parameters a query does not use; the embedded engine refuses them.
+    used = {t.text[1:].strip("`") for t in tokenize(query) if t.kind == "param"}
+    missing = sorted(used - set(params))
+    if missing:
+        raise CastgraphError(f"the query uses ${missing[0]} but no --param {missing[0]}=... was given")
+    return {k: v for k, v in params.items() if k in used}
+
+
+class EmbeddedCypher:
+    """A LadybugDB database holding one castgraph graph, for Cypher queries.
+
+    Use :meth:`open` for a folder written by ``castgraph build`` (cached database, read-only
+    unless ``write=True``) or :meth:`from_graph` for a graph in memory.
+    """
+
+    def __init__(self, database: Any, *, graph_json: Path | None = None, db_file: Path | None = None,
+                 writable: bool = False) -> None:
+        self._db = database
+        self._conn = engine().Connection(database)
+        self.graph_json = graph_json
+        self.db_file = db_file
+        self.writable = writable
+        self._table_names: dict[int, str] | None = None
+        #: Graph-level attributes of graph.json, kept when a write saves the graph back.
+        self.graph_attrs: dict[str, Any] = {"schema_version": 1}
+
+    @classmethod
+    def from_graph(cls, graph: nx.MultiDiGraph) -> EmbeddedCypher:
+        """An in-memory database holding ``graph`` (writes change only the database)."""
+        database = engine().Database(":memory:")
+        conn = engine().Connection(database)
+        _load(conn, ({"id": n, **d} for n, d in graph.nodes(data=True)),
+              ({"source": u, "target": v, "key": k, **d} for u, v, k, d in graph.edges(keys=True, data=True)))
+        conn.close()
+        return cls(database, writable=True)
+
+    @classmethod
+    def open(cls, graph_dir: str | Path, *, write: bool = False) -> EmbeddedCypher:
+        """The database of ``graph_dir``/graph.json, built and cached on first use."""
+        from castgraph.graph.networkx_store import graph_file
+
+        graph_json = graph_file(graph_dir)
+        db_file = cache_file(graph_json)
+        if not db_file.exists():
+            _build_cache(graph_json, db_file)
+        if not write:
+            return cls(engine().Database(str(db_file), read_only=True), graph_json=graph_json, db_file=db_file)
+        # Writes go to a copy; graph.json and the cache change only once the query succeeded.
+        work = db_file.with_name(f"{db_file.name}.write-{os.getpid()}")
+        shutil.copyfile(db_file, work)
+        return cls(engine().Database(str(work)), graph_json=graph_json, db_file=work, writable=True)
+
+    def __enter__(self) -> EmbeddedCypher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the database (a write copy that was not saved is deleted)."""
+        with contextlib.suppress(Exception):
+            self._conn.close()
+        with contextlib.suppress(Exception):
+            self._db.close()
+        if self.writable and self.db_file is not None and self.db_file.exists() and ".write-" in self.db_file.name:
+            self.db_file.unlink()
+            with contextlib.suppress(OSError):
+                self.db_file.with_name(self.db_file.name + ".wal").unlink()
+
+    def run(self, query: str, params: Mapping[str, Any] | None = None) -> tuple[list[str], list[dict[str, Any]]]:
+        """Run ``query`` (Neo4j Cypher over the castgraph schema): its columns and plain rows.
+
+        Raises :class:`~castgraph.embedded.dialect.UnsupportedCypherError` for what the
+        embedded engine cannot run, :class:`CastgraphError` for any other failure (one line).
+        """
+        text = to_embedded(query)
+        values = _used_params(query, params or {})
+        try:
+            result = self._conn.execute(text, values)
+            columns = list(result.get_column_names())
+            raw = result.get_all()
+        except RuntimeError as exc:
+            raise self._explain(exc) from None
+        except (ValueError, TypeError) as exc:
+            raise CastgraphError(f"a parameter cannot be passed to the embedded engine: {exc}") from None
+        plain = [dict(zip(columns, (self._plain(v) for v in row), strict=True)) for row in raw]
+        return columns, plain
+
+    def _explain(self, exc: RuntimeError) -> CastgraphError:
+        message = " ".join(str(exc).split("\n")[0].split())
+        if any(hint in message.lower() for hint in _READ_ONLY_HINTS):
+            return CastgraphError("the query changes the graph; add --write to allow that")
+        return UnsupportedCypherError(f"the embedded engine cannot run this query ({message}); "
+                                      "run it on Neo4j with --neo4j")
+
+    def save(self) -> None:
+        """Write the database back to graph.json (atomically), and keep it as the new cache."""
+        from castgraph.graph.networkx_store import write_graph_json
+
+        if self.graph_json is None or self.db_file is None:
+            raise CastgraphError("only a database opened from a folder with write=True can be saved")
+        self.graph_attrs = dict(json.loads(self.graph_json.read_text(encoding="utf-8")).get("graph") or {})
+        graph = self.to_graph()
+        with contextlib.suppress(Exception):
+            self._conn.close()
+        with contextlib.suppress(Exception):
+            self._db.close()
+        write_graph_json(graph, self.graph_json)
+        final = cache_file(self.graph_json)
+        self.db_file.replace(final)
+        for stale in self.graph_json.parent.glob(f".{self.graph_json.name}.*.lbug"):
+            if stale != final:
+                with contextlib.suppress(OSError):
+                    stale.unlink()
+        self.db_file = final
+        self.writable = False
+
+    def to_graph(self) -> nx.MultiDiGraph:
+        """The database as a castgraph graph (graph.json's nodes, edges and attributes)."""
+        graph = nx.MultiDiGraph(**self.graph_attrs)
+        for table in NODE_COLUMNS:
+            label = "Entity" if table in ENTITY_TYPE_LABELS else table
+            for (node,) in self._conn.execute(f"MATCH (n:{table}) RETURN n").get_all():
+                props = {k: v for k, v in node.items() if not k.startswith("_") and v is not None}
+                attrs = decode_properties(label, props)
+                graph.add_node(attrs.pop("id"), **attrs)
+        for rel, cols in REL_COLUMNS.items():
+            names = [c for c, _ in cols]
+            returned = ", ".join(f"r.{c}" for c in names)
+            for row in self._conn.execute(f"MATCH (a)-[r:{rel}]->(b) RETURN a.id, b.id, {returned}").get_all():
+                source, target, *values = row
+                attrs = {k: v for k, v in zip(names, values, strict=True) if v is not None}
+                key = attrs.pop("key", None)
+                graph.add_edge(source, target, key=key, type=rel, **attrs)
+        return nx.MultiDiGraph(_sorted(graph))
+
+    def _plain(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            if "_NODES" in value and "_RELS" in value:
+                return {"nodes": [self._plain(n) for n in value["_NODES"]],
+                        "relationships": [self._plain(r) for r in value["_RELS"]]}
+            if "_SRC" in value and "_DST" in value:
+                return {"type": value.get("_LABEL"), "start": self._node_id(value["_SRC"]),
+                        "end": self._node_id(value["_DST"]), "properties": _properties(value)}
+            if "_LABEL" in value and "_ID" in value:
+                table = value["_LABEL"]
+                labels = ["Entity", table] if table in ENTITY_TYPE_LABELS else [table]
+                return {"labels": sorted(labels), "properties": _properties(value)}
+            return {str(k): self._plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self._plain(v) for v in value]
+        if value is None or isinstance(value, (str, int, float, bool)):
+            return value
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        return str(value)
+
+    def _node_id(self, internal: Mapping[str, int]) -> Any:
+        if self._table_names is None:
+            rows = self._conn.execute("CALL show_tables() RETURN *").get_all()
+            self._table_names = {int(r[0]): str(r[1]) for r in rows}
+        table = self._table_names.get(int(internal["table"]))
+        if table not in LABEL_TABLES:
+            return None
+        found = self._conn.execute(f"MATCH (n:{table}) WHERE offset(id(n)) = $o RETURN n.id",
+                                   {"o": int(internal["offset"])}).get_all()
+        return found[0][0] if found else None
+
+
+def _properties(value: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in value.items() if not k.startswith("_") and v is not None}
+
+
+def _sorted(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    # The builder's order (episodes, entities, topics by id; an episode's mentions by ordinal,
+    # then its topics), so an unchanged graph gives back the same graph.json, byte for byte.
+    rank = {"Episode": 0, "Entity": 1, "Topic": 2}
+    out = nx.MultiDiGraph(**graph.graph)
+    out.add_nodes_from(sorted(graph.nodes(data=True), key=lambda nd: (rank.get(nd[1].get("label"), 3), nd[0])))
+    order = {n: i for i, n in enumerate(out.nodes)}
+
+    def edge_rank(edge: tuple[Any, Any, Any, dict[str, Any]]) -> tuple[Any, ...]:
+        source, target, key, attrs = edge
+        if attrs.get("type") == "MENTIONS":
+            return (order[source], 0, attrs.get("ordinal") or 0, str(key), "")
+        return (order[source], 1, 0, str(target), str(key))
+
+    out.add_edges_from(sorted(graph.edges(keys=True, data=True), key=edge_rank))
+    return out
+
+
+def _build_cache(graph_json: Path, db_file: Path) -> None:
+    nodes, edges = _node_link(graph_json)
+    tmp = db_file.with_name(f"{db_file.name}.tmp-{os.getpid()}")
+    database = engine().Database(str(tmp))
+    try:
+        conn = engine().Connection(database)
+        _load(conn, nodes, edges)
+        conn.close()
+    finally:
+        database.close()
+    wal = tmp.with_name(tmp.name + ".wal")
+    if wal.exists():  # everything is checkpointed on close; a WAL left over would be stale
+        wal.unlink()
+    tmp.replace(db_file)
+    for stale in graph_json.parent.glob(f".{graph_json.name}.*.lbug"):
+        if stale != db_file:
+            with contextlib.suppress(OSError):
+                stale.unlink()
