@@ -107,6 +107,8 @@ def cypher_cmd(query: str, params: tuple[str, ...], graph_dir: str, neo4j_uri: s
     """
     values = dict(parse_param(p) for p in params)
     settings = Neo4jSettings.from_options(neo4j_uri, neo4j_user, neo4j_password, neo4j_database)
+    if settings is None and neo4j_uri is None:  # `--neo4j` alone, and no $NEO4J_URI
+        raise click.UsageError("no Neo4j server: pass --neo4j URI or set NEO4J_URI")
     if settings is None:
         columns, plain = _run_embedded(graph_dir, query, values, write)
     else:

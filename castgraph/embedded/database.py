@@ -31,7 +31,9 @@ import importlib
 import json
 import os
 import shutil
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -326,6 +328,10 @@ class EmbeddedCypher:
             return [self._plain(v) for v in value]
         if value is None or isinstance(value, (str, int, float, bool)):
             return value
+        if isinstance(value, Decimal):  # sum() of integers is a 128-bit integer
+            return int(value) if value == value.to_integral_value() else float(value)
+        if isinstance(value, timedelta):
+            return _iso_duration(value)
         if hasattr(value, "isoformat"):
             return value.isoformat()
         return str(value)
@@ -340,6 +346,13 @@ class EmbeddedCypher:
         found = self._conn.execute(f"MATCH (n:{table}) WHERE offset(id(n)) = $o RETURN n.id",
                                    {"o": int(internal["offset"])}).get_all()
         return found[0][0] if found else None
+
+
+def _iso_duration(value: timedelta) -> str:
+    """A duration as Neo4j prints it (``P1DT2H0.5S``-style ISO 8601)."""
+    seconds = value.seconds + value.microseconds / 1e6
+    time = f"T{seconds:g}S" if seconds else ""
+    return f"P{value.days}D{time}" if value.days else f"PT{seconds:g}S"
 
 
 def _properties(value: Mapping[str, Any]) -> dict[str, Any]:

@@ -240,8 +240,8 @@ class _Rewriter:
         k = self.next_solid(j + 1)
         if not (j < close and self.toks[j].kind == "name" and k < close and _word(self.toks[k], "IN")):
             if j < close and self.toks[j].text == "(":
-                before = self.prev_solid(i)
-                if before is None or before.kind != "name":
+                after = self.next_solid(self.closing(j) + 1)
+                if after < close and self.toks[after].text in ("-", "<-", "<"):
                     raise UnsupportedCypherError(f"pattern comprehensions ([(a)-->(b) | ...]) are not supported "
                                                  f"on the embedded graph; {_NEEDS_NEO4J}")
             return None
