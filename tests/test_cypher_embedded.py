@@ -48,7 +48,8 @@ def run_cli(*args: str) -> Any:
     ("MATCH (p:Person:Entity) RETURN p", "MATCH (p:Person) RETURN p"),
     ("MATCH (x:Entity)--(t:Topic) RETURN x", f"MATCH (x:{ENTITY})--(t:Topic) RETURN x"),
     ("MATCH (x:Person|Organization) RETURN x", "MATCH (x:Person:Organization) RETURN x"),
-    ("MATCH (:Entity {name: $n})<-[:MENTIONS]-(e) RETURN e", f"MATCH (:{ENTITY} {{name: $n}})<-[:MENTIONS]-(e) RETURN e"),
+    ("MATCH (:Entity {name: $n})<-[:MENTIONS]-(e) RETURN e",
+     f"MATCH (:{ENTITY} {{name: $n}})<-[:MENTIONS]-(e) RETURN e"),
     # text inside strings and comments, and function calls, are left alone
     ("MATCH (e) WHERE e.title = '(x:Entity)' RETURN count(e) // (y:Entity)",
      "MATCH (e) WHERE e.title = '(x:Entity)' RETURN count(e) // (y:Entity)"),
@@ -86,7 +87,8 @@ def test_unsupported_query_from_the_command_line_suggests_neo4j(examples_graph: 
     result = run_cli("CALL db.labels() YIELD label RETURN label", "--graph", str(folder))
     assert result.exit_code == 1
     assert result.output.count("\n") == 1 and "db.labels" in result.output and "--neo4j" in result.output
-    engine_says = run_cli("MATCH (e:Episode) RETURN e.title AS t ORDER BY nosuchfunction(t)", "--graph", str(folder))
+    engine_says = run_cli("MATCH (e:Episode) RETURN e.title AS t ORDER BY nosuchfunction(t)",
+                          "--graph", str(folder))
     assert engine_says.exit_code == 1 and engine_says.output.count("\n") == 1
     assert "embedded engine cannot run this query" in engine_says.output and "--neo4j" in engine_says.output
     missing = run_cli("MATCH (e:Episode {id: $id}) RETURN e", "--graph", str(folder))
@@ -135,11 +137,13 @@ def test_read_only_unless_write_then_saved_to_graph_json(examples_graph: nx.Mult
     refused = run_cli(rename, "-p", f"old={old}", "-p", "new=Renamed", "--graph", str(folder))
     assert refused.exit_code == 1 and "--write" in refused.output
     assert (folder / "graph.json").read_bytes() == before
-    done = run_cli(rename, "-p", f"old={old}", "-p", "new=Renamed", "--graph", str(folder), "--json", "--write")
+    done = run_cli(rename, "-p", f"old={old}", "-p", "new=Renamed", "--graph", str(folder),
+                   "--json", "--write")
     assert done.exit_code == 0, done.output
     assert json.loads(done.output) == [{"name": "Renamed"}]
     saved = read_graph_json(folder / "graph.json")
-    assert sorted(d["name"] for _, d in saved.nodes(data=True) if d.get("name") in (old, "Renamed")) == ["Renamed"]
+    names = [d["name"] for _, d in saved.nodes(data=True) if d.get("name") in (old, "Renamed")]
+    assert names == ["Renamed"]
     # everything else is as it was: same nodes, edges (keys and attributes) and file layout
     for _, d in expected.nodes(data=True):
         if d.get("name") == old and d.get("type") == "Person":
@@ -155,7 +159,8 @@ def test_write_that_changes_nothing_keeps_graph_json_byte_for_byte(examples_grap
                                                                    tmp_path: Path) -> None:
     folder = graph_dir(examples_graph, tmp_path / "g")
     before = (folder / "graph.json").read_bytes()
-    done = run_cli("MATCH (t:Topic) SET t.name = t.name RETURN count(t) AS n", "--graph", str(folder), "--write")
+    done = run_cli("MATCH (t:Topic) SET t.name = t.name RETURN count(t) AS n",
+                   "--graph", str(folder), "--write")
     assert done.exit_code == 0, done.output
     assert (folder / "graph.json").read_bytes() == before
 
@@ -168,7 +173,8 @@ def test_table_output_escapes_markup(examples_graph: nx.MultiDiGraph, tmp_path: 
 
 # -- the documented queries ---------------------------------------------------------------------------
 
-def test_documented_queries_on_the_embedded_real_page(real_page_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+def test_documented_queries_on_the_embedded_real_page(real_page_graph: nx.MultiDiGraph,
+                                                     tmp_path: Path) -> None:
     folder = graph_dir(real_page_graph, tmp_path / "real")
     facts = Facts(real_page_graph)
     neo4j_only = needs_neo4j()
@@ -191,7 +197,8 @@ SHAPES = [
     "[a IN x.aliases WHERE a <> x.name | toUpper(a)] AS upper ORDER BY name LIMIT 5",
     "MATCH (e:Episode) RETURN e.duration_seconds AS seconds, e.age_days AS age, e.languages AS langs, "
     "e.chapters AS chapters ORDER BY e.id LIMIT 2",
-    "MATCH (:Episode)-[m:MENTIONS]->(:Entity) RETURN m.rule AS rule, count(*) AS n, sum(m.ordinal) AS ordinals "
+    "MATCH (:Episode)-[m:MENTIONS]->(:Entity) "
+    "RETURN m.rule AS rule, count(*) AS n, sum(m.ordinal) AS ordinals "
     "ORDER BY rule",
 ]
 
@@ -228,7 +235,8 @@ def test_documented_queries_give_the_same_rows_on_both_backends(
     assert compared >= (10 if dataset == "real page" else 5)
 
 
-def test_cache_file_name_depends_on_the_file_identity(examples_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+def test_cache_file_name_depends_on_the_file_identity(examples_graph: nx.MultiDiGraph,
+                                                      tmp_path: Path) -> None:
     a = graph_dir(examples_graph, tmp_path / "a") / "graph.json"
     b = graph_dir(examples_graph, tmp_path / "b") / "graph.json"
     assert cache_file(a).name != cache_file(b).name  # another inode

@@ -1,4 +1,4 @@
-"""`castgraph cypher` (Cypher on the embedded graph or a Neo4j server) and `castgraph export --neo4j-admin`."""
+"""`castgraph cypher` (on the embedded graph or a Neo4j server) and `castgraph export --neo4j-admin`."""
 
 from __future__ import annotations
 

@@ -1,9 +1,11 @@
 """Cypher on the embedded graph (no server): the castgraph schema of Neo4j, in LadybugDB.
 
 >>> import castgraph
->>> eps = castgraph.parse_records('{"id": "e1", "title": "Hi", "entities": [{"name": "swyx", "type": "Person"}]}')
+>>> record = '{"id": "e1", "title": "Hi", "entities": [{"name": "swyx", "type": "Person"}]}'
+>>> eps = castgraph.parse_records(record)
 >>> graph = castgraph.build_graph(eps.episodes, castgraph.resolve_entities(eps.episodes))
->>> cypher(graph, "MATCH (p:Person {name: $name})<-[m:MENTIONS]-() RETURN p.name AS name, count(m) AS n", name="swyx")
+>>> query = "MATCH (p:Person {name: $name})<-[m:MENTIONS]-() RETURN p.name AS name, count(m) AS n"
+>>> cypher(graph, query, name="swyx")
 [{'name': 'swyx', 'n': 1}]
 """
 
@@ -14,8 +16,8 @@ from typing import Any
 
 import networkx as nx
 
-from castgraph.embedded.dialect import UnsupportedCypherError, to_embedded
 from castgraph.embedded.database import EmbeddedCypher, EngineMissingError, cache_file
+from castgraph.embedded.dialect import UnsupportedCypherError, to_embedded
 
 __all__ = ["EmbeddedCypher", "EngineMissingError", "UnsupportedCypherError", "cache_file", "cypher",
            "to_embedded"]

@@ -16,7 +16,8 @@ on a copy and saves the result back to graph.json (atomically) and the copy as t
 Examples
 --------
 >>> import castgraph
->>> eps = castgraph.parse_records('{"id": "e1", "title": "Hi", "entities": [{"name": "swyx", "type": "Person"}]}')
+>>> record = '{"id": "e1", "title": "Hi", "entities": [{"name": "swyx", "type": "Person"}]}'
+>>> eps = castgraph.parse_records(record)
 >>> graph = castgraph.build_graph(eps.episodes, castgraph.resolve_entities(eps.episodes))
 >>> with EmbeddedCypher.from_graph(graph) as db:
 ...     db.run("MATCH (p:Entity:Person)<-[:MENTIONS]-(e) RETURN p.name AS name, e.title AS title")
@@ -108,7 +109,8 @@ def _ddl() -> list[str]:
                   for table, cols in NODE_COLUMNS.items()]
     for rel, (source, targets) in _REL_ENDS.items():
         ends = ", ".join(f"FROM {source} TO {t}" for t in targets)
-        statements.append(f"CREATE REL TABLE {rel}({ends}, {', '.join(f'{c} {t}' for c, t in REL_COLUMNS[rel])})")
+        columns = ", ".join(f"{c} {t}" for c, t in REL_COLUMNS[rel])
+        statements.append(f"CREATE REL TABLE {rel}({ends}, {columns})")
     return statements
 
 
@@ -221,7 +223,8 @@ class EmbeddedCypher:
         if not db_file.exists():
             _build_cache(graph_json, db_file)
         if not write:
-            return cls(engine().Database(str(db_file), read_only=True), graph_json=graph_json, db_file=db_file)
+            database = engine().Database(str(db_file), read_only=True)
+            return cls(database, graph_json=graph_json, db_file=db_file)
         # Writes go to a copy; graph.json and the cache change only once the query succeeded.
         work = db_file.with_name(f"{db_file.name}.write-{os.getpid()}")
         shutil.copyfile(db_file, work)
@@ -239,12 +242,14 @@ class EmbeddedCypher:
             self._conn.close()
         with contextlib.suppress(Exception):
             self._db.close()
-        if self.writable and self.db_file is not None and self.db_file.exists() and ".write-" in self.db_file.name:
-            self.db_file.unlink()
+        work = self.db_file
+        if self.writable and work is not None and ".write-" in work.name and work.exists():
+            work.unlink()
             with contextlib.suppress(OSError):
-                self.db_file.with_name(self.db_file.name + ".wal").unlink()
+                work.with_name(work.name + ".wal").unlink()
 
-    def run(self, query: str, params: Mapping[str, Any] | None = None) -> tuple[list[str], list[dict[str, Any]]]:
+    def run(self, query: str, params: Mapping[str, Any] | None = None
+            ) -> tuple[list[str], list[dict[str, Any]]]:
         """Run ``query`` (Neo4j Cypher over the castgraph schema): its columns and plain rows.
 
         Raises :class:`~castgraph.embedded.dialect.UnsupportedCypherError` for what the
@@ -304,7 +309,8 @@ class EmbeddedCypher:
         for rel, cols in REL_COLUMNS.items():
             names = [c for c, _ in cols]
             returned = ", ".join(f"r.{c}" for c in names)
-            for row in self._conn.execute(f"MATCH (a)-[r:{rel}]->(b) RETURN a.id, b.id, {returned}").get_all():
+            found = self._conn.execute(f"MATCH (a)-[r:{rel}]->(b) RETURN a.id, b.id, {returned}")
+            for row in found.get_all():
                 source, target, *values = row
                 attrs = {k: v for k, v in zip(names, values, strict=True) if v is not None}
                 key = attrs.pop("key", None)
@@ -364,7 +370,8 @@ def _sorted(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     # then its topics), so an unchanged graph gives back the same graph.json, byte for byte.
     rank = {"Episode": 0, "Entity": 1, "Topic": 2}
     out = nx.MultiDiGraph(**graph.graph)
-    out.add_nodes_from(sorted(graph.nodes(data=True), key=lambda nd: (rank.get(nd[1].get("label"), 3), nd[0])))
+    nodes = sorted(graph.nodes(data=True), key=lambda nd: (rank.get(nd[1].get("label"), 3), nd[0]))
+    out.add_nodes_from(nodes)
     order = {n: i for i, n in enumerate(out.nodes)}
 
     def edge_rank(edge: tuple[Any, Any, Any, dict[str, Any]]) -> tuple[Any, ...]:

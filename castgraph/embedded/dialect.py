@@ -173,10 +173,11 @@ class _Rewriter:
         name = "".join(parts)
         if name.split(".")[0].lower() in ("db", "dbms", "apoc", "gds", "genai", "tx"):
             raise UnsupportedCypherError(
-                f"the procedure {name} is Neo4j's and the embedded graph has no such procedure; {_NEEDS_NEO4J}")
+                f"the procedure {name} is Neo4j's and the embedded graph has no such procedure; "
+                f"{_NEEDS_NEO4J}")
         if j < end and self.toks[self.next_solid(j)].text == "{":
-            raise UnsupportedCypherError(f"CALL {{ ... }} subqueries are not supported on the embedded graph; "
-                                         f"{_NEEDS_NEO4J}")
+            raise UnsupportedCypherError("CALL { ... } subqueries are not supported on the embedded graph; "
+                                         + _NEEDS_NEO4J)
 
     def _starts_node(self, i: int) -> bool:
         before = self.prev_solid(i)
@@ -242,8 +243,8 @@ class _Rewriter:
             if j < close and self.toks[j].text == "(":
                 after = self.next_solid(self.closing(j) + 1)
                 if after < close and self.toks[after].text in ("-", "<-", "<"):
-                    raise UnsupportedCypherError(f"pattern comprehensions ([(a)-->(b) | ...]) are not supported "
-                                                 f"on the embedded graph; {_NEEDS_NEO4J}")
+                    raise UnsupportedCypherError("pattern comprehensions ([(a)-->(b) | ...]) are not "
+                                                 "supported on the embedded graph; " + _NEEDS_NEO4J)
             return None
         var = self.toks[j].text
         where = bar = None
