@@ -279,6 +279,7 @@ class _ViewBuilder:
             "kind": kind,
             "type": _entity_type(attrs.get("type")) if kind == "Entity" else kind,
             "aliases": _strings(attrs.get("aliases")),
+            "former_ids": _strings(attrs.get("former_ids")) if kind == "Entity" else [],
             "description": str(attrs.get("description") or attrs.get("summary") or "")[:1000],
             "show": str(attrs.get("show") or ""),
             "date": str(attrs.get("published") or ""),
