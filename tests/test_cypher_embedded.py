@@ -251,3 +251,15 @@ def test_embedded_cypher_from_graph_is_writable_in_memory_only(examples_graph: n
         _, rows = db.run("MATCH (t:Topic) RETURN DISTINCT t.name AS name")
         assert rows == [{"name": "changed"}]
     assert {d["name"] for _, d in examples_graph.nodes(data=True) if d["label"] == "Topic"} != {"changed"}
+
+
+def test_embedded_schema_is_the_neo4j_schema() -> None:
+    from castgraph.embedded.database import NODE_COLUMNS, REL_COLUMNS
+    from castgraph.embedded.dialect import ENTITY_TABLES
+    from castgraph.graph.neo4j_schema import _KNOWN_KEYS, ENTITY_TYPE_LABELS, RELATIONSHIP_PROPERTIES
+
+    assert ENTITY_TABLES == ENTITY_TYPE_LABELS
+    assert {rel: tuple(c for c, _ in cols) for rel, cols in REL_COLUMNS.items()} == RELATIONSHIP_PROPERTIES
+    for table, cols in NODE_COLUMNS.items():
+        label = "Entity" if table in ENTITY_TABLES else table
+        assert tuple(c for c, _ in cols) == _KNOWN_KEYS[label]

@@ -7,7 +7,6 @@ from pathlib import Path as FilePath
 from typing import Any
 
 import click
-from neo4j.graph import Node, Path, Relationship
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -57,6 +56,8 @@ def to_plain(value: Any) -> Any:
     >>> to_plain({"n": [1, 2.5, "x", None]})
     {'n': [1, 2.5, 'x', None]}
     """
+    from neo4j.graph import Node, Path, Relationship  # here: the embedded path never loads the driver
+
     if isinstance(value, Node):
         return {"labels": sorted(value.labels), "properties": to_plain(dict(value.items()))}
     if isinstance(value, Relationship):

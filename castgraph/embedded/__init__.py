@@ -12,18 +12,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from castgraph.embedded.database import EmbeddedCypher, EngineMissingError, cache_file
 from castgraph.embedded.dialect import UnsupportedCypherError, to_embedded
+
+if TYPE_CHECKING:  # networkx loads only for a graph in memory: start-up time counts here
+    import networkx as nx
 
 __all__ = ["EmbeddedCypher", "EngineMissingError", "UnsupportedCypherError", "cache_file", "cypher",
            "to_embedded"]
 
 
-def cypher(graph_or_dir: nx.MultiDiGraph | str | Path, query: str, /, **params: Any) -> list[dict[str, Any]]:
+def cypher(graph_or_dir: nx.MultiDiGraph | str | Path, query: str, /,
+           **params: Any) -> list[dict[str, Any]]:
     """Run a read-only Cypher ``query`` on a graph or on a folder written by ``castgraph build``.
 
     Parameters
@@ -41,8 +43,8 @@ def cypher(graph_or_dir: nx.MultiDiGraph | str | Path, query: str, /, **params: 
         One dict per row, keyed by the ``RETURN`` columns; nodes, relationships and paths
         as plain data, the same as ``castgraph cypher --json`` prints.
     """
-    if isinstance(graph_or_dir, nx.MultiDiGraph):
-        with EmbeddedCypher.from_graph(graph_or_dir) as db:
+    if isinstance(graph_or_dir, (str, Path)):
+        with EmbeddedCypher.open(graph_or_dir) as db:
             return db.run(query, params)[1]
-    with EmbeddedCypher.open(graph_or_dir) as db:
+    with EmbeddedCypher.from_graph(graph_or_dir) as db:
         return db.run(query, params)[1]

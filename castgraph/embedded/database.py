@@ -36,20 +36,19 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
-from castgraph.embedded.dialect import LABEL_TABLES, UnsupportedCypherError, to_embedded, tokenize
-from castgraph.errors import CastgraphError
-from castgraph.graph.neo4j_schema import (
-    ENTITY_TYPE_LABELS,
-    JSON_PROPERTIES,
-    RELATIONSHIP_PROPERTIES,
-    decode_properties,
-    encode_properties,
-    node_labels,
+from castgraph.embedded.dialect import (
+    ENTITY_TABLES,
+    LABEL_TABLES,
+    UnsupportedCypherError,
+    to_embedded,
+    tokenize,
 )
+from castgraph.errors import CastgraphError
+
+if TYPE_CHECKING:  # networkx and the data model load only when a graph is converted
+    import networkx as nx
 
 __all__ = ["SCHEMA_VERSION", "EmbeddedCypher", "EngineMissingError", "cache_file", "engine"]
 
@@ -66,14 +65,17 @@ NODE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
                 ("languages", "STRING[]"), ("url", "STRING"), ("summary", "STRING"),
                 ("chapters", "STRING"), ("source", "STRING"), ("extra", "STRING")),
     "Topic": (("id", "STRING"), ("name", "STRING")),
-    **{t: _ENTITY_COLUMNS for t in ENTITY_TYPE_LABELS},
+    **{t: _ENTITY_COLUMNS for t in ENTITY_TABLES},
 }
+#: Relationship table columns (``neo4j_schema.RELATIONSHIP_PROPERTIES``, kept equal by a test).
 REL_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
-    rel: tuple((k, "INT64" if k == "ordinal" else "DOUBLE" if k == "score" else "STRING") for k in keys)
-    for rel, keys in RELATIONSHIP_PROPERTIES.items()
+    "MENTIONS": (("key", "STRING"), ("surface", "STRING"), ("source_type", "STRING"),
+                 ("description", "STRING"), ("ordinal", "INT64"), ("rule", "STRING"), ("score", "DOUBLE")),
+    "HAS_TOPIC": (("key", "STRING"),),
 }
-_REL_ENDS = {"MENTIONS": ("Episode", ENTITY_TYPE_LABELS), "HAS_TOPIC": ("Episode", ("Topic",))}
+_REL_ENDS = {"MENTIONS": ("Episode", ENTITY_TABLES), "HAS_TOPIC": ("Episode", ("Topic",))}
 _READ_ONLY_HINTS = ("read-only", "read only", "readonly")
+_SAMPLE = 1 << 20
 
 
 class EngineMissingError(CastgraphError):
@@ -95,11 +97,16 @@ def cache_file(graph_json: str | Path) -> Path:
     The key covers size, mtime, inode and a hash of the file's first and last MiB (the query
     index's key), the table layout and the engine's storage version.
     """
-    from castgraph.queries.index import cache_key
-
     path = Path(graph_json)
-    key = dict(cache_key(path), inode=path.stat().st_ino, schema=SCHEMA_VERSION,
-               engine=str(engine().Database.get_storage_version()))
+    stat = path.stat()
+    ends = hashlib.sha256()
+    with path.open("rb") as fh:  # both ends: hashing all of a large file would cost a parse
+        ends.update(fh.read(_SAMPLE))
+        if stat.st_size > _SAMPLE:
+            fh.seek(max(_SAMPLE, stat.st_size - _SAMPLE))
+            ends.update(fh.read(_SAMPLE))
+    key = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "inode": stat.st_ino, "ends": ends.hexdigest(),
+           "schema": SCHEMA_VERSION, "engine": str(engine().Database.get_storage_version())}
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
     return path.with_name(f".{path.name}.{digest}.lbug")
 
@@ -129,6 +136,8 @@ def _cast(value: Any, kind: str) -> Any:
 def _table_rows(nodes: Iterable[Mapping[str, Any]], edges: Iterable[Mapping[str, Any]]
                 ) -> tuple[dict[str, list[dict[str, Any]]], dict[tuple[str, str], list[dict[str, Any]]]]:
     """Rows per node table and per (relationship, target table), from node-link dicts."""
+    from castgraph.graph.neo4j_schema import JSON_PROPERTIES, encode_properties, node_labels
+
     node_rows: dict[str, list[dict[str, Any]]] = {t: [] for t in NODE_COLUMNS}
     table_of: dict[Any, str] = {}
     for node in nodes:
@@ -299,9 +308,13 @@ class EmbeddedCypher:
 
     def to_graph(self) -> nx.MultiDiGraph:
         """The database as a castgraph graph (graph.json's nodes, edges and attributes)."""
+        import networkx as nx
+
+        from castgraph.graph.neo4j_schema import decode_properties
+
         graph = nx.MultiDiGraph(**self.graph_attrs)
         for table in NODE_COLUMNS:
-            label = "Entity" if table in ENTITY_TYPE_LABELS else table
+            label = "Entity" if table in ENTITY_TABLES else table
             for (node,) in self._conn.execute(f"MATCH (n:{table}) RETURN n").get_all():
                 props = {k: v for k, v in node.items() if not k.startswith("_") and v is not None}
                 attrs = decode_properties(label, props)
@@ -315,7 +328,7 @@ class EmbeddedCypher:
                 attrs = {k: v for k, v in zip(names, values, strict=True) if v is not None}
                 key = attrs.pop("key", None)
                 graph.add_edge(source, target, key=key, type=rel, **attrs)
-        return nx.MultiDiGraph(_sorted(graph))
+        return _sorted(graph)
 
     def _plain(self, value: Any) -> Any:
         if isinstance(value, dict):
@@ -327,7 +340,7 @@ class EmbeddedCypher:
                         "end": self._node_id(value["_DST"]), "properties": _properties(value)}
             if "_LABEL" in value and "_ID" in value:
                 table = value["_LABEL"]
-                labels = ["Entity", table] if table in ENTITY_TYPE_LABELS else [table]
+                labels = ["Entity", table] if table in ENTITY_TABLES else [table]
                 return {"labels": sorted(labels), "properties": _properties(value)}
             return {str(k): self._plain(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
@@ -368,6 +381,8 @@ def _properties(value: Mapping[str, Any]) -> dict[str, Any]:
 def _sorted(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     # The builder's order (episodes, entities, topics by id; an episode's mentions by ordinal,
     # then its topics), so an unchanged graph gives back the same graph.json, byte for byte.
+    import networkx as nx
+
     rank = {"Episode": 0, "Entity": 1, "Topic": 2}
     out = nx.MultiDiGraph(**graph.graph)
     nodes = sorted(graph.nodes(data=True), key=lambda nd: (rank.get(nd[1].get("label"), 3), nd[0]))
