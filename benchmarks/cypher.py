@@ -75,15 +75,16 @@ def params_for(title: str, documented: dict[str, Any], picked: dict[str, Any]) -
     return values
 
 
-def timed_command(args: list[str]) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS (KiB, from /usr/bin/time) and stdout of a new castgraph process."""
+def timed_command(args: list[str]) -> tuple[float, float, int, str]:
+    """Wall seconds, CPU seconds (user + system), peak RSS (KiB) and stdout of a new castgraph process."""
     start = time.perf_counter()
-    done = subprocess.run(["/usr/bin/time", "-f", "%M", str(CASTGRAPH), *args],
+    done = subprocess.run(["/usr/bin/time", "-f", "%U %S %M", str(CASTGRAPH), *args],
                           capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"castgraph {' '.join(args)[:80]}... failed: {done.stderr.strip()}")
-    return wall, int(done.stderr.strip().splitlines()[-1]), done.stdout
+    user, system, peak = done.stderr.strip().splitlines()[-1].split()
+    return wall, float(user) + float(system), int(peak), done.stdout
 
 
 def cli_args(query: str, params: dict[str, Any], graph: Path) -> list[str]:
@@ -163,28 +164,28 @@ def main(argv: list[str] | None = None) -> int:
     cached = cache_file(args.graph / "graph.json")
     if not args.keep_cache and cached.exists():
         cached.unlink()
-    wall, peak, _ = timed_command(["cypher", "MATCH (e:Episode) RETURN count(e) AS episodes", "--json",
-                                   "--graph", str(args.graph)])
-    print(f"first query, database built: {wall:.1f} s wall, peak {peak / 1024:.0f} MiB "
+    wall, cpu, peak, _ = timed_command(["cypher", "MATCH (e:Episode) RETURN count(e) AS episodes", "--json",
+                                        "--graph", str(args.graph)])
+    print(f"first query, database built: {wall:.1f} s wall, {cpu:.1f} s CPU, peak {peak / 1024:.0f} MiB "
           f"({cached.stat().st_size / 2**20:.0f} MiB database)")
     with EmbeddedCypher.open(args.graph) as db:
         picked = pick_params(db)
     print(f"parameters: {json.dumps(picked, ensure_ascii=False)}\n")
-    print("| query | rows | cold command s | peak MiB | warm ms (median) |")
+    print("| query | rows | cold command s (wall / CPU) | peak MiB | warm ms (median) |")
     print("|---|---|---|---|---|")
     for title, (query, documented, neo4j_only) in documented_queries().items():
         if neo4j_only:
             print(f"| {title} | needs Neo4j | | | |")
             continue
         params = params_for(title, documented, picked)
-        wall, peak, out = timed_command(cli_args(query, params, args.graph))
+        wall, cpu, peak, out = timed_command(cli_args(query, params, args.graph))
         with EmbeddedCypher.open(args.graph) as db:
             times = []
             for _ in range(args.runs):
                 start = time.perf_counter()
                 db.run(query, params)
                 times.append(time.perf_counter() - start)
-        print(f"| {title} | {len(json.loads(out))} | {wall:.2f} | {peak / 1024:.0f} | "
+        print(f"| {title} | {len(json.loads(out))} | {wall:.2f} / {cpu:.2f} | {peak / 1024:.0f} | "
               f"{statistics.median(times) * 1000:.0f} |", flush=True)
     if not args.no_grand_cypher:
         print("\n| grand-cypher | seconds |\n|---|---|")

@@ -165,6 +165,22 @@ def test_write_that_changes_nothing_keeps_graph_json_byte_for_byte(examples_grap
     assert (folder / "graph.json").read_bytes() == before
 
 
+def test_write_keeps_attributes_the_tables_do_not_hold(examples_graph: nx.MultiDiGraph,
+                                                       tmp_path: Path) -> None:
+    graph = examples_graph.copy()
+    topic = next(n for n, d in graph.nodes(data=True) if d["label"] == "Topic")
+    graph.nodes[topic]["curated"] = {"by": "editor"}
+    source, target, key = next(iter(graph.edges(keys=True)))
+    graph.edges[source, target, key]["confidence"] = 0.5
+    folder = graph_dir(graph, tmp_path / "g")
+    done = run_cli("MATCH (t:Topic {id: $id}) SET t.name = 'renamed' RETURN t.name AS name",
+                   "-p", f"id={topic}", "--graph", str(folder), "--write")
+    assert done.exit_code == 0, done.output
+    saved = read_graph_json(folder / "graph.json")
+    assert saved.nodes[topic]["curated"] == {"by": "editor"} and saved.nodes[topic]["name"] == "renamed"
+    assert saved.edges[source, target, key]["confidence"] == 0.5
+
+
 def test_table_output_escapes_markup(examples_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
     folder = graph_dir(examples_graph, tmp_path / "g")
     result = run_cli("RETURN $t AS text, 1 AS one", "-p", "t=[bold]x[/bold]", "--graph", str(folder))

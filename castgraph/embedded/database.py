@@ -350,8 +350,10 @@ class EmbeddedCypher:
 
         if self.graph_json is None or self.db_file is None:
             raise CastgraphError("only a database opened from a folder with write=True can be saved")
-        self.graph_attrs = dict(json.loads(self.graph_json.read_text(encoding="utf-8")).get("graph") or {})
+        before = json.loads(self.graph_json.read_text(encoding="utf-8"))
+        self.graph_attrs = dict(before.get("graph") or {})
         graph = self.to_graph()
+        _keep_unknown_attributes(graph, before)
         with contextlib.suppress(Exception):
             self._conn.close()
         with contextlib.suppress(Exception):
@@ -425,6 +427,21 @@ class EmbeddedCypher:
         found = self._conn.execute(f"MATCH (n:{table}) WHERE offset(id(n)) = $o RETURN n.id",
                                    {"o": int(internal["offset"])}).get_all()
         return found[0][0] if found else None
+
+
+def _keep_unknown_attributes(graph: nx.MultiDiGraph, before: Mapping[str, Any]) -> None:
+    """Put back the attributes the tables do not hold (a newer writer's, a user's) from graph.json."""
+    known = {c for cols in NODE_COLUMNS.values() for c, _ in cols} | {"label"}
+    for node in before.get("nodes", []):
+        extra = {k: v for k, v in node.items() if k not in known}
+        if extra and node.get("id") in graph:
+            graph.nodes[node["id"]].update(extra)
+    edge_known = {c for cols in REL_COLUMNS.values() for c, _ in cols} | {"source", "target", "type"}
+    for edge in before.get("edges", []):
+        extra = {k: v for k, v in edge.items() if k not in edge_known}
+        ends = (edge.get("source"), edge.get("target"), edge.get("key"))
+        if extra and graph.has_edge(*ends):
+            graph.edges[ends].update(extra)
 
 
 def _iso_duration(value: timedelta) -> str:
