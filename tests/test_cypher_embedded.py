@@ -279,3 +279,19 @@ def test_embedded_schema_is_the_neo4j_schema() -> None:
     for table, cols in NODE_COLUMNS.items():
         label = "Entity" if table in ENTITY_TABLES else table
         assert tuple(c for c, _ in cols) == _KNOWN_KEYS[label]
+
+
+def test_a_folder_that_cannot_be_written_is_answered_from_memory(
+        examples_graph: nx.MultiDiGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from castgraph.embedded import database
+
+    def refused(graph_json: Path, db_file: Path) -> None:
+        raise PermissionError(13, "Permission denied", str(db_file))
+
+    monkeypatch.setattr(database, "_build_cache", refused)
+    folder = graph_dir(examples_graph, tmp_path / "g")
+    episodes = sum(1 for _, d in examples_graph.nodes(data=True) if d["label"] == "Episode")
+    assert cypher(folder, "MATCH (e:Episode) RETURN count(e) AS n") == [{"n": episodes}]
+    assert not list(folder.glob(".graph.json.*.lbug"))
+    refused_write = run_cli("MATCH (t:Topic) SET t.name = 'x'", "--graph", str(folder), "--write")
+    assert refused_write.exit_code == 1 and "Permission denied" in refused_write.output

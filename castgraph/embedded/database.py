@@ -290,7 +290,17 @@ class EmbeddedCypher:
         graph_json = graph_file(graph_dir)
         db_file = cache_file(graph_json)
         if not db_file.exists():
-            _build_cache(graph_json, db_file)
+            try:
+                _build_cache(graph_json, db_file)
+            except PermissionError:
+                if write:
+                    raise
+                # A folder we may not write to (a shared, read-only graph): answer from memory.
+                database = engine().Database(":memory:")
+                conn = engine().Connection(database)
+                _load(conn, *_node_link(graph_json))
+                conn.close()
+                return cls(database, graph_json=graph_json)
         if not write:
             database = engine().Database(str(db_file), read_only=True)
             return cls(database, graph_json=graph_json, db_file=db_file)
