@@ -113,7 +113,7 @@ GRAND = {
 }
 
 
-class _Timeout(Exception):
+class _Timeout(BaseException):  # not an Exception: the engine's own handlers must not swallow it
     pass
 
 
