@@ -270,7 +270,7 @@ def test_embedded_cypher_from_graph_is_writable_in_memory_only(examples_graph: n
 
 
 def test_embedded_schema_is_the_neo4j_schema() -> None:
-    from castgraph.embedded.database import NODE_COLUMNS, REL_COLUMNS
+    from castgraph.embedded.load import NODE_COLUMNS, REL_COLUMNS
     from castgraph.embedded.dialect import ENTITY_TABLES
     from castgraph.graph.neo4j_schema import _KNOWN_KEYS, ENTITY_TYPE_LABELS, RELATIONSHIP_PROPERTIES
 
@@ -288,7 +288,7 @@ def test_a_folder_that_cannot_be_written_is_answered_from_memory(
     def refused(graph_json: Path, db_file: Path) -> None:
         raise PermissionError(13, "Permission denied", str(db_file))
 
-    monkeypatch.setattr(database, "_build_cache", refused)
+    monkeypatch.setattr(database, "build_cache", refused)
     folder = graph_dir(examples_graph, tmp_path / "g")
     episodes = sum(1 for _, d in examples_graph.nodes(data=True) if d["label"] == "Episode")
     assert cypher(folder, "MATCH (e:Episode) RETURN count(e) AS n") == [{"n": episodes}]
