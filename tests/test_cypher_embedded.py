@@ -58,6 +58,8 @@ def run_cli(*args: str) -> Any:
     ("RETURN [x IN [[1]] | [y IN x | y + 1]] AS nested",
      "RETURN list_transform([[1]], x -> list_transform(x, y -> y + 1)) AS nested"),
     ("MATCH p = shortestPath((a)-[*]-(b)) RETURN p", "MATCH p = (a)-[* SHORTEST 1..30]-(b) RETURN p"),
+    ("MATCH ()-[m:MENTIONS]->() RETURN m.group AS g, m.role",
+     "MATCH ()-[m:MENTIONS]->() RETURN m.`group` AS g, m.role"),
     ("MATCH p = allShortestPaths((a)-[:MENTIONS*2..6]-(b)) RETURN p",
      "MATCH p = (a)-[:MENTIONS* ALL SHORTEST 2..6]-(b) RETURN p"),
 ])
@@ -270,15 +272,17 @@ def test_embedded_cypher_from_graph_is_writable_in_memory_only(examples_graph: n
 
 
 def test_embedded_schema_is_the_neo4j_schema() -> None:
-    from castgraph.embedded.load import NODE_COLUMNS, REL_COLUMNS
     from castgraph.embedded.dialect import ENTITY_TABLES
+    from castgraph.embedded.load import NODE_COLUMNS, REL_COLUMNS
+    from castgraph.graph.feed_props import EPISODE_FEED_PROPERTIES
     from castgraph.graph.neo4j_schema import _KNOWN_KEYS, ENTITY_TYPE_LABELS, RELATIONSHIP_PROPERTIES
 
     assert ENTITY_TABLES == ENTITY_TYPE_LABELS
     assert {rel: tuple(c for c, _ in cols) for rel, cols in REL_COLUMNS.items()} == RELATIONSHIP_PROPERTIES
     for table, cols in NODE_COLUMNS.items():
         label = "Entity" if table in ENTITY_TABLES else table
-        assert tuple(c for c, _ in cols) == _KNOWN_KEYS[label]
+        sparse = EPISODE_FEED_PROPERTIES if label == "Episode" else ()
+        assert tuple(c for c, _ in cols) == (*_KNOWN_KEYS[label], *sparse)
 
 
 def test_a_folder_that_cannot_be_written_is_answered_from_memory(

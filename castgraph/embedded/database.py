@@ -245,7 +245,7 @@ class EmbeddedCypher:
                 graph.add_node(attrs.pop("id"), **attrs)
         for rel, cols in REL_COLUMNS.items():
             names = [c for c, _ in cols]
-            returned = ", ".join(f"r.{c}" for c in names)
+            returned = ", ".join(f"r.`{c}`" for c in names)
             found = self._conn.execute(f"MATCH (a)-[r:{rel}]->(b) RETURN a.id, b.id, {returned}")
             for row in found.get_all():
                 source, target, *values = row

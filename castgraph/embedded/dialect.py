@@ -44,6 +44,14 @@ LABEL_TABLES: dict[str, tuple[str, ...]] = {
 }
 
 _NEEDS_NEO4J = "run it on Neo4j with --neo4j"
+# Words the embedded grammar does not take as a property key unquoted (found by trying each).
+_RESERVED = frozenset({
+    "acyclic", "all", "and", "any", "asc", "ascending", "case", "cast", "column", "create", "default",
+    "desc", "descending", "distinct", "else", "end", "ends", "exists", "false", "group", "headers", "in",
+    "index", "install", "macro", "none", "not", "null", "on", "only", "optional", "or", "order", "primary",
+    "profile", "shortest", "single", "starts", "table", "then", "trail", "true", "union", "unwind", "when",
+    "where", "with", "xor",
+})
 
 
 class UnsupportedCypherError(CastgraphError):
@@ -162,6 +170,9 @@ class _Rewriter:
             return None
         if tok.text == "(" and self._starts_node(i):
             return self._node(i)
+        if tok.text == "." and i + 1 < end and self.toks[i + 1].text.lower() in _RESERVED:
+            # Neo4j allows property keys the embedded grammar reserves (m.group): backquote them.
+            return f".`{self.toks[i + 1].text}`", i + 2
         if tok.text == "[":
             return self._list_comprehension(i)
         return None

@@ -25,7 +25,7 @@ from castgraph.errors import CastgraphError
 __all__ = ["NODE_COLUMNS", "REL_COLUMNS", "SCHEMA_VERSION", "build_cache", "load_graph", "read_node_link"]
 
 #: Bumped whenever the tables below change, so older cached databases are rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _ENTITY_COLUMNS = (("id", "STRING"), ("name", "STRING"), ("type", "STRING"), ("aliases", "STRING[]"),
                    ("description", "STRING"), ("descriptions", "STRING[]"), ("type_votes", "STRING[]"),
@@ -35,14 +35,22 @@ NODE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "Episode": (("id", "STRING"), ("record_id", "STRING"), ("title", "STRING"), ("show", "STRING"),
                 ("published", "STRING"), ("age_days", "INT64"), ("duration_seconds", "INT64"),
                 ("languages", "STRING[]"), ("url", "STRING"), ("summary", "STRING"),
-                ("chapters", "STRING"), ("source", "STRING"), ("extra", "STRING")),
+                ("chapters", "STRING"), ("source", "STRING"), ("extra", "STRING"),
+                # Sparse properties from feeds (castgraph.graph.feed_props), NULL when absent.
+                ("show_author", "STRING"), ("show_owner", "STRING"), ("show_image", "STRING"),
+                ("show_categories", "STRING[]"), ("show_url", "STRING"), ("show_feed_url", "STRING"),
+                ("show_language", "STRING"), ("show_guid", "STRING"), ("enclosure_url", "STRING"),
+                ("enclosure_type", "STRING"), ("enclosure_length", "INT64"), ("season", "INT64"),
+                ("episode_number", "INT64"), ("links", "STRING[]"), ("transcript", "STRING")),
     "Topic": (("id", "STRING"), ("name", "STRING")),
     **{t: _ENTITY_COLUMNS for t in ENTITY_TABLES},
 }
 #: Relationship table columns (``neo4j_schema.RELATIONSHIP_PROPERTIES``, kept equal by a test).
 REL_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "MENTIONS": (("key", "STRING"), ("surface", "STRING"), ("source_type", "STRING"),
-                 ("description", "STRING"), ("ordinal", "INT64"), ("rule", "STRING"), ("score", "DOUBLE")),
+                 ("description", "STRING"), ("ordinal", "INT64"), ("rule", "STRING"), ("score", "DOUBLE"),
+                 ("role", "STRING"), ("group", "STRING"), ("href", "STRING"), ("img", "STRING"),
+                 ("origin", "STRING")),
     "HAS_TOPIC": (("key", "STRING"),),
 }
 _REL_ENDS = {"MENTIONS": ("Episode", ENTITY_TABLES), "HAS_TOPIC": ("Episode", ("Topic",))}
@@ -55,11 +63,12 @@ def _engine() -> Any:
 
 
 def _ddl() -> list[str]:
-    statements = [f"CREATE NODE TABLE {table}({', '.join(f'{c} {t}' for c, t in cols)}, PRIMARY KEY(id))"
+    # Column names in backquotes: some (``group``) are words of the engine's grammar.
+    statements = [f"CREATE NODE TABLE {table}({', '.join(f'`{c}` {t}' for c, t in cols)}, PRIMARY KEY(`id`))"
                   for table, cols in NODE_COLUMNS.items()]
     for rel, (source, targets) in _REL_ENDS.items():
         ends = ", ".join(f"FROM {source} TO {t}" for t in targets)
-        columns = ", ".join(f"{c} {t}" for c, t in REL_COLUMNS[rel])
+        columns = ", ".join(f"`{c}` {t}" for c, t in REL_COLUMNS[rel])
         statements.append(f"CREATE REL TABLE {rel}({ends}, {columns})")
     return statements
 

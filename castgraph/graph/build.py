@@ -5,7 +5,9 @@ The schema is the same on every backend:
 * nodes have ``label`` = ``"Episode"`` | ``"Entity"`` | ``"Topic"`` and ``id`` (= node key):
   ``episode:<record id>``, ``entity:<hash>``, ``topic:<name>``;
 * ``MENTIONS`` edges (Episode -> Entity, one per mention, key ``m<ordinal>``) carry
-  ``surface``, ``source_type``, ``description``, ``ordinal``, ``rule`` and ``score``;
+  ``surface``, ``source_type``, ``description``, ``ordinal``, ``rule`` and ``score``,
+  and, when set, a feed person's ``role``, ``group``, ``href``, ``img`` and ``origin``
+  (episodes likewise carry show details: :mod:`castgraph.graph.feed_props`);
 * ``HAS_TOPIC`` edges (Episode -> Topic, key ``t``).
 
 Examples
@@ -30,6 +32,7 @@ from datetime import date, datetime
 
 import networkx as nx
 
+from castgraph.graph.feed_props import episode_feed_attrs, mention_attrs
 from castgraph.graph.model import Entity, EntityType, Episode, MergeRecord, Resolution, Topic
 
 __all__ = ["SCHEMA_VERSION", "build_graph", "episode_node_id", "resolution_from_graph"]
@@ -63,6 +66,8 @@ def _episode_attrs(ep: Episode) -> dict[str, object]:
         "source": str(ep.source) if ep.source else "",
         # The record's unknown keys, so that a graph can be rebuilt without losing them.
         "extra": _plain(ep.extra),
+        # Show details, media, transcript: only those with a value (see feed_props).
+        **episode_feed_attrs(ep),
     }
 
 
@@ -147,6 +152,7 @@ def build_graph(episodes: Iterable[Episode], resolution: Resolution) -> nx.Multi
                 ordinal=mention.ordinal,
                 rule=merge.rule if merge else "canonical",
                 score=merge.score if merge else 1.0,
+                **mention_attrs(mention),
             )
         # Topic order carries no meaning; sorted, so that a graph read back rebuilds the same graph.
         for topic_id in sorted({Topic.from_tag(tag).id for tag in ep.tags}):

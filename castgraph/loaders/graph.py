@@ -26,6 +26,7 @@ from typing import Any
 
 import networkx as nx
 
+from castgraph.graph.feed_props import episode_feed_fields, mention_fields
 from castgraph.graph.model import Chapter, Episode, Mention, Source
 
 __all__ = ["episodes_from_graph"]
@@ -76,6 +77,7 @@ def episodes_from_graph(graph: nx.MultiDiGraph) -> list[Episode]:
                         description=str(edge.get("description") or ""),
                         episode_id=record_id,
                         ordinal=int(edge.get("ordinal", 0)),
+                        **mention_fields(edge),
                     )
                 )
             elif kind == "HAS_TOPIC":
@@ -100,6 +102,7 @@ def episodes_from_graph(graph: nx.MultiDiGraph) -> list[Episode]:
                 mentions=mentions,
                 source=Source.parse(source) if source else None,
                 extra=dict(attrs.get("extra") or {}),
+                **episode_feed_fields(attrs),
             )
         )
     return sorted(episodes, key=lambda e: e.id)

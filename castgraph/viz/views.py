@@ -35,6 +35,7 @@ import networkx as nx
 from castgraph.errors import CastgraphError
 from castgraph.graph.model import EntityType
 from castgraph.queries.profile import chapter_pattern, chapters_matching, names_in_text
+from castgraph.viz.feed_records import feed_record
 
 __all__ = [
     "MAX_NODES",
@@ -273,7 +274,7 @@ class _ViewBuilder:
             episodes = int(count) if isinstance(count, int) else total
         else:
             episodes = total
-        return {
+        record = {
             "id": node,
             "name": _name(node, attrs),
             "kind": kind,
@@ -288,6 +289,8 @@ class _ViewBuilder:
             "refs": refs,
             "more": total - len(eps),
         }
+        record.update(feed_record(graph, node, kind, attrs))
+        return record
 
     def episode_record(self, episode: str, with_chapters: bool) -> dict[str, Any]:
         attrs = self.attrs[episode]
