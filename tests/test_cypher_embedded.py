@@ -31,6 +31,13 @@ def examples_graph(examples_dir: Path) -> nx.MultiDiGraph:
     return castgraph.build_graph(loaded.episodes, resolve(loaded.episodes))
 
 
+@pytest.fixture(scope="module")
+def feeds_graph(examples_dir: Path) -> nx.MultiDiGraph:
+    """The sample podcast feeds: the sparse feed properties (roles, enclosures, transcripts)."""
+    loaded = read_episodes([examples_dir.parent / "samples" / "feeds"])
+    return castgraph.build_graph(loaded.episodes, resolve(loaded.episodes))
+
+
 def graph_dir(graph: nx.MultiDiGraph, where: Path) -> Path:
     where.mkdir(parents=True, exist_ok=True)
     write_graph_json(graph, where / "graph.json")
@@ -218,6 +225,10 @@ SHAPES = [
     "MATCH (:Episode)-[m:MENTIONS]->(:Entity) "
     "RETURN m.rule AS rule, count(*) AS n, sum(m.ordinal) AS ordinals "
     "ORDER BY rule",
+    # the sparse properties feeds add: absent on both when a record has none
+    "MATCH (e:Episode)-[m:MENTIONS]->(x:Entity) RETURN e.show_author AS author, e.enclosure_length AS bytes, "
+    "e.season AS season, e.links AS links, e.transcript AS transcript, m.role AS role, m.group AS grp, "
+    "m.origin AS origin, x.name AS name ORDER BY e.id, m.ordinal LIMIT 20",
 ]
 
 
@@ -228,11 +239,12 @@ def _rows(result: Any, title: str) -> list[dict[str, Any]]:
 
 
 @pytest.mark.neo4j
-@pytest.mark.parametrize("dataset", ["real page", "examples"])
+@pytest.mark.parametrize("dataset", ["real page", "examples", "feeds"])
 def test_documented_queries_give_the_same_rows_on_both_backends(
         dataset: str, request: pytest.FixtureRequest, neo4j_store: Neo4jStore, neo4j_settings: Neo4jSettings,
         tmp_path: Path) -> None:
-    graph = request.getfixturevalue("real_page_graph" if dataset == "real page" else "examples_graph")
+    fixture = {"real page": "real_page_graph", "examples": "examples_graph", "feeds": "feeds_graph"}[dataset]
+    graph = request.getfixturevalue(fixture)
     neo4j_store.write(graph)
     folder = graph_dir(graph, tmp_path / "g")
     server = ["--neo4j", neo4j_settings.uri, "--neo4j-user", neo4j_settings.user,
@@ -251,6 +263,9 @@ def test_documented_queries_give_the_same_rows_on_both_backends(
         assert embedded == on_server, title
         compared += bool(on_server)
     assert compared >= (10 if dataset == "real page" else 5)
+    if dataset == "feeds":  # the feed properties were there to compare
+        rows = _rows(run_cli(SHAPES[-1], "--json", "--graph", str(folder)), "feeds")
+        assert any(r["role"] for r in rows) and any(r["bytes"] for r in rows)
 
 
 def test_cache_file_name_depends_on_the_file_identity(examples_graph: nx.MultiDiGraph,
