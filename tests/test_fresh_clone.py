@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import conftest
@@ -33,4 +34,5 @@ def test_every_real_page_test_goes_through_the_one_fixture() -> None:
     for path in Path(__file__).parent.glob("*.py"):
         text = path.read_text(encoding="utf-8")
         if path.name not in ("conftest.py", "test_fresh_clone.py"):
-            assert "REAL_PAGE" not in text and "latent-space-page.txt" not in text, path.name
+            assert "REAL_PAGE" not in text and "shared/data" not in text, path.name
+            assert not re.search(r"""["']shared["']""", text), path.name
