@@ -314,3 +314,22 @@ def test_a_folder_that_cannot_be_written_is_answered_from_memory(
     assert not list(folder.glob(".graph.json.*.lbug"))
     refused_write = run_cli("MATCH (t:Topic) SET t.name = 'x'", "--graph", str(folder), "--write")
     assert refused_write.exit_code == 1 and "Permission denied" in refused_write.output
+
+
+def test_a_folder_with_only_the_compact_store_is_queried_too(examples_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "built"
+    built = CliRunner().invoke(main, ["build", str(examples_dir), "--out", str(out), "--no-html", "-q"])
+    assert built.exit_code == 0, built.output
+    assert (out / "graph.store").is_file()
+    query = ("MATCH (e:Episode)-[m:MENTIONS]->(x:Entity) RETURN e.id AS episode, m.key AS key, "
+             "x.name AS name, x.aliases AS aliases ORDER BY episode, key")
+    from_json = cypher(out, query)
+    (out / "graph.json").unlink()
+    for stale in out.glob(".graph.json.*.lbug"):
+        stale.unlink()
+    assert cypher(out, query) == from_json and len(from_json) > 50
+    done = run_cli("MATCH (t:Topic) SET t.name = t.name + '!' RETURN count(t) AS n",
+                   "--graph", str(out), "--write")
+    assert done.exit_code == 0, done.output
+    assert all(d["name"].endswith("!") for _, d in read_graph_json(out / "graph.json").nodes(data=True)
+               if d["label"] == "Topic")

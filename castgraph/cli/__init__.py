@@ -1,8 +1,6 @@
 """The castgraph command line: thin commands over the library.
 
-Each command module defines its click commands; this module gathers them. A command's
-module is imported when the command runs, so a quick command (``castgraph cypher`` on the
-embedded graph) does not pay for the imports of the others.
+Each command module defines its click commands; this module gathers them.
 """
 
 from __future__ import annotations
@@ -17,42 +15,40 @@ __all__ = ["main"]
 
 # Command modules, each owning the commands of one layer.
 _COMMAND_MODULES = ["build", "resolve", "neo4j", "queries", "viz"]
-# Where the commands that must start fast live; any other command loads every module.
-_COMMAND_HOME = {"cypher": "neo4j", "export": "neo4j", "entity": "queries", "related": "queries",
-                 "comention": "queries", "viz": "viz", "resolve": "resolve", "build": "build"}
-_loaded: set[str] = set()
+# Which module holds a command, so that running one imports only its layer (a query answers
+# before the build, Neo4j and viewer layers would have finished importing). A command not
+# listed here is found by importing every module.
+_COMMAND_HOMES = {"build": "build", "resolve": "resolve", "cypher": "neo4j", "export": "neo4j",
+                  "related": "queries", "comention": "queries", "entity": "queries", "viz": "viz"}
 
 
-def _load(module_name: str) -> None:
-    if module_name in _loaded:
-        return
-    _loaded.add(module_name)
+def _commands_of(name: str) -> list[click.Command]:
     try:
-        module = importlib.import_module(f"castgraph.cli.{module_name}")
+        module = importlib.import_module(f"castgraph.cli.{name}")
     except ModuleNotFoundError as exc:  # a layer not written yet
-        if exc.name != f"castgraph.cli.{module_name}":
+        if exc.name != f"castgraph.cli.{name}":
             raise
-        return
-    for command in getattr(module, "COMMANDS", []):
-        main.add_command(command)
+        return []
+    return list(getattr(module, "COMMANDS", []))
 
 
 class _LazyGroup(click.Group):
-    """A group importing a command's module only when that command is asked for."""
+    """A group that imports a command's module when the command is asked for."""
+
+    def _load(self, modules: list[str]) -> None:
+        for name in modules:
+            for command in _commands_of(name):
+                if command.name not in self.commands:
+                    self.add_command(command)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands:
-            home = _COMMAND_HOME.get(cmd_name)
-            if home is not None:
-                _load(home)
-            if cmd_name not in self.commands:
-                for name in _COMMAND_MODULES:
-                    _load(name)
+            home = _COMMAND_HOMES.get(cmd_name)
+            self._load([home] if home else _COMMAND_MODULES)
         return super().get_command(ctx, cmd_name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        for name in _COMMAND_MODULES:
-            _load(name)
+        self._load(_COMMAND_MODULES)
         return super().list_commands(ctx)
 
 
@@ -66,4 +62,3 @@ def main() -> None:
     Example:
         castgraph build examples/ --out castgraph-out
     """
-

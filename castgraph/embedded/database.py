@@ -51,7 +51,7 @@ from castgraph.embedded.load import (
     SCHEMA_VERSION,
     build_cache,
     load_graph,
-    read_node_link,
+    read_graph_rows,
 )
 from castgraph.errors import CastgraphError
 
@@ -150,7 +150,7 @@ class EmbeddedCypher:
                 # A folder we may not write to (a shared, read-only graph): answer from memory.
                 database = engine().Database(":memory:")
                 conn = engine().Connection(database)
-                load_graph(conn, *read_node_link(graph_json))
+                load_graph(conn, *read_graph_rows(graph_json))
                 conn.close()
                 return cls(database, graph_json=graph_json)
         if not write:
@@ -212,14 +212,19 @@ class EmbeddedCypher:
 
         if self.graph_json is None or self.db_file is None:
             raise CastgraphError("only a database opened from a folder with write=True can be saved")
-        before = json.loads(self.graph_json.read_text(encoding="utf-8"))
-        self.graph_attrs = dict(before.get("graph") or {})
+        nodes, edges = read_graph_rows(self.graph_json)
+        before = {"nodes": list(nodes), "edges": list(edges)}
+        if self.graph_json.name == "graph.json":
+            head = json.loads(self.graph_json.read_text(encoding="utf-8"))
+            self.graph_attrs = dict(head.get("graph") or {})
         graph = self.to_graph()
         _keep_unknown_attributes(graph, before)
         with contextlib.suppress(Exception):
             self._conn.close()
         with contextlib.suppress(Exception):
             self._db.close()
+        # graph.json is the folder's graph (a compact store beside it is then no longer current).
+        self.graph_json = self.graph_json.with_name("graph.json")
         write_graph_json(graph, self.graph_json)
         final = cache_file(self.graph_json)
         self.db_file.replace(final)

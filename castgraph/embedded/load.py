@@ -195,8 +195,22 @@ def read_node_link(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any
         raise
 
 
+def read_graph_rows(graph_file: Path) -> tuple[Iterable[dict[str, Any]], Iterable[dict[str, Any]]]:
+    """Nodes and edges of the folder's graph: from the compact store when it is current (no JSON
+    to parse; a large build writes only the store), else from graph.json."""
+    from castgraph.graph.networkx_store import current_store, read_graph_tables
+    from castgraph.graph.tables import ColumnView
+
+    folder = graph_file.parent
+    if graph_file.name != "graph.json" or current_store(folder) is not None:
+        view = ColumnView(read_graph_tables(folder))
+        return ({"id": n, **d} for n, d in view.nodes(data=True)), \
+            ({"source": u, "target": v, "key": k, **d} for u, v, k, d in view.edges(keys=True, data=True))
+    return read_node_link(graph_file)
+
+
 def build_cache(graph_json: Path, db_file: Path) -> None:
-    nodes, edges = read_node_link(graph_json)
+    nodes, edges = read_graph_rows(graph_json)
     tmp = db_file.with_name(f"{db_file.name}.tmp-{os.getpid()}")
     database = _engine().Database(str(tmp))
     try:

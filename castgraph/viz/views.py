@@ -44,6 +44,7 @@ __all__ = [
     "ego_view",
     "episode_view",
     "find_node",
+    "left_out_note",
     "overview_view",
     "select_connected",
 ]
@@ -80,6 +81,10 @@ class View:
         What was left out, or ``""``.
     center
         The node a focused view is built around.
+    review
+        Borderline pairs left apart (``left_id``, ``left_name``, ``right_id``,
+        ``right_name``, ``score``, ``reason``), the list ``castgraph resolve --review``
+        shows; the page's curation panel offers them for a decision.
     """
 
     kind: str
@@ -91,6 +96,7 @@ class View:
     center: str | None = None
     total_nodes: int = 0
     total_edges: int = 0
+    review: list[dict[str, Any]] = field(default_factory=list)
 
     def _repr_html_(self) -> str:
         """Jupyter shows a view as its page, inline (see :func:`castgraph.viz.show`)."""
@@ -196,17 +202,31 @@ def _plural(count: int, word: str, plural: str = "") -> str:
 
 def _left_out_note(graph: nx.MultiDiGraph, kept: set[str], shown_edges: int, total_edges: int,
                    why: str) -> str:
-    if len(kept) >= graph.number_of_nodes():
-        return ""
-    missing: dict[str, int] = defaultdict(int)
+    total: dict[str, int] = defaultdict(int)
+    shown: dict[str, int] = defaultdict(int)
     for node, attrs in graph.nodes(data=True):
-        if node not in kept:
-            missing[_kind(attrs)] += 1
+        kind = _kind(attrs)
+        total[kind] += 1
+        if node in kept:
+            shown[kind] += 1
+    return left_out_note(total, shown, shown_edges, total_edges, why)
+
+
+def left_out_note(total: Mapping[str, int], shown: Mapping[str, int], shown_edges: int, total_edges: int,
+                  why: str) -> str:
+    """The note under a view that leaves nodes out (``""`` when it shows them all).
+
+    ``total`` and ``shown`` count nodes per kind (Entity, Episode, Topic).
+    """
+    all_nodes, kept = sum(total.values()), sum(shown.values())
+    if kept >= all_nodes:
+        return ""
     plurals = {"Entity": "entities"}
+    missing = {k: total.get(k, 0) - shown.get(k, 0) for k in ("Entity", "Episode", "Topic")}
     parts = [_plural(missing[k], k.lower(), plurals.get(k, "")) for k in ("Entity", "Episode", "Topic")
              if missing[k]]
     left = ", ".join(parts)
-    return (f"Showing {len(kept):,} of {graph.number_of_nodes():,} nodes ({why}). "
+    return (f"Showing {kept:,} of {all_nodes:,} nodes ({why}). "
             f"Left out: {left} and {_plural(total_edges - shown_edges, 'link')}.")
 
 
@@ -290,7 +310,30 @@ class _ViewBuilder:
             "more": total - len(eps),
         }
         record.update(feed_record(graph, node, kind, attrs))
+        if kind == "Entity":
+            record["surfaces"] = self.surfaces(node)
         return record
+
+    def surfaces(self, node: str) -> list[list[Any]]:
+        """``[surface, rule, score, mentions]`` per surface of an entity: why each was merged into it."""
+        found: dict[str, list[Any]] = {}
+        counts: dict[Any, int] = {}
+        first: dict[Any, Mapping[str, Any]] = {}
+        # The adjacency dicts directly: a hub entity has an edge per mention in most episodes.
+        for keyed in self.graph.pred[node].values():
+            for data in keyed.values():
+                surface = data.get("surface")
+                if surface is None or data.get("type") != "MENTIONS":
+                    continue
+                if surface in counts:
+                    counts[surface] += 1
+                else:
+                    counts[surface], first[surface] = 1, data
+        for surface, data in first.items():
+            score = data.get("score")
+            found[str(surface)] = [str(surface), str(data.get("rule") or ""),
+                                   float(score) if isinstance(score, (int, float)) else 1.0, counts[surface]]
+        return sorted(found.values(), key=lambda r: (-r[3], r[0]))
 
     def episode_record(self, episode: str, with_chapters: bool) -> dict[str, Any]:
         attrs = self.attrs[episode]

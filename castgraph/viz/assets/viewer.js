@@ -350,6 +350,8 @@
       panel.appendChild(list);
       if (n.more) panel.appendChild(el("div", "meta", "and " + n.more + " more"));
     }
+    // The curation script adds surfaces and decisions to an entity's panel.
+    if (n.kind === "Entity" && window.castgraph.onEntityPanel) window.castgraph.onEntityPanel(n, panel);
     panel.hidden = false;
   }
   function selectNode(id) {
