@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from castgraph.cli.errors import fail_cleanly
 from castgraph.cli.options import DEFAULT_GRAPH_DIR
-from castgraph.cli.printing import echo
+from castgraph.cli.printing import echo, echo_json
 from castgraph.graph.model import ReviewPair
 from castgraph.graph.networkx_store import graph_file, read_graph_dir
+from castgraph.queries.models import NotFoundError
 from castgraph.resolve.output import explain_entity, read_review_csv
 
 __all__ = ["COMMANDS", "resolve_cmd"]
@@ -51,12 +51,12 @@ def resolve_cmd(explain: str | None, review: bool, graph_dir: Path, as_json: boo
             graph = read_graph_dir(graph_dir)
             try:
                 echo(explain_entity(graph, explain))
-            except KeyError:
-                raise click.ClickException(f"{path}: no entity named {explain!r}") from None
+            except NotFoundError as exc:
+                raise click.ClickException(f"{path}: {exc}") from None
             return
         pairs = _review_pairs(graph_dir)
         if as_json:
-            click.echo(json.dumps([p.model_dump() for p in pairs], ensure_ascii=False, indent=2))
+            echo_json([p.model_dump() for p in pairs])
             return
         if not pairs:
             echo("No borderline pairs to review.")
