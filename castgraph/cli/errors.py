@@ -46,7 +46,8 @@ def fail_cleanly() -> Iterator[None]:
     """Re-raise user-facing errors as :class:`click.ClickException` (one line, exit code 1)."""
     try:
         yield
-    except click.ClickException:
+    except click.ClickException as exc:
+        exc.message = terminal_safe(exc.message)  # it may quote names from the data
         raise
     except user_errors() as exc:
         raise click.ClickException(_one_line(exc)) from None
