@@ -47,7 +47,8 @@ def fail_cleanly() -> Iterator[None]:
     try:
         yield
     except click.ClickException as exc:
-        exc.message = terminal_safe(exc.message)  # it may quote names from the data
+        if type(exc) is click.ClickException:  # its message may quote names from the data
+            raise click.ClickException(terminal_safe(exc.message)) from None
         raise
     except user_errors() as exc:
         raise click.ClickException(_one_line(exc)) from None
