@@ -34,8 +34,9 @@ _PREFIX = {"Episode": "episode:", "Entity": "entity:", "Topic": "topic:"}
 _ENTITY_TYPES = {"Person", "Organization", "Product", "Concept", "Event", "Place", "Other"}
 
 # Attribute -> kind, per label. Attributes not listed are not read by castgraph and may be anything.
-_TEXT, _INT, _NUMBER, _TEXTS = "text", "whole number", "number", "list of text"
-_OPT_TEXT, _OPT_INT, _DICT, _LIST = "text or null", "whole number or null", "object", "list"
+_TEXT, _INT, _NUMBER, _TEXTS = "text", "whole number from 0 to 2**31-1", "number", "list of text"
+_INT_LIMIT = 2**31
+_OPT_TEXT, _OPT_INT, _DICT, _LIST = "text or null", "whole number (0 to 2**31-1) or null", "object", "list"
 _NODE_ATTRS: dict[str, dict[str, str]] = {
     "Episode": {"record_id": _TEXT, "title": _TEXT, "show": _TEXT, "published": _OPT_TEXT,
                 "age_days": _OPT_INT, "duration_seconds": _OPT_INT, "languages": _TEXTS, "url": _TEXT,
@@ -62,7 +63,8 @@ def _is(kind: str, value: Any) -> bool:
     if kind in (_TEXT, _OPT_TEXT):
         return isinstance(value, str)
     if kind in (_INT, _OPT_INT):
-        return isinstance(value, int) and not isinstance(value, bool)
+        # Whole numbers castgraph writes are counts, ordinals, days and seconds: the columns hold 32 bits.
+        return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < _INT_LIMIT
     if kind == _NUMBER:
         return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
     if kind == _TEXTS:
@@ -163,7 +165,8 @@ def _plain_edge(edge: Any, labels: dict[str, str], seen: set[tuple[str, str, str
     if kind != "MENTIONS" or labels.get(target) != "Entity":
         return False
     score = edge.get("score", 0.0)
-    return (type(edge.get("surface")) is str and type(edge.get("ordinal")) is int
+    ordinal = edge.get("ordinal")
+    return (type(edge.get("surface")) is str and type(ordinal) is int and 0 <= ordinal < _INT_LIMIT
             and type(edge.get("source_type", "")) is str and type(edge.get("description", "")) is str
             and type(edge.get("rule", "")) is str
             and ((type(score) is float and math.isfinite(score)) or type(score) is int))
