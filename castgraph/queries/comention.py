@@ -25,14 +25,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from castgraph.errors import CastgraphError
 from castgraph.graph.model import EntityType
 from castgraph.queries.backend import QueryBackend
 from castgraph.queries.models import ComentionEdge, Community, EntityRef, KeyPlayer
 from castgraph.queries.scoring import NORMALIZATIONS, edge_score
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["as_backend", "comention_communities", "comention_graph", "key_players", "parse_types"]
 
@@ -80,6 +82,7 @@ def comention_graph(
     until: date | str | None = None,
     normalize: str | None = None,
     limit: int | None = None,
+    entities: Iterable[str] | None = None,
 ) -> list[ComentionEdge]:
     """The co-mention edges of ``graph`` (a graph or a query backend), best first.
 
@@ -93,16 +96,23 @@ def comention_graph(
         episodes are left out when a range is given.
     normalize : ``None`` (score = weight), ``"jaccard"`` or ``"pmi"``.
     limit : at most this many edges.
+    entities : only edges touching one of these entities (names, aliases, ids or near
+        spellings, found by :func:`castgraph.queries.lookup.find_entity`).
     """
     if normalize is not None and normalize not in NORMALIZATIONS:
         raise CastgraphError(f"unknown normalization {normalize!r} (use one of: {', '.join(NORMALIZATIONS)})")
     backend = as_backend(graph)
+    around: set[str] | None = None
+    if entities is not None:
+        from castgraph.queries.lookup import find_entity
+
+        around = {find_entity(backend, text)[0].id for text in entities}
     counts = backend.comention_counts(types=parse_types(types), since=_iso(since), until=_iso(until),
                                       min_weight=max(1, min_weight))
     scored = []
     for (a, b), episodes in counts.pairs.items():
         weight = len(episodes)
-        if weight < min_weight:
+        if weight < min_weight or (around is not None and a not in around and b not in around):
             continue
         score = edge_score(weight, counts.df[a], counts.df[b], counts.episodes, normalize)
         scored.append((-score, -weight, a, b, episodes))
@@ -134,6 +144,8 @@ def _weighted_graph(edges: Sequence[ComentionEdge]) -> tuple[nx.Graph, dict[str,
     for edge in edges:
         refs[edge.source.id] = edge.source
         refs[edge.target.id] = edge.target
+    import networkx as nx
+
     graph = nx.Graph()
     # Sorted insertion: Louvain and PageRank then see the same graph whatever the backend.
     graph.add_nodes_from(sorted(refs))
@@ -155,6 +167,8 @@ def comention_communities(
     graph, refs = _weighted_graph(edges)
     if graph.number_of_edges() == 0:
         return []
+    import networkx as nx
+
     groups = nx.community.louvain_communities(graph, weight="weight", resolution=resolution, seed=seed)
     ordered = sorted((sorted(g) for g in groups), key=lambda g: (-len(g), g[0]))
     return [Community(id=i, members=[refs[m] for m in g]) for i, g in enumerate(ordered)]

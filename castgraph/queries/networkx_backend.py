@@ -14,12 +14,15 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from castgraph.queries.backend import ComentionCounts, EntityRow, EpisodeRow, QueryBackend, Term
 from castgraph.queries.index import GraphIndex
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["NetworkXQueries"]
 

@@ -26,13 +26,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from castgraph.queries.backend import QueryBackend
 from castgraph.queries.comention import as_backend
 from castgraph.queries.lookup import find_entity
 from castgraph.queries.models import ChapterRef, CoMentioned, EntityAppearance, EntityProfile, TopicCount
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["chapter_pattern", "chapters_matching", "chapters_mentioning", "entity_profile", "names_in_text"]
 

@@ -34,8 +34,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Sequence
 from itertools import chain
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from castgraph.errors import CastgraphError
 from castgraph.queries.backend import QueryBackend, Term
@@ -43,6 +42,9 @@ from castgraph.queries.comention import as_backend
 from castgraph.queries.lookup import find_entity, find_episode
 from castgraph.queries.models import RelatedEpisode, SharedEntity, SharedTopic
 from castgraph.queries.scoring import sum_weights, term_weight
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["episodes_about", "rank_episodes", "related_episodes"]
 

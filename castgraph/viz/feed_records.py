@@ -36,14 +36,19 @@ def _number(attrs: Mapping[str, Any]) -> str:
     return " · ".join(parts)
 
 
+def _raw(graph: nx.MultiDiGraph, side: str) -> Any:
+    # networkx's raw adjacency dicts: its views wrap every inner dict, five times slower on 1M edges.
+    # A graph-like object without them is read through its public view.
+    return getattr(graph, f"_{side}", None) or getattr(graph, side)
+
+
 def has_roles(graph: nx.MultiDiGraph) -> bool:
     """Whether any edge credits a role: graphs without feeds or tables skip the per-node role scans.
 
     >>> has_roles(nx.MultiDiGraph())
     False
     """
-    # networkx's raw adjacency dicts: its views wrap every inner dict, five times slower on 1M edges.
-    for neighbours in graph._succ.values():
+    for neighbours in _raw(graph, "succ").values():
         for keyed in neighbours.values():
             for data in keyed.values():
                 if "role" in data:
@@ -67,7 +72,7 @@ def feed_record(graph: nx.MultiDiGraph, node: str, kind: str, attrs: Mapping[str
         if not roles:
             return record
         credited: dict[str, list[str]] = defaultdict(list)
-        for target, keyed in graph._succ[node].items():
+        for target, keyed in _raw(graph, "succ")[node].items():
             for edge in keyed.values():
                 role = edge.get("role")
                 if role and role not in credited[target]:
@@ -76,7 +81,7 @@ def feed_record(graph: nx.MultiDiGraph, node: str, kind: str, attrs: Mapping[str
             record["roles"] = {t: ", ".join(r) for t, r in sorted(credited.items())}
     elif kind == "Entity" and roles:
         episodes: dict[str, set[str]] = defaultdict(set)
-        for source, keyed in graph._pred[node].items():
+        for source, keyed in _raw(graph, "pred")[node].items():
             for edge in keyed.values():
                 if edge.get("role"):
                     episodes[str(edge["role"])].add(source)
