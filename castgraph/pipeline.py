@@ -27,6 +27,7 @@ from typing import cast
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field
 
+from castgraph.errors import CastgraphError
 from castgraph.graph.build import resolution_from_graph
 from castgraph.graph.compact import STORE_FILE
 from castgraph.graph.model import Episode, Resolution
@@ -60,6 +61,9 @@ class BuildOptions(BaseModel):
     overrides: Path | None = None
     graphml: bool = False
     html: bool = True
+    #: A full rebuild keeps the entity ids of the graph already in ``out`` (an entity keeps its id
+    #: whichever inputs came first); False starts from fresh ids.
+    keep_ids: bool = True
     #: Write graph.json: ``None`` = when the graph has at most :data:`JSON_AUTO_MENTIONS` mentions.
     graph_json: bool | None = None
     #: Table column -> entity type or "topic" (``--map guest=Person``).
@@ -128,11 +132,25 @@ class GraphBuilder:
         report.seconds[name] = round(now - started, 3)
         return now
 
-    def _previous(self) -> tuple[list[Episode], Resolution | None]:
-        """Episodes and resolution of the graph being extended (``--into``), if any."""
-        if self.options.into is None:
-            return [], None
-        tables = NetworkXStore(self.options.into).read_tables()
+    def _previous(self, warnings: list[str]) -> tuple[list[Episode], Resolution | None]:
+        """Episodes and resolution of the graph being extended (``--into``), if any.
+
+        A full rebuild takes only the ids of the graph already in the output folder
+        (its resolution, not its episodes), so existing entities keep their ids.
+        """
+        opts = self.options
+        if opts.into is None:
+            if not opts.keep_ids:
+                return [], None
+            try:
+                tables = NetworkXStore(opts.out).read_tables()
+            except CastgraphError as exc:  # a damaged old output must not stop a rebuild
+                warnings.append(f"{exc} (entity ids not carried over)")
+                return [], None
+            if tables is None or not tables.entities:
+                return [], None
+            return [], resolution_from_graph(tables.to_networkx())
+        tables = NetworkXStore(opts.into).read_tables()
         if tables is None or not tables.episodes:
             return [], None
         old = tables.to_networkx()
@@ -163,7 +181,7 @@ class GraphBuilder:
         loaded = self._read() if opts.inputs else None
         new = loaded.episodes if loaded else []
         report.warnings = [str(w) for w in loaded.warnings] if loaded else []
-        old, prior = self._previous()
+        old, prior = self._previous(report.warnings)
         # A re-read episode replaces its older copy: the newest input wins.
         by_id = {ep.id: ep for ep in old}
         by_id.update({ep.id: ep for ep in new})
@@ -173,7 +191,7 @@ class GraphBuilder:
 
         self.on_stage("resolving")
         overrides = read_overrides(opts.overrides) if opts.overrides else None
-        resolution = resolve(episodes, overrides=overrides, prior=prior)
+        resolution = resolve(episodes, overrides=overrides, prior=prior, warnings=report.warnings)
         t = self._stage(report, "resolve", t)
 
         self.on_stage("building")
@@ -209,9 +227,10 @@ class GraphBuilder:
         if opts.html:
             self.on_stage("writing graph.html")
             from castgraph.viz.overview import overview_from_tables
-            from castgraph.viz.page import write_view_html
+            from castgraph.viz.page import review_records, write_view_html
 
             overview = overview_from_tables(tables, title="castgraph")
+            overview.review = review_records(resolution.review)  # the list `castgraph resolve --review` shows
             write_view_html(overview, out / "graph.html", title="castgraph")
             report.written.append(str(out / "graph.html"))
             t = self._stage(report, "html", t)

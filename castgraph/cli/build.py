@@ -95,7 +95,9 @@ def _column_map(ctx: click.Context, param: click.Parameter, values: tuple[str, .
 @click.option("--as-of", callback=parse_date, metavar="YYYY-MM-DD",
               help="Date the page was captured: turns relative ages (\"3日前\") into published dates.")
 @click.option("--overrides", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="YAML file of curation: merge, never merge, rename, set type.")
+              help="Curation YAML: merge, never merge, rename, set type, split (the viewer saves one).")
+@click.option("--fresh-ids", is_flag=True,
+              help="Do not keep the entity ids of the graph already in --out (kept by default).")
 @click.option("--map", "column_map", multiple=True, metavar="COLUMN=TYPE", callback=_column_map,
               help="Table column holding a list of entities of TYPE (Person, Organization, ...) or topic; "
                    "repeatable.")
@@ -116,6 +118,7 @@ def build_cmd(
     into: Path | None,
     as_of: date | None,
     overrides: Path | None,
+    fresh_ids: bool,
     column_map: dict[str, str],
     fetch_linked: bool,
     cache_dir: Path | None,
@@ -162,6 +165,7 @@ def build_cmd(
             overrides=overrides,
             graphml=graphml,
             html=not no_html,
+            keep_ids=not fresh_ids,
             graph_json=graph_json,
             column_map=column_map,
             fetch_linked=fetch_linked,
