@@ -73,8 +73,8 @@ def test_max_nodes_and_title(graph_dir, tmp_path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--ego", "Nobody"], "Error: no entity or topic or episode named 'Nobody' in the graph"),
-        (["--episode", "swyx"], "Error: no episode named 'swyx' in the graph"),
+        (["--ego", "Nobody"], "Error: no entity or topic or episode matches 'Nobody'"),
+        (["--episode", "swyx"], "Error: no episode has the id or a title containing 'swyx'"),
     ],
 )
 def test_unknown_names_fail_with_one_line(graph_dir, tmp_path, args, message) -> None:

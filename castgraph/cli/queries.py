@@ -106,6 +106,8 @@ def related_cmd(episode: str | None, entities: tuple[str, ...], graph_dir: str, 
 @graph_options
 @click.option("--type", "types", multiple=True, metavar="TYPE",
               help="Only entities of this type (Person, Organization, Product, ...); repeatable.")
+@click.option("--entity", "entities", multiple=True, metavar="NAME",
+              help="Only links of this entity (a name, alias, id or near spelling); repeatable.")
 @click.option("--min-weight", type=click.IntRange(1), default=1, show_default=True,
               help="Least number of shared episodes.")
 @click.option("--top-k", type=click.IntRange(1), default=None, help="Keep each entity's K best links.")
@@ -122,7 +124,8 @@ def related_cmd(episode: str | None, entities: tuple[str, ...], graph_dir: str, 
 @click.option("--key-players", "players", type=click.IntRange(0), default=0, metavar="N",
               help="Also print the N entities with the highest PageRank, and the Louvain communities.")
 def comention_cmd(graph_dir: str, neo4j_uri: str | None, neo4j_user: str | None, neo4j_password: str | None,
-                  neo4j_database: str | None, types: tuple[str, ...], min_weight: int, top_k: int | None,
+                  neo4j_database: str | None, types: tuple[str, ...], entities: tuple[str, ...],
+                  min_weight: int, top_k: int | None,
                   since: date | None, until: date | None, normalize: str | None, limit: int | None,
                   as_json: bool, html: Path | None, players: int) -> None:
     """Entities discussed together: links weighted by the episodes they share.
@@ -132,6 +135,7 @@ def comention_cmd(graph_dir: str, neo4j_uri: str | None, neo4j_user: str | None,
         castgraph comention --min-weight 2
         castgraph comention --type Person --type Organization --normalize jaccard --limit 20
         castgraph comention --since 2026-10-01 --json
+        castgraph comention --entity "GitHub, Inc." --limit 10
         castgraph comention --min-weight 2 --html comention.html --key-players 10
     """
     from castgraph.queries.comention import comention_communities, comention_graph, key_players
@@ -139,7 +143,8 @@ def comention_cmd(graph_dir: str, neo4j_uri: str | None, neo4j_user: str | None,
     with fail_cleanly(), open_backend(graph_dir, _settings(neo4j_uri, neo4j_user, neo4j_password,
                                                            neo4j_database)) as backend:
         edges = comention_graph(backend, types=types or None, min_weight=min_weight, top_k=top_k,
-                                since=since, until=until, normalize=normalize, limit=limit)
+                                since=since, until=until, normalize=normalize, limit=limit,
+                                entities=entities or None)
         if html is not None:
             from castgraph.viz import write_comention_html
 

@@ -11,6 +11,7 @@ from castgraph.cli.errors import fail_cleanly
 from castgraph.cli.options import DEFAULT_GRAPH_DIR
 from castgraph.graph.model import ReviewPair
 from castgraph.graph.networkx_store import graph_file, read_graph_dir
+from castgraph.queries.models import NotFoundError
 from castgraph.resolve.output import explain_entity, read_review_csv
 
 __all__ = ["COMMANDS", "resolve_cmd"]
@@ -50,8 +51,8 @@ def resolve_cmd(explain: str | None, review: bool, graph_dir: Path, as_json: boo
             graph = read_graph_dir(graph_dir)
             try:
                 click.echo(explain_entity(graph, explain))
-            except KeyError:
-                raise click.ClickException(f"{path}: no entity named {explain!r}") from None
+            except NotFoundError as exc:
+                raise click.ClickException(f"{path}: {exc}") from None
             return
         pairs = _review_pairs(graph_dir)
         if as_json:

@@ -33,7 +33,6 @@ import numpy as np
 
 from castgraph.graph.model import Episode, Resolution, ReviewPair
 from castgraph.graph.tables import GraphTables
-from castgraph.resolve.normalize import normalize_name
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -42,7 +41,6 @@ __all__ = [
     "RESOLUTION_COLUMNS",
     "REVIEW_COLUMNS",
     "explain_entity",
-    "find_entities",
     "read_review_csv",
     "surface_counts",
     "write_resolution_csv",
@@ -125,22 +123,6 @@ def _entity_nodes(graph: nx.MultiDiGraph) -> Iterable[tuple[str, dict[str, Any]]
     return ((n, a) for n, a in graph.nodes(data=True) if a.get("label") == "Entity")
 
 
-def find_entities(graph: nx.MultiDiGraph, name: str) -> list[str]:
-    """Ids of the entities whose id, name or alias matches ``name`` by key.
-
-    Aliases already hold each name inside a surface ("Shawn Wang" of "Shawn Wang / swyx").
-    """
-    key = normalize_name(name)
-    exact, by_alias = [], []
-    for node, attrs in _entity_nodes(graph):
-        if node == name.strip() or normalize_name(attrs.get("name", "")) == key:
-            exact.append(node)
-            continue
-        if any(normalize_name(alias) == key for alias in attrs.get("aliases", [])):
-            by_alias.append(node)
-    return sorted(exact) or sorted(by_alias)
-
-
 def _explain_one(graph: nx.MultiDiGraph, node: str) -> str:
     attrs = graph.nodes[node]
     votes = ", ".join(attrs.get("type_votes", [])) or "none"
@@ -170,14 +152,16 @@ def _explain_one(graph: nx.MultiDiGraph, node: str) -> str:
 
 
 def explain_entity(graph: nx.MultiDiGraph, name: str) -> str:
-    """Explain the entity named ``name`` (its name, an alias, or its id) in a built graph.
+    """Explain the entity ``name`` names in a built graph (found as every command finds one:
+    id, former id, name, alias, folded or suffix-free spelling, near spelling).
 
     Shows the name, type and type votes, aliases, the episodes that mention it,
     and every surface with how it was merged (rule and score, from the
-    ``MENTIONS`` edges). Raises ``KeyError`` when no entity matches.
+    ``MENTIONS`` edges). Raises :class:`~castgraph.queries.models.NotFoundError`
+    (with "did you mean" suggestions) when no entity matches.
     """
-    nodes = find_entities(graph, name)
-    if not nodes:
-        raise KeyError(f"no entity named {name!r}")
-    return "\n\n".join(_explain_one(graph, n) for n in nodes)
+    from castgraph.queries.lookup import GraphNames, find_entity
+
+    row, _ = find_entity(GraphNames(graph), name)
+    return _explain_one(graph, row.id)
 

@@ -88,6 +88,9 @@ def _view_data(view: View) -> dict[str, Any]:
     data = {f.name: getattr(view, f.name) for f in fields(view)}
     data["colors"] = TYPE_COLORS
     data["type_order"] = list(TYPE_COLORS)
+    from castgraph.queries.lookup import lookup_rules
+
+    data["lookup"] = lookup_rules()  # the search folds names as every command does
     return data
 
 

@@ -35,7 +35,6 @@ import networkx as nx
 from castgraph.errors import CastgraphError
 from castgraph.graph.model import EntityType
 from castgraph.queries.profile import chapter_pattern, chapters_matching, names_in_text
-from castgraph.resolve.normalize import fold_name
 from castgraph.viz.feed_records import feed_record
 
 __all__ = [
@@ -301,6 +300,7 @@ class _ViewBuilder:
             "kind": kind,
             "type": _entity_type(attrs.get("type")) if kind == "Entity" else kind,
             "aliases": _strings(attrs.get("aliases")),
+            "former_ids": _strings(attrs.get("former_ids")) if kind == "Entity" else [],
             "description": str(attrs.get("description") or attrs.get("summary") or "")[:1000],
             "show": str(attrs.get("show") or ""),
             "date": str(attrs.get("published") or ""),
@@ -401,37 +401,21 @@ def overview_view(graph: nx.MultiDiGraph, *, max_nodes: int = MAX_NODES, title: 
 
 def find_node(graph: nx.MultiDiGraph, name_or_id: str, *,
               kinds: Sequence[str] = ("Entity", "Topic", "Episode")) -> str:
-    """The node whose id, name, alias or (episode) title or record id is ``name_or_id``.
+    """The node ``name_or_id`` names, by the lookup every command uses (:mod:`castgraph.queries.lookup`).
 
-    Names compare without case and Unicode width differences; among several matches
-    the one in most episodes wins.
+    An id, former id, name, alias, folded or suffix-free spelling (``GitHub, Inc.``), or a near
+    spelling of an entity; a topic's name; an episode's record id or title. Among several
+    entities of one name the one in most episodes wins.
 
     >>> g = nx.MultiDiGraph()
     >>> g.add_node("entity:1", label="Entity", name="ＧＰＴ-4", aliases=["gpt4"], episode_count=3)
     >>> find_node(g, "gpt-4"), find_node(g, "GPT4")
     ('entity:1', 'entity:1')
     """
-    if name_or_id in graph and _kind(graph.nodes[name_or_id]) in kinds:
-        return name_or_id
-    if name_or_id.startswith("entity:") and "Entity" in kinds:  # absorbed in an incremental build
-        for node, attrs in graph.nodes(data=True):
-            if name_or_id in _strings(attrs.get("former_ids")):
-                return str(node)
-    key = fold_name(name_or_id)
-    matches = []
-    for node, attrs in graph.nodes(data=True):
-        kind = _kind(attrs)
-        if kind not in kinds:
-            continue
-        names = [attrs.get("name"), *_strings(attrs.get("aliases"))] if kind != "Episode" else [
-            attrs.get("title"), attrs.get("record_id")]
-        if any(n and fold_name(str(n)) == key for n in names):
-            count = attrs.get("episode_count")
-            matches.append((-(count if isinstance(count, int) else graph.degree(node)), node))
-    if not matches:
-        what = " or ".join(k.lower() for k in kinds)
-        raise CastgraphError(f"no {what} named {name_or_id!r} in the graph")
-    return min(matches)[1]
+    from castgraph.queries.lookup import GraphNames
+    from castgraph.queries.lookup import find_node as lookup_node
+
+    return lookup_node(GraphNames(graph), name_or_id, kinds)
 
 
 def ego_view(graph: nx.MultiDiGraph, name_or_id: str, depth: int = 1, *, max_nodes: int = MAX_NODES) -> View:
