@@ -35,7 +35,7 @@ import networkx as nx
 from castgraph.errors import CastgraphError
 from castgraph.graph.model import EntityType
 from castgraph.queries.profile import chapter_pattern, chapters_matching, names_in_text
-from castgraph.viz.feed_records import feed_record
+from castgraph.viz.feed_records import feed_record, has_roles
 
 __all__ = [
     "MAX_NODES",
@@ -259,6 +259,7 @@ class _ViewBuilder:
         self.chapters = _Chapters(graph)
         # One plain dict: graph.nodes[n] goes through a view object on every call.
         self.attrs: dict[str, Mapping[str, Any]] = dict(graph.nodes(data=True))
+        self._roles: bool | None = None  # whether any edge credits a role; found on first use
 
     def episodes_of(self, node: str, adj: _Adjacency | None = None) -> tuple[list[str], int]:
         """The newest :data:`REFS_PER_NODE` episodes of ``node``, and how many it has."""
@@ -309,7 +310,9 @@ class _ViewBuilder:
             "refs": refs,
             "more": total - len(eps),
         }
-        record.update(feed_record(graph, node, kind, attrs))
+        if self._roles is None:
+            self._roles = has_roles(graph)
+        record.update(feed_record(graph, node, kind, attrs, self._roles))
         if kind == "Entity":
             record["surfaces"] = self.surfaces(node)
         return record
