@@ -5,8 +5,11 @@ The schema is the same on every backend:
 * nodes have ``label`` = ``"Episode"`` | ``"Entity"`` | ``"Topic"`` and ``id`` (= node key):
   ``episode:<record id>``, ``entity:<hash>``, ``topic:<name>``;
 * ``MENTIONS`` edges (Episode -> Entity, one per mention, key ``m<ordinal>``) carry
-  ``surface``, ``source_type``, ``description``, ``ordinal``, ``rule`` and ``score``;
-* ``HAS_TOPIC`` edges (Episode -> Topic, key ``t``).
+  ``surface``, ``source_type``, ``description``, ``ordinal``, ``rule``, ``score`` and
+  ``origin`` (how it was obtained), and where it was found when known: ``field``,
+  ``span``, ``chapter``, ``timestamp``, ``occurrences``, ``pattern`` (:func:`mention_place`);
+* ``HAS_TOPIC`` edges (Episode -> Topic, key ``t``); a Topic that names an entity has
+  its id in ``entity``.
 
 Examples
 --------
@@ -30,9 +33,14 @@ from datetime import date, datetime
 
 import networkx as nx
 
-from castgraph.graph.model import Entity, EntityType, Episode, MergeRecord, Resolution, Topic
+from castgraph.graph.model import Entity, EntityType, Episode, Mention, MentionOrigin, MergeRecord, Resolution, Topic
 
-__all__ = ["SCHEMA_VERSION", "build_graph", "episode_node_id", "resolution_from_graph"]
+__all__ = ["LINKED_ORIGINS", "SCHEMA_VERSION", "build_graph", "episode_node_id", "mention_place",
+           "resolution_from_graph"]
+
+#: Origins of mentions that the linker makes again on every build (not kept as input).
+LINKED_ORIGINS = frozenset({MentionOrigin.TITLE_PATTERN.value, MentionOrigin.TEXT_LINK.value,
+                            MentionOrigin.HASHTAG.value})
 
 SCHEMA_VERSION = 1
 
@@ -92,6 +100,24 @@ def _plain(value: object) -> object:
     return str(value)
 
 
+def mention_place(mention: Mention) -> dict[str, object]:
+    """The edge properties saying how a mention was obtained and where it was found (unset ones left out).
+
+    >>> mention_place(Mention(surface="GitHub", origin="text_link", field="summary", span=(4, 10)))
+    {'origin': 'text_link', 'field': 'summary', 'span': [4, 10], 'occurrences': 0}
+    """
+    place: dict[str, object] = {"origin": mention.origin.value}
+    if mention.field:
+        place["field"] = mention.field
+        place["span"] = list(mention.span) if mention.span is not None else None
+        place["chapter"] = mention.chapter
+        place["timestamp"] = mention.timestamp
+        place["occurrences"] = mention.occurrences
+    if mention.pattern:
+        place["pattern"] = mention.pattern
+    return {k: v for k, v in place.items() if v is not None}
+
+
 def build_graph(episodes: Iterable[Episode], resolution: Resolution) -> nx.MultiDiGraph:
     """Build the graph of ``episodes`` with entities from ``resolution``.
 
@@ -126,7 +152,9 @@ def build_graph(episodes: Iterable[Episode], resolution: Resolution) -> nx.Multi
             former_ids=sorted(entity.former_ids),
         )
     for topic in sorted(topics.values(), key=lambda t: t.id):
-        graph.add_node(topic.id, label="Topic", id=topic.id, name=topic.name)
+        named = resolution.topic_entities.get(topic.id)
+        graph.add_node(topic.id, label="Topic", id=topic.id, name=topic.name,
+                       **({"entity": named} if named in graph else {}))
 
     merge_of = {(m.entity_id, m.surface): m for m in resolution.merges}
     for ep in eps:
@@ -136,6 +164,7 @@ def build_graph(episodes: Iterable[Episode], resolution: Resolution) -> nx.Multi
             if entity_id is None or entity_id not in graph:
                 continue
             merge = merge_of.get((entity_id, mention.surface))
+            linked = mention.origin in (MentionOrigin.TEXT_LINK, MentionOrigin.HASHTAG)
             graph.add_edge(
                 source,
                 entity_id,
@@ -145,8 +174,9 @@ def build_graph(episodes: Iterable[Episode], resolution: Resolution) -> nx.Multi
                 source_type=mention.type_label,
                 description=mention.description,
                 ordinal=mention.ordinal,
-                rule=merge.rule if merge else "canonical",
-                score=merge.score if merge else 1.0,
+                rule=mention.origin.value if linked else merge.rule if merge else "canonical",
+                score=1.0 if linked or not merge else merge.score,
+                **mention_place(mention),
             )
         # Topic order carries no meaning; sorted, so that a graph read back rebuilds the same graph.
         for topic_id in sorted({Topic.from_tag(tag).id for tag in ep.tags}):
@@ -184,8 +214,8 @@ def resolution_from_graph(graph: nx.MultiDiGraph) -> Resolution:
     assignments: dict[str, str] = {}
     merges: dict[tuple[str, str], MergeRecord] = {}
     for u, v, attrs in graph.edges(data=True):
-        if attrs.get("type") != "MENTIONS" or v not in entities:
-            continue
+        if attrs.get("type") != "MENTIONS" or v not in entities or attrs.get("origin") in LINKED_ORIGINS:
+            continue  # found by the linker, which runs again on every build
         mention_id = f"{graph.nodes[u]['record_id']}#{attrs['ordinal']}"
         assignments[mention_id] = v
         entities[v].mention_ids.append(mention_id)

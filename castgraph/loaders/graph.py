@@ -26,7 +26,10 @@ from typing import Any
 
 import networkx as nx
 
-from castgraph.graph.model import Chapter, Episode, Mention, Source
+from castgraph.graph.model import Chapter, Episode, Mention, MentionOrigin, Source
+
+# The origins castgraph.graph.build.LINKED_ORIGINS names (not imported: loaders come before graph).
+_LINKED_ORIGINS = frozenset({"title_pattern", "text_link", "hashtag"})
 
 __all__ = ["episodes_from_graph"]
 
@@ -40,6 +43,13 @@ def _published(value: Any) -> date | None:
         except ValueError:
             return None
     return None
+
+
+def _origin(value: Any) -> MentionOrigin:
+    try:
+        return MentionOrigin(value or MentionOrigin.LISTED)
+    except ValueError:
+        return MentionOrigin.LISTED
 
 
 def _chapters(value: Any) -> list[Chapter]:
@@ -69,6 +79,8 @@ def episodes_from_graph(graph: nx.MultiDiGraph) -> list[Episode]:
         for _, target, edge in graph.out_edges(node, data=True):
             kind = edge.get("type")
             if kind == "MENTIONS":
+                if edge.get("origin") in _LINKED_ORIGINS:
+                    continue  # found by the linker, which runs again on every build
                 mentions.append(
                     Mention.model_construct(
                         surface=str(edge.get("surface", "")),
@@ -76,6 +88,7 @@ def episodes_from_graph(graph: nx.MultiDiGraph) -> list[Episode]:
                         description=str(edge.get("description") or ""),
                         episode_id=record_id,
                         ordinal=int(edge.get("ordinal", 0)),
+                        origin=_origin(edge.get("origin")),
                     )
                 )
             elif kind == "HAS_TOPIC":
