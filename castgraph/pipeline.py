@@ -180,8 +180,9 @@ class GraphBuilder:
     def _summarize(report: BuildReport, episodes: list[Episode], resolution: Resolution) -> None:
         report.episodes = len(episodes)
         report.mentions = sum(len(ep.mentions) for ep in episodes)
-        report.mentions_by_origin = dict(sorted(Counter(
-            m.origin.value for ep in episodes for m in ep.mentions if m.id in resolution.assignments).items()))
+        assigned = resolution.assignments
+        origins = Counter(m.origin.value for ep in episodes for m in ep.mentions if m.id in assigned)
+        report.mentions_by_origin = dict(sorted(origins.items()))
         report.entities = len(resolution.entities)
         report.entities_by_type = dict(sorted(Counter(e.type.value for e in resolution.entities).items()))
         report.topics = len({t for ep in episodes for t in ep.tags})

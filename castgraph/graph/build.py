@@ -33,7 +33,16 @@ from datetime import date, datetime
 
 import networkx as nx
 
-from castgraph.graph.model import Entity, EntityType, Episode, Mention, MentionOrigin, MergeRecord, Resolution, Topic
+from castgraph.graph.model import (
+    Entity,
+    EntityType,
+    Episode,
+    Mention,
+    MentionOrigin,
+    MergeRecord,
+    Resolution,
+    Topic,
+)
 
 __all__ = ["LINKED_ORIGINS", "SCHEMA_VERSION", "build_graph", "episode_node_id", "mention_place",
            "resolution_from_graph"]

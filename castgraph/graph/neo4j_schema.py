@@ -70,7 +70,9 @@ RELATIONSHIPS: dict[str, tuple[str, str]] = {
 # in Cypher text (relationships are created with them as a literal map, which lets the
 # planner avoid materializing each batch); any other property travels in a parameter map.
 RELATIONSHIP_PROPERTIES: dict[str, tuple[str, ...]] = {
-    "MENTIONS": ("key", "surface", "source_type", "description", "ordinal", "rule", "score"),
+    "MENTIONS": ("key", "surface", "source_type", "description", "ordinal", "rule", "score",
+                 # how the mention was obtained and where it was found (castgraph.link)
+                 "origin", "field", "span", "chapter", "timestamp", "occurrences", "pattern"),
     "HAS_TOPIC": ("key",),
 }
 

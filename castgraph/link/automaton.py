@@ -94,7 +94,8 @@ class NameAutomaton:
                 return [(end + 1 - size, end + 1, i) for end, (i, size) in auto.iter(text)]
 
             return find_py
-        raise CastgraphError(f"unknown automaton {implementation!r} (use one of: {', '.join(IMPLEMENTATIONS)})")
+        raise CastgraphError(f"unknown automaton {implementation!r} "
+                             f"(use one of: {', '.join(IMPLEMENTATIONS)})")
 
     def find(self, text: str) -> list[Match]:
         """The names in ``text`` on word boundaries, overlaps resolved longest first, in text order."""

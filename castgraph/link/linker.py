@@ -33,8 +33,10 @@ Examples
 ...                            Entity(id="entity:c", name="Claude", type=EntityType.PRODUCT),
 ...                            Entity(id="entity:cc", name="Claude Code", type=EntityType.PRODUCT)])
 >>> found = EntityLinker().link([ep], res).mentions
->>> [(m.surface, m.origin.value, m.field, m.chapter, m.timestamp, m.occurrences) for m in found]
-[('GitHub', 'text_link', 'chapter_title', 1, 1386.0, 2), ('Claude Code', 'text_link', 'summary', None, None, 1)]
+>>> for m in found:
+...     print(m.surface, m.origin.value, m.field, m.chapter, m.timestamp, m.occurrences)
+GitHub text_link chapter_title 1 1386.0 2
+Claude Code text_link summary None None 1
 """
 
 from __future__ import annotations
@@ -69,26 +71,32 @@ __all__ = [
 LINK_FIELDS = ("title", "summary", "chapters", "transcript", "tags")
 
 #: Names too generic to link from text or tags, whatever entity carries them.
-GENERIC_NAMES = frozenset("""
-ai api apis llm llms ml gpu gpus cpu agent agents model models app apps data code coding cloud web
-chat search software hardware tool tools product products platform company startup team research
-science engineering internet open-source opensource podcast episode show host guest news video
-""".split()) | {"open source", "machine learning", "deep learning", "artificial intelligence"}
+GENERIC_NAMES = frozenset([
+    "ai", "api", "apis", "llm", "llms", "ml", "gpu", "gpus", "cpu", "agent", "agents", "model", "models",
+    "app", "apps", "data", "code", "coding", "cloud", "web", "chat", "search", "software", "hardware",
+    "tool", "tools", "product", "products", "platform", "company", "startup", "team", "research", "science",
+    "engineering", "internet", "open-source", "opensource", "podcast", "episode", "show", "host", "guest",
+    "news", "video"
+]) | {"open source", "machine learning", "deep learning", "artificial intelligence"}
 
 #: One-word names that are also ordinary English words (names of products and companies
 #: especially): they link only when written exactly and often enough.
-COMMON_WORDS = frozenset("""
-apple amazon notion linear cursor windows word excel slack teams zoom go rust swift ruby python java
-spark pages actions gemini mistral meta square stripe box discord signal threads llama alpaca falcon
-phoenix delta shell oracle target visa office outlook edge chrome safari modal render railway fly
-neon plaid ramp mercury loom bolt warp arc runway scale surge weights comet ray arrow flight duck
-iceberg chroma kafka beam storm temporal trigger segment amplitude heap sentry tempo build universe
-summit people human orange mint sage basil ginger pepper honey sugar salt bell ford king queen prince
-major general bishop baker cook smith miller hunter fisher carter mason wells brown white black green
-gray grey young long short little hill wood woods banks rose lily grace hope faith joy amber pearl
-crystal summer autumn winter spring june may april august will mark bill pat sue rob drew chase dean
-gene grant lane rich claude
-""".split())
+COMMON_WORDS = frozenset([
+    "apple", "amazon", "notion", "linear", "cursor", "windows", "word", "excel", "slack", "teams", "zoom",
+    "go", "rust", "swift", "ruby", "python", "java", "spark", "pages", "actions", "gemini", "mistral",
+    "meta", "square", "stripe", "box", "discord", "signal", "threads", "llama", "alpaca", "falcon",
+    "phoenix", "delta", "shell", "oracle", "target", "visa", "office", "outlook", "edge", "chrome",
+    "safari", "modal", "render", "railway", "fly", "neon", "plaid", "ramp", "mercury", "loom", "bolt",
+    "warp", "arc", "runway", "scale", "surge", "weights", "comet", "ray", "arrow", "flight", "duck",
+    "iceberg", "chroma", "kafka", "beam", "storm", "temporal", "trigger", "segment", "amplitude", "heap",
+    "sentry", "tempo", "build", "universe", "summit", "people", "human", "orange", "mint", "sage", "basil",
+    "ginger", "pepper", "honey", "sugar", "salt", "bell", "ford", "king", "queen", "prince", "major",
+    "general", "bishop", "baker", "cook", "smith", "miller", "hunter", "fisher", "carter", "mason", "wells",
+    "brown", "white", "black", "green", "gray", "grey", "young", "long", "short", "little", "hill", "wood",
+    "woods", "banks", "rose", "lily", "grace", "hope", "faith", "joy", "amber", "pearl", "crystal",
+    "summer", "autumn", "winter", "spring", "june", "may", "april", "august", "will", "mark", "bill", "pat",
+    "sue", "rob", "drew", "chase", "dean", "gene", "grant", "lane", "rich", "claude"
+])
 
 _CJK = frozenset({"hiragana", "katakana", "han", "hangul"})
 
@@ -106,7 +114,8 @@ def parse_link_fields(text: str) -> tuple[str, ...]:
         return ()
     unknown = [p for p in parts if p not in LINK_FIELDS]
     if unknown:
-        raise CastgraphError(f"unknown link field {unknown[0]!r} (use: {', '.join(LINK_FIELDS)}, all or none)")
+        raise CastgraphError(f"unknown link field {unknown[0]!r} "
+                             f"(use: {', '.join(LINK_FIELDS)}, all or none)")
     return tuple(f for f in LINK_FIELDS if f in parts)
 
 
@@ -208,19 +217,20 @@ def episode_texts(ep: Episode, fields: Sequence[str] = LINK_FIELDS
                     yield "chapter_quote", i, start, quote
     if "transcript" in fields:
         for start, text in _cues(ep):
-            chapter = bisect_right(starts, start) - 1 if start is not None and starts else -1
-            yield "transcript", chapter if chapter >= 0 else None, start, text
+            at = bisect_right(starts, start) - 1 if start is not None and starts else -1
+            yield "transcript", at if at >= 0 else None, start, text
 
 
 class _Name:
     """One lower-cased name of the automaton: the entities it names and how they write it."""
 
-    __slots__ = ("acronym", "common", "entities", "forms", "single")
+    __slots__ = ("acronym", "capitalized", "common", "entities", "forms", "single")
 
     def __init__(self) -> None:
         self.entities: list[str] = []
         self.forms: set[str] = set()
         self.single = False
+        self.capitalized = False
         self.acronym = False
         self.common = False
 
@@ -245,8 +255,8 @@ class EntityLinker:
         """Whether a name may be linked at all (length and generic-word guards).
 
         >>> linker = EntityLinker()
-        >>> linker.linkable("GitHub"), linker.linkable("AI"), linker.linkable("Agents"), linker.linkable("松尾")
-        (True, False, False, True)
+        >>> [linker.linkable(name) for name in ("GitHub", "AI", "Agents", "松尾")]
+        [True, False, False, True]
         """
         text = name.strip()
         if not text or " ".join(text.casefold().split()) in GENERIC_NAMES:
@@ -275,6 +285,7 @@ class EntityLinker:
         for key, entry in names.items():
             letters = [c for c in key if c.isalpha()]
             entry.single = " " not in key and all(script_class(c) == "word" for c in key)
+            entry.capitalized = any(f != f.lower() for f in entry.forms)
             entry.acronym = entry.single and all(c.isalpha() for c in key) and all(
                 all(c.isupper() for c in form if c.isalpha()) for form in entry.forms) and len(letters) > 1
             entry.common = entry.single and key.isalpha() and key in COMMON_WORDS
@@ -288,9 +299,8 @@ class EntityLinker:
             return False
         if entry.common:
             return False
-        if entry.single and matched == matched.lower() and any(f != f.lower() for f in entry.forms):
-            return False  # "github" in prose is not GitHub
-        return True
+        # "github" in prose is not GitHub
+        return not (entry.single and matched == matched.lower() and entry.capitalized)
 
     def link(self, episodes: Iterable[Episode], resolution: Resolution) -> LinkResult:
         """Find the mentions; nothing is changed until :meth:`LinkResult.apply`."""
@@ -330,7 +340,7 @@ class EntityLinker:
                     unit = bisect_right(offsets, start) - 1
                     matched = joined[start:end]
                     entry = entries[name]
-                    if entry.single and matched == matched.lower() and any(f != f.lower() for f in entry.forms):
+                    if entry.single and entry.capitalized and matched == matched.lower():
                         lower_uses[name] += 1
                     hits.append((unit, start - offsets[unit], end - offsets[unit], name, matched))
             found.append(hits)
@@ -393,9 +403,8 @@ class EntityLinker:
                 result.assignments[mention.id] = entity_id
         # A hashtag mention is placed where the text discusses its entity, if it does.
         for mention in result.mentions:
-            place = result.places.pop(mention.id, None)
-            if place is not None:
-                for key, value in place.model_dump().items():
+            if mention.id in result.places:
+                for key, value in result.places.pop(mention.id).model_dump().items():
                     setattr(mention, key, value)
         # Mentions that already say where they are (title patterns) keep their place.
         placed = {m.id for ep in eps for m in ep.mentions if m.field}

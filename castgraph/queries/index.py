@@ -25,17 +25,19 @@ import hashlib
 import json
 import struct
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import numpy as np
 
-__all__ = ["INDEX_FILE", "GraphIndex", "cache_key", "read_index", "write_index"]
+__all__ = ["INDEX_FILE", "ORIGIN_CODES", "GraphIndex", "cache_key", "read_index", "write_index"]
 
 INDEX_FILE = ".graph.json.qindex"
-_MAGIC = b"CGQIDX04"
+_MAGIC = b"CGQIDX05"
+#: Mention origins as bits of an (episode, entity) origin mask; anything else counts as listed.
+ORIGIN_CODES = ("listed", "person_tag", "title_pattern", "hashtag", "text_link")
 _SAMPLE = 1 << 20
 # Only plain numbers are read back (np.frombuffer never unpickles).
 _DTYPES = {"<i4", "<i8"}
@@ -83,6 +85,22 @@ def _top(counts: np.ndarray, limit: int) -> list[tuple[int, int]]:
     return [(int(nonzero[o]), int(counts[nonzero[o]])) for o in order]
 
 
+def _mention_ref(attrs: Mapping[str, Any]) -> list[Any]:
+    """``[origin, field, chapter, timestamp]`` of a MENTIONS edge (no origin: listed)."""
+    chapter, timestamp = attrs.get("chapter"), attrs.get("timestamp")
+    return [str(attrs.get("origin") or "listed"), str(attrs.get("field") or ""),
+            int(chapter) if isinstance(chapter, (int, float)) else None,
+            float(timestamp) if isinstance(timestamp, (int, float)) else None]
+
+
+def _origin_mask(refs: Iterable[tuple[int, str, list[Any]]]) -> int:
+    mask = 0
+    for _, _, ref in refs:
+        origin = ref[0]
+        mask |= 1 << (ORIGIN_CODES.index(origin) if origin in ORIGIN_CODES else 0)
+    return mask
+
+
 def _first_owner(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     owners: dict[str, str] = {}
     for key, owner in pairs:
@@ -128,30 +146,36 @@ class GraphIndex:
         ep_pos = {e: i for i, e in enumerate(ep_ids)}
         ent_pos = {e: i for i, e in enumerate(ent_ids)}
         topic_pos = {t: i for i, t in enumerate(topic_ids)}
-        mentions: list[dict[int, list[tuple[int, str]]]] = [{} for _ in ep_ids]
+        mentions: list[dict[int, list[tuple[int, str, list[Any]]]]] = [{} for _ in ep_ids]
         ep_topics: list[set[int]] = [set() for _ in ep_ids]
         for u, v, attrs in graph.edges(data=True):
             kind = attrs.get("type")
             if kind == "MENTIONS" and u in ep_pos and v in ent_pos:
                 mentions[ep_pos[u]].setdefault(ent_pos[v], []).append(
-                    (int(attrs.get("ordinal") or 0), str(attrs.get("surface") or "")))
+                    (int(attrs.get("ordinal") or 0), str(attrs.get("surface") or ""), _mention_ref(attrs)))
             elif kind == "HAS_TOPIC" and u in ep_pos and v in topic_pos:
                 ep_topics[ep_pos[u]].add(topic_pos[v])
         ep_ents = [sorted(m) for m in mentions]
         ent_eps: list[list[int]] = [[] for _ in ent_ids]
+        # How each episode mentions each entity (a mask of ORIGIN_CODES bits), beside both postings.
+        ep_orgs = [[_origin_mask(m[ent]) for ent in ents] for m, ents in zip(mentions, ep_ents, strict=True)]
+        ent_orgs: list[list[int]] = [[] for _ in ent_ids]
         for ep, ents in enumerate(ep_ents):
-            for ent in ents:
+            for ent, mask in zip(ents, ep_orgs[ep], strict=True):
                 ent_eps[ent].append(ep)
+                ent_orgs[ent].append(mask)
         topic_eps: list[list[int]] = [[] for _ in topic_ids]
         ep_tops = [sorted(t) for t in ep_topics]
         for ep, tops in enumerate(ep_tops):
             for top in tops:
                 topic_eps[top].append(ep)
         surfaces = [
-            json.dumps([list(dict.fromkeys(s for _, s in sorted(m[ent]))) for ent in ents],
+            json.dumps([list(dict.fromkeys(s for _, s, _ in sorted(m[ent]))) for ent in ents],
                        ensure_ascii=False)
             for m, ents in zip(mentions, ep_ents, strict=True)
         ]
+        places = [json.dumps([[ref for _, _, ref in sorted(m[ent])] for ent in ents], ensure_ascii=False)
+                  for m, ents in zip(mentions, ep_ents, strict=True)]
         nodes = graph.nodes
         tables: dict[str, Any] = {
             "ep_ids": ep_ids,
@@ -172,6 +196,8 @@ class GraphIndex:
         arrays: dict[str, np.ndarray] = {}
         for name, rows in (("ent", ent_eps), ("ep", ep_ents), ("topic", topic_eps), ("ept", ep_tops)):
             arrays[f"{name}_ptr"], arrays[f"{name}_idx"] = _csr(rows)
+        arrays["ent_org"] = _csr(ent_orgs)[1]
+        arrays["ep_org"] = _csr(ep_orgs)[1]
         # Rank of each episode in profile order: newest first, undated last, then id.
         published: list[str | None] = tables["ep_published"]
         dated = sorted((e for e in range(len(ep_ids)) if published[e]), key=lambda e: published[e] or "",
@@ -184,6 +210,7 @@ class GraphIndex:
             "chapters": _Blob.of([json.dumps(nodes[e].get("chapters") or [], ensure_ascii=False)
                                   for e in ep_ids]),
             "surfaces": _Blob.of(surfaces),
+            "places": _Blob.of(places),
             "ent_desc": _Blob.of([str(nodes[e].get("description") or "") for e in ent_ids]),
         }
         return cls(tables, arrays, blobs)
@@ -293,6 +320,37 @@ class GraphIndex:
         except ValueError:
             return []
         return list(json.loads(self.blobs["surfaces"][ep])[at])
+
+    # --- mention origins and places (castgraph.link) --------------------------------
+    @staticmethod
+    def strength_table(weights: Mapping[str, float] | None) -> np.ndarray:
+        """For every origin mask, the weight of its strongest origin under ``weights``."""
+        codes = [float(weights.get(o, 1.0)) if weights is not None else 1.0 for o in ORIGIN_CODES]
+        table = np.zeros(1 << len(ORIGIN_CODES), dtype=np.float64)
+        for mask in range(1, len(table)):
+            table[mask] = max(w for bit, w in enumerate(codes) if mask >> bit & 1)
+        return table
+
+    def entity_strengths(self, ent: int, table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``ent``'s episodes (ascending) and the strength of each one's mentions of it."""
+        ptr = self.arrays["ent_ptr"]
+        lo, hi = ptr[ent], ptr[ent + 1]
+        return self.arrays["ent_idx"][lo:hi], table[self.arrays["ent_org"][lo:hi]]
+
+    def episode_strengths(self, ep: int, table: np.ndarray) -> tuple[list[int], list[float]]:
+        """``ep``'s entities (ascending) and the strength of its mentions of each."""
+        ptr = self.arrays["ep_ptr"]
+        lo, hi = ptr[ep], ptr[ep + 1]
+        return self.arrays["ep_idx"][lo:hi].tolist(), table[self.arrays["ep_org"][lo:hi]].tolist()
+
+    def places(self, ep: int, ent: int) -> list[list[Any]]:
+        """``[origin, field, chapter, timestamp]`` of each mention of ``ent`` in ``ep``, in mention order."""
+        ents = self.episode_entities(ep)
+        try:
+            at = ents.index(ent)
+        except ValueError:
+            return []
+        return list(json.loads(self.blobs["places"][ep])[at])
 
     def episodes_titled(self, fragment: str) -> list[int]:
         """Positions of the episodes whose casefolded title contains ``fragment`` casefolded."""
