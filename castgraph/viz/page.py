@@ -34,6 +34,7 @@ from typing import Any
 import networkx as nx
 
 from castgraph import __version__
+from castgraph.queries.scoring import ORIGIN_WEIGHTS
 from castgraph.viz.comention import view_from_comention
 from castgraph.viz.views import MAX_NODES, View, overview_view
 
@@ -85,6 +86,7 @@ def _view_data(view: View) -> dict[str, Any]:
     data = {f.name: getattr(view, f.name) for f in fields(view)}
     data["colors"] = TYPE_COLORS
     data["type_order"] = list(TYPE_COLORS)
+    data["origin_order"] = list(ORIGIN_WEIGHTS)
     return data
 
 
