@@ -115,7 +115,8 @@ def test_japanese_without_spaces_uses_script_boundaries() -> None:
 def test_places_timestamps_and_listed_mentions_get_theirs() -> None:
     ep = Episode(id="e", title="Agents", summary="We cover GitHub.",
                  chapters=[Chapter(title="Intro", start=0, summary="Hello"),
-                           Chapter(title="Platform history", start=1386.0, summary="GitHub Actions and Cursor.")],
+                           Chapter(title="Platform history", start=1386.0,
+                                   summary="GitHub Actions and Cursor.")],
                  mentions=[Mention(surface="Cursor", type_label="Product")])
     res = Resolution(entities=_entities(GITHUB, CURSOR), assignments={"e#0": "entity:cu"})
     result = EntityLinker().link([ep], res)
@@ -125,7 +126,8 @@ def test_places_timestamps_and_listed_mentions_get_theirs() -> None:
     assert ep.chapters[1].summary[slice(*github.span)] == "GitHub"
     result.apply([ep], res)
     listed = ep.mentions[0]
-    assert (listed.origin, listed.field, listed.timestamp) == (MentionOrigin.LISTED, "chapter_summary", 1386.0)
+    assert (listed.origin, listed.field, listed.timestamp) == \
+        (MentionOrigin.LISTED, "chapter_summary", 1386.0)
     assert res.assignments["e#1"] == "entity:gh" and res.entity("entity:gh").mention_ids == ["e#1"]
     edges = build_graph([ep], res).get_edge_data("episode:e", "entity:gh")
     assert edges["m1"]["origin"] == "text_link" and edges["m1"]["timestamp"] == 1386.0
@@ -191,7 +193,8 @@ def test_user_patterns_come_first_and_bad_tables_fail_in_one_line(tmp_path: Path
 
 
 def test_title_mentions_skip_listed_names_and_resolve_with_them() -> None:
-    eps = [Episode(id="a", title="Agents — Kyle Daigle", mentions=[Mention(surface="Kyle Daigle", type_label="Person")]),
+    eps = [Episode(id="a", title="Agents — Kyle Daigle",
+                   mentions=[Mention(surface="Kyle Daigle", type_label="Person")]),
            Episode(id="b", title="Scaling with Kyle Daigle")]
     assert TitleGuestFinder().add_mentions(eps) == 1
     assert [(m.surface, m.origin.value, m.pattern, m.id) for m in eps[1].mentions] == [
@@ -228,7 +231,8 @@ def test_build_links_and_can_be_turned_off_or_restricted(tmp_path: Path) -> None
     on = GraphBuilder(BuildOptions(inputs=[src], out=tmp_path / "on", html=False))
     report = on.run()
     assert _origins(on.graph) == [
-        ("episode:a", "GitHub", "listed"), ("episode:b", "Cursor", "listed"), ("episode:b", "GitHub", "text_link"),
+        ("episode:a", "GitHub", "listed"), ("episode:b", "Cursor", "listed"),
+        ("episode:b", "GitHub", "text_link"),
         ("episode:c", "GitHub", "hashtag"), ("episode:c", "Jane Doe", "title_pattern")]
     assert report.mentions_by_origin == {"hashtag": 1, "listed": 2, "text_link": 1, "title_pattern": 1}
     off = GraphBuilder(BuildOptions(inputs=[src], out=tmp_path / "off", html=False,
@@ -246,7 +250,8 @@ def test_cli_flags_and_incremental_build_agree_with_a_full_one(tmp_path: Path) -
     runner = CliRunner()
     full = runner.invoke(main, ["build", str(src), "--out", str(tmp_path / "full"), "--no-html", "-q"])
     assert full.exit_code == 0, full.output
-    off = runner.invoke(main, ["build", str(src), "--out", str(tmp_path / "off"), "--no-link", "--no-html", "-q"])
+    off = runner.invoke(main, ["build", str(src), "--out", str(tmp_path / "off"), "--no-link",
+                               "--no-html", "-q"])
     assert off.exit_code == 0
     assert all(d["origin"] == "listed" for *_, d in read_graph_json(tmp_path / "off" / "graph.json").edges(data=True)
                if d["type"] == "MENTIONS")
