@@ -51,7 +51,8 @@ def test_the_github_episode_is_connected_to_github(built: nx.MultiDiGraph) -> No
 
 
 def test_hashtags_that_name_entities_are_tied_to_them(built: nx.MultiDiGraph) -> None:
-    for tag, name in (("github", "GitHub"), ("gpt-5", "GPT-5"), ("abridge", "Abridge"), ("cloudflare", "Cloudflare")):
+    named = (("github", "GitHub"), ("gpt-5", "GPT-5"), ("abridge", "Abridge"), ("cloudflare", "Cloudflare"))
+    for tag, name in named:
         entity = built.nodes[f"topic:{tag}"].get("entity")
         assert entity is not None and built.nodes[entity]["name"].startswith(name), tag
         tagged = {u for u, _, d in built.in_edges(f"topic:{tag}", data=True) if d["type"] == "HAS_TOPIC"}

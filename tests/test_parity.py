@@ -88,7 +88,6 @@ def _linked_graph(episodes: list[Any]) -> nx.MultiDiGraph:
 
 def _real_graph(path: Path) -> nx.MultiDiGraph:
     from castgraph.loaders import read_episodes
-    from castgraph.resolve import resolve
 
     result = read_episodes([path], as_of=CAPTURED)
     return _linked_graph(result.episodes)
@@ -96,7 +95,6 @@ def _real_graph(path: Path) -> nx.MultiDiGraph:
 
 def _examples_graph(folder: Path) -> nx.MultiDiGraph:
     from castgraph.loaders import read_episodes
-    from castgraph.resolve import resolve
 
     if not folder.is_dir() or not any(folder.iterdir()):
         pytest.skip("examples/ is empty")
@@ -146,7 +144,8 @@ def test_related_episodes_agree(dataset: nx.MultiDiGraph, backends: Backends) ->
     nxq, neo = backends
     compared = 0
     for episode in _episodes(dataset):
-        for limit, origins in ((3, None), (None, None), (None, ["listed", "title_pattern"]), (5, ["text_link"])):
+        for limit, origins in ((3, None), (None, None), (None, ["listed", "title_pattern"]),
+                               (5, ["text_link"])):
             left = _outcome(related_episodes, nxq, episode, limit=limit, origins=origins)
             right = _outcome(related_episodes, neo, episode, limit=limit, origins=origins)
             assert_same(left, right, f"{episode} limit={limit} origins={origins}")

@@ -247,7 +247,8 @@ def test_mentions_can_be_shown_or_hidden_by_how_they_were_obtained(offline_page,
     offline_page.open(write_html(graph, tmp_path / "graph.html", title="Origins"))
     page = offline_page.page
     labels = page.locator("#origins label")
-    assert [t.split("\n")[0] for t in labels.all_inner_texts()] == ["listed", "a hashtag", "found in the text"]
+    texts = [t.split("\n")[0] for t in labels.all_inner_texts()]
+    assert texts == ["listed", "a hashtag", "found in the text"]
     # Four mentions (two listed, a hashtag, a text link) and one topic link.
     assert page.evaluate(LINKS) == 5
     page.locator('#origins label[data-origin="text_link"] input').uncheck()

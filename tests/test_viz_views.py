@@ -54,7 +54,8 @@ def test_entity_lists_its_episodes_newest_first_with_the_chapter_naming_it() -> 
     # e2 discusses GitHub in its chapter "GitHub の話" at 5:00; no e1 chapter names it.
     assert github["refs"][1][1:3] == [300, "GitHub の話"]
     assert github["refs"][0][1] is None
-    assert [r[:3] for r in _node(view, "entity:copilot")["refs"]] == [["episode:e1", 754, "Copilot's next act"]]
+    copilot = _node(view, "entity:copilot")["refs"]
+    assert [r[:3] for r in copilot] == [["episode:e1", 754, "Copilot's next act"]]
     assert github["episodes"] == 2 and github["aliases"] == ["github.com"]
     assert view.episodes["episode:e1"]["url"] == "https://example.com/e1"
     assert view.episodes["episode:e2"]["url"] == ""
