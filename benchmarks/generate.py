@@ -365,8 +365,32 @@ def make_pool(size: int, seed: int = 7) -> list[GenEntity]:
     return pool.entities
 
 
-def generate(episodes: int, seed: int = 7, pool_size: int | None = None):  # type: ignore[no-untyped-def]
-    """Yield ``(record, gold)`` per episode; ``gold`` lists the gold entity id of each mention."""
+_NOTES = (
+    "In this episode we sit down with {a} to talk about {b} and what changed this year.",
+    "We cover how {a} thinks about evaluation, why {b} matters, and where {c} fits in.",
+    "Later the conversation turns to {c}, open models and the cost of inference at scale.",
+    "Along the way: hiring, pricing, the state of agents, and a few hot takes on {d}.",
+    "Show notes and links are below; thanks to our sponsors for supporting the show.",
+    "They compare notes on {d} and {e}, and on what the next twelve months could bring.",
+)
+
+
+def _show_notes(rng: random.Random, names: list[str]) -> tuple[str, list[str]]:
+    """A few sentences of show notes naming ``names`` (the listed ones first), and two chapter summaries."""
+    slots = dict(zip("abcde", names, strict=False))
+    sentences = [line.format(**slots) for line in rng.sample(_NOTES, k=4)]
+    chapters = [f"{names[0]} explains the background and the first product.",
+                f"Why {names[-1]} and {names[1]} keep coming up in every conversation."]
+    return " ".join(sentences), chapters
+
+
+def generate(episodes: int, seed: int = 7, pool_size: int | None = None,  # type: ignore[no-untyped-def]
+             summaries: bool = False):
+    """Yield ``(record, gold)`` per episode; ``gold`` lists the gold entity id of each mention.
+
+    With ``summaries``, each episode gets show notes and chapter summaries naming three of
+    its entities and two it does not list (for the linker); the records are otherwise the same.
+    """
     size = pool_size or max(200, episodes // 2)
     pool = make_pool(size, seed)
     rng = random.Random(seed + 1)
@@ -378,6 +402,7 @@ def generate(episodes: int, seed: int = 7, pool_size: int | None = None):  # typ
     shows = ["Latent Space", "Deep Currents", "The Inference Hour", "Model Behavior", "AIエンジニア通信"]
     start = date(2021, 1, 1)
     total = cum[-1]
+    notes_rng = random.Random(seed + 2)  # its own stream: records without notes stay byte-identical
     for i in range(episodes):
         n = rng.randint(8, 16)
         chosen: list[int] = []
@@ -406,10 +431,16 @@ def generate(episodes: int, seed: int = 7, pool_size: int | None = None):  # typ
             "chapters": [{"title": "Intro", "start": 0}, {"title": "Main", "start": 300}],
             "entities": ents,
         }
+        if summaries:
+            others = [pool[order[bisect.bisect_left(cum, notes_rng.random() * total)]].name for _ in range(2)]
+            notes, chapter_notes = _show_notes(notes_rng, [pool[c].name for c in chosen[:3]] + others)
+            record["summary"] = notes
+            for chapter, text in zip(record["chapters"], chapter_notes, strict=True):
+                chapter["summary"] = text
         yield record, gold
 
 
-def write_corpus(out: Path, episodes: int, seed: int = 7) -> tuple[int, int]:
+def write_corpus(out: Path, episodes: int, seed: int = 7, summaries: bool = False) -> tuple[int, int]:
     """Write ``episodes.jsonl`` and ``gold.tsv`` under ``out``; return (episodes, mentions)."""
     out.mkdir(parents=True, exist_ok=True)
     mentions = 0
@@ -417,7 +448,7 @@ def write_corpus(out: Path, episodes: int, seed: int = 7) -> tuple[int, int]:
     with (out / "episodes.jsonl").open("w", encoding="utf-8") as ef, \
             (out / "gold.tsv").open("w", encoding="utf-8") as gf:
         gf.write("episode_id\tordinal\tentity\n")
-        for record, gold in generate(episodes, seed):
+        for record, gold in generate(episodes, seed, summaries=summaries):
             ef.write(dumps(record) + "\n")
             ep_id = record["id"]
             gf.write("".join(f"{ep_id}\t{k}\t{g}\n" for k, g in enumerate(gold)))
@@ -432,9 +463,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--episodes", type=int, default=1000, help="number of episodes (default 1000)")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    parser.add_argument("--summaries", action="store_true",
+                        help="add show notes and chapter summaries that name entities (for the linker)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    n_eps, n_mentions = write_corpus(args.out, args.episodes, args.seed)
+    n_eps, n_mentions = write_corpus(args.out, args.episodes, args.seed, summaries=args.summaries)
     print(f"wrote {n_eps} episodes, {n_mentions} mentions to {args.out} in {time.perf_counter() - t0:.1f} s")
     return 0
 

@@ -1,10 +1,12 @@
 """One Aho–Corasick automaton over many names, matched as whole words, longest first.
 
 :class:`NameAutomaton` lower-cases names and text (one character for one character, so
-that offsets in the lowered text are offsets in the original), finds every occurrence
-of every name in one pass, keeps those on word boundaries
-(:func:`~castgraph.link.boundaries.on_boundary`) and, where found names overlap, the
-longest: "Claude Code" wins over the "Claude" inside it.
+that offsets in the lowered text are offsets in the original), finds the names in one
+pass, leftmost-longest and without overlaps ("Claude Code" wins over the "Claude"
+inside it), and keeps those on word boundaries
+(:func:`~castgraph.link.boundaries.on_boundary`). (A name that is not a whole word can
+hide a shorter whole-word name that starts inside it; names of entities rarely do that,
+and the search stays one pass with no per-character work in Python.)
 
 Two automaton libraries can run it: ``ahocorasick_rs`` (Rust; the default, faster in
 ``benchmarks/linking.py``) and ``pyahocorasick`` (C). Both give the same matches.
@@ -74,10 +76,10 @@ class NameAutomaton:
 
             if not names:
                 return lambda text: []
-            rs = ahocorasick_rs.AhoCorasick(names, matchkind=ahocorasick_rs.MATCHKIND_STANDARD)
+            rs = ahocorasick_rs.AhoCorasick(names, matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_LONGEST)
 
             def find_rs(text: str) -> list[tuple[int, int, int]]:
-                return [(s, e, i) for i, s, e in rs.find_matches_as_indexes(text, overlapping=True)]
+                return [(s, e, i) for i, s, e in rs.find_matches_as_indexes(text)]
 
             return find_rs
         if implementation == "pyahocorasick":
@@ -91,27 +93,18 @@ class NameAutomaton:
             auto.make_automaton()
 
             def find_py(text: str) -> list[tuple[int, int, int]]:
-                return [(end + 1 - size, end + 1, i) for end, (i, size) in auto.iter(text)]
+                return [(end + 1 - size, end + 1, i) for end, (i, size) in auto.iter_long(text)]
 
             return find_py
         raise CastgraphError(f"unknown automaton {implementation!r} "
                              f"(use one of: {', '.join(IMPLEMENTATIONS)})")
 
     def find(self, text: str) -> list[Match]:
-        """The names in ``text`` on word boundaries, overlaps resolved longest first, in text order."""
+        """The names in ``text`` on word boundaries (leftmost-longest, no overlaps), in text order."""
+        return [Match(*h) for h in self.find_tuples(text)]
+
+    def find_tuples(self, text: str) -> list[tuple[int, int, int]]:
+        """:meth:`find` as plain ``(start, end, name)`` tuples (the linker's fast path)."""
         if not text:
             return []
-        hits = self._find(lower_same_length(text))
-        if not hits:
-            return []
-        whole = [h for h in hits if on_boundary(text, h[0], h[1])]
-        if len(whole) < 2:
-            return [Match(*h) for h in whole]
-        # Longest first, then leftmost; a hit overlapping one already taken is dropped.
-        whole.sort(key=lambda h: (h[0] - h[1], h[0]))
-        taken: list[tuple[int, int, int]] = []
-        for hit in whole:
-            if all(hit[1] <= s or hit[0] >= e for s, e, _ in taken):
-                taken.append(hit)
-        taken.sort()
-        return [Match(*h) for h in taken]
+        return [h for h in self._find(lower_same_length(text)) if on_boundary(text, h[0], h[1])]

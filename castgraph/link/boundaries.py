@@ -23,7 +23,6 @@ False
 from __future__ import annotations
 
 import unicodedata
-from functools import lru_cache
 
 __all__ = ["HAN_SUFFIXES", "on_boundary", "script_class"]
 
@@ -31,7 +30,6 @@ __all__ = ["HAN_SUFFIXES", "on_boundary", "script_class"]
 HAN_SUFFIXES = frozenset("氏様君社")
 
 
-@lru_cache(maxsize=65536)
 def script_class(char: str) -> str:
     """The script class of one character: ``word`` (letters and digits of spaced scripts),
     ``hiragana``, ``katakana``, ``han``, ``hangul``, or ``other`` (spaces, punctuation, symbols).
@@ -39,6 +37,13 @@ def script_class(char: str) -> str:
     >>> script_class("é"), script_class("д"), script_class("字"), script_class("한"), script_class("-")
     ('word', 'word', 'han', 'hangul', 'other')
     """
+    known = _CLASSES.get(char)
+    if known is None:
+        known = _CLASSES[char] = _classify(char)
+    return known
+
+
+def _classify(char: str) -> str:
     code = ord(char)
     if 0x3041 <= code <= 0x309F:
         return "hiragana"
@@ -51,6 +56,9 @@ def script_class(char: str) -> str:
     if char.isalnum() or unicodedata.category(char) in ("Mn", "Mc"):
         return "word"
     return "other"
+
+
+_CLASSES: dict[str, str] = {}
 
 
 def on_boundary(text: str, start: int, end: int) -> bool:
@@ -66,17 +74,19 @@ def on_boundary(text: str, start: int, end: int) -> bool:
     """
     if start >= end:
         return False
-    first, last = script_class(text[start]), script_class(text[end - 1])
+    classes = _CLASSES
+    first = classes.get(text[start]) or script_class(text[start])
+    last = classes.get(text[end - 1]) or script_class(text[end - 1])
     if start > 0:
         before = text[start - 1]
-        if first != "other" and script_class(before) == first:
+        if first != "other" and (classes.get(before) or script_class(before)) == first:
             return False
         if first == "word" and text[start].isdigit() and start > 1 and before in ".-" \
                 and text[start - 2].isdigit():
             return False
     if end < len(text):
         after = text[end]
-        if last != "other" and script_class(after) == last:
+        if last != "other" and (classes.get(after) or script_class(after)) == last:
             return last == "han" and after in HAN_SUFFIXES and _suffix_ends(text, end + 1)
         if last == "word" and text[end - 1].isdigit() and after in ".-" and end + 1 < len(text) \
                 and text[end + 1].isdigit():

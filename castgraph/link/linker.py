@@ -41,6 +41,7 @@ Claude Code text_link summary None None 1
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -51,9 +52,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from castgraph.errors import CastgraphError
 from castgraph.graph.model import Entity, Episode, Mention, MentionOrigin, Resolution, Topic
 from castgraph.link.automaton import NameAutomaton, lower_same_length
-from castgraph.link.boundaries import script_class
 from castgraph.link.hashtags import HashtagIndex
 from castgraph.link.titles import TitleGuestFinder, TitlePattern
+from castgraph.memory import gc_paused
 
 __all__ = [
     "COMMON_WORDS",
@@ -98,7 +99,9 @@ COMMON_WORDS = frozenset([
     "sue", "rob", "drew", "chase", "dean", "gene", "grant", "lane", "rich", "claude"
 ])
 
-_CJK = frozenset({"hiragana", "katakana", "han", "hangul"})
+# Kana, kanji and hangul: the scripts without spaces (see castgraph.link.boundaries).
+_CJK_CHARS = re.compile("[\u3041-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+                        "\uff66-\uff9f\uac00-\ud7af\u1100-\u11ff\u3005]")
 
 
 def parse_link_fields(text: str) -> tuple[str, ...]:
@@ -154,6 +157,10 @@ class LinkResult(BaseModel):
 
     def apply(self, episodes: Iterable[Episode], resolution: Resolution) -> None:
         """Append the found mentions to their episodes and entities; place the existing mentions."""
+        with gc_paused():
+            self._apply(episodes, resolution)
+
+    def _apply(self, episodes: Iterable[Episode], resolution: Resolution) -> None:
         by_episode: dict[str, list[Mention]] = {}
         for mention in self.mentions:
             by_episode.setdefault(mention.episode_id, []).append(mention)
@@ -176,7 +183,8 @@ class LinkResult(BaseModel):
 
 def _cues(ep: Episode) -> list[tuple[float | None, str]]:
     """``(start, text)`` of the episode's transcript cues, if it has a transcript."""
-    transcript: Any = getattr(ep, "transcript", None)
+    # The instance dict, not getattr: a missing attribute on a pydantic model is a slow miss.
+    transcript: Any = vars(ep).get("transcript")
     if transcript is None:
         return []
     cues = getattr(transcript, "cues", transcript)
@@ -261,7 +269,7 @@ class EntityLinker:
         text = name.strip()
         if not text or " ".join(text.casefold().split()) in GENERIC_NAMES:
             return False
-        cjk = any(script_class(c) in _CJK for c in text)
+        cjk = _CJK_CHARS.search(text) is not None
         if len(text) < (self.options.min_chars_cjk if cjk else self.options.min_chars):
             return False
         return any(c.isalpha() for c in text)
@@ -284,7 +292,7 @@ class EntityLinker:
                 entry.forms.add(form)
         for key, entry in names.items():
             letters = [c for c in key if c.isalpha()]
-            entry.single = " " not in key and all(script_class(c) == "word" for c in key)
+            entry.single = key.isalnum() and _CJK_CHARS.search(key) is None
             entry.capitalized = any(f != f.lower() for f in entry.forms)
             entry.acronym = entry.single and all(c.isalpha() for c in key) and all(
                 all(c.isupper() for c in form if c.isalpha()) for form in entry.forms) and len(letters) > 1
@@ -304,6 +312,10 @@ class EntityLinker:
 
     def link(self, episodes: Iterable[Episode], resolution: Resolution) -> LinkResult:
         """Find the mentions; nothing is changed until :meth:`LinkResult.apply`."""
+        with gc_paused():  # many small objects, no cycles: see castgraph.memory
+            return self._link(episodes, resolution)
+
+    def _link(self, episodes: Iterable[Episode], resolution: Resolution) -> LinkResult:
         result = LinkResult()
         if not self.active:
             return result
@@ -322,42 +334,51 @@ class EntityLinker:
         entries = [names[k] for k in keys]
         automaton = NameAutomaton(keys, implementation=opts.automaton) if text_fields and keys else None
 
-        # Pass 1: every whole-word hit; a capitalized one-word name seen in lower case is a common word.
-        found: list[list[tuple[int, int, int, int, str]]] = []
-        units: list[list[tuple[str, int | None, float | None, str]]] = []
+        # Pass 1: every whole-word hit, grouped by (name, text as written) per episode; a
+        # capitalized one-word name seen in lower case anywhere is a common word.
+        found: list[dict[tuple[int, str], list[int]]] = []
+        layouts: list[tuple[list[tuple[str, int | None, float | None, str]], list[int]]] = []
         lower_uses: Counter[int] = Counter()
         for ep in eps:
             texts = list(episode_texts(ep, text_fields)) if automaton is not None else []
-            units.append(texts)
-            hits: list[tuple[int, int, int, int, str]] = []
-            if texts:
+            offsets, at, timed_from = [], 0, -1
+            for t in texts:
+                offsets.append(at)
+                if timed_from < 0 and t[2] is not None:
+                    timed_from = at
+                at += len(t[3]) + 1
+            layouts.append((texts, offsets))
+            # (name, written) -> [first start, first end, count, first timed start, its end]
+            seen: dict[tuple[int, str], list[int]] = {}
+            if texts and automaton is not None:
                 joined = "\n".join(t[3] for t in texts)
-                offsets, at = [], 0
-                for t in texts:
-                    offsets.append(at)
-                    at += len(t[3]) + 1
-                for start, end, name in automaton.find(joined) if automaton else ():
-                    unit = bisect_right(offsets, start) - 1
-                    matched = joined[start:end]
+                for start, end, name in automaton.find_tuples(joined):
+                    key = (name, joined[start:end])
+                    spot = seen.get(key)
+                    if spot is None:
+                        seen[key] = spot = [start, end, 0, -1, -1]
+                    spot[2] += 1
+                    if spot[3] < 0 <= timed_from <= start:
+                        spot[3], spot[4] = start, end
+                for (name, written), spot in seen.items():
                     entry = entries[name]
-                    if entry.single and entry.capitalized and matched == matched.lower():
-                        lower_uses[name] += 1
-                    hits.append((unit, start - offsets[unit], end - offsets[unit], name, matched))
-            found.append(hits)
+                    if entry.single and entry.capitalized and written == written.lower():
+                        lower_uses[name] += spot[2]
+            found.append(seen)
         for name in lower_uses:
-            if entries[name].single and keys[name].isalpha():
+            if keys[name].isalpha():
                 entries[name].common = True
 
         # Pass 2: decide per episode.
-        for ep, texts, hits in zip(eps, units, found, strict=True):
+        for ep, (texts, offsets), seen in zip(eps, layouts, found, strict=True):
             present: dict[str, str] = {}  # entity id -> id of its first mention in the episode
             for mention in ep.mentions:
-                entity_id = resolution.assignments.get(mention.id)
+                entity_id = resolution.assignments.get(f"{ep.id}#{mention.ordinal}")
                 if entity_id is not None and entity_id in entity_of:
-                    present.setdefault(entity_id, mention.id)
+                    present.setdefault(entity_id, f"{ep.id}#{mention.ordinal}")
             next_ordinal = len(ep.mentions)
             for tag in ep.tags:
-                owner = result.topic_entities.get(Topic.from_tag(tag).id)
+                owner = result.topic_entities.get(f"topic:{tag}")
                 if owner is None or owner in present:
                     continue
                 mention = Mention(surface=f"#{tag}", type_label=entity_of[owner].type.value,
@@ -367,11 +388,11 @@ class EntityLinker:
                 result.mentions.append(mention)
                 result.assignments[mention.id] = owner
                 present[owner] = mention.id
-            places: dict[str, list[tuple[int, int, int, str]]] = {}
-            common_hits: Counter[str] = Counter()
-            for unit, start, end, name, matched in hits:
+            # entity -> [first start, first end, count, first timed start, its end, common-word count]
+            spots: dict[str, list[int]] = {}
+            for (name, written), spot in seen.items():
                 entry = entries[name]
-                if not self._case_ok(entry, matched):
+                if not self._case_ok(entry, written):
                     continue
                 candidates = entry.entities
                 if len(candidates) > 1:
@@ -379,25 +400,31 @@ class EntityLinker:
                     if len(candidates) != 1:
                         continue  # ambiguous: only where the episode already names one of them
                 entity_id = candidates[0]
-                if entry.common:
-                    common_hits[entity_id] += 1
-                places.setdefault(entity_id, []).append((unit, start, end, matched))
-            for entity_id in sorted(places, key=lambda e: (*places[e][0][:2], e)):
-                spots = places[entity_id]
-                if entity_id not in present and common_hits[entity_id] and \
-                        common_hits[entity_id] < opts.common_evidence:
+                mine = spots.get(entity_id)
+                if mine is None:
+                    spots[entity_id] = mine = [spot[0], spot[1], 0, spot[3], spot[4], 0]
+                mine[2] += spot[2]
+                mine[5] += spot[2] if entry.common else 0
+                if spot[0] < mine[0]:
+                    mine[0], mine[1] = spot[0], spot[1]
+                if spot[3] >= 0 and (mine[3] < 0 or spot[3] < mine[3]):
+                    mine[3], mine[4] = spot[3], spot[4]
+            for entity_id in sorted(spots, key=lambda e: (spots[e][0], e)):
+                first, end, count, timed, timed_end, common = spots[entity_id]
+                if entity_id not in present and 0 < common < opts.common_evidence:
                     continue
-                timed = [s for s in spots if texts[s[0]][2] is not None]
-                unit, start, end, matched = (timed or spots)[0]
+                start, end = (timed, timed_end) if timed >= 0 else (first, end)
+                unit = bisect_right(offsets, start) - 1
                 field, chapter, timestamp, _ = texts[unit]
-                place = MentionPlace(field=field, span=(start, end), chapter=chapter, timestamp=timestamp,
-                                     occurrences=len(spots))
+                span = (start - offsets[unit], end - offsets[unit])
                 if entity_id in present:
-                    result.places.setdefault(present[entity_id], place)
+                    result.places.setdefault(present[entity_id], MentionPlace(
+                        field=field, span=span, chapter=chapter, timestamp=timestamp, occurrences=count))
                     continue
-                mention = Mention(surface=matched, type_label=entity_of[entity_id].type.value,
-                                  origin=MentionOrigin.TEXT_LINK, episode_id=ep.id, ordinal=next_ordinal,
-                                  **place.model_dump())
+                mention = Mention(surface=texts[unit][3][span[0]:span[1]],
+                                  type_label=entity_of[entity_id].type.value, origin=MentionOrigin.TEXT_LINK,
+                                  episode_id=ep.id, ordinal=next_ordinal, field=field, span=span,
+                                  chapter=chapter, timestamp=timestamp, occurrences=count)
                 next_ordinal += 1
                 result.mentions.append(mention)
                 result.assignments[mention.id] = entity_id

@@ -33,16 +33,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, PrivateAttr
+from pydantic import BaseModel, ConfigDict
 
 from castgraph.errors import CastgraphError
 from castgraph.graph.model import EntityType, Episode, Mention, MentionOrigin
+from castgraph.memory import gc_paused
 
 __all__ = [
     "DEFAULT_TITLE_PATTERNS",
@@ -76,6 +77,11 @@ class TitlePatternError(CastgraphError):
     """A bad title pattern table; the message is one line naming the file and the entry."""
 
 
+@lru_cache(maxsize=256)
+def _compile(regex: str) -> re.Pattern[str]:
+    return re.compile(regex)
+
+
 class TitlePattern(BaseModel):
     """A named regular expression over a title; its named groups are the names found."""
 
@@ -83,26 +89,26 @@ class TitlePattern(BaseModel):
 
     name: str
     regex: str
-    _compiled: re.Pattern[str] = PrivateAttr()
 
     def model_post_init(self, context: Any) -> None:
         try:
-            self._compiled = re.compile(self.regex)
+            compiled = _compile(self.regex)
         except re.error as exc:
             raise TitlePatternError(f"pattern {self.name!r}: {exc}") from None
-        unknown = set(self._compiled.groupindex) - set(SLOT_TYPES)
-        if unknown or not self._compiled.groupindex:
+        unknown = set(compiled.groupindex) - set(SLOT_TYPES)
+        if unknown or not compiled.groupindex:
             raise TitlePatternError(f"pattern {self.name!r}: use the named groups "
                                     f"{', '.join(SLOT_TYPES)} (found {sorted(unknown) or 'none'})")
 
     def names(self, title: str) -> list[tuple[str, str, int, int]]:
         """``(slot, text, start, end)`` of the names this pattern finds in ``title``."""
-        match = self._compiled.search(title)
+        compiled = _compile(self.regex)
+        match = compiled.search(title)
         if match is None:
             return []
         found = []
         for slot in SLOT_TYPES:
-            if slot in self._compiled.groupindex and match.group(slot):
+            if slot in compiled.groupindex and match.group(slot):
                 start, end = match.span(slot)
                 text = title[start:end]
                 stripped = text.strip(" \t,;:")
@@ -147,6 +153,7 @@ _TITLE_WORDS = frozenset([
 ])
 
 
+@lru_cache(maxsize=1 << 17)
 def _fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
@@ -240,19 +247,39 @@ class TitleGuestFinder:
 
         A name the episode already lists (as written, or inside a listed name) is not added.
         """
-        episodes = list(episodes)
-        votes: dict[str, Counter[str]] = {}
+        with gc_paused():  # many small objects, no cycles: see castgraph.memory
+            return self._add_mentions(list(episodes))
+
+    def _captures(self, title: str) -> list[str]:
+        """Every name any pattern captures in ``title``, plausible or not (to look their types up)."""
+        return [text for pattern in self.patterns for _, text, _, _ in pattern.names(title)]
+
+    def _add_mentions(self, episodes: list[Episode]) -> int:
+        titled = [(ep, names) for ep in episodes if ep.title for names in [self._captures(ep.title)] if names]
+        if not titled:
+            return 0
+        # The type other episodes give each captured name: only those names are counted.
+        wanted = {text.casefold() for _, names in titled for text in names}
+        votes: dict[tuple[str, str], int] = {}
         for ep in episodes:
             for m in ep.mentions:
-                if m.type_label and m.origin != MentionOrigin.TITLE_PATTERN:
-                    votes.setdefault(_fold(m.surface), Counter())[m.type_label] += 1
-        known = {name: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] for name, c in votes.items()}
+                if m.type_label and m.surface.casefold() in wanted \
+                        and m.origin != MentionOrigin.TITLE_PATTERN:
+                    key = (_fold(m.surface), m.type_label)
+                    votes[key] = votes.get(key, 0) + 1
+        # The type label most episodes give a name (ties: the first label in sorted order).
+        known: dict[str, str] = {}
+        for (name, label), _ in sorted(votes.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1])):
+            known.setdefault(name, label)
         added = 0
-        for ep in episodes:
-            if not ep.title or any(m.origin == MentionOrigin.TITLE_PATTERN for m in ep.mentions):
+        for ep, _ in titled:
+            if any(m.origin == MentionOrigin.TITLE_PATTERN for m in ep.mentions):
+                continue
+            found = self.find_in_title(ep.title, known)
+            if not found:
                 continue
             listed = [_fold(m.surface) for m in ep.mentions]
-            for mention in self.find_in_title(ep.title, known):
+            for mention in found:
                 name = _fold(mention.surface)
                 if any(name in other or other in name for other in listed if other):
                     continue
