@@ -431,8 +431,8 @@ class EntityLinker:
         # A hashtag mention is placed where the text discusses its entity, if it does.
         for mention in result.mentions:
             if mention.id in result.places:
-                for key, value in result.places.pop(mention.id).model_dump().items():
-                    setattr(mention, key, value)
+                for attr, value in result.places.pop(mention.id).model_dump().items():
+                    setattr(mention, attr, value)
         # Mentions that already say where they are (title patterns) keep their place.
         placed = {m.id for ep in eps for m in ep.mentions if m.field}
         result.places = {k: v for k, v in sorted(result.places.items()) if k not in placed}
