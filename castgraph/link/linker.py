@@ -20,7 +20,8 @@ Guards, so that the graph is not flooded:
   lower case and names of several words match in any case;
 * common words: a one-word name that is an ordinary word (in :data:`COMMON_WORDS`, or
   written in lower case anywhere in the corpus, like "cursor") needs its exact spelling
-  at least ``common_evidence`` times in an episode;
+  at least ``common_evidence`` times in an episode, not all of them at the start of a
+  sentence or a title (where any word is capitalized);
 * ambiguous names (an alias of two entities) link only where one of the two is already
   mentioned by the episode.
 
@@ -102,6 +103,22 @@ COMMON_WORDS = frozenset([
 # Kana, kanji and hangul: the scripts without spaces (see castgraph.link.boundaries).
 _CJK_CHARS = re.compile("[\u3041-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
                         "\uff66-\uff9f\uac00-\ud7af\u1100-\u11ff\u3005]")
+
+
+_SENTENCE_ENDS = frozenset(".!?:\n。！？：")
+_OPENERS = frozenset(" \t\"'“‘(「『*-—–")
+
+
+def _sentence_start(text: str, at: int) -> bool:
+    """Whether ``text[at]`` starts a sentence or a text (where any word is capitalized).
+
+    >>> _sentence_start("Linear maps. Linear is fast", 13), _sentence_start("left for Linear", 9)
+    (True, False)
+    """
+    j = at - 1
+    while j >= 0 and text[j] in _OPENERS:
+        j -= 1
+    return j < 0 or text[j] in _SENTENCE_ENDS
 
 
 def parse_link_fields(text: str) -> tuple[str, ...]:
@@ -348,7 +365,8 @@ class EntityLinker:
                     timed_from = at
                 at += len(t[3]) + 1
             layouts.append((texts, offsets))
-            # (name, written) -> [first start, first end, count, first timed start, its end]
+            # (name, written) -> [first start, first end, count, first timed start, its end,
+            #                     count not at the start of a sentence]
             seen: dict[tuple[int, str], list[int]] = {}
             if texts and automaton is not None:
                 joined = "\n".join(t[3] for t in texts)
@@ -356,10 +374,12 @@ class EntityLinker:
                     key = (name, joined[start:end])
                     spot = seen.get(key)
                     if spot is None:
-                        seen[key] = spot = [start, end, 0, -1, -1]
+                        seen[key] = spot = [start, end, 0, -1, -1, 0]
                     spot[2] += 1
                     if spot[3] < 0 <= timed_from <= start:
                         spot[3], spot[4] = start, end
+                    if entries[name].single and not _sentence_start(joined, start):
+                        spot[5] += 1
                 for (name, written), spot in seen.items():
                     entry = entries[name]
                     if entry.single and entry.capitalized and written == written.lower():
@@ -388,7 +408,8 @@ class EntityLinker:
                 result.mentions.append(mention)
                 result.assignments[mention.id] = owner
                 present[owner] = mention.id
-            # entity -> [first start, first end, count, first timed start, its end, common-word count]
+            # entity -> [first start, first end, count, first timed start, its end,
+            #            hits through common words, those of them not starting a sentence]
             spots: dict[str, list[int]] = {}
             for (name, written), spot in seen.items():
                 entry = entries[name]
@@ -402,16 +423,19 @@ class EntityLinker:
                 entity_id = candidates[0]
                 mine = spots.get(entity_id)
                 if mine is None:
-                    spots[entity_id] = mine = [spot[0], spot[1], 0, spot[3], spot[4], 0]
+                    spots[entity_id] = mine = [spot[0], spot[1], 0, spot[3], spot[4], 0, 0]
                 mine[2] += spot[2]
-                mine[5] += spot[2] if entry.common else 0
+                if entry.common:
+                    mine[5] += spot[2]
+                    mine[6] += spot[5]
                 if spot[0] < mine[0]:
                     mine[0], mine[1] = spot[0], spot[1]
                 if spot[3] >= 0 and (mine[3] < 0 or spot[3] < mine[3]):
                     mine[3], mine[4] = spot[3], spot[4]
             for entity_id in sorted(spots, key=lambda e: (spots[e][0], e)):
-                first, end, count, timed, timed_end, common = spots[entity_id]
-                if entity_id not in present and 0 < common < opts.common_evidence:
+                first, end, count, timed, timed_end, common, inside = spots[entity_id]
+                # Found only as a common word: enough times, and not only where any word is capitalized.
+                if entity_id not in present and common == count and (count < opts.common_evidence or not inside):
                     continue
                 start, end = (timed, timed_end) if timed >= 0 else (first, end)
                 unit = bisect_right(offsets, start) - 1
