@@ -60,7 +60,7 @@ Pairs = set[tuple[str, str]]
 
 
 def read_sample(path: Path = SAMPLE) -> tuple[list[Episode], Resolution, Pairs, Pairs]:
-    """The sample's episodes, a resolution holding its entities (listed ones assigned), gold and listed pairs."""
+    """The sample's episodes, a resolution of its entities (listed ones assigned), gold and listed pairs."""
     data = json.loads(path.read_text(encoding="utf-8"))
     entities = [Entity(id=e["id"], name=e["name"], type=EntityType(e["type"]), aliases=e.get("aliases", []))
                 for e in data["entities"]]
@@ -68,8 +68,9 @@ def read_sample(path: Path = SAMPLE) -> tuple[list[Episode], Resolution, Pairs, 
     episodes, assignments, gold, listed = [], {}, set(), set()
     for item in data["episodes"]:
         mentions = [Mention(surface=by_id[i].name, type_label=by_id[i].type.value) for i in item["listed"]]
-        ep = Episode(id=item["id"], title=item["title"], summary=item.get("summary", ""), tags=item.get("tags", []),
-                     chapters=[Chapter(**c) for c in item.get("chapters", [])], mentions=mentions)
+        ep = Episode(id=item["id"], title=item["title"], summary=item.get("summary", ""),
+                     tags=item.get("tags", []), chapters=[Chapter(**c) for c in item.get("chapters", [])],
+                     mentions=mentions)
         for mention, entity_id in zip(ep.mentions, item["listed"], strict=True):
             assignments[mention.id] = entity_id
             by_id[entity_id].mention_ids.append(mention.id)
@@ -98,7 +99,8 @@ def exact_pairs(episodes: list[Episode], resolution: Resolution) -> Pairs:
 
 
 def whole_word_pairs(episodes: list[Episode], resolution: Resolution) -> Pairs:
-    patterns = [(re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE), entity) for name, entity in _names(resolution)]
+    patterns = [(re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE), entity)
+                for name, entity in _names(resolution)]
     found = set()
     for ep in episodes:
         text = "\n".join(t[3] for t in episode_texts(ep)) + "\n" + " ".join(ep.tags)
@@ -153,7 +155,8 @@ def speed(episodes: int, runs: int) -> tuple[list[tuple[str, float, float]], dic
         rows.append((implementation, best_build, best_find, hits))
     # One alternation of every name: Python's re engine tries them at each position.
     t0 = time.perf_counter()
-    alternation = re.compile("|".join(re.escape(n) for n in sorted(linkable, key=len, reverse=True)), re.IGNORECASE)
+    longest_first = sorted(linkable, key=len, reverse=True)
+    alternation = re.compile("|".join(re.escape(n) for n in longest_first), re.IGNORECASE)
     t1 = time.perf_counter()
     hits = sum(1 for text in texts[: max(1, len(texts) // 10)] for _ in alternation.finditer(text))
     t2 = time.perf_counter()
@@ -196,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--episodes", type=int, default=10_000, help="generated episodes for the speed runs")
     parser.add_argument("--runs", type=int, default=2, help="repetitions (best of, for the automata)")
-    parser.add_argument("--build", action="store_true", help="also time castgraph build with and without linking")
+    parser.add_argument("--build", action="store_true",
+                        help="also time castgraph build with and without linking")
     parser.add_argument("--no-speed", action="store_true", help="only the labeled sample")
     args = parser.parse_args(argv)
 

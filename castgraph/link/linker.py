@@ -435,7 +435,8 @@ class EntityLinker:
             for entity_id in sorted(spots, key=lambda e: (spots[e][0], e)):
                 first, end, count, timed, timed_end, common, inside = spots[entity_id]
                 # Found only as a common word: enough times, and not only where any word is capitalized.
-                if entity_id not in present and common == count and (count < opts.common_evidence or not inside):
+                weak = count < opts.common_evidence or not inside
+                if entity_id not in present and common == count and weak:
                     continue
                 start, end = (timed, timed_end) if timed >= 0 else (first, end)
                 unit = bisect_right(offsets, start) - 1
