@@ -115,6 +115,8 @@ def mention_place(mention: Mention) -> dict[str, object]:
     >>> mention_place(Mention(surface="GitHub", origin="text_link", field="summary", span=(4, 10)))
     {'origin': 'text_link', 'field': 'summary', 'span': [4, 10], 'occurrences': 0}
     """
+    if not mention.field and not mention.pattern:  # most mentions: listed, found nowhere in the text
+        return {"origin": mention.origin.value}
     place: dict[str, object] = {"origin": mention.origin.value}
     if mention.field:
         place["field"] = mention.field
