@@ -100,3 +100,30 @@ def test_related_rankings_still_make_sense(built: nx.MultiDiGraph) -> None:
     assert related_episodes(built, railway, limit=1)[0].id == daytona
     only_listed = related_episodes(built, _episode(built, "Matt Pocock"), limit=3, origins=["listed"])
     assert only_listed[0].title.startswith("Abridge")  # as before the linker: through Claude Code
+
+
+def test_cli_entity_and_related_show_origins(real_page_path: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from castgraph.cli import main
+
+    import json
+
+    runner = CliRunner()
+    out = tmp_path / "g"
+    done = runner.invoke(main, ["build", str(real_page_path), "--as-of", CAPTURED, "--out", str(out),
+                                "--no-html"])
+    assert done.exit_code == 0, done.output
+    assert "text_link" in done.output and "hashtag" in done.output  # mentions by origin in the report
+    profile = runner.invoke(main, ["entity", "GitHub", "--graph", str(out), "--json"])
+    assert profile.exit_code == 0, profile.output
+    episodes = json.loads(profile.output)["episodes"]
+    agent_era = next(e for e in episodes if e["title"].startswith("GitHub's Agent Era"))
+    assert agent_era["origins"] == ["hashtag"] and agent_era["discussed_at"] is not None
+    table = runner.invoke(main, ["entity", "GitHub", "--graph", str(out)], terminal_width=200)
+    assert "discussed at" in table.output and "hashtag" in table.output
+    listed_only = runner.invoke(main, ["related", "Matt Pocock", "--graph", str(out), "--origin", "listed",
+                                       "--json"])
+    assert json.loads(listed_only.output)[0]["title"].startswith("Abridge")
+    bad = runner.invoke(main, ["related", "Matt Pocock", "--graph", str(out), "--origin", "rumour"])
+    assert bad.exit_code == 2 and "rumour" in bad.output
