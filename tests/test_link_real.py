@@ -103,11 +103,11 @@ def test_related_rankings_still_make_sense(built: nx.MultiDiGraph) -> None:
 
 
 def test_cli_entity_and_related_show_origins(real_page_path: Path, tmp_path: Path) -> None:
+    import json
+
     from click.testing import CliRunner
 
     from castgraph.cli import main
-
-    import json
 
     runner = CliRunner()
     out = tmp_path / "g"
