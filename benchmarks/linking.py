@@ -170,15 +170,17 @@ def speed(episodes: int, runs: int) -> tuple[list[tuple[str, float, float]], dic
     return rows, stage
 
 
-def builds(episodes: int, runs: int) -> list[dict[str, Any]]:
+def builds(episodes: int, runs: int, corpus: Path | None = None) -> list[dict[str, Any]]:
     """``castgraph build`` of one corpus with and without the linker, alternating, under /usr/bin/time -v."""
     out = []
+    castgraph = str(Path(sys.executable).with_name("castgraph"))
     with tempfile.TemporaryDirectory() as tmp:
-        corpus = Path(tmp) / "corpus"
-        generate.write_corpus(corpus, episodes, summaries=True)
+        if corpus is None:
+            corpus = Path(tmp) / "corpus"
+            generate.write_corpus(corpus, episodes, summaries=True)
         for run in range(runs):
             for mode, extra in (("linker on", []), ("--no-link", ["--no-link"])):
-                command = ["/usr/bin/time", "-v", sys.executable, "-m", "castgraph", "build", str(corpus),
+                command = ["/usr/bin/time", "-v", castgraph, "build", str(corpus),
                            "--out", str(Path(tmp) / "out"), *extra]
                 done = subprocess.run(command, capture_output=True, text=True, check=True)
                 wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", done.stderr)
@@ -204,7 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=2, help="repetitions (best of, for the automata)")
     parser.add_argument("--build", action="store_true",
                         help="also time castgraph build with and without linking")
-    parser.add_argument("--no-speed", action="store_true", help="only the labeled sample")
+    parser.add_argument("--no-speed", action="store_true", help="only the labeled sample (and --build)")
+    parser.add_argument("--corpus", type=Path, default=None,
+                        help="build this corpus (from generate.py --summaries) instead of generating one")
     args = parser.parse_args(argv)
 
     print("Labeled sample (benchmarks/data/link_sample.json)\n")
@@ -216,16 +220,16 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['right']}/{r['gold']} = {r['recall']:.3f} |")
     for r in rows:
         print(f"\n{r['system']}: wrong {r['wrong']}\n{' ' * len(r['system'])}  missed {r['missed']}")
-    if args.no_speed:
-        return 0
     if args.build:
         # First, while this process holds no corpus: the builds need the memory.
         print(f"\ncastgraph build, {args.episodes:,} episodes with show notes (alternating runs)\n")
         print("| run | mode | wall s | CPU s (user+sys) | peak RSS MB | stages (s) |")
         print("|---|---|---|---|---|---|")
-        for b in builds(args.episodes, args.runs):
+        for b in builds(args.episodes, args.runs, args.corpus):
             print(f"| {b['run']} | {b['mode']} | {b['wall']:.1f} | {b['cpu']:.1f} | {b['rss_mb']:,.0f} | "
                   f"{b['stages']} |", flush=True)
+    if args.no_speed:
+        return 0
 
     print(f"\nFinding every name in {args.episodes:,} generated episodes with show notes\n")
     table, stage = speed(args.episodes, args.runs)
