@@ -31,7 +31,7 @@ from castgraph.graph.model import Episode, Resolution
 from castgraph.graph.networkx_store import GRAPH_FILE, NetworkXStore, write_graphml
 from castgraph.graph.store import GraphStore, WriteReport
 from castgraph.link import EntityLinker, LinkOptions
-from castgraph.loaders import episodes_from_graph, read_episodes
+from castgraph.loaders import Fetcher, LoadResult, episodes_from_graph, read_episodes
 from castgraph.queries.loading import write_graph_index
 from castgraph.resolve import read_overrides, resolve, write_resolution_csv, write_review_csv
 
@@ -43,13 +43,20 @@ class BuildOptions(BaseModel):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    inputs: list[Path] = Field(default_factory=list)
+    #: Files, folders and http(s) URLs (kept as text: a Path would fold the URL's "//").
+    inputs: list[Path | str] = Field(default_factory=list)
     out: Path = Path("castgraph-out")
     into: Path | None = None
     as_of: date | None = None
     overrides: Path | None = None
     graphml: bool = False
     html: bool = True
+    #: Table column -> entity type or "topic" (``--map guest=Person``).
+    column_map: dict[str, str] = Field(default_factory=dict)
+    #: Fetch the http(s) chapters and transcripts feeds link to.
+    fetch_linked: bool = False
+    #: Where fetched feeds are cached (default: :func:`castgraph.loaders.fetch.default_cache_dir`).
+    cache_dir: Path | None = None
     #: Mentions found in episode text (``LinkOptions(enabled=False)`` turns the linker off).
     link: LinkOptions = Field(default_factory=LinkOptions)
 
@@ -113,6 +120,16 @@ class GraphBuilder:
             return [], None
         return episodes_from_graph(old), resolution_from_graph(old)
 
+    def _read(self) -> LoadResult:
+        opts = self.options
+        fetcher = Fetcher(opts.cache_dir) if opts.cache_dir is not None else None
+        try:
+            return read_episodes(opts.inputs, as_of=opts.as_of, column_map=opts.column_map,
+                                 fetch_linked=opts.fetch_linked, fetcher=fetcher)
+        finally:
+            if fetcher is not None:
+                fetcher.close()
+
     def run(self) -> BuildReport:
         """Build the graph and write every output; return what was done."""
         opts = self.options
@@ -120,7 +137,7 @@ class GraphBuilder:
         t = time.perf_counter()
 
         self.on_stage("reading")
-        loaded = read_episodes(opts.inputs, as_of=opts.as_of) if opts.inputs else None
+        loaded = self._read() if opts.inputs else None
         new = loaded.episodes if loaded else []
         report.warnings = [str(w) for w in loaded.warnings] if loaded else []
         old, prior = self._previous()

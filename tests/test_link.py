@@ -222,7 +222,7 @@ def _corpus(tmp_path: Path) -> Path:
 
 
 def _origins(graph: object) -> list[tuple[str, str, str]]:
-    return sorted((u, graph.nodes[v]["name"], d["origin"])  # type: ignore[attr-defined]
+    return sorted((u, graph.nodes[v]["name"], d.get("origin", "listed"))  # type: ignore[attr-defined]
                   for u, v, d in graph.edges(data=True) if d["type"] == "MENTIONS")  # type: ignore[attr-defined]
 
 
@@ -254,7 +254,7 @@ def test_cli_flags_and_incremental_build_agree_with_a_full_one(tmp_path: Path) -
                                "--no-html", "-q"])
     assert off.exit_code == 0
     off_graph = read_graph_json(tmp_path / "off" / "graph.json")
-    assert all(d["origin"] == "listed" for *_, d in off_graph.edges(data=True) if d["type"] == "MENTIONS")
+    assert all("origin" not in d for *_, d in off_graph.edges(data=True) if d["type"] == "MENTIONS")
     bad = runner.invoke(main, ["build", str(src), "--link-fields", "notes", "--no-html"])
     assert bad.exit_code == 1 and "unknown link field 'notes'" in bad.output
     # Rebuilding from graph.json (as --into does) drops the linker's mentions and finds them again.

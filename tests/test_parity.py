@@ -29,8 +29,11 @@ from castgraph.queries import (
     entity_profile,
     episodes_about,
     key_players,
+    list_shows,
     neo4j_backend,
     related_episodes,
+    show_episodes,
+    show_people,
 )
 
 pytestmark = pytest.mark.neo4j
@@ -102,13 +105,15 @@ def _examples_graph(folder: Path) -> nx.MultiDiGraph:
     return _linked_graph(result.episodes)
 
 
-@pytest.fixture(params=["real-page", "examples", "random-0", "random-1", "random-2"])
+@pytest.fixture(params=["real-page", "examples", "samples", "random-0", "random-1", "random-2"])
 def dataset(request: pytest.FixtureRequest, real_page_path: Path, examples_dir: Path) -> nx.MultiDiGraph:
     name = request.param
     if name == "real-page":
         return _real_graph(real_page_path)
     if name == "examples":
         return _examples_graph(examples_dir)
+    if name == "samples":  # feeds and tables: roles, shows, transcripts
+        return _examples_graph(examples_dir.parent / "samples")
     graph = random_graph(int(name.split("-")[1]), episodes=80, entities=50)
     if name == "random-1":
         # Mentions obtained every way, so that related episodes weigh them by origin on both backends.
@@ -227,3 +232,18 @@ def test_former_ids_find_the_absorbing_entity_on_both_backends(neo4j_store: Any)
         assert (profile.id, profile.matched_by, profile.episode_count) == (person, "former id", 3)
         with pytest.raises(NotFoundError):
             entity_profile(backend, "entity:0000000000000000")
+
+
+def test_show_queries_agree(dataset: nx.MultiDiGraph, backends: Backends) -> None:
+    _, neo = backends
+    shows = list_shows(dataset)
+    assert_same(shows, list_shows(neo))
+    compared = 0
+    for show in [s.title for s in shows] + ["no such show"]:
+        for role in (None, "guest", "host", "GUEST"):
+            left = show_people(dataset, show.upper(), role=role)
+            assert_same(left, show_people(neo, show.upper(), role=role), f"{show} {role}")
+            compared += len(left)
+        assert_same(show_episodes(dataset, show), show_episodes(neo, show), show)
+    if any(d.get("role") for _, _, d in dataset.edges(data=True)):
+        assert compared > 0

@@ -48,8 +48,24 @@ def _print_report(report: BuildReport, console: Console) -> None:
     console.print(table)
 
 
+def _column_map(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    from castgraph.graph.model import EntityType
+
+    mapping: dict[str, str] = {}
+    for value in values:
+        column, sep, kind = value.partition("=")
+        if not sep or not column.strip() or not kind.strip():
+            raise click.BadParameter(f"{value!r}: write COLUMN=TYPE, e.g. guest=Person")
+        kind = kind.strip()
+        if kind.casefold() not in ("topic", "topics", "tag", "tags") and EntityType.known_label(kind) is None:
+            types = ", ".join(t.value for t in EntityType)
+            raise click.BadParameter(f"{value!r}: TYPE is one of {types}, or topic")
+        mapping[column.strip()] = kind
+    return mapping
+
+
 @click.command("build")
-@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help=f"Output folder (default: {DEFAULT_GRAPH_DIR}, or the --into folder).")
 @click.option("--into", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -58,6 +74,13 @@ def _print_report(report: BuildReport, console: Console) -> None:
               help="Date the page was captured: turns relative ages (\"3日前\") into published dates.")
 @click.option("--overrides", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="YAML file of curation: merge, never merge, rename, set type.")
+@click.option("--map", "column_map", multiple=True, metavar="COLUMN=TYPE", callback=_column_map,
+              help="Table column holding a list of entities of TYPE (Person, Organization, ...) or topic; "
+                   "repeatable.")
+@click.option("--fetch-linked", is_flag=True,
+              help="Also download the chapters and transcripts that feeds link to over http(s).")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Cache of fetched feeds (default: $CASTGRAPH_CACHE_DIR or ~/.cache/castgraph/http).")
 @click.option("--link/--no-link", "link", default=True, show_default=True,
               help="Find known entities in titles, notes, chapters, transcripts and tags.")
 @click.option("--link-fields", default="all", show_default=True, metavar="FIELDS",
@@ -69,11 +92,14 @@ def _print_report(report: BuildReport, console: Console) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print warnings only.")
 @optional_neo4j_options
 def build_cmd(
-    inputs: tuple[Path, ...],
+    inputs: tuple[str, ...],
     out: Path | None,
     into: Path | None,
     as_of: date | None,
     overrides: Path | None,
+    column_map: dict[str, str],
+    fetch_linked: bool,
+    cache_dir: Path | None,
     link: bool,
     link_fields: str,
     title_patterns: Path | None,
@@ -87,14 +113,18 @@ def build_cmd(
 ) -> None:
     """Read episodes, resolve their entities and write the graph.
 
-    INPUTS are files or folders: podcast-app page text, JSON or JSONL records.
-    Writes OUT/graph.json, OUT/graph.html, OUT/resolution.csv and OUT/review.csv;
+    INPUTS are files, folders or http(s) URLs: RSS podcast feeds, CSV/TSV tables,
+    podcast-app page text, JSON or JSONL records. Feeds fetched from a URL are
+    cached and downloaded again only when they changed. Writes OUT/graph.json,
+    OUT/graph.html, OUT/resolution.csv and OUT/review.csv;
     with --neo4j URI (or --neo4j alone: the server in $NEO4J_URI) also writes
     the graph to that Neo4j server.
 
     \b
     Examples:
         castgraph build examples/
+        castgraph build https://example.com/feed.xml --fetch-linked
+        castgraph build guests.csv --map guest=Person --map sponsors=Organization
         castgraph build page.txt --as-of 2026-11-25 --out my-graph
         castgraph build new-episodes.jsonl --into my-graph
         castgraph build examples/ --neo4j bolt://127.0.0.1:7687
@@ -117,6 +147,9 @@ def build_cmd(
             overrides=overrides,
             graphml=graphml,
             html=not no_html,
+            column_map=column_map,
+            fetch_linked=fetch_linked,
+            cache_dir=cache_dir,
             link=link_options,
         )
         try:

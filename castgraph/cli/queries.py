@@ -1,4 +1,4 @@
-"""`castgraph related`, `castgraph comention`, `castgraph entity`: the queries from the shell.
+"""`castgraph related`, `comention`, `entity` and `show`: the queries from the shell.
 
 Each command opens the graph (a folder, or a Neo4j server with --neo4j or $NEO4J_URI),
 calls one function of :mod:`castgraph.queries` and prints a table, or JSON with --json.
@@ -7,7 +7,7 @@ calls one function of :mod:`castgraph.queries` and prints a table, or JSON with 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -26,7 +26,7 @@ from castgraph.queries.scoring import NORMALIZATIONS, ORIGIN_WEIGHTS
 if TYPE_CHECKING:
     from castgraph.queries.backend import QueryBackend
 
-__all__ = ["COMMANDS", "comention_cmd", "entity_cmd", "open_backend", "related_cmd"]
+__all__ = ["COMMANDS", "comention_cmd", "entity_cmd", "open_backend", "related_cmd", "show_cmd"]
 
 
 @contextmanager
@@ -48,9 +48,9 @@ def open_backend(graph_dir: str, settings: Neo4jSettings | None) -> Iterator[Que
         driver.close()
 
 
-def _print_json(items: list[BaseModel] | BaseModel) -> None:
-    data: Any = [i.model_dump(mode="json") for i in items] if isinstance(items, list) \
-        else items.model_dump(mode="json")
+def _print_json(items: Sequence[BaseModel] | BaseModel) -> None:
+    data: Any = items.model_dump(mode="json") if isinstance(items, BaseModel) \
+        else [i.model_dump(mode="json") for i in items]
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
@@ -234,4 +234,81 @@ def _clock(seconds: float) -> str:
         else f"{total // 60:02d}:{total % 60:02d}"
 
 
-COMMANDS = [related_cmd, comention_cmd, entity_cmd]
+@click.command("show")
+@click.argument("title", required=False)
+@click.option("--role", metavar="ROLE", help="Only people with this role (host, guest, ...).")
+@graph_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+def show_cmd(title: str | None, role: str | None, graph_dir: str, neo4j_uri: str | None,
+             neo4j_user: str | None, neo4j_password: str | None, neo4j_database: str | None,
+             as_json: bool) -> None:
+    """The episodes and people (by role) of the show TITLE; without TITLE, every show.
+
+    \b
+    Examples:
+        castgraph show
+        castgraph show "Latent Space"
+        castgraph show "Latent Space" --role guest --json
+    """
+    from castgraph.queries.shows import list_shows, show_episodes, show_people
+
+    settings = _settings(neo4j_uri, neo4j_user, neo4j_password, neo4j_database)
+    with fail_cleanly(), _show_source(graph_dir, settings) as source:
+        if title is None:
+            shows = list_shows(source)
+        else:
+            episodes = show_episodes(source, title)
+            people = show_people(source, title, role=role)
+            if not episodes:
+                from rapidfuzz import process
+
+                from castgraph.queries.models import NotFoundError
+
+                titles = [s.title for s in list_shows(source)]
+                near = [m[0] for m in process.extract(title, titles, limit=3, score_cutoff=50)]
+                raise NotFoundError(f"no show titled {title!r}", near)
+    if title is None:
+        if as_json:
+            _print_json(shows)
+            return
+        table = Table(title="shows", title_justify="left")
+        for column in ("show", "episodes", "author"):
+            table.add_column(column)
+        for s in shows:
+            table.add_row(escape(s.title), str(s.episodes), escape(s.author))
+        Console().print(table)
+        return
+    if as_json:
+        click.echo(json.dumps({"show": title, "episodes": [e.model_dump(mode="json") for e in episodes],
+                               "people": [p.model_dump(mode="json") for p in people]},
+                              ensure_ascii=False, indent=2))
+        return
+    console = Console()
+    who = Table(title=f"people of {title}" + (f" ({role})" if role else ""), title_justify="left")
+    for column in ("name", "role", "episodes"):
+        who.add_column(column)
+    for p in people:
+        who.add_row(escape(p.name), escape(p.role), str(p.episodes))
+    console.print(who)
+    eps = Table(title=f"episodes of {title}", title_justify="left")
+    for column in ("published", "season", "episode", "title"):
+        eps.add_column(column)
+    for e in episodes:
+        eps.add_row(e.published or "", "" if e.season is None else str(e.season),
+                    "" if e.episode_number is None else str(e.episode_number), escape(e.title))
+    console.print(eps)
+
+
+@contextmanager
+def _show_source(graph_dir: str, settings: Neo4jSettings | None) -> Iterator[Any]:
+    """The Neo4j server when one is configured, else the graph folder's graph."""
+    if settings is None:
+        from castgraph.graph.networkx_store import graph_file, read_graph_json
+
+        yield read_graph_json(graph_file(graph_dir))
+        return
+    with open_backend(graph_dir, settings) as backend:
+        yield backend
+
+
+COMMANDS = [related_cmd, comention_cmd, entity_cmd, show_cmd]

@@ -5,8 +5,10 @@ The schema is the same on every backend:
 * nodes have ``label`` = ``"Episode"`` | ``"Entity"`` | ``"Topic"`` and ``id`` (= node key):
   ``episode:<record id>``, ``entity:<hash>``, ``topic:<name>``;
 * ``MENTIONS`` edges (Episode -> Entity, one per mention, key ``m<ordinal>``) carry
-  ``surface``, ``source_type``, ``description``, ``ordinal``, ``rule``, ``score`` and
-  ``origin`` (how it was obtained), and where it was found when known: ``field``,
+  ``surface``, ``source_type``, ``description``, ``ordinal``, ``rule`` and ``score``,
+  and, when set, a feed person's ``role``, ``group``, ``href``, ``img``, ``origin`` (how
+  the mention was obtained; absent means ``listed``) (episodes likewise carry show
+  details: :mod:`castgraph.graph.feed_props`), and where it was found: ``field``,
   ``span``, ``chapter``, ``timestamp``, ``occurrences``, ``pattern`` (:func:`mention_place`);
 * ``HAS_TOPIC`` edges (Episode -> Topic, key ``t``); a Topic that names an entity has
   its id in ``entity``.
@@ -33,6 +35,7 @@ from datetime import date, datetime
 
 import networkx as nx
 
+from castgraph.graph.feed_props import episode_feed_attrs, mention_attrs
 from castgraph.graph.model import (
     Entity,
     EntityType,
@@ -80,6 +83,8 @@ def _episode_attrs(ep: Episode) -> dict[str, object]:
         "source": str(ep.source) if ep.source else "",
         # The record's unknown keys, so that a graph can be rebuilt without losing them.
         "extra": _plain(ep.extra),
+        # Show details, media, transcript: only those with a value (see feed_props).
+        **episode_feed_attrs(ep),
     }
 
 
@@ -110,14 +115,15 @@ def _plain(value: object) -> object:
 
 
 def mention_place(mention: Mention) -> dict[str, object]:
-    """The edge properties saying how a mention was obtained and where it was found (unset ones left out).
+    """The edge properties saying where a mention was found (unset ones left out; ``origin`` is
+    :func:`~castgraph.graph.feed_props.mention_attrs`'s).
 
     >>> mention_place(Mention(surface="GitHub", origin="text_link", field="summary", span=(4, 10)))
-    {'origin': 'text_link', 'field': 'summary', 'span': [4, 10], 'occurrences': 0}
+    {'field': 'summary', 'span': [4, 10], 'occurrences': 0}
     """
     if not mention.field and not mention.pattern:  # most mentions: listed, found nowhere in the text
-        return {"origin": mention.origin.value}
-    place: dict[str, object] = {"origin": mention.origin.value}
+        return {}
+    place: dict[str, object] = {}
     if mention.field:
         place["field"] = mention.field
         place["span"] = list(mention.span) if mention.span is not None else None
@@ -187,6 +193,7 @@ def build_graph(episodes: Iterable[Episode], resolution: Resolution) -> nx.Multi
                 ordinal=mention.ordinal,
                 rule=mention.origin.value if linked else merge.rule if merge else "canonical",
                 score=1.0 if linked or not merge else merge.score,
+                **mention_attrs(mention),
                 **mention_place(mention),
             )
         # Topic order carries no meaning; sorted, so that a graph read back rebuilds the same graph.

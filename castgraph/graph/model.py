@@ -22,10 +22,18 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 __all__ = [
     "Chapter",
+    "Enclosure",
     "Entity",
     "EntityType",
     "Episode",
@@ -35,8 +43,10 @@ __all__ = [
     "MergeRecord",
     "Resolution",
     "ReviewPair",
+    "Show",
     "Source",
     "Topic",
+    "TranscriptCue",
     "stable_id",
     "topic_name",
 ]
@@ -172,12 +182,63 @@ class LoadWarning(BaseModel):
 
 
 class Chapter(BaseModel):
-    """A chapter of an episode; ``start`` is in seconds from the beginning."""
+    """A chapter of an episode; ``start`` and ``end`` are in seconds from the beginning.
+
+    ``url`` and ``img`` come from Podcasting 2.0 JSON chapters (a page and an image for the chapter).
+    """
 
     title: str
     start: float | None = None
     summary: str = ""
     quotes: list[str] = Field(default_factory=list)
+    end: float | None = None
+    url: str = ""
+    img: str = ""
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # end, url and img only when set: chapters without them serialize as before.
+        data: dict[str, Any] = handler(self)
+        for key, empty in (("end", None), ("url", ""), ("img", "")):
+            if data.get(key, empty) == empty:
+                data.pop(key, None)
+        return data
+
+
+class TranscriptCue(BaseModel):
+    """One cue of a transcript: who said what, and when (seconds from the beginning, when known)."""
+
+    text: str
+    start: float | None = None
+    end: float | None = None
+    speaker: str = ""
+
+
+class Enclosure(BaseModel):
+    """The media file of an episode, as the feed's ``<enclosure>`` gives it."""
+
+    url: str
+    type: str = ""
+    length: int | None = None
+
+
+class Show(BaseModel):
+    """The show (podcast) an episode belongs to, as its feed's channel describes it.
+
+    >>> Show(title="Tech Talks", categories=["Technology"]).categories
+    ['Technology']
+    """
+
+    title: str = ""
+    author: str = ""
+    owner: str = ""
+    image: str = ""
+    categories: list[str] = Field(default_factory=list)
+    url: str = ""
+    feed_url: str = ""
+    language: str = ""
+    #: The show's ``podcast:guid``, when the feed has one.
+    guid: str = ""
 
 
 class MentionOrigin(StrEnum):
@@ -198,12 +259,20 @@ class MentionOrigin(StrEnum):
 class Mention(BaseModel):
     """One entity mention exactly as an episode wrote it, or as the linker found it.
 
+    ``role`` and ``group`` are the Podcasting 2.0 role ("host", "guest", ...) and group
+    ("cast", ...) in lower case; ``href`` is a page about the entity (two mentions with
+    the same ``href`` are one entity); ``img`` its picture.
+
     Mentions found in text say where: ``field`` (``title``, ``summary``, ``chapter_title``,
-    ``chapter_summary``, ``transcript``, ``tags``), ``span`` (character offsets in that
-    field's text; for a chapter, in that chapter's title or summary), ``chapter`` (its index)
-    and ``timestamp`` (seconds: the chapter start or transcript cue). A listed mention gets
-    the place where its text is first discussed. ``pattern`` names the title pattern and
-    ``occurrences`` counts the linked name's places in the episode.
+    ``chapter_summary``, ``chapter_quote``, ``transcript``, ``tags``), ``span`` (character
+    offsets in that field's text; for a chapter, in that chapter's title or summary; for a
+    transcript, in that cue's text), ``chapter`` (its index) and ``timestamp`` (seconds: the
+    chapter start or transcript cue). A listed mention gets the place where its text is
+    first discussed. ``pattern`` names the title pattern and ``occurrences`` counts the
+    linked name's places in the episode.
+
+    >>> Mention(surface="Jane Doe", role="guest", origin="person_tag").origin
+    <MentionOrigin.PERSON_TAG: 'person_tag'>
     """
 
     surface: str
@@ -211,6 +280,10 @@ class Mention(BaseModel):
     description: str = ""
     episode_id: str = ""
     ordinal: int = 0
+    role: str = ""
+    group: str = ""
+    href: str = ""
+    img: str = ""
     origin: MentionOrigin = MentionOrigin.LISTED
     field: str = ""
     span: tuple[int, int] | None = None
@@ -246,6 +319,14 @@ class Episode(BaseModel):
     mentions: list[Mention] = Field(default_factory=list)
     source: Source | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
+    #: The show as its feed describes it (``show`` keeps its title); None when the input has no channel.
+    show_info: Show | None = None
+    enclosure: Enclosure | None = None
+    season: int | None = None
+    episode_number: int | None = None
+    transcript: list[TranscriptCue] = Field(default_factory=list)
+    #: Links found in the episode's description (show notes), in order.
+    links: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _own_mentions(self) -> Episode:

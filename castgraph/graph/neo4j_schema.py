@@ -36,6 +36,7 @@ from typing import Any
 import networkx as nx
 
 from castgraph.errors import CastgraphError
+from castgraph.graph.feed_props import MENTION_FEED_PROPERTIES
 from castgraph.graph.model import EntityType
 
 __all__ = [
@@ -71,8 +72,9 @@ RELATIONSHIPS: dict[str, tuple[str, str]] = {
 # planner avoid materializing each batch); any other property travels in a parameter map.
 RELATIONSHIP_PROPERTIES: dict[str, tuple[str, ...]] = {
     "MENTIONS": ("key", "surface", "source_type", "description", "ordinal", "rule", "score",
-                 # how the mention was obtained and where it was found (castgraph.link)
-                 "origin", "field", "span", "chapter", "timestamp", "occurrences", "pattern"),
+                 *MENTION_FEED_PROPERTIES,
+                 # where the mention was found (castgraph.link)
+                 "field", "span", "chapter", "timestamp", "occurrences", "pattern"),
     "HAS_TOPIC": ("key",),
 }
 
@@ -83,7 +85,7 @@ assert all(re.match(r"^[a-z_]+$", k) for keys in RELATIONSHIP_PROPERTIES.values(
 
 # Attributes that hold structured data (not storable as a Neo4j property) per label.
 JSON_PROPERTIES: dict[str, frozenset[str]] = {
-    "Episode": frozenset({"chapters", "extra"}),
+    "Episode": frozenset({"chapters", "extra", "transcript"}),
     "Entity": frozenset(),
     "Topic": frozenset(),
 }
@@ -112,6 +114,8 @@ INDEXES: tuple[str, ...] = (
     "CREATE INDEX castgraph_entity_name IF NOT EXISTS FOR (n:Entity) ON (n.name)",
     "CREATE INDEX castgraph_entity_type IF NOT EXISTS FOR (n:Entity) ON (n.type)",
     "CREATE INDEX castgraph_episode_published IF NOT EXISTS FOR (n:Episode) ON (n.published)",
+    # "Episodes of this show": MATCH (e:Episode {show: $show}).
+    "CREATE INDEX castgraph_episode_show IF NOT EXISTS FOR (n:Episode) ON (n.show)",
     "CREATE INDEX castgraph_topic_name IF NOT EXISTS FOR (n:Topic) ON (n.name)",
     # Names and aliases (a list of strings) in one Lucene index:
     # CALL db.index.fulltext.queryNodes('castgraph_entity_names', 'kyle~')

@@ -26,10 +26,9 @@ from typing import Any
 
 import networkx as nx
 
-from castgraph.graph.model import Chapter, Episode, Mention, MentionOrigin, Source
-
-# The origins castgraph.graph.build.LINKED_ORIGINS names (not imported: loaders come before graph).
-_LINKED_ORIGINS = frozenset({"title_pattern", "text_link", "hashtag"})
+from castgraph.graph.build import LINKED_ORIGINS
+from castgraph.graph.feed_props import episode_feed_fields, mention_fields
+from castgraph.graph.model import Chapter, Episode, Mention, Source
 
 __all__ = ["episodes_from_graph"]
 
@@ -43,13 +42,6 @@ def _published(value: Any) -> date | None:
         except ValueError:
             return None
     return None
-
-
-def _origin(value: Any) -> MentionOrigin:
-    try:
-        return MentionOrigin(value or MentionOrigin.LISTED)
-    except ValueError:
-        return MentionOrigin.LISTED
 
 
 def _chapters(value: Any) -> list[Chapter]:
@@ -79,7 +71,7 @@ def episodes_from_graph(graph: nx.MultiDiGraph) -> list[Episode]:
         for _, target, edge in graph.out_edges(node, data=True):
             kind = edge.get("type")
             if kind == "MENTIONS":
-                if edge.get("origin") in _LINKED_ORIGINS:
+                if edge.get("origin") in LINKED_ORIGINS:
                     continue  # found by the linker, which runs again on every build
                 mentions.append(
                     Mention.model_construct(
@@ -88,7 +80,7 @@ def episodes_from_graph(graph: nx.MultiDiGraph) -> list[Episode]:
                         description=str(edge.get("description") or ""),
                         episode_id=record_id,
                         ordinal=int(edge.get("ordinal", 0)),
-                        origin=_origin(edge.get("origin")),
+                        **mention_fields(edge),
                     )
                 )
             elif kind == "HAS_TOPIC":
@@ -113,6 +105,7 @@ def episodes_from_graph(graph: nx.MultiDiGraph) -> list[Episode]:
                 mentions=mentions,
                 source=Source.parse(source) if source else None,
                 extra=dict(attrs.get("extra") or {}),
+                **episode_feed_fields(attrs),
             )
         )
     return sorted(episodes, key=lambda e: e.id)

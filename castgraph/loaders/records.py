@@ -5,7 +5,8 @@ A record is the clean form of an episode::
     {"id": "ls-2026-11-24", "title": "...", "show": "Latent Space", "published": "2026-11-24",
      "duration": "1:24:44", "url": "https://...", "summary": "...", "tags": ["ai-agents"],
      "chapters": [{"title": "Hook", "start": 0.0, "summary": "...", "quotes": ["..."]}],
-     "entities": [{"name": "Kyle Daigle", "type": "Person", "description": "COO of GitHub"}]}
+     "entities": [{"name": "Kyle Daigle", "type": "Person", "description": "COO of GitHub",
+                   "role": "guest", "href": "https://..."}]}
 
 A file holds one record, a list of records, or one record per line (JSONL).
 ``duration`` may be seconds or a clock; ``age_days`` is accepted instead of
@@ -152,13 +153,17 @@ def _mentions(value: Any, note: list[str]) -> list[dict[str, str]]:
             continue
         kind = item.get("type", item.get("type_label"))
         description = item.get("description")
-        mentions.append(
-            {
-                "surface": name.strip(),
-                "type_label": kind.strip() if isinstance(kind, str) else "",
-                "description": description.strip() if isinstance(description, str) else "",
-            }
-        )
+        mention = {
+            "surface": name.strip(),
+            "type_label": kind.strip() if isinstance(kind, str) else "",
+            "description": description.strip() if isinstance(description, str) else "",
+        }
+        # A credited person's role ("guest"), group, profile link and picture, as feeds give them.
+        for key in ("role", "group", "href", "img"):
+            value = item.get(key)
+            if isinstance(value, str) and value.strip():
+                mention[key] = value.strip().casefold() if key in ("role", "group") else value.strip()
+        mentions.append(mention)
     return mentions
 
 

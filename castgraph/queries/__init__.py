@@ -1,4 +1,4 @@
-"""Queries over a castgraph graph: related episodes, co-mention graphs, entity profiles.
+"""Queries over a castgraph graph: related episodes, co-mention graphs, entity profiles, shows.
 
 Every query runs on a :class:`QueryBackend`: :class:`NetworkXQueries` over an
 in-memory graph (or a graph folder, :func:`open_graph_dir`) or :class:`Neo4jQueries`
@@ -37,6 +37,7 @@ from castgraph.queries.neo4j_backend import Neo4jQueries
 from castgraph.queries.networkx_backend import NetworkXQueries
 from castgraph.queries.profile import entity_profile
 from castgraph.queries.related import episodes_about, related_episodes
+from castgraph.queries.shows import list_shows, show_episodes, show_people
 
 __all__ = [
     "ComentionEdge",
@@ -56,7 +57,10 @@ __all__ = [
     "find_entity",
     "find_episode",
     "key_players",
+    "list_shows",
     "open_graph_dir",
     "read_graph_index",
     "related_episodes",
+    "show_episodes",
+    "show_people",
 ]

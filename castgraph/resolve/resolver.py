@@ -9,8 +9,10 @@ How names become entities
    (type group, key) pair: all work happens on distinct nodes, not on mentions.
 2. Union-find joins nodes: curated merges first (rule ``override``), then the
    names written together in one surface (``alias-slash``, ``alias-paren``,
-   ``acronym``) -- so aliases carry across episodes transitively -- then fuzzy
-   matches found behind blocking (``fuzzy``; :mod:`castgraph.resolve.fuzzy`).
+   ``acronym``) and feed persons that share an ``href`` (``href``;
+   :mod:`castgraph.resolve.hints`) -- so aliases carry across episodes
+   transitively -- then fuzzy matches found behind blocking (``fuzzy``;
+   :mod:`castgraph.resolve.fuzzy`).
    Borderline fuzzy pairs merge only with evidence (``fuzzy+evidence``: similar
    descriptions or two co-mentioned entities in common), else they are listed
    in :attr:`Resolution.review`. ``never_merge`` overrides veto any union.
@@ -70,6 +72,7 @@ from castgraph.memory import gc_paused
 from castgraph.resolve.build_entities import Component, build_resolution
 from castgraph.resolve.evidence import has_evidence
 from castgraph.resolve.fuzzy import candidate_pairs, fuzzy_verdict
+from castgraph.resolve.hints import href_edges
 from castgraph.resolve.normalize import clean_surface, name_tokens, normalize_name
 from castgraph.resolve.overrides import Overrides
 from castgraph.resolve.surface import parse_surface
@@ -318,6 +321,7 @@ def _resolve(episodes: Iterable[Episode], overrides: Overrides, prior: Resolutio
                 uf.forbid.setdefault(a, set()).add(b)
                 uf.forbid.setdefault(b, set()).add(a)
     edges, borderline = _edges(corpus, overrides)
+    edges += href_edges(corpus, eps)  # feed persons with the same href are one entity
     accepted: list[tuple[int, int, str, float, str]] = []
     for edge in sorted(edges, key=lambda e: _node_sort_key(corpus, e)):
         _, neg_score, a, b, rule, matched = edge

@@ -37,6 +37,7 @@ from castgraph.graph.model import EntityType
 from castgraph.queries.profile import chapter_pattern, chapters_matching, names_in_text
 from castgraph.queries.scoring import ORIGIN_WEIGHTS
 from castgraph.resolve.normalize import fold_name
+from castgraph.viz.feed_records import feed_record
 
 __all__ = [
     "MAX_NODES",
@@ -279,7 +280,7 @@ class _ViewBuilder:
             episodes = int(count) if isinstance(count, int) else total
         else:
             episodes = total
-        return {
+        record = {
             "id": node,
             "name": _name(node, attrs),
             "kind": kind,
@@ -293,6 +294,8 @@ class _ViewBuilder:
             "refs": refs,
             "more": total - len(eps),
         }
+        record.update(feed_record(graph, node, kind, attrs))
+        return record
 
     def _place(self, episode: str, edges: Iterable[Mapping[str, Any]]) -> tuple[float | None, str]:
         """The first time and chapter the linker placed a mention at (see ``castgraph.link``)."""

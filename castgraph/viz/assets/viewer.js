@@ -300,8 +300,13 @@
     panel.appendChild(el("div", "meta", (n.kind === "Entity" ? n.type : n.kind) +
       (n.kind !== "Episode" ? " \u00b7 " + n.episodes + (n.episodes === 1 ? " episode" : " episodes") : "")));
     if (n.aliases && n.aliases.length) panel.appendChild(el("div", "meta", "also: " + n.aliases.join(", ")));
+    if (n.kind === "Entity" && n.roles && n.roles.length) {
+      panel.appendChild(el("div", "meta roles", "credited as " + n.roles.map(function (r) {
+        return r[0] + " (" + r[1] + (r[1] === 1 ? " episode)" : " episodes)");
+      }).join(", ")));
+    }
     if (n.kind === "Episode") {
-      var meta = [n.show, n.date].filter(Boolean).join(" \u00b7 ");
+      var meta = [n.show, n.author ? "by " + n.author : "", n.number, n.date].filter(Boolean).join(" \u00b7 ");
       if (meta) panel.appendChild(el("div", "meta", meta));
       var url = webUrl(n.url);
       if (url) {
@@ -330,7 +335,8 @@
           var li = el("li");
           var b = el("button", "link", x.name);
           b.addEventListener("click", function () { focusNode(x.id); });
-          li.append(b, el("span", "when", x.kind === "Entity" ? x.type : x.kind));
+          var role = n.roles && Object.prototype.hasOwnProperty.call(n.roles, x.id) ? n.roles[x.id] : "";
+          li.append(b, el("span", "when", (x.kind === "Entity" ? x.type : x.kind) + (role ? " \u00b7 " + role : "")));
           ml.appendChild(li);
         });
         panel.appendChild(ml);
