@@ -11,7 +11,16 @@ from click.testing import CliRunner
 
 from castgraph.cli import main
 from castgraph.graph.build import build_graph
-from castgraph.graph.model import Chapter, Entity, EntityType, Episode, Mention, MentionOrigin, Resolution
+from castgraph.graph.model import (
+    Chapter,
+    Entity,
+    EntityType,
+    Episode,
+    Mention,
+    MentionOrigin,
+    Resolution,
+    TranscriptCue,
+)
 from castgraph.graph.networkx_store import read_graph_json
 from castgraph.link import EntityLinker, LinkOptions, NameAutomaton, TitleGuestFinder, parse_link_fields
 from castgraph.link.automaton import IMPLEMENTATIONS
@@ -134,15 +143,13 @@ def test_places_timestamps_and_listed_mentions_get_theirs() -> None:
 
 
 def test_transcript_cues_give_timestamps_and_chapters() -> None:
-    class Cue:
-        def __init__(self, start: float, text: str) -> None:
-            self.start, self.end, self.text = start, start + 5, text
-
-    ep = Episode(id="e", title="t", chapters=[Chapter(title="A", start=0), Chapter(title="B", start=600)])
-    object.__setattr__(ep, "transcript", [Cue(12.0, "hello"), Cue(754.5, "then we moved to GitHub")])
+    ep = Episode(id="e", title="t", chapters=[Chapter(title="A", start=0), Chapter(title="B", start=600)],
+                 transcript=[TranscriptCue(start=12.0, end=15.0, text="hello"),
+                             TranscriptCue(start=754.5, end=760.0, text="then we moved to GitHub")])
     res = Resolution(entities=_entities(GITHUB))
     (m,) = EntityLinker().link([ep], res).mentions
     assert (m.field, m.chapter, m.timestamp, m.span) == ("transcript", 1, 754.5, (17, 23))
+    assert ep.transcript[1].text[slice(*m.span)] == "GitHub"
     assert EntityLinker(LinkOptions(fields=("title", "summary"))).link([ep], res).mentions == []
 
 
