@@ -384,16 +384,23 @@ def _show_notes(rng: random.Random, names: list[str]) -> tuple[str, list[str]]:
     return " ".join(sentences), chapters
 
 
+HOST_SHARE = (0.85, 0.7)
+
+
 def generate(episodes: int, seed: int = 7, pool_size: int | None = None,  # type: ignore[no-untyped-def]
-             summaries: bool = False):
+             hosts: int = 2, summaries: bool = False):
     """Yield ``(record, gold)`` per episode; ``gold`` lists the gold entity id of each mention.
 
+    The first ``hosts`` persons of the pool are hosts: each is in most episodes
+    (85 %, 70 %, ...), as a real show's hosts are, so that queries meet heavy heads.
     With ``summaries``, each episode gets show notes and chapter summaries naming three of
     its entities and two it does not list (for the linker); the records are otherwise the same.
     """
     size = pool_size or max(200, episodes // 2)
     pool = make_pool(size, seed)
     rng = random.Random(seed + 1)
+    host_ids = [i for i, ent in enumerate(pool) if ent.type == "Person"][:hosts]
+    host_rng = random.Random(seed + 2)
     # Zipf popularity over a shuffled pool, so that popular entities are of every kind.
     order = list(range(len(pool)))
     rng.shuffle(order)
@@ -402,11 +409,15 @@ def generate(episodes: int, seed: int = 7, pool_size: int | None = None,  # type
     shows = ["Latent Space", "Deep Currents", "The Inference Hour", "Model Behavior", "AIエンジニア通信"]
     start = date(2021, 1, 1)
     total = cum[-1]
-    notes_rng = random.Random(seed + 2)  # its own stream: records without notes stay byte-identical
+    notes_rng = random.Random(seed + 3)  # its own stream: records without notes stay byte-identical
     for i in range(episodes):
         n = rng.randint(8, 16)
         chosen: list[int] = []
         seen: set[int] = set()
+        for k, idx in enumerate(host_ids):
+            if host_rng.random() < HOST_SHARE[min(k, len(HOST_SHARE) - 1)]:
+                seen.add(idx)
+                chosen.append(idx)
         while len(chosen) < n:
             idx = order[bisect.bisect_left(cum, rng.random() * total)]
             if idx not in seen:
@@ -440,7 +451,8 @@ def generate(episodes: int, seed: int = 7, pool_size: int | None = None,  # type
         yield record, gold
 
 
-def write_corpus(out: Path, episodes: int, seed: int = 7, summaries: bool = False) -> tuple[int, int]:
+def write_corpus(out: Path, episodes: int, seed: int = 7, hosts: int = 2,
+                 summaries: bool = False) -> tuple[int, int]:
     """Write ``episodes.jsonl`` and ``gold.tsv`` under ``out``; return (episodes, mentions)."""
     out.mkdir(parents=True, exist_ok=True)
     mentions = 0
@@ -448,7 +460,7 @@ def write_corpus(out: Path, episodes: int, seed: int = 7, summaries: bool = Fals
     with (out / "episodes.jsonl").open("w", encoding="utf-8") as ef, \
             (out / "gold.tsv").open("w", encoding="utf-8") as gf:
         gf.write("episode_id\tordinal\tentity\n")
-        for record, gold in generate(episodes, seed, summaries=summaries):
+        for record, gold in generate(episodes, seed, hosts=hosts, summaries=summaries):
             ef.write(dumps(record) + "\n")
             ep_id = record["id"]
             gf.write("".join(f"{ep_id}\t{k}\t{g}\n" for k, g in enumerate(gold)))
@@ -463,11 +475,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--episodes", type=int, default=1000, help="number of episodes (default 1000)")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    parser.add_argument("--hosts", type=int, default=2,
+                        help="persons in most episodes, like a show's hosts (default 2)")
     parser.add_argument("--summaries", action="store_true",
                         help="add show notes and chapter summaries that name entities (for the linker)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    n_eps, n_mentions = write_corpus(args.out, args.episodes, args.seed, summaries=args.summaries)
+    n_eps, n_mentions = write_corpus(args.out, args.episodes, args.seed, args.hosts, summaries=args.summaries)
     print(f"wrote {n_eps} episodes, {n_mentions} mentions to {args.out} in {time.perf_counter() - t0:.1f} s")
     return 0
 

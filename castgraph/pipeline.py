@@ -12,7 +12,7 @@ Examples
 ...     _ = src.write_text('{"id": "e1", "title": "Hi", "entities": [{"name": "swyx", "type": "Person"}]}\\n')
 ...     report = GraphBuilder(BuildOptions(inputs=[src], out=pathlib.Path(d, "out"), html=False)).run()
 ...     report.episodes, report.entities, sorted(p.name for p in pathlib.Path(d, "out").iterdir())
-(1, 1, ['.graph.json.qindex', 'graph.json', 'resolution.csv', 'review.csv'])
+(1, 1, ['.graph.json.qindex', 'graph.json', 'graph.store', 'resolution.csv', 'review.csv'])
 """
 
 from __future__ import annotations
@@ -22,20 +22,30 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import cast
 
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field
 
-from castgraph.graph.build import build_graph, resolution_from_graph
+from castgraph.graph.build import resolution_from_graph
+from castgraph.graph.compact import STORE_FILE
 from castgraph.graph.model import Episode, Resolution
 from castgraph.graph.networkx_store import GRAPH_FILE, NetworkXStore, write_graphml
 from castgraph.graph.store import GraphStore, WriteReport
+from castgraph.graph.tables import ColumnView, GraphTables
 from castgraph.link import EntityLinker, LinkOptions
 from castgraph.loaders import Fetcher, LoadResult, episodes_from_graph, read_episodes
+from castgraph.memory import gc_paused
 from castgraph.queries.loading import write_graph_index
 from castgraph.resolve import read_overrides, resolve, write_resolution_csv, write_review_csv
 
-__all__ = ["BuildOptions", "BuildReport", "GraphBuilder"]
+__all__ = ["JSON_AUTO_MENTIONS", "BuildOptions", "BuildReport", "GraphBuilder"]
+
+JSON_AUTO_MENTIONS = 250_000
+"""Above this many mentions graph.json is written only on request (``graph_json=True``,
+``castgraph build --json`` or ``castgraph export --format json``): the compact store
+beside it is what castgraph reads, and a graph.json of a million mentions takes longer
+to write than the rest of the build."""
 
 
 class BuildOptions(BaseModel):
@@ -51,6 +61,8 @@ class BuildOptions(BaseModel):
     overrides: Path | None = None
     graphml: bool = False
     html: bool = True
+    #: Write graph.json: ``None`` = when the graph has at most :data:`JSON_AUTO_MENTIONS` mentions.
+    graph_json: bool | None = None
     #: Table column -> entity type or "topic" (``--map guest=Person``).
     column_map: dict[str, str] = Field(default_factory=dict)
     #: Fetch the http(s) chapters and transcripts feeds link to.
@@ -78,6 +90,8 @@ class BuildReport(BaseModel):
     written: list[str] = Field(default_factory=list)
     neo4j: WriteReport | None = None
     seconds: dict[str, float] = Field(default_factory=dict)
+    #: Why graph.json was not written (empty when it was).
+    skipped_json: str = ""
 
 
 class GraphBuilder:
@@ -103,8 +117,16 @@ class GraphBuilder:
         self.options = options
         self.stores = stores or []
         self.on_stage = on_stage or (lambda stage: None)
-        self.graph: nx.MultiDiGraph | None = None
+        self.tables: GraphTables | None = None
         self.resolution: Resolution | None = None
+        self._graph: nx.MultiDiGraph | None = None
+
+    @property
+    def graph(self) -> nx.MultiDiGraph | None:
+        """The built graph as networkx (made from the columns on first use; ``None`` before a run)."""
+        if self._graph is None and self.tables is not None:
+            self._graph = self.tables.to_networkx()
+        return self._graph
 
     def _stage(self, report: BuildReport, name: str, started: float) -> float:
         now = time.perf_counter()
@@ -115,9 +137,10 @@ class GraphBuilder:
         """Episodes and resolution of the graph being extended (``--into``), if any."""
         if self.options.into is None:
             return [], None
-        old = NetworkXStore(self.options.into).read()
-        if old.number_of_nodes() == 0:
+        tables = NetworkXStore(self.options.into).read_tables()
+        if tables is None or not tables.episodes:
             return [], None
+        old = tables.to_networkx()
         return episodes_from_graph(old), resolution_from_graph(old)
 
     def _read(self) -> LoadResult:
@@ -132,6 +155,11 @@ class GraphBuilder:
 
     def run(self) -> BuildReport:
         """Build the graph and write every output; return what was done."""
+        # Millions of small objects and no cycles: the collector's passes would cost more than the work.
+        with gc_paused():
+            return self._run()
+
+    def _run(self) -> BuildReport:
         opts = self.options
         report = BuildReport()
         t = time.perf_counter()
@@ -165,29 +193,48 @@ class GraphBuilder:
             t = self._stage(report, "link", t)
 
         self.on_stage("building")
-        graph = build_graph(episodes, resolution)
-        self.graph, self.resolution = graph, resolution
+        tables = GraphTables.from_build(episodes, resolution)
+        self.tables, self.resolution, self._graph = tables, resolution, None
         t = self._stage(report, "build", t)
 
-        self.on_stage("writing")
+        self.on_stage("writing the graph")
         out = opts.out
-        NetworkXStore(out).write(graph)
-        write_graph_index(graph, out)
-        write_resolution_csv(resolution, out / "resolution.csv", episodes=episodes)
+        write_json = opts.graph_json
+        if write_json is None:
+            write_json = len(tables.m_ep) <= JSON_AUTO_MENTIONS
+            if not write_json:
+                report.skipped_json = (f"graph.json not written ({len(tables.m_ep):,} mentions): "
+                                       f"castgraph export --format json --graph {out}")
+        NetworkXStore(out).write_tables(tables, graph_json=write_json)
+        report.written = [str(out / GRAPH_FILE)] if write_json else []
+        report.written.append(str(out / STORE_FILE))
+        t = self._stage(report, "write graph", t)
+        self.on_stage("writing the query index")
+        write_graph_index(tables, out)
+        t = self._stage(report, "index", t)
+        self.on_stage("writing resolution.csv")
+        write_resolution_csv(resolution, out / "resolution.csv", tables=tables)
         write_review_csv(resolution, out / "review.csv")
-        report.written = [str(out / GRAPH_FILE), str(out / "resolution.csv"), str(out / "review.csv")]
+        report.written += [str(out / "resolution.csv"), str(out / "review.csv")]
+        t = self._stage(report, "csv", t)
         if opts.graphml:
-            write_graphml(graph, out / "graph.graphml")
+            self.on_stage("writing graph.graphml")
+            write_graphml(self.graph, out / "graph.graphml")
             report.written.append(str(out / "graph.graphml"))
+            t = self._stage(report, "graphml", t)
         if opts.html:
-            from castgraph.viz import write_html
+            self.on_stage("writing graph.html")
+            from castgraph.viz.overview import overview_from_tables
+            from castgraph.viz.page import write_view_html
 
-            write_html(graph, out / "graph.html", title="castgraph")
+            overview = overview_from_tables(tables, title="castgraph")
+            write_view_html(overview, out / "graph.html", title="castgraph")
             report.written.append(str(out / "graph.html"))
-        t = self._stage(report, "write", t)
+            t = self._stage(report, "html", t)
         for store in self.stores:
             self.on_stage(f"writing to {type(store).__name__}")
-            report.neo4j = store.write(graph)
+            # The store walks the graph row by row: the columns' view, no networkx graph in memory.
+            report.neo4j = store.write(cast(nx.MultiDiGraph, ColumnView(tables)))
             t = self._stage(report, "neo4j", t)
 
         self._summarize(report, episodes, resolution)

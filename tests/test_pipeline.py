@@ -122,8 +122,9 @@ def test_build_writes_a_current_query_index(examples_dir: Path, tmp_path: Path) 
 
     out = tmp_path / "out"
     _build([examples_dir], out)
-    # The first query finds the cache current: no need to parse graph.json again.
-    cached = read_index(out / INDEX_FILE, cache_key(out / "graph.json"))
+    # The first query finds the cache current: no need to read the graph again. The index is
+    # keyed on the compact store, the file queries read.
+    cached = read_index(out / INDEX_FILE, cache_key(out / "graph.store"))
     assert cached is not None
     fresh = read_graph_index(out, cache=False)
     assert cached.tables == fresh.tables

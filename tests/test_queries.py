@@ -228,7 +228,7 @@ def test_graph_folder_index_cache(tmp_path: Path, small: nx.MultiDiGraph,
     def no_parsing(path: object) -> nx.MultiDiGraph:
         raise AssertionError("graph.json parsed although the cache is current")
 
-    monkeypatch.setattr(loading_module, "read_graph_json", no_parsing)
+    monkeypatch.setattr(loading_module, "read_graph_tables", no_parsing)
     cached = open_graph_dir(tmp_path)
     assert related_episodes(cached, "e1") == fresh
     assert entity_profile(cached, "claude-code") == entity_profile(small, "claude-code")

@@ -28,7 +28,8 @@ def test_quick_start_builds_the_examples_with_the_installed_command(tmp_path: Pa
                           timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     out = tmp_path / "castgraph-out"
-    for name in ("graph.json", "graph.html", "resolution.csv", "review.csv", ".graph.json.qindex"):
+    for name in ("graph.json", "graph.store", "graph.html", "resolution.csv", "review.csv",
+                 ".graph.json.qindex"):
         assert (out / name).is_file(), name
     graph = json.loads((out / "graph.json").read_text(encoding="utf-8"))
     episodes = [n for n in graph["nodes"] if n["label"] == "Episode"]

@@ -15,9 +15,44 @@ __all__ = ["main"]
 
 # Command modules, each owning the commands of one layer.
 _COMMAND_MODULES = ["build", "resolve", "neo4j", "queries", "viz"]
+# Which module holds a command, so that running one imports only its layer (a query answers
+# before the build, Neo4j and viewer layers would have finished importing). A command not
+# listed here is found by importing every module.
+_COMMAND_HOMES = {"build": "build", "resolve": "resolve", "cypher": "neo4j", "export": "neo4j",
+                  "related": "queries", "comention": "queries", "entity": "queries", "viz": "viz"}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _commands_of(name: str) -> list[click.Command]:
+    try:
+        module = importlib.import_module(f"castgraph.cli.{name}")
+    except ModuleNotFoundError as exc:  # a layer not written yet
+        if exc.name != f"castgraph.cli.{name}":
+            raise
+        return []
+    return list(getattr(module, "COMMANDS", []))
+
+
+class _LazyGroup(click.Group):
+    """A group that imports a command's module when the command is asked for."""
+
+    def _load(self, modules: list[str]) -> None:
+        for name in modules:
+            for command in _commands_of(name):
+                if command.name not in self.commands:
+                    self.add_command(command)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            home = _COMMAND_HOMES.get(cmd_name)
+            self._load([home] if home else _COMMAND_MODULES)
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load(_COMMAND_MODULES)
+        return super().list_commands(ctx)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="castgraph")
 def main() -> None:
     """castgraph: turn episodes into a knowledge graph of the people, products and
@@ -27,14 +62,3 @@ def main() -> None:
     Example:
         castgraph build examples/ --out castgraph-out
     """
-
-
-for _name in _COMMAND_MODULES:
-    try:
-        _module = importlib.import_module(f"castgraph.cli.{_name}")
-    except ModuleNotFoundError as exc:  # a layer not written yet
-        if exc.name != f"castgraph.cli.{_name}":
-            raise
-        continue
-    for _command in getattr(_module, "COMMANDS", []):
-        main.add_command(_command)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from castgraph.cli.errors import fail_cleanly
@@ -45,7 +46,36 @@ def _print_report(report: BuildReport, console: Console) -> None:
         table.add_row("neo4j", f"{report.neo4j.nodes} nodes, {report.neo4j.edges} relationships written")
     table.add_row("seconds", ", ".join(f"{k} {v:.2f}" for k, v in report.seconds.items()))
     table.add_row("written", "\n".join(report.written))
+    if report.skipped_json:
+        table.add_row("not written", report.skipped_json)
     console.print(table)
+
+
+class _StageProgress:
+    """One line per build stage on a terminal: a spinner while it runs, its seconds when done."""
+
+    def __init__(self, console: Console) -> None:
+        self.progress = Progress(SpinnerColumn(finished_text="[green]✓[/]"), TextColumn("{task.description}"),
+                                 TimeElapsedColumn(), console=console, transient=False)
+        self.task: TaskID | None = None
+
+    def __enter__(self) -> _StageProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.finish()
+        self.progress.stop()
+
+    def finish(self) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, total=1, completed=1)
+            self.progress.stop_task(self.task)
+        self.task = None
+
+    def __call__(self, stage: str) -> None:
+        self.finish()
+        self.task = self.progress.add_task(escape(stage), total=None)
 
 
 def _column_map(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
@@ -89,6 +119,9 @@ def _column_map(ctx: click.Context, param: click.Parameter, values: tuple[str, .
               help="YAML list of {name, regex} title patterns, tried before the built-in ones.")
 @click.option("--graphml", is_flag=True, help="Also write graph.graphml (for Gephi).")
 @click.option("--no-html", is_flag=True, help="Do not write graph.html.")
+@click.option("--json/--no-json", "graph_json", default=None,
+              help="Write graph.json (default: when the graph has at most 250,000 mentions; "
+                   "the compact graph.store is always written).")
 @click.option("--quiet", "-q", is_flag=True, help="Print warnings only.")
 @optional_neo4j_options
 def build_cmd(
@@ -105,6 +138,7 @@ def build_cmd(
     title_patterns: Path | None,
     graphml: bool,
     no_html: bool,
+    graph_json: bool | None,
     quiet: bool,
     neo4j_uri: str | None,
     neo4j_user: str | None,
@@ -116,9 +150,11 @@ def build_cmd(
     INPUTS are files, folders or http(s) URLs: RSS podcast feeds, CSV/TSV tables,
     podcast-app page text, JSON or JSONL records. Feeds fetched from a URL are
     cached and downloaded again only when they changed. Writes OUT/graph.json,
-    OUT/graph.html, OUT/resolution.csv and OUT/review.csv;
-    with --neo4j URI (or --neo4j alone: the server in $NEO4J_URI) also writes
-    the graph to that Neo4j server.
+    OUT/graph.store (the compact store queries read), OUT/graph.html,
+    OUT/resolution.csv and OUT/review.csv; with --neo4j URI (or --neo4j alone: the
+    server in $NEO4J_URI) also writes the graph to that Neo4j server. Above
+    250,000 mentions graph.json is written only with --json (or later:
+    castgraph export --format json).
 
     \b
     Examples:
@@ -147,14 +183,18 @@ def build_cmd(
             overrides=overrides,
             graphml=graphml,
             html=not no_html,
+            graph_json=graph_json,
             column_map=column_map,
             fetch_linked=fetch_linked,
             cache_dir=cache_dir,
             link=link_options,
         )
         try:
-            with console.status("reading") as status:
-                report = GraphBuilder(options, stores=stores, on_stage=status.update).run()
+            if console.is_terminal and not quiet:
+                with _StageProgress(console) as progress:
+                    report = GraphBuilder(options, stores=stores, on_stage=progress).run()
+            else:
+                report = GraphBuilder(options, stores=stores).run()
         finally:
             for store in stores:
                 close = getattr(store, "close", None)

@@ -1,4 +1,4 @@
-"""`castgraph cypher` (run Cypher on the Neo4j server) and `castgraph export --neo4j-admin`."""
+"""`castgraph cypher` (run Cypher on the Neo4j server) and `castgraph export` (files, neo4j-admin CSV)."""
 
 from __future__ import annotations
 
@@ -111,33 +111,92 @@ def cypher_cmd(query: str, params: tuple[str, ...], neo4j_uri: str | None, neo4j
     Console(soft_wrap=False).print(table)
 
 
+_FORMATS = {"json": "graph.json", "graphml": "graph.graphml", "gexf": "graph.gexf"}
+
+
 @click.command("export")
-@click.option("--neo4j-admin", "admin_dir", required=True, metavar="DIR",
+@click.option("--format", "fmt", type=click.Choice(sorted(_FORMATS)), default=None,
+              help="Write the graph as node-link JSON (graph.json), GraphML or GEXF (Gephi).")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=FilePath), default=None,
+              help="File for --format (default: graph.json, graph.graphml or graph.gexf in --graph).")
+@click.option("--neo4j-admin", "admin_dir", metavar="DIR", default=None,
               type=click.Path(file_okay=False, path_type=FilePath),
               help="Write CSV files for `neo4j-admin database import full` into DIR.")
 @graph_options
-def export_cmd(admin_dir: FilePath, graph_dir: str, neo4j_uri: str | None, neo4j_user: str | None,
-               neo4j_password: str | None, neo4j_database: str | None) -> None:
-    """Export the graph for the Neo4j bulk importer, the fastest way to load a very large graph.
+def export_cmd(fmt: str | None, out_file: FilePath | None, admin_dir: FilePath | None, graph_dir: str,
+               neo4j_uri: str | None, neo4j_user: str | None, neo4j_password: str | None,
+               neo4j_database: str | None) -> None:
+    """Export the graph: as a file for other tools (--format), or for the Neo4j bulk importer.
 
-    Reads the graph from --graph (or from a Neo4j server with --neo4j) and writes
-    DIR/nodes-*.csv, DIR/rels-*.csv, DIR/import.sh (the exact neo4j-admin command)
-    and DIR/schema.cypher (constraints and indexes to create after the import).
+    --format json writes networkx node-link JSON (what `castgraph build` writes as
+    graph.json for graphs up to 250,000 mentions; larger builds write it on request).
+    --neo4j-admin DIR writes DIR/nodes-*.csv, DIR/rels-*.csv, DIR/import.sh (the exact
+    neo4j-admin command) and DIR/schema.cypher (constraints and indexes to create
+    after the import), the fastest way to load a very large graph. The graph comes
+    from --graph (or from a Neo4j server with --neo4j).
 
     \b
-    Example:
+    Examples:
+        castgraph export --format json --graph castgraph-out
+        castgraph export --format gexf --out graph.gexf
         castgraph export --neo4j-admin castgraph-csv --graph castgraph-out
         NEO4J_ADMIN=$NEO4J_HOME/bin/neo4j-admin sh castgraph-csv/import.sh --overwrite-destination
     """
+    if (fmt is None) == (admin_dir is None):
+        raise click.UsageError("give exactly one of --format FORMAT or --neo4j-admin DIR")
+    settings = Neo4jSettings.from_options(neo4j_uri, neo4j_user, neo4j_password, neo4j_database)
+    if fmt is not None:
+        with fail_cleanly():
+            target = _export_file(fmt, out_file, graph_dir, settings)
+        click.echo(f"wrote {target}")
+        return
     from castgraph.graph.neo4j_admin import write_neo4j_admin_csv
 
-    settings = Neo4jSettings.from_options(neo4j_uri, neo4j_user, neo4j_password, neo4j_database)
+    assert admin_dir is not None
     with fail_cleanly():
-        graph = read_graph(graph_dir, settings)
+        from castgraph.graph.compact import read_store
+        from castgraph.graph.networkx_store import current_store
+        from castgraph.graph.tables import ColumnView
+
+        store = current_store(graph_dir) if settings is None else None
+        if store is not None:
+            # The export walks the stored columns row by row; no networkx graph is built.
+            graph: Any = ColumnView(read_store(store))
+        else:  # a graph.json from elsewhere is checked against the schema as it is
+            graph = read_graph(graph_dir, settings)
         export = write_neo4j_admin_csv(graph, admin_dir)
     click.echo(f"wrote {export.nodes} nodes and {export.relationships} relationships to {admin_dir}/")
     click.echo(f"import with: sh {admin_dir / 'import.sh'}  (server stopped; add --overwrite-destination "
                "to replace an existing database)")
+
+
+def _export_file(fmt: str, out_file: FilePath | None, graph_dir: str,
+                 settings: Neo4jSettings | None) -> FilePath:
+    from castgraph.graph.networkx_store import (
+        NetworkXStore,
+        read_graph_tables,
+        write_gexf,
+        write_graph_json,
+        write_graphml,
+    )
+    from castgraph.graph.tables import GraphTables
+
+    target = out_file or FilePath(graph_dir) / _FORMATS[fmt]
+    if settings is None:
+        tables = read_graph_tables(graph_dir)
+    else:
+        tables = GraphTables.from_networkx(read_graph(graph_dir, settings))
+    if fmt == "json":
+        if settings is None and target.resolve() == (FilePath(graph_dir) / _FORMATS["json"]).resolve():
+            # graph.json beside the store: the store is rewritten to know it, so reads stay fast.
+            NetworkXStore(graph_dir).write_tables(tables, graph_json=True)
+        else:
+            write_graph_json(tables, target)
+    elif fmt == "graphml":
+        write_graphml(tables.to_networkx(), target)
+    else:
+        write_gexf(tables.to_networkx(), target)
+    return target
 
 
 COMMANDS = [cypher_cmd, export_cmd]

@@ -56,9 +56,9 @@ def read_graph(graph_dir: str | Path, settings: Neo4jSettings | None) -> Any:
     if settings is not None:
         with settings.open_store() as store:
             return store.read()
-    from castgraph.graph.networkx_store import graph_file, read_graph_json
+    from castgraph.graph.networkx_store import read_graph_dir
 
-    return read_graph_json(graph_file(graph_dir))
+    return read_graph_dir(graph_dir)
 
 
 _FROM_ENV = "\x00from-env"

@@ -9,7 +9,7 @@ import click
 from castgraph.cli.errors import fail_cleanly
 from castgraph.cli.options import DEFAULT_GRAPH_DIR
 from castgraph.graph.model import ReviewPair
-from castgraph.graph.networkx_store import graph_file, read_graph_json
+from castgraph.graph.networkx_store import graph_file, read_graph_dir
 from castgraph.resolve.output import explain_entity, read_review_csv
 
 __all__ = ["COMMANDS", "resolve_cmd"]
@@ -44,7 +44,7 @@ def resolve_cmd(explain: str | None, review: bool, graph_dir: Path) -> None:
     with fail_cleanly():
         if explain:
             path = graph_file(graph_dir)
-            graph = read_graph_json(path)
+            graph = read_graph_dir(graph_dir)
             try:
                 click.echo(explain_entity(graph, explain))
             except KeyError:

@@ -14,23 +14,31 @@ Examples
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from castgraph.errors import CastgraphError
+from castgraph.graph.compact import STORE_FILE, file_key, read_store, store_header, write_store
+from castgraph.graph.node_link import write_node_link
 from castgraph.graph.store import GraphStore, WriteReport
+from castgraph.graph.tables import GraphTables
 
-__all__ = ["GRAPH_FILE", "NetworkXStore", "graph_file", "graph_to_json", "parse_graph_json",
-           "read_graph_json", "write_graph_json", "write_graphml"]
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = ["GRAPH_FILE", "NetworkXStore", "current_store", "graph_file", "graph_to_json", "parse_graph_json",
+           "read_graph_dir", "read_graph_json", "read_graph_tables", "write_gexf", "write_graph_json",
+           "write_graphml"]
 
 GRAPH_FILE = "graph.json"
 
 
 def graph_to_json(graph: nx.MultiDiGraph) -> str:
     """Serialize ``graph`` as node-link JSON (edges under ``"edges"``), byte-stable."""
+    import networkx as nx
+
     data = nx.node_link_data(graph, edges="edges")
     return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n"
 
@@ -42,6 +50,8 @@ def parse_graph_json(text: str) -> nx.MultiDiGraph:
     >>> parse_graph_json(text).number_of_nodes()
     1
     """
+    import networkx as nx
+
     data = json.loads(text)
     graph = nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
     assert isinstance(graph, nx.MultiDiGraph)
@@ -57,19 +67,69 @@ def read_graph_json(path: str | Path) -> nx.MultiDiGraph:
 
 
 def graph_file(directory: str | Path) -> Path:
-    """``directory``/graph.json, or a :class:`CastgraphError` saying how to make it."""
+    """``directory``/graph.json (else the compact store), or a :class:`CastgraphError` saying how
+    to make it."""
     path = Path(directory) / GRAPH_FILE
-    if not path.is_file():
-        raise CastgraphError(f"{path}: no graph here; run `castgraph build --out {directory}` first")
-    return path
+    if path.is_file():
+        return path
+    if (Path(directory) / STORE_FILE).is_file():
+        return Path(directory) / STORE_FILE
+    raise CastgraphError(f"{path}: no graph here; run `castgraph build --out {directory}` first")
 
 
-def write_graph_json(graph: nx.MultiDiGraph, path: str | Path) -> None:
-    """Write ``graph`` to ``path`` as node-link JSON (atomically: a reader never sees half a file)."""
+def current_store(directory: str | Path) -> Path | None:
+    """``directory``/graph.store when it holds the folder's graph: written with the graph.json
+    there now, or with none when there is none (an edited or replaced graph.json wins)."""
+    store = Path(directory) / STORE_FILE
+    header = store_header(store)
+    if header is None:
+        return None
+    json_path = Path(directory) / GRAPH_FILE
+    if json_path.is_file():
+        return store if header.get("graph_json") == file_key(json_path) else None
+    return store
+
+
+def read_graph_tables(directory: str | Path) -> GraphTables:
+    """The graph in ``directory`` as columns (from the compact store when it is current)."""
+    store = current_store(directory)
+    if store is not None:
+        return read_store(store)
+    return GraphTables.from_networkx(read_graph_json(graph_file(directory)))
+
+
+def read_graph_dir(directory: str | Path) -> nx.MultiDiGraph:
+    """The graph in ``directory`` (from the compact store when it is current, else graph.json)."""
+    store = current_store(directory)
+    if store is not None:
+        return read_store(store).to_networkx()
+    path = graph_file(directory)
+    if path.name == STORE_FILE:
+        return read_store(path).to_networkx()
+    return read_graph_json(path)
+
+
+def _temp_path(path: Path) -> Path:
+    # Unique per process: two builds into one folder never write the same temp file.
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def write_graph_json(graph: nx.MultiDiGraph | GraphTables, path: str | Path) -> None:
+    """Write ``graph`` to ``path`` as node-link JSON (atomically: a reader never sees half a file).
+
+    Columns (:class:`GraphTables`) are written streamed, a chunk at a time, with the same bytes.
+    """
     path = Path(path)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(graph_to_json(graph), encoding="utf-8")
-    tmp.replace(path)
+    tmp = _temp_path(path)
+    try:
+        with tmp.open("w", encoding="utf-8", newline="\n") as fh:
+            if isinstance(graph, GraphTables):
+                write_node_link(graph, fh)
+            else:
+                fh.write(graph_to_json(graph))
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _graphml_value(value: Any) -> Any:
@@ -80,14 +140,53 @@ def _graphml_value(value: Any) -> Any:
     return value
 
 
-def write_graphml(graph: nx.MultiDiGraph, path: str | Path) -> None:
-    """Write ``graph`` as GraphML (for Gephi); lists and dicts become JSON strings."""
+def _flat(graph: nx.MultiDiGraph, *, drop_none: bool = False) -> nx.MultiDiGraph:
+    import networkx as nx
+
     flat = nx.MultiDiGraph()
     for node, attrs in graph.nodes(data=True):
-        flat.add_node(node, **{k: _graphml_value(v) for k, v in attrs.items()})
+        flat.add_node(node, **{k: _graphml_value(v) for k, v in attrs.items()
+                               if v is not None or not drop_none})
     for u, v, key, attrs in graph.edges(keys=True, data=True):
-        flat.add_edge(u, v, key=key, **{k: _graphml_value(x) for k, x in attrs.items()})
-    nx.write_graphml(flat, str(path))
+        flat.add_edge(u, v, key=key, **{k: _graphml_value(x) for k, x in attrs.items()
+                                        if x is not None or not drop_none})
+    return flat
+
+
+def _write_atomically(path: str | Path, write: Any) -> None:
+    path = Path(path)
+    tmp = _temp_path(path)
+    try:
+        write(str(tmp))
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_graphml(graph: nx.MultiDiGraph, path: str | Path) -> None:
+    """Write ``graph`` as GraphML (for Gephi); lists and dicts become JSON strings."""
+    import networkx as nx
+
+    flat = _flat(graph)
+    _write_atomically(path, lambda tmp: nx.write_graphml(flat, tmp))
+
+
+def write_gexf(graph: nx.MultiDiGraph, path: str | Path) -> None:
+    """Write ``graph`` as GEXF (Gephi's own format); lists and dicts become JSON strings.
+
+    GEXF types each attribute once for all nodes, so a missing value is left out, not written as "".
+    """
+    import networkx as nx
+
+    flat = _flat(graph, drop_none=True)
+    # GEXF's own "label" attribute is the display name: castgraph's label travels as "kind".
+    for _, attrs in flat.nodes(data=True):
+        if "label" in attrs:
+            attrs["kind"] = attrs.pop("label")
+        name = attrs.get("name") or attrs.get("title")
+        if name:
+            attrs["label"] = name
+    _write_atomically(path, lambda tmp: nx.write_gexf(flat, tmp))
 
 
 class NetworkXStore(GraphStore):
@@ -100,14 +199,44 @@ class NetworkXStore(GraphStore):
     def path(self) -> Path:
         return self.directory / GRAPH_FILE
 
+    @property
+    def store_path(self) -> Path:
+        return self.directory / STORE_FILE
+
     def write(self, graph: nx.MultiDiGraph) -> WriteReport:
+        """Write graph.json of ``graph`` exactly as it is (any graph; a stale store is removed)."""
         start = time.perf_counter()
         self.directory.mkdir(parents=True, exist_ok=True)
         write_graph_json(graph, self.path)
+        self.store_path.unlink(missing_ok=True)
         return WriteReport(nodes=graph.number_of_nodes(), edges=graph.number_of_edges(),
                            seconds=time.perf_counter() - start)
 
+    def write_tables(self, tables: GraphTables, *, graph_json: bool = True) -> WriteReport:
+        """Write the compact store and, with ``graph_json``, graph.json (else remove a stale one)."""
+        start = time.perf_counter()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        key = None
+        if graph_json:
+            write_graph_json(tables, self.path)
+            key = file_key(self.path)
+        else:
+            self.path.unlink(missing_ok=True)
+        write_store(tables, self.store_path, graph_json=key)
+        counts = tables.counts()
+        return WriteReport(nodes=counts["episodes"] + counts["entities"] + counts["topics"],
+                           edges=counts["mentions"] + len(tables.ept_idx),
+                           seconds=time.perf_counter() - start)
+
+    def read_tables(self) -> GraphTables | None:
+        """The stored graph as columns, or ``None`` when nothing was written yet."""
+        if not self.path.exists() and not self.store_path.exists():
+            return None
+        return read_graph_tables(self.directory)
+
     def read(self) -> nx.MultiDiGraph:
-        if not self.path.exists():
+        if not self.path.exists() and not self.store_path.exists():
+            import networkx as nx
+
             return nx.MultiDiGraph()
-        return read_graph_json(self.path)
+        return read_graph_dir(self.directory)

@@ -11,9 +11,12 @@ nothing. Implementations: :class:`castgraph.graph.networkx_store.NetworkXStore`
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
 
-import networkx as nx
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["GraphStore", "WriteReport"]
 

@@ -22,13 +22,14 @@ Examples
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from castgraph.graph.build import LINKED_ORIGINS
 from castgraph.graph.feed_props import episode_feed_fields, mention_fields
 from castgraph.graph.model import Chapter, Episode, Mention, Source
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["episodes_from_graph"]
 

@@ -25,14 +25,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from castgraph.errors import CastgraphError
 from castgraph.graph.model import EntityType
 from castgraph.queries.backend import QueryBackend
 from castgraph.queries.models import ComentionEdge, Community, EntityRef, KeyPlayer
 from castgraph.queries.scoring import NORMALIZATIONS, edge_score
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["as_backend", "comention_communities", "comention_graph", "key_players", "parse_types"]
 
@@ -134,6 +136,8 @@ def _weighted_graph(edges: Sequence[ComentionEdge]) -> tuple[nx.Graph, dict[str,
     for edge in edges:
         refs[edge.source.id] = edge.source
         refs[edge.target.id] = edge.target
+    import networkx as nx
+
     graph = nx.Graph()
     # Sorted insertion: Louvain and PageRank then see the same graph whatever the backend.
     graph.add_nodes_from(sorted(refs))
@@ -155,6 +159,8 @@ def comention_communities(
     graph, refs = _weighted_graph(edges)
     if graph.number_of_edges() == 0:
         return []
+    import networkx as nx
+
     groups = nx.community.louvain_communities(graph, weight="weight", resolution=resolution, seed=seed)
     ordered = sorted((sorted(g) for g in groups), key=lambda g: (-len(g), g[0]))
     return [Community(id=i, members=[refs[m] for m in g]) for i, g in enumerate(ordered)]

@@ -23,19 +23,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-import struct
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
+
+from castgraph.graph.compact import read_sections, write_sections
+from castgraph.graph.tables import GraphTables
+from castgraph.memory import gc_paused
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["INDEX_FILE", "ORIGIN_CODES", "GraphIndex", "cache_key", "read_index", "write_index"]
 
 INDEX_FILE = ".graph.json.qindex"
-_MAGIC = b"CGQIDX05"
+_MAGIC = b"CGQIDX06"
 #: Mention origins as bits of an (episode, entity) origin mask; anything else counts as listed.
 ORIGIN_CODES = ("listed", "person_tag", "title_pattern", "hashtag", "text_link")
 _SAMPLE = 1 << 20
@@ -58,14 +64,7 @@ class _Blob:
         return cls(b"".join(parts), offsets)
 
     def __getitem__(self, i: int) -> str:
-        return self.data[self.offsets[i]:self.offsets[i + 1]].decode("utf-8")
-
-
-def _csr(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
-    ptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum([len(r) for r in rows], out=ptr[1:])
-    flat = np.fromiter((x for row in rows for x in row), dtype=np.int32, count=int(ptr[-1]))
-    return ptr, flat
+        return bytes(self.data[self.offsets[i]:self.offsets[i + 1]]).decode("utf-8")
 
 
 def _gather(ptr: np.ndarray, flat: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -85,20 +84,87 @@ def _top(counts: np.ndarray, limit: int) -> list[tuple[int, int]]:
     return [(int(nonzero[o]), int(counts[nonzero[o]])) for o in order]
 
 
-def _mention_ref(attrs: Mapping[str, Any]) -> list[Any]:
-    """``[origin, field, chapter, timestamp]`` of a MENTIONS edge (no origin: listed)."""
-    chapter, timestamp = attrs.get("chapter"), attrs.get("timestamp")
-    return [str(attrs.get("origin") or "listed"), str(attrs.get("field") or ""),
-            int(chapter) if isinstance(chapter, (int, float)) else None,
-            float(timestamp) if isinstance(timestamp, (int, float)) else None]
+def _surface_lists(eps: list[int], ents: list[int], codes: list[int], encoded: list[str],
+                   n_eps: int) -> list[str]:
+    """Per episode, the JSON list of its entities' distinct surfaces (rows sorted by episode,
+    entity, ordinal)."""
+    out = ["[]"] * n_eps
+    groups: list[str] = []
+    current: list[str] = []
+    seen: set[int] = set()
+    last_ep, last_ent = -1, -1
+    for ep, ent, code in zip(eps, ents, codes, strict=True):
+        if ep != last_ep or ent != last_ent:
+            if current:
+                groups.append("[" + ", ".join(current) + "]")
+            if ep != last_ep and last_ep >= 0:
+                out[last_ep] = "[" + ", ".join(groups) + "]"
+                groups = []
+            current, seen = [], set()
+            last_ep, last_ent = ep, ent
+        if code not in seen:
+            seen.add(code)
+            current.append(encoded[code])
+    if current:
+        groups.append("[" + ", ".join(current) + "]")
+    if last_ep >= 0:
+        out[last_ep] = "[" + ", ".join(groups) + "]"
+    return out
 
 
-def _origin_mask(refs: Iterable[tuple[int, str, list[Any]]]) -> int:
-    mask = 0
-    for _, _, ref in refs:
-        origin = ref[0]
-        mask |= 1 << (ORIGIN_CODES.index(origin) if origin in ORIGIN_CODES else 0)
+def _column(t: GraphTables, name: str, order: np.ndarray) -> list[Any]:
+    """A mention column's values in ``order`` (``None`` where a mention has none)."""
+    col = t.m_cols.get(name)
+    if col is None:
+        return [None] * len(order)
+    values = col.values
+    return [values[c] if c >= 0 else None for c in col.codes[order].tolist()]
+
+
+def _origin_masks(t: GraphTables, pair: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """Per distinct (episode, entity) pair, the ORIGIN_CODES bits of its mentions (castgraph.link)."""
+    col = t.m_cols.get("origin")
+    bits = np.ones(len(pair), dtype=np.int32)  # no origin: listed
+    if col is not None and len(pair):
+        table = np.asarray([1 << ORIGIN_CODES.index(v) if v in ORIGIN_CODES else 1 for v in col.values] + [1],
+                           dtype=np.int32)
+        bits = table[col.codes]  # code -1 (absent) picks the trailing 1: listed
+    mask = np.zeros(len(pairs), dtype=np.int32)
+    np.bitwise_or.at(mask, np.searchsorted(pairs, pair), bits)
     return mask
+
+
+def _place_lists(t: GraphTables, order: np.ndarray, n_eps: int) -> list[str]:
+    """Per episode, a JSON list per entity of ``[origin, field, chapter, timestamp]`` per mention."""
+    columns = [_column(t, name, order) for name in ("origin", "field", "chapter", "timestamp")]
+    encoded: dict[tuple[Any, ...], str] = {}
+    out = ["[]"] * n_eps
+    groups: list[str] = []
+    current: list[str] = []
+    last_ep, last_ent = -1, -1
+    for ep, ent, *ref in zip(t.m_ep[order].tolist(), t.m_ent[order].tolist(), *columns, strict=True):
+        if ep != last_ep or ent != last_ent:
+            if current:
+                groups.append("[" + ", ".join(current) + "]")
+            if ep != last_ep and last_ep >= 0:
+                out[last_ep] = "[" + ", ".join(groups) + "]"
+                groups = []
+            current = []
+            last_ep, last_ent = ep, ent
+        key = tuple(ref)
+        text = encoded.get(key)
+        if text is None:
+            origin, field, chapter, timestamp = ref
+            text = encoded[key] = json.dumps(
+                [str(origin or "listed"), str(field or ""),
+                 int(chapter) if isinstance(chapter, (int, float)) else None,
+                 float(timestamp) if isinstance(timestamp, (int, float)) else None], ensure_ascii=False)
+        current.append(text)
+    if current:
+        groups.append("[" + ", ".join(current) + "]")
+    if last_ep >= 0:
+        out[last_ep] = "[" + ", ".join(groups) + "]"
+    return out
 
 
 def _first_owner(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -108,110 +174,143 @@ def _first_owner(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return owners
 
 
+def _table(name: str) -> Any:
+    """A :class:`GraphIndex` attribute read from its ``tables`` once, on first use."""
+
+    def get(self: GraphIndex) -> Any:
+        value = self.tables[name]
+        self.__dict__[name] = value
+        return value
+
+    return property(get)
+
+
+class _LazyTables(Mapping[str, Any]):
+    """Tables kept as JSON bytes until one is asked for."""
+
+    def __init__(self, raw: Mapping[str, bytes | memoryview]) -> None:
+        self.raw = raw
+        self.decoded: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.decoded:
+            self.decoded[key] = json.loads(bytes(self.raw[key]))
+        return self.decoded[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+
 class GraphIndex:
     """Integer-coded indexes of one castgraph graph (ids sorted, so position order = id order)."""
 
-    def __init__(self, tables: dict[str, Any], arrays: dict[str, np.ndarray],
+    def __init__(self, tables: Mapping[str, Any], arrays: dict[str, np.ndarray],
                  blobs: dict[str, _Blob]) -> None:
         self.tables = tables
         self.arrays = arrays
         self.blobs = blobs
-        self.ep_ids: list[str] = tables["ep_ids"]
-        self.ep_title: list[str] = tables["ep_title"]
-        self.ep_published: list[str | None] = tables["ep_published"]
-        self.ent_ids: list[str] = tables["ent_ids"]
-        self.ent_name: list[str] = tables["ent_name"]
-        self.ent_type: list[str] = tables["ent_type"]
-        self.ent_aliases: list[list[str]] = tables["ent_aliases"]
-        self.ent_count: list[int] = tables["ent_count"]
-        self.ent_former: dict[str, str] = tables["ent_former"]
-        self.topic_ids: list[str] = tables["topic_ids"]
-        self.topic_name: list[str] = tables["topic_name"]
-        self.ep_pos = {e: i for i, e in enumerate(self.ep_ids)}
-        self.ent_pos = {e: i for i, e in enumerate(self.ent_ids)}
-        self.topic_pos = {t: i for i, t in enumerate(self.topic_ids)}
         self._titles_folded: str | None = None
         self._title_starts: list[int] = []
+
+    # Columns are decoded from a cached index on first use: a query reads a few of them.
+    ep_ids: list[str] = _table("ep_ids")
+    ep_title: list[str] = _table("ep_title")
+    ep_published: list[str | None] = _table("ep_published")
+    ent_ids: list[str] = _table("ent_ids")
+    ent_name: list[str] = _table("ent_name")
+    ent_type: list[str] = _table("ent_type")
+    ent_aliases: list[list[str]] = _table("ent_aliases")
+    ent_count: list[int] = _table("ent_count")
+    ent_former: dict[str, str] = _table("ent_former")
+    topic_ids: list[str] = _table("topic_ids")
+    topic_name: list[str] = _table("topic_name")
+
+    @cached_property
+    def ep_pos(self) -> dict[str, int]:
+        return {e: i for i, e in enumerate(self.ep_ids)}
+
+    @cached_property
+    def ent_pos(self) -> dict[str, int]:
+        return {e: i for i, e in enumerate(self.ent_ids)}
+
+    @cached_property
+    def topic_pos(self) -> dict[str, int]:
+        return {t: i for i, t in enumerate(self.topic_ids)}
 
     # --- building -----------------------------------------------------------------
     @classmethod
     def from_graph(cls, graph: nx.MultiDiGraph) -> GraphIndex:
         """Index ``graph`` (the schema of :func:`castgraph.graph.build.build_graph`)."""
-        by_label: dict[str, list[str]] = {"Episode": [], "Entity": [], "Topic": []}
-        for node, attrs in graph.nodes(data=True):
-            label = attrs.get("label")
-            if label in by_label:
-                by_label[label].append(node)
-        ep_ids, ent_ids, topic_ids = (sorted(by_label[k]) for k in ("Episode", "Entity", "Topic"))
-        ep_pos = {e: i for i, e in enumerate(ep_ids)}
-        ent_pos = {e: i for i, e in enumerate(ent_ids)}
-        topic_pos = {t: i for i, t in enumerate(topic_ids)}
-        mentions: list[dict[int, list[tuple[int, str, list[Any]]]]] = [{} for _ in ep_ids]
-        ep_topics: list[set[int]] = [set() for _ in ep_ids]
-        for u, v, attrs in graph.edges(data=True):
-            kind = attrs.get("type")
-            if kind == "MENTIONS" and u in ep_pos and v in ent_pos:
-                mentions[ep_pos[u]].setdefault(ent_pos[v], []).append(
-                    (int(attrs.get("ordinal") or 0), str(attrs.get("surface") or ""), _mention_ref(attrs)))
-            elif kind == "HAS_TOPIC" and u in ep_pos and v in topic_pos:
-                ep_topics[ep_pos[u]].add(topic_pos[v])
-        ep_ents = [sorted(m) for m in mentions]
-        ent_eps: list[list[int]] = [[] for _ in ent_ids]
-        # How each episode mentions each entity (a mask of ORIGIN_CODES bits), beside both postings.
-        ep_orgs = [[_origin_mask(m[ent]) for ent in ents] for m, ents in zip(mentions, ep_ents, strict=True)]
-        ent_orgs: list[list[int]] = [[] for _ in ent_ids]
-        for ep, ents in enumerate(ep_ents):
-            for ent, mask in zip(ents, ep_orgs[ep], strict=True):
-                ent_eps[ent].append(ep)
-                ent_orgs[ent].append(mask)
-        topic_eps: list[list[int]] = [[] for _ in topic_ids]
-        ep_tops = [sorted(t) for t in ep_topics]
-        for ep, tops in enumerate(ep_tops):
-            for top in tops:
-                topic_eps[top].append(ep)
-        surfaces = [
-            json.dumps([list(dict.fromkeys(s for _, s, _ in sorted(m[ent]))) for ent in ents],
-                       ensure_ascii=False)
-            for m, ents in zip(mentions, ep_ents, strict=True)
-        ]
-        places = [json.dumps([[ref for _, _, ref in sorted(m[ent])] for ent in ents], ensure_ascii=False)
-                  for m, ents in zip(mentions, ep_ents, strict=True)]
-        nodes = graph.nodes
+        return cls.from_tables(GraphTables.from_networkx(graph))
+
+    @classmethod
+    def from_tables(cls, tables: GraphTables) -> GraphIndex:
+        """Index a graph held as columns (what ``castgraph build`` has in hand)."""
+        with gc_paused():
+            return cls._from_tables(tables)
+
+    @classmethod
+    def _from_tables(cls, t: GraphTables) -> GraphIndex:
+        ep_ids, ent_ids, topic_ids = t.ids(t.episodes), t.ids(t.entities), t.ids(t.topics)
+        n_eps, n_ents = len(ep_ids), len(ent_ids)
+        # Distinct (episode, entity) pairs, sorted: the episode -> entities postings.
+        pair = t.m_ep.astype(np.int64) * max(1, n_ents) + t.m_ent
+        pairs = np.unique(pair)
+        pair_ep, pair_ent = pairs // max(1, n_ents), pairs % max(1, n_ents)
+        arrays: dict[str, np.ndarray] = {}
+        arrays["ep_ptr"] = np.searchsorted(pair_ep, np.arange(n_eps + 1)).astype(np.int64)
+        arrays["ep_idx"] = pair_ent.astype(np.int32)
+        by_ent = np.lexsort((pair_ep, pair_ent))
+        arrays["ent_ptr"] = np.searchsorted(pair_ent[by_ent], np.arange(n_ents + 1)).astype(np.int64)
+        arrays["ent_idx"] = pair_ep[by_ent].astype(np.int32)
+        # How each episode mentions each entity, beside both postings (castgraph.link).
+        masks = _origin_masks(t, pair, pairs)
+        arrays["ep_org"], arrays["ent_org"] = masks, masks[by_ent]
+        arrays["ept_ptr"], arrays["ept_idx"] = t.ept_ptr.astype(np.int64), t.ept_idx.astype(np.int32)
+        tops = t.ept_idx.astype(np.int64)
+        owner = np.repeat(np.arange(n_eps), np.diff(t.ept_ptr))
+        by_topic = np.lexsort((owner, tops))
+        arrays["topic_ptr"] = np.searchsorted(tops[by_topic], np.arange(len(topic_ids) + 1)).astype(np.int64)
+        arrays["topic_idx"] = owner[by_topic].astype(np.int32)
+        # Distinct surfaces of each (episode, entity) in mention order, one JSON list per episode.
+        order = np.lexsort((t.m_ord, t.m_ent, t.m_ep))
+        encoded = [json.dumps(str(v or ""), ensure_ascii=False) for v in t.m_cols["surface"].values] \
+            if "surface" in t.m_cols else []
+        codes = t.m_cols["surface"].codes[order].tolist() if "surface" in t.m_cols else [0] * len(order)
+        surfaces = _surface_lists(t.m_ep[order].tolist(), t.m_ent[order].tolist(), codes, encoded, n_eps)
+        eps, ents = t.episodes, t.entities
         tables: dict[str, Any] = {
             "ep_ids": ep_ids,
-            "ep_title": [str(nodes[e].get("title") or "") for e in ep_ids],
-            "ep_published": [nodes[e].get("published") or None for e in ep_ids],
+            "ep_title": [str(r.get("title") or "") for r in eps],
+            "ep_published": [r.get("published") or None for r in eps],
             "ent_ids": ent_ids,
-            "ent_name": [str(nodes[e].get("name") or "") for e in ent_ids],
-            "ent_type": [str(nodes[e].get("type") or "Other") for e in ent_ids],
-            "ent_aliases": [list(nodes[e].get("aliases") or []) for e in ent_ids],
-            "ent_count": [int(nodes[e].get("episode_count") or 0) for e in ent_ids],
+            "ent_name": [str(r.get("name") or "") for r in ents],
+            "ent_type": [str(r.get("type") or "Other") for r in ents],
+            "ent_aliases": [list(r.get("aliases") or []) for r in ents],
+            "ent_count": [int(r.get("episode_count") or 0) for r in ents],
             # Only entities that absorbed others have former ids: a map, not a column. Were one
             # listed twice, the smallest entity id has it (as on Neo4j).
-            "ent_former": _first_owner((former, e) for e in ent_ids
-                                       for former in nodes[e].get("former_ids") or []),
+            "ent_former": _first_owner((former, r["id"]) for r in ents
+                                       for former in r.get("former_ids") or []),
             "topic_ids": topic_ids,
-            "topic_name": [str(nodes[t].get("name") or t) for t in topic_ids],
+            "topic_name": [str(r.get("name") or r["id"]) for r in t.topics],
         }
-        arrays: dict[str, np.ndarray] = {}
-        for name, rows in (("ent", ent_eps), ("ep", ep_ents), ("topic", topic_eps), ("ept", ep_tops)):
-            arrays[f"{name}_ptr"], arrays[f"{name}_idx"] = _csr(rows)
-        arrays["ent_org"] = _csr(ent_orgs)[1]
-        arrays["ep_org"] = _csr(ep_orgs)[1]
         # Rank of each episode in profile order: newest first, undated last, then id.
         published: list[str | None] = tables["ep_published"]
-        dated = sorted((e for e in range(len(ep_ids)) if published[e]), key=lambda e: published[e] or "",
+        dated = sorted((e for e in range(n_eps) if published[e]), key=lambda e: published[e] or "",
                        reverse=True)
-        order = dated + [e for e in range(len(ep_ids)) if not published[e]]
-        rank = np.zeros(len(ep_ids), dtype=np.int32)
-        rank[np.asarray(order, dtype=np.int64)] = np.arange(len(order), dtype=np.int32)
+        order_eps = dated + [e for e in range(n_eps) if not published[e]]
+        rank = np.zeros(n_eps, dtype=np.int32)
+        rank[np.asarray(order_eps, dtype=np.int64)] = np.arange(len(order_eps), dtype=np.int32)
         arrays["ep_rank"] = rank
         blobs = {
-            "chapters": _Blob.of([json.dumps(nodes[e].get("chapters") or [], ensure_ascii=False)
-                                  for e in ep_ids]),
+            "chapters": _Blob.of([json.dumps(r.get("chapters") or [], ensure_ascii=False) for r in eps]),
             "surfaces": _Blob.of(surfaces),
-            "places": _Blob.of(places),
-            "ent_desc": _Blob.of([str(nodes[e].get("description") or "") for e in ent_ids]),
+            "places": _Blob.of(_place_lists(t, order, n_eps)),
+            "ent_desc": _Blob.of([str(r.get("description") or "") for r in ents]),
         }
         return cls(tables, arrays, blobs)
 
@@ -393,57 +492,33 @@ def cache_key(graph_file: str | Path) -> dict[str, Any]:
 
 def write_index(index: GraphIndex, path: str | Path, key: dict[str, Any]) -> None:
     """Write ``index`` to ``path`` (atomically), tagged with the graph's ``key``."""
-    sections: list[tuple[str, str, bytes]] = [("tables", "json", json.dumps(index.tables).encode("utf-8"))]
+    sections: list[tuple[str, str, bytes]] = [
+        (f"table.{name}", "bytes", json.dumps(index.tables[name]).encode("utf-8")) for name in index.tables
+    ]
     for name, arr in sorted(index.arrays.items()):
-        sections.append((name, arr.dtype.str, arr.tobytes()))
+        sections.append((name, arr.dtype.str, np.ascontiguousarray(arr).tobytes()))
     for name, blob in sorted(index.blobs.items()):
-        sections.append((f"{name}.data", "bytes", blob.data))
+        sections.append((f"{name}.data", "bytes", bytes(blob.data)))
         sections.append((f"{name}.offsets", blob.offsets.dtype.str, blob.offsets.tobytes()))
-    header, offset = [], 0
-    for name, kind, data in sections:
-        header.append({"name": name, "kind": kind, "offset": offset, "length": len(data)})
-        offset += len(data)
-    head = json.dumps({"key": key, "sections": header}).encode("utf-8")
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as fh:
-        fh.write(_MAGIC + struct.pack("<Q", len(head)) + head)
-        for _, _, data in sections:
-            fh.write(data)
-    tmp.replace(path)
+    write_sections(path, _MAGIC, {"key": key}, sections)
 
 
 def read_index(path: str | Path, key: dict[str, Any]) -> GraphIndex | None:
-    """The index cached at ``path`` if it was written for ``key``, else ``None``."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError:
+    """The index cached at ``path`` if it was written for ``key``, else ``None``.
+
+    The file is mapped, not read: a query touches the pages of the few postings and
+    columns it needs; tables are decoded on first use.
+    """
+    found = read_sections(path, _MAGIC, lazy=True, expect={"key": key})
+    if found is None:
         return None
-    if raw[:8] != _MAGIC:
-        return None
+    _, parts = found
     try:
-        (size,) = struct.unpack("<Q", raw[8:16])
-        meta = json.loads(raw[16:16 + size])
-        if meta.get("key") != key:
-            return None
-        body = memoryview(raw)[16 + size:]
-        parts: dict[str, Any] = {}
-        for sec in meta["sections"]:
-            if sec["offset"] + sec["length"] > len(body):
-                return None  # cut short
-            chunk = body[sec["offset"]:sec["offset"] + sec["length"]]
-            if sec["kind"] == "json":
-                parts[sec["name"]] = json.loads(bytes(chunk))
-            elif sec["kind"] == "bytes":
-                parts[sec["name"]] = bytes(chunk)
-            elif sec["kind"] in _DTYPES:
-                parts[sec["name"]] = np.frombuffer(chunk, dtype=np.dtype(sec["kind"]))
-            else:
-                return None
+        tables = _LazyTables({name[6:]: parts[name] for name in parts if name.startswith("table.")})
         blobs = {name[:-5]: _Blob(parts[name], parts[name[:-5] + ".offsets"])
                  for name in parts if name.endswith(".data")}
         arrays = {name: value for name, value in parts.items()
                   if isinstance(value, np.ndarray) and not name.endswith(".offsets")}
-        return GraphIndex(parts["tables"], arrays, blobs)
-    except (ValueError, KeyError, TypeError, struct.error):
+        return GraphIndex(tables, arrays, blobs)
+    except (ValueError, KeyError, TypeError):
         return None  # a damaged cache is rebuilt, never trusted

@@ -1,8 +1,9 @@
-"""Opening a graph folder for queries, with an index cache next to graph.json.
+"""Opening a graph folder for queries, with an index cache next to the graph.
 
-The first query on a folder parses graph.json and writes ``.graph.json.qindex``
-beside it; later ones read the cache (plain arrays and text, a fraction of the
-parse time) as long as graph.json has the same size, mtime and end hashes.
+The graph is read from the compact store (``graph.store``) when it is current, else
+from graph.json. The first query on a folder indexes it and writes ``.graph.json.qindex``
+beside it (``castgraph build`` writes it already); later ones map the cache (plain
+arrays and text) as long as the graph file has the same size, mtime and end hashes.
 
 Examples
 --------
@@ -21,28 +22,35 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
-
-from castgraph.graph.networkx_store import GRAPH_FILE, graph_file, read_graph_json
+from castgraph.graph.networkx_store import current_store, graph_file, read_graph_tables
+from castgraph.graph.tables import GraphTables
 from castgraph.queries.index import INDEX_FILE, GraphIndex, cache_key, read_index, write_index
 from castgraph.queries.networkx_backend import NetworkXQueries
 
+if TYPE_CHECKING:
+    import networkx as nx
+
 __all__ = ["INDEX_FILE", "open_graph_dir", "read_graph_index", "write_graph_index"]
+
+
+def _source(directory: Path) -> Path:
+    """The file the folder's graph is read from: the compact store when current, else graph.json."""
+    return current_store(directory) or graph_file(directory)
 
 
 def read_graph_index(directory: str | Path, *, cache: bool = True) -> GraphIndex:
     """The query index of the graph in ``directory`` (from the cache when it is current)."""
     directory = Path(directory)
-    path = graph_file(directory)
-    key = cache_key(path)
+    source = _source(directory)
+    key = cache_key(source)
     cache_file = directory / INDEX_FILE
     if cache:
         index = read_index(cache_file, key)
         if index is not None:
             return index
-    graph = read_graph_json(path)
-    index = GraphIndex.from_graph(graph)
+    index = GraphIndex.from_tables(read_graph_tables(directory))
     if cache:
         # A read-only folder still answers queries, just without the cache.
         with contextlib.suppress(OSError):
@@ -50,14 +58,15 @@ def read_graph_index(directory: str | Path, *, cache: bool = True) -> GraphIndex
     return index
 
 
-def write_graph_index(graph: nx.MultiDiGraph, directory: str | Path) -> None:
-    """Write the query index cache of ``graph``, just written to ``directory``/graph.json.
+def write_graph_index(graph: nx.MultiDiGraph | GraphTables, directory: str | Path) -> None:
+    """Write the query index cache of ``graph``, just written to ``directory``.
 
     ``castgraph build`` calls this while the graph is still in memory, so the first
-    query on a new folder does not have to parse graph.json.
+    query on a new folder does not have to read the graph again.
     """
     directory = Path(directory)
-    write_index(GraphIndex.from_graph(graph), directory / INDEX_FILE, cache_key(directory / GRAPH_FILE))
+    tables = graph if isinstance(graph, GraphTables) else GraphTables.from_networkx(graph)
+    write_index(GraphIndex.from_tables(tables), directory / INDEX_FILE, cache_key(_source(directory)))
 
 
 def open_graph_dir(directory: str | Path, *, cache: bool = True) -> NetworkXQueries:

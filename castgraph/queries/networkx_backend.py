@@ -14,8 +14,8 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from castgraph.queries.backend import (
@@ -29,6 +29,9 @@ from castgraph.queries.backend import (
     tier_key,
 )
 from castgraph.queries.index import GraphIndex
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["NetworkXQueries"]
 

@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from castgraph.queries.backend import MentionRef, QueryBackend
 from castgraph.queries.comention import as_backend
@@ -41,6 +40,9 @@ from castgraph.queries.models import (
     TopicCount,
 )
 from castgraph.queries.scoring import ORIGIN_WEIGHTS
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["chapter_pattern", "chapters_matching", "chapters_mentioning", "entity_profile", "names_in_text"]
 

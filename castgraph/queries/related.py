@@ -35,8 +35,7 @@ import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from itertools import chain
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from castgraph.errors import CastgraphError
 from castgraph.queries.backend import OriginWeights, QueryBackend, Term
@@ -44,6 +43,9 @@ from castgraph.queries.comention import as_backend
 from castgraph.queries.lookup import find_entity, find_episode
 from castgraph.queries.models import RelatedEpisode, SharedEntity, SharedTopic
 from castgraph.queries.scoring import origin_weights, strength_tiers, sum_weights, term_weight
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["episodes_about", "rank_episodes", "related_episodes"]
 

@@ -27,12 +27,16 @@ import csv
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+import numpy as np
 
 from castgraph.graph.model import Episode, Resolution, ReviewPair
+from castgraph.graph.tables import GraphTables
 from castgraph.resolve.normalize import normalize_name
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = [
     "RESOLUTION_COLUMNS",
@@ -40,6 +44,7 @@ __all__ = [
     "explain_entity",
     "find_entities",
     "read_review_csv",
+    "surface_counts",
     "write_resolution_csv",
     "write_review_csv",
 ]
@@ -48,22 +53,44 @@ RESOLUTION_COLUMNS = ["entity_id", "name", "type", "surface", "rule", "score", "
 REVIEW_COLUMNS = ["left_id", "left_name", "right_id", "right_name", "score", "reason"]
 
 
+def surface_counts(tables: GraphTables) -> dict[tuple[str, str], tuple[int, int]]:
+    """(entity id, surface) -> (mentions, episodes), counted over the graph's mention columns."""
+    if not len(tables.m_ep) or "surface" not in tables.m_cols:
+        return {}
+    surface = tables.m_cols["surface"]
+    n_surfaces = max(1, len(surface.values))
+    key = tables.m_ent.astype(np.int64) * n_surfaces + surface.codes
+    keys, mentions = np.unique(key, return_counts=True)
+    per_episode = np.unique(key * max(1, len(tables.episodes)) + tables.m_ep)
+    episodes = np.bincount(np.searchsorted(keys, per_episode // max(1, len(tables.episodes))),
+                           minlength=len(keys))
+    ent_ids = [r["id"] for r in tables.entities]
+    return {(ent_ids[k // n_surfaces], surface.values[k % n_surfaces]): (m, e)
+            for k, m, e in zip(keys.tolist(), mentions.tolist(), episodes.tolist(), strict=True)}
+
+
 def write_resolution_csv(resolution: Resolution, path: str | Path, *,
-                         episodes: Iterable[Episode] | None = None) -> None:
+                         episodes: Iterable[Episode] | None = None,
+                         tables: GraphTables | None = None) -> None:
     """Write one row per (entity, surface) with its merge rule and score.
 
     ``mentions`` and ``episodes`` count the mentions and episodes of each
-    surface; they need the ``episodes`` (left empty without them).
+    surface; they need the ``episodes`` or the graph's ``tables`` (left empty without them).
     """
-    counts: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [0, set()])
-    if episodes is not None:
+    counts: dict[tuple[str, str], tuple[Any, Any]] = {}
+    if tables is not None:
+        counts = surface_counts(tables)
+    elif episodes is not None:
+        found: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [0, set()])
         for ep in episodes:
             for m in ep.mentions:
                 entity_id = resolution.assignments.get(m.id)
                 if entity_id is not None:
-                    row = counts[(entity_id, m.surface)]
+                    row = found[(entity_id, m.surface)]
                     row[0] += 1
                     row[1].add(ep.id)
+        counts = {k: (n, len(eps)) for k, (n, eps) in found.items()}
+    known = tables is not None or episodes is not None
     by_id = {e.id: e for e in resolution.entities}
     with Path(path).open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
@@ -72,10 +99,9 @@ def write_resolution_csv(resolution: Resolution, path: str | Path, *,
             entity = by_id.get(merge.entity_id)
             if entity is None:
                 continue
-            n, eps = counts.get((merge.entity_id, merge.surface), ["", set()]) if episodes is not None \
-                else ("", set())
+            n, n_eps = counts.get((merge.entity_id, merge.surface), ("", 0)) if known else ("", "")
             writer.writerow([entity.id, entity.name, entity.type.value, merge.surface, merge.rule,
-                             f"{merge.score:.2f}", n, len(eps) if episodes is not None else ""])
+                             f"{merge.score:.2f}", n, n_eps])
 
 
 def write_review_csv(resolution: Resolution, path: str | Path) -> None:

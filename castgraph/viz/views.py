@@ -46,6 +46,7 @@ __all__ = [
     "ego_view",
     "episode_view",
     "find_node",
+    "left_out_note",
     "overview_view",
     "select_connected",
 ]
@@ -199,17 +200,31 @@ def _plural(count: int, word: str, plural: str = "") -> str:
 
 def _left_out_note(graph: nx.MultiDiGraph, kept: set[str], shown_edges: int, total_edges: int,
                    why: str) -> str:
-    if len(kept) >= graph.number_of_nodes():
-        return ""
-    missing: dict[str, int] = defaultdict(int)
+    total: dict[str, int] = defaultdict(int)
+    shown: dict[str, int] = defaultdict(int)
     for node, attrs in graph.nodes(data=True):
-        if node not in kept:
-            missing[_kind(attrs)] += 1
+        kind = _kind(attrs)
+        total[kind] += 1
+        if node in kept:
+            shown[kind] += 1
+    return left_out_note(total, shown, shown_edges, total_edges, why)
+
+
+def left_out_note(total: Mapping[str, int], shown: Mapping[str, int], shown_edges: int, total_edges: int,
+                  why: str) -> str:
+    """The note under a view that leaves nodes out (``""`` when it shows them all).
+
+    ``total`` and ``shown`` count nodes per kind (Entity, Episode, Topic).
+    """
+    all_nodes, kept = sum(total.values()), sum(shown.values())
+    if kept >= all_nodes:
+        return ""
     plurals = {"Entity": "entities"}
+    missing = {k: total.get(k, 0) - shown.get(k, 0) for k in ("Entity", "Episode", "Topic")}
     parts = [_plural(missing[k], k.lower(), plurals.get(k, "")) for k in ("Entity", "Episode", "Topic")
              if missing[k]]
     left = ", ".join(parts)
-    return (f"Showing {len(kept):,} of {graph.number_of_nodes():,} nodes ({why}). "
+    return (f"Showing {kept:,} of {all_nodes:,} nodes ({why}). "
             f"Left out: {left} and {_plural(total_edges - shown_edges, 'link')}.")
 
 

@@ -1,0 +1,141 @@
+"""Benchmark the whole ``castgraph build`` command: stage times, wall, CPU and peak memory.
+
+For each size, generates the corpus (``generate.py``, cached under ``--work``), then
+runs ``castgraph build`` ``--runs`` times in a new process under ``/usr/bin/time -v``
+and prints the median run: the stage seconds the build reports, the whole command's
+wall and CPU seconds, its peak RSS, and the machine's 1-minute load before the run
+(the benchmark machine is shared: CPU seconds are the steadier number). With
+``--peers`` the peers' resolution runs on the same corpus in the same run
+(``benchmarks/resolution.py``; ``pip install -e '.[bench]'``), with precision and
+recall beside castgraph's.
+
+Usage::
+
+    python benchmarks/build.py --sizes 10000,100000 --runs 3
+    python benchmarks/build.py --sizes 10000 --peers
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+import generate
+
+__all__ = ["main", "run_build"]
+
+_TIME_FIELDS = {
+    "Elapsed (wall clock) time (h:mm:ss or m:ss)": "wall",
+    "User time (seconds)": "user",
+    "System time (seconds)": "sys",
+    "Maximum resident set size (kbytes)": "rss_kb",
+}
+
+
+def _seconds(clock: str) -> float:
+    parts = [float(p) for p in clock.split(":")]
+    return sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+
+
+def run_build(corpus: Path, out: Path, extra: list[str]) -> dict[str, Any]:
+    """Run ``castgraph build`` once; return its stage seconds, wall, CPU, peak RSS and load."""
+    castgraph = Path(sys.executable).parent / "castgraph"
+    env = {**os.environ, "COLUMNS": "400"}  # one line per table row
+    load = os.getloadavg()[0]
+    proc = subprocess.run(["/usr/bin/time", "-v", str(castgraph), "build", str(corpus), "--out", str(out),
+                           *extra], capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"castgraph build failed:\n{proc.stderr[-2000:]}")
+    result: dict[str, Any] = {"load": load}
+    for line in proc.stderr.splitlines():
+        name, _, value = line.strip().rpartition(": ")
+        if name in _TIME_FIELDS:
+            result[_TIME_FIELDS[name]] = _seconds(value) if name.startswith("Elapsed") else float(value)
+    match = re.search(r"seconds\s*│\s*(.+?)\s*│", proc.stdout)
+    stages = {}
+    if match:
+        for part in match.group(1).split(", "):
+            name, _, value = part.rpartition(" ")
+            stages[name] = float(value)
+    result["stages"] = stages
+    result["cpu"] = result.get("user", 0.0) + result.get("sys", 0.0)
+    return result
+
+
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    by_wall = sorted(runs, key=lambda r: r["wall"])
+    return by_wall[len(by_wall) // 2]
+
+
+def _peers(corpus: Path, cap: float) -> list[tuple[str, str]]:
+    import resolution
+
+    episodes, gold = resolution._load(corpus)
+    rows = []
+    for name, run in resolution.SYSTEMS:
+        start = time.perf_counter()
+        try:
+            pred = run(episodes, cap)
+        except resolution.DidNotFinish:
+            rows.append((name, f"did not finish in {cap:.0f} s"))
+            continue
+        wall = time.perf_counter() - start
+        s = resolution.score(pred, gold)
+        rows.append((name, f"resolution alone {wall:7.2f} s   "
+                           f"precision {s.precision:.5f}  recall {s.recall:.5f}"))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     epilog="example: python benchmarks/build.py --sizes 10000 --runs 3")
+    parser.add_argument("--sizes", default="10000,100000",
+                        help="corpus sizes in episodes (default 10000,100000)")
+    parser.add_argument("--runs", type=int, default=3,
+                        help="runs per size; the median is printed (default 3)")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "castgraph-bench",
+                        help="folder for corpora and outputs")
+    parser.add_argument("--peers", action="store_true", help="also time the peers' resolution, same corpus")
+    parser.add_argument("--peer-cap", type=float, default=120.0, help="seconds a peer may run (default 120)")
+    parser.add_argument("build_args", nargs="*", help="extra arguments for castgraph build (after --)")
+    args = parser.parse_args(argv)
+
+    rows = []
+    for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
+        corpus = args.work / f"corpus-{size}"
+        if not (corpus / "episodes.jsonl").exists():
+            n, m = generate.write_corpus(corpus, size)
+            print(f"generated {n:,} episodes, {m:,} mentions in {corpus}", file=sys.stderr)
+        runs = []
+        for i in range(args.runs):
+            runs.append(run_build(corpus / "episodes.jsonl", args.work / f"out-{size}", args.build_args))
+            r = runs[-1]
+            print(f"{size:,} run {i + 1}: wall {r['wall']:.1f} s, cpu {r['cpu']:.1f} s, "
+                  f"peak {r['rss_kb'] / 2**20:.2f} GB, load {r['load']:.1f}, {r['stages']}", file=sys.stderr)
+        rows.append((size, _median_run(runs), runs))
+        if args.peers:
+            for name, text in _peers(corpus, args.peer_cap):
+                print(f"  {size:,} {name:<36} {text}")
+
+    stages = sorted({s for _, r, _ in rows for s in r["stages"]},
+                    key=lambda s: min(list(r["stages"]).index(s) for _, r, _ in rows if s in r["stages"]))
+    head = ["episodes", *stages, "wall s", "cpu s", "peak GB", "load"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "|".join("---:" for _ in head) + "|")
+    for size, r, _ in rows:
+        cells = [f"{size:,}", *(f"{r['stages'].get(s, 0):.2f}" for s in stages), f"{r['wall']:.1f}",
+                 f"{r['cpu']:.1f}", f"{r['rss_kb'] / 2**20:.2f}", f"{r['load']:.1f}"]
+        print("| " + " | ".join(cells) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

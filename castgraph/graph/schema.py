@@ -1,0 +1,233 @@
+"""The castgraph graph schema: node and edge records, in one place.
+
+Every format castgraph reads or writes (graph.json, the compact store, GraphML,
+Neo4j rows, neo4j-admin CSV, the query index, the viewer) takes its labels,
+attribute names and record layout from here:
+
+* nodes have ``label`` = ``"Episode"`` | ``"Entity"`` | ``"Topic"`` and ``id`` (= node key):
+  ``episode:<record id>``, ``entity:<hash>``, ``topic:<name>``;
+* ``MENTIONS`` edges (Episode -> Entity, one per mention, key ``m<ordinal>``) carry
+  :data:`MENTION_FIELDS`;
+* ``HAS_TOPIC`` edges (Episode -> Topic, key ``t``).
+
+The records are plain dicts (what networkx keeps as attributes); the functions
+here make them from the data model, so the graph builder, the columnar tables
+(:mod:`castgraph.graph.tables`) and every reader agree on one layout.
+
+Examples
+--------
+>>> from castgraph.graph.model import Episode, Topic
+>>> record = episode_record(Episode(id="e1", title="Hi"))
+>>> record["label"], record["id"], list(record) == list(EPISODE_FIELDS)
+('Episode', 'episode:e1', True)
+>>> topic_record(Topic.from_tag("#AI"))
+{'label': 'Topic', 'id': 'topic:ai', 'name': 'ai'}
+>>> mention_key(3), ordinal_of_key("m3")
+('m3', 3)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from castgraph.graph.feed_props import episode_feed_attrs, mention_attrs
+from castgraph.graph.link_props import mention_place, mention_rule
+from castgraph.graph.model import Entity, Episode, Mention, MergeRecord, Topic
+
+__all__ = [
+    "ABSENT",
+    "EDGE_TYPES",
+    "ENTITY",
+    "ENTITY_FIELDS",
+    "EPISODE",
+    "EPISODE_FIELDS",
+    "HAS_TOPIC",
+    "JSON_FIELDS",
+    "LIST_FIELDS",
+    "MENTIONS",
+    "MENTION_FIELDS",
+    "NODE_FIELDS",
+    "NODE_LABELS",
+    "SCHEMA_VERSION",
+    "TOPIC",
+    "TOPIC_FIELDS",
+    "TOPIC_KEY",
+    "entity_record",
+    "episode_node_id",
+    "episode_record",
+    "mention_columns",
+    "mention_key",
+    "ordinal_of_key",
+    "plain",
+    "topic_record",
+]
+
+SCHEMA_VERSION = 1
+"""Version of the graph layout, kept in graph.json's ``graph`` attributes and in the compact store."""
+
+EPISODE, ENTITY, TOPIC = "Episode", "Entity", "Topic"
+NODE_LABELS: tuple[str, ...] = (EPISODE, ENTITY, TOPIC)
+MENTIONS, HAS_TOPIC = "MENTIONS", "HAS_TOPIC"
+# Relationship type -> (source label, target label).
+EDGE_TYPES: dict[str, tuple[str, str]] = {MENTIONS: (EPISODE, ENTITY), HAS_TOPIC: (EPISODE, TOPIC)}
+TOPIC_KEY = "t"
+
+
+class _Absent:
+    """The value of an attribute some edges of a column do not have."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Any = _Absent()
+"""Stands for an edge attribute left out (feed properties are set only on the mentions that have them)."""
+
+EPISODE_FIELDS: tuple[str, ...] = (
+    "label", "id", "record_id", "title", "show", "published", "age_days", "duration_seconds",
+    "languages", "url", "summary", "chapters", "source", "extra",
+)
+ENTITY_FIELDS: tuple[str, ...] = (
+    "label", "id", "name", "type", "aliases", "description", "descriptions", "type_votes",
+    "mention_count", "episode_count", "former_ids",
+)
+TOPIC_FIELDS: tuple[str, ...] = ("label", "id", "name")
+NODE_FIELDS: dict[str, tuple[str, ...]] = {
+    EPISODE: EPISODE_FIELDS, ENTITY: ENTITY_FIELDS, TOPIC: TOPIC_FIELDS,
+}
+# Attributes of a MENTIONS edge besides ``type`` (the edge key is ``m<ordinal>``).
+MENTION_FIELDS: tuple[str, ...] = ("surface", "source_type", "description", "ordinal", "rule", "score")
+# Attributes that hold structured data (stored as JSON text where a format has no lists of maps).
+JSON_FIELDS: dict[str, frozenset[str]] = {
+    EPISODE: frozenset({"chapters", "extra"}),
+    ENTITY: frozenset(),
+    TOPIC: frozenset(),
+}
+# List attributes: an absent one reads back as [] (neo4j-admin import stores [] as no property).
+LIST_FIELDS: frozenset[str] = frozenset({"languages", "aliases", "descriptions", "type_votes", "former_ids"})
+
+
+def episode_node_id(episode_id: str) -> str:
+    """The graph node id of an episode record id.
+
+    >>> episode_node_id("abc")
+    'episode:abc'
+    """
+    return f"episode:{episode_id}"
+
+
+def mention_key(ordinal: int) -> str:
+    """The edge key of a mention: ``m`` + its ordinal in the episode."""
+    return f"m{ordinal}"
+
+
+def ordinal_of_key(key: str) -> int:
+    """The ordinal a mention edge key holds (the inverse of :func:`mention_key`)."""
+    return int(key[1:])
+
+
+def plain(value: object) -> object:
+    """``value`` with JSON types only, the same on every run.
+
+    Records read from a page dump may hold Python values (tuples, sets, non-text keys):
+    keys become text, sets sorted lists, dates ISO text, anything else its ``str``.
+
+    >>> plain({2: {"b", "a"}, "d": date(2026, 1, 2), "t": (1, float("nan"))})
+    {'2': ['a', 'b'], 'd': '2026-01-02', 't': [1, 'nan']}
+    """
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, dict):
+        items = {str(k): plain(v) for k, v in value.items()}
+        return dict(sorted(items.items()))
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        values = [plain(v) for v in value]
+        return sorted(values, key=lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True))
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def episode_record(ep: Episode) -> dict[str, Any]:
+    """The node record of an episode (its attributes in graph.json)."""
+    return {
+        "label": EPISODE,
+        "id": episode_node_id(ep.id),
+        "record_id": ep.id,
+        "title": ep.title,
+        "show": ep.show,
+        "published": ep.published.isoformat() if ep.published else None,
+        "age_days": ep.age_days,
+        "duration_seconds": ep.duration_seconds,
+        "languages": list(ep.languages),
+        "url": ep.url,
+        "summary": ep.summary,
+        "chapters": [c.model_dump() for c in ep.chapters],
+        "source": str(ep.source) if ep.source else "",
+        # The record's unknown keys, so that a graph can be rebuilt without losing them.
+        "extra": plain(ep.extra),
+        # Show details, media, transcript: only those with a value (see feed_props).
+        **episode_feed_attrs(ep),
+    }
+
+
+def entity_record(entity: Entity, episode_count: int) -> dict[str, Any]:
+    """The node record of an entity that appears in ``episode_count`` episodes."""
+    return {
+        "label": ENTITY,
+        "id": entity.id,
+        "name": entity.name,
+        "type": entity.type.value,
+        "aliases": list(entity.aliases),
+        "description": entity.descriptions[0] if entity.descriptions else "",
+        "descriptions": list(entity.descriptions),
+        "type_votes": [f"{k}={v}" for k, v in sorted(entity.type_votes.items())],
+        "mention_count": len(entity.mention_ids),
+        "episode_count": episode_count,
+        "former_ids": sorted(entity.former_ids),
+    }
+
+
+def topic_record(topic: Topic) -> dict[str, Any]:
+    """The node record of a topic."""
+    return {"label": TOPIC, "id": topic.id, "name": topic.name}
+
+
+def mention_columns(mentions: list[Mention], merges: list[MergeRecord | None]) -> dict[str, list[Any]]:
+    """The edge attributes of ``mentions`` as columns, one per :data:`MENTION_FIELDS` name
+    (``type`` and the key apart), then the feed properties only some mentions have
+    (:func:`castgraph.graph.feed_props.mention_attrs`; ``absent`` where a mention has none);
+    ``merges`` says why each mention's surface is on its entity."""
+    columns: dict[str, list[Any]] = {
+        "surface": [m.surface for m in mentions],
+        "source_type": [m.type_label for m in mentions],
+        "description": [m.description for m in mentions],
+        "ordinal": [m.ordinal for m in mentions],
+        "rule": [mention_rule(m, mg.rule if mg is not None else "canonical")
+                 for m, mg in zip(mentions, merges, strict=True)],
+        "score": [mg.score if mg is not None else 1.0 for mg in merges],
+    }
+    extra = [{**mention_attrs(m), **mention_place(m)} for m in mentions]
+    for name in sorted({k for attrs in extra for k in attrs}):
+        columns[name] = [attrs.get(name, ABSENT) for attrs in extra]
+    return columns
+
+
+def episode_counts(entities: Iterable[Entity]) -> dict[str, int]:
+    """Entity id -> number of distinct episodes among its mention ids."""
+    return {e.id: len({mid.rsplit("#", 1)[0] for mid in e.mention_ids}) for e in entities}
+
+
+def check_record(label: str, record: Mapping[str, Any]) -> None:
+    """Raise ``ValueError`` when ``record`` lacks a field of its label (a reader's sanity check)."""
+    missing = [f for f in NODE_FIELDS[label] if f not in record]
+    if missing:
+        raise ValueError(f"{label} {record.get('id')!r} has no {', '.join(missing)}")

@@ -1,0 +1,412 @@
+"""A whole castgraph graph as columns: node records plus per-mention arrays.
+
+:class:`GraphTables` is what the build hands from stage to stage. Nodes are
+their schema records (:mod:`castgraph.graph.schema`), sorted by id; mentions are
+numpy arrays (episode position, entity position, ordinal) and one dictionary-coded
+column per edge attribute, so a million mentions cost a few arrays, not a million
+Python dicts. The networkx graph, graph.json, the compact store and the query
+index are all made from these columns, and the tables can be made back from a
+networkx graph (:meth:`GraphTables.from_networkx`): the round trip gives the same
+graph.
+
+Examples
+--------
+>>> from castgraph.graph.model import Entity, EntityType, Episode, Mention, Resolution
+>>> ep = Episode(id="e1", title="T", tags=["#ai"], mentions=[Mention(surface="swyx", type_label="Person")])
+>>> res = Resolution(entities=[Entity(id="entity:1", name="swyx", type=EntityType.PERSON,
+...                                   mention_ids=["e1#0"])], assignments={"e1#0": "entity:1"})
+>>> tables = GraphTables.from_build([ep], res)
+>>> tables.counts()
+{'episodes': 1, 'entities': 1, 'topics': 1, 'mentions': 1}
+>>> g = tables.to_networkx()
+>>> sorted(g.nodes), g.edges["episode:e1", "entity:1", "m0"]["surface"]
+(['entity:1', 'episode:e1', 'topic:ai'], 'swyx')
+>>> back = GraphTables.from_networkx(g).to_networkx()
+>>> list(back.edges(keys=True, data=True)) == list(g.edges(keys=True, data=True))
+True
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from castgraph.graph.model import Episode, Resolution, Topic
+from castgraph.graph.schema import (
+    ABSENT,
+    ENTITY,
+    EPISODE,
+    HAS_TOPIC,
+    MENTION_FIELDS,
+    MENTIONS,
+    SCHEMA_VERSION,
+    TOPIC,
+    TOPIC_KEY,
+    entity_record,
+    episode_node_id,
+    episode_record,
+    mention_columns,
+    mention_key,
+    topic_record,
+)
+from castgraph.memory import gc_paused
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = ["ABSENT", "Coded", "ColumnView", "GraphTables"]
+
+
+def _value_key(value: Any) -> Any:
+    """A dict key that keeps ``1``, ``1.0`` and ``True`` (equal in Python) apart."""
+    if type(value) is str:
+        return value
+    return (type(value).__name__, json.dumps(value, sort_keys=True, default=str))
+
+
+@dataclass
+class Coded:
+    """One dictionary-coded column: distinct ``values`` and a code per row (-1: :data:`ABSENT`)."""
+
+    values: list[Any]
+    codes: np.ndarray
+
+    @classmethod
+    def of(cls, items: list[Any]) -> Coded:
+        """Code ``items`` (distinct values in order of first appearance).
+
+        >>> c = Coded.of(["a", "b", "a", 1, 1.0])
+        >>> c.values, c.codes.tolist()
+        (['a', 'b', 1, 1.0], [0, 1, 0, 2, 3])
+        """
+        index: dict[Any, int] = {}
+        kinds = set(map(type, items))
+        # One kind of str, int or float: the values are their own keys (no 1 == 1.0 == True clash).
+        if len(kinds) == 1 and kinds <= {str, int, float}:
+            # dict.fromkeys and map run in C: distinct values in order of first appearance, then codes.
+            first: dict[Any, int] = dict.fromkeys(items, 0)
+            for code, value in enumerate(first):
+                first[value] = code
+            codes = np.fromiter(map(first.__getitem__, items), dtype=np.int32, count=len(items))
+            return cls(list(first), codes)
+        values: list[Any] = []
+        out = np.empty(len(items), dtype=np.int32)
+        for i, v in enumerate(items):
+            if v is ABSENT:
+                out[i] = -1
+                continue
+            key = _value_key(v)
+            found = index.get(key)
+            if found is None:
+                found = index[key] = len(values)
+                values.append(v)
+            out[i] = found
+        return cls(values, out)
+
+    def take(self, rows: np.ndarray | None = None) -> list[Any]:
+        """The values of ``rows`` (default: all rows), decoded (:data:`ABSENT` where a row has none)."""
+        codes = self.codes if rows is None else self.codes[rows]
+        if len(codes) and int(codes.min()) < 0:
+            values = self.values
+            return [values[c] if c >= 0 else ABSENT for c in codes.tolist()]
+        return list(map(self.values.__getitem__, codes.tolist()))
+
+    @property
+    def sparse(self) -> bool:
+        """Whether some rows have no value (the attribute is left out of their edges)."""
+        return bool(len(self.codes)) and int(self.codes.min()) < 0
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+@dataclass
+class GraphTables:
+    """A castgraph graph as node records and mention columns.
+
+    Attributes
+    ----------
+    episodes, entities, topics
+        Node records (dicts of :mod:`castgraph.graph.schema`), each list sorted by id.
+    m_ep, m_ent, m_ord
+        Per mention: episode position, entity position and ordinal; rows sorted by
+        (episode, ordinal).
+    m_cols
+        Per mention attribute (:data:`castgraph.graph.schema.MENTION_FIELDS` but ``ordinal``):
+        a coded column.
+    ept_ptr, ept_idx
+        Topics of each episode (CSR: episode -> sorted topic positions).
+    graph_attrs
+        The graph's own attributes (``schema_version``).
+    """
+
+    episodes: list[dict[str, Any]]
+    entities: list[dict[str, Any]]
+    topics: list[dict[str, Any]]
+    m_ep: np.ndarray
+    m_ent: np.ndarray
+    m_ord: np.ndarray
+    m_cols: dict[str, Coded]
+    ept_ptr: np.ndarray
+    ept_idx: np.ndarray
+    graph_attrs: dict[str, Any] = field(default_factory=lambda: {"schema_version": SCHEMA_VERSION})
+
+    # --- making -------------------------------------------------------------------
+    @classmethod
+    def from_build(cls, episodes: Iterable[Episode], resolution: Resolution) -> GraphTables:
+        """The graph of ``episodes`` with entities from ``resolution`` (see ``build_graph``).
+
+        Mentions that resolution did not assign (no usable name) are left out.
+        """
+        with gc_paused():
+            return cls._from_build(episodes, resolution)
+
+    @classmethod
+    def _from_build(cls, episodes: Iterable[Episode], resolution: Resolution) -> GraphTables:
+        eps = sorted({ep.id: ep for ep in episodes}.values(), key=lambda e: e.id)
+        ents = sorted(resolution.entities, key=lambda e: e.id)
+        ent_pos = {e.id: i for i, e in enumerate(ents)}
+        topics: dict[str, Topic] = {}
+        topic_of: dict[str, str] = {}  # tag -> topic id; a few tags recur in most episodes
+        for ep in eps:
+            for tag in ep.tags:
+                if tag not in topic_of:
+                    topic = Topic.from_tag(tag)
+                    topic_of[tag] = topic.id
+                    topics.setdefault(topic.id, topic)
+        topic_ids = sorted(topics)
+        topic_pos = {t: i for i, t in enumerate(topic_ids)}
+
+        merge_of = {(m.entity_id, m.surface): m for m in resolution.merges}
+        # Column by column: each pass is one comprehension over the mentions, no row objects.
+        mentions = [m for ep in eps for m in ep.mentions]
+        owner = np.repeat(np.arange(len(eps), dtype=np.int32), [len(ep.mentions) for ep in eps])
+        keys = [f"{ep.id}#{m.ordinal}" for ep in eps for m in ep.mentions]
+        assigned = list(map(resolution.assignments.get, keys))
+        del keys
+        missing = len(ents)
+        positions = np.fromiter((ent_pos.get(e, missing) if e is not None else missing for e in assigned),
+                                dtype=np.int32, count=len(assigned))
+        keep = np.flatnonzero(positions != missing)
+        if len(keep) < len(mentions):
+            mentions = [mentions[i] for i in keep.tolist()]
+            assigned = [assigned[i] for i in keep.tolist()]
+        merges = [merge_of.get((e or "", m.surface)) for e, m in zip(assigned, mentions, strict=True)]
+        del assigned
+        by_name = mention_columns(mentions, merges)
+        ordinals = np.asarray(by_name.pop("ordinal"), dtype=np.int32)
+        m_ep, m_ent = owner[keep], positions[keep]
+        # Episodes per entity: its distinct (episode, entity) pairs.
+        pairs = np.unique(m_ep.astype(np.int64) * max(1, len(ents)) + m_ent)
+        counts = np.bincount(pairs % max(1, len(ents)), minlength=len(ents)).tolist()
+        ept = [sorted({topic_pos[topic_of[tag]] for tag in ep.tags}) for ep in eps]
+        ept_ptr, ept_idx = _csr(ept)
+        return cls(
+            episodes=[episode_record(ep) for ep in eps],
+            entities=[entity_record(e, n) for e, n in zip(ents, counts, strict=True)],
+            topics=[_named(topic_record(topics[t]), resolution.topic_entities.get(t), ent_pos)
+                    for t in topic_ids],
+            m_ep=m_ep,
+            m_ent=m_ent,
+            m_ord=ordinals,
+            m_cols={name: Coded.of(values) for name, values in by_name.items()},
+            ept_ptr=ept_ptr,
+            ept_idx=ept_idx,
+        )
+
+    @classmethod
+    def from_networkx(cls, graph: nx.MultiDiGraph) -> GraphTables:
+        """The tables of a castgraph graph (nodes and edges outside the schema are left out)."""
+        by_label: dict[str, list[str]] = {EPISODE: [], ENTITY: [], TOPIC: []}
+        for node, label in graph.nodes(data="label"):
+            if label in by_label:
+                by_label[label].append(node)
+        ep_ids, ent_ids, topic_ids = (sorted(by_label[k]) for k in (EPISODE, ENTITY, TOPIC))
+        ep_pos = {e: i for i, e in enumerate(ep_ids)}
+        ent_pos = {e: i for i, e in enumerate(ent_ids)}
+        topic_pos = {t: i for i, t in enumerate(topic_ids)}
+        found: list[tuple[int, int, int, dict[str, Any]]] = []
+        ept: list[list[int]] = [[] for _ in ep_ids]
+        extra: dict[str, None] = {}
+        for u, v, attrs in graph.edges(data=True):
+            kind = attrs.get("type")
+            if kind == MENTIONS and u in ep_pos and v in ent_pos:
+                found.append((ep_pos[u], int(attrs.get("ordinal") or 0), ent_pos[v], attrs))
+                extra.update(dict.fromkeys(attrs))
+            elif kind == HAS_TOPIC and u in ep_pos and v in topic_pos:
+                ept[ep_pos[u]].append(topic_pos[v])
+        # The schema's attributes first, then any other an edge carries (absent where it has none).
+        names = [f for f in MENTION_FIELDS if f != "ordinal"]
+        names += [k for k in extra if k not in names and k not in ("type", "ordinal")]
+        found.sort(key=lambda row: (row[0], row[1], row[2]))
+        core = set(MENTION_FIELDS)
+        columns = [[row[3].get(n) if n in core else row[3].get(n, ABSENT) for row in found] for n in names]
+        ept_ptr, ept_idx = _csr([sorted(set(t)) for t in ept])
+        nodes = graph.nodes
+        return cls(
+            # node_link_graph keeps a node's id as its key only: the record gets it back.
+            episodes=[{**nodes[n], "id": n} for n in ep_ids],
+            entities=[{**nodes[n], "id": n} for n in ent_ids],
+            topics=[{**nodes[n], "id": n} for n in topic_ids],
+            m_ep=np.asarray([r[0] for r in found], dtype=np.int32),
+            m_ent=np.asarray([r[2] for r in found], dtype=np.int32),
+            m_ord=np.asarray([r[1] for r in found], dtype=np.int32),
+            m_cols={n: Coded.of(c) for n, c in zip(names, columns, strict=True)},
+            ept_ptr=ept_ptr,
+            ept_idx=ept_idx,
+            graph_attrs=dict(graph.graph),
+        )
+
+    # --- reading ------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        return {"episodes": len(self.episodes), "entities": len(self.entities),
+                "topics": len(self.topics), "mentions": len(self.m_ep)}
+
+    def ids(self, records: list[dict[str, Any]]) -> list[str]:
+        return [r["id"] for r in records]
+
+    def edge_order(self) -> np.ndarray:
+        """Mention rows in networkx edge order: by episode, then by the first mention of each
+        entity in that episode (parallel edges sit together), then by ordinal."""
+        if len(self.m_ep) == 0:
+            return np.zeros(0, dtype=np.int64)
+        pair = self.m_ep.astype(np.int64) * max(1, len(self.entities)) + self.m_ent
+        _, inverse = np.unique(pair, return_inverse=True)
+        first = np.full(int(inverse.max()) + 1, np.iinfo(np.int32).max, dtype=np.int64)
+        np.minimum.at(first, inverse, self.m_ord)
+        return np.lexsort((self.m_ord, first[inverse], self.m_ep))
+
+    def mention_attrs(self, rows: np.ndarray | None = None) -> Iterator[dict[str, Any]]:
+        """The attribute dict of each mention edge (``type`` included), in ``rows`` order."""
+        names = [n for n in MENTION_FIELDS if n == "ordinal" or n in self.m_cols]
+        names += [n for n in self.m_cols if n not in names]
+        columns = [(self.m_ord if rows is None else self.m_ord[rows]).tolist() if n == "ordinal"
+                   else self.m_cols[n].take(rows) for n in names]
+        keys = ("type", *names)
+        sparse = any(c.sparse for c in self.m_cols.values())
+        for values in zip(*columns, strict=True):
+            attrs = dict(zip(keys, (MENTIONS, *values), strict=True))
+            yield {k: v for k, v in attrs.items() if v is not ABSENT} if sparse else attrs
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """The networkx MultiDiGraph of these tables (the shape ``build_graph`` always had)."""
+        import networkx as nx
+
+        graph = nx.MultiDiGraph(**self.graph_attrs)
+        for records in (self.episodes, self.entities, self.topics):
+            graph.add_nodes_from((r["id"], r) for r in records)
+        ep_ids, ent_ids = self.ids(self.episodes), self.ids(self.entities)
+        topic_ids = self.ids(self.topics)
+        order = np.lexsort((self.m_ord, self.m_ep)) if len(self.m_ep) else np.zeros(0, dtype=np.int64)
+        sources = self.m_ep[order].tolist()
+        targets = self.m_ent[order].tolist()
+        ordinals = self.m_ord[order].tolist()
+        attrs = self.mention_attrs(order)
+        at = 0
+        ptr, idx = self.ept_ptr.tolist(), self.ept_idx.tolist()
+        # Episode by episode, mentions then topics: the insertion order build_graph always had.
+        for ep, ep_id in enumerate(ep_ids):
+            while at < len(sources) and sources[at] == ep:
+                graph.add_edge(ep_id, ent_ids[targets[at]], key=mention_key(ordinals[at]), **next(attrs))
+                at += 1
+            for t in idx[ptr[ep]:ptr[ep + 1]]:
+                graph.add_edge(ep_id, topic_ids[t], key=TOPIC_KEY, type=HAS_TOPIC)
+        return graph
+
+
+def _named(record: dict[str, Any], entity: str | None, entities: dict[str, int]) -> dict[str, Any]:
+    """A topic record with the entity its tag names, when the linker found one (castgraph.link)."""
+    return {**record, "entity": entity} if entity is not None and entity in entities else record
+
+
+def _csr(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([len(r) for r in rows], out=ptr[1:])
+    flat = np.fromiter((x for row in rows for x in row), dtype=np.int32, count=int(ptr[-1]))
+    return ptr, flat
+
+
+def episode_ids(episodes: Iterable[Episode]) -> list[str]:
+    return [episode_node_id(ep.id) for ep in episodes]
+
+
+class ColumnView:
+    """A read-only, networkx-style view of :class:`GraphTables`, made row by row.
+
+    Writers that walk a graph (``nodes(data=True)``, ``edges(keys=True, data=...)``,
+    ``number_of_nodes()``, ``n in graph``), the Neo4j store and the neo4j-admin export,
+    read the columns through it without a networkx graph being built: each edge's
+    attributes exist only while it is being written.
+
+    >>> from castgraph.graph.model import Entity, EntityType, Episode, Mention, Resolution
+    >>> ep = Episode(id="e1", title="T", tags=["ai"], mentions=[Mention(surface="swyx")])
+    >>> res = Resolution(entities=[Entity(id="entity:1", name="swyx", type=EntityType.PERSON,
+    ...                                   mention_ids=["e1#0"])], assignments={"e1#0": "entity:1"})
+    >>> tables = GraphTables.from_build([ep], res)
+    >>> view, graph = ColumnView(tables), tables.to_networkx()
+    >>> list(view.edges(keys=True, data=True)) == list(graph.edges(keys=True, data=True))
+    True
+    >>> list(view.nodes(data="label")) == list(graph.nodes(data="label")), "entity:1" in view
+    (True, True)
+    """
+
+    def __init__(self, tables: GraphTables) -> None:
+        self.tables = tables
+        self.graph = tables.graph_attrs
+        self._ids: set[str] | None = None
+
+    def number_of_nodes(self) -> int:
+        t = self.tables
+        return len(t.episodes) + len(t.entities) + len(t.topics)
+
+    def number_of_edges(self) -> int:
+        return len(self.tables.m_ep) + len(self.tables.ept_idx)
+
+    def __len__(self) -> int:
+        return self.number_of_nodes()
+
+    def __contains__(self, node: object) -> bool:
+        if self._ids is None:
+            t = self.tables
+            self._ids = {r["id"] for records in (t.episodes, t.entities, t.topics) for r in records}
+        return node in self._ids
+
+    def nodes(self, data: bool | str = False) -> Iterator[Any]:
+        t = self.tables
+        for records in (t.episodes, t.entities, t.topics):
+            for r in records:
+                if data is True:
+                    yield r["id"], r
+                elif data:
+                    yield r["id"], r.get(data)
+                else:
+                    yield r["id"]
+
+    def edges(self, keys: bool = False, data: bool | str = False) -> Iterator[tuple[Any, ...]]:
+        t = self.tables
+        ep_ids, ent_ids, topic_ids = t.ids(t.episodes), t.ids(t.entities), t.ids(t.topics)
+        order = t.edge_order()
+        sources, targets = t.m_ep[order].tolist(), t.m_ent[order].tolist()
+        ordinals = t.m_ord[order].tolist()
+        attrs = t.mention_attrs(order)
+        ptr, idx = t.ept_ptr.tolist(), t.ept_idx.tolist()
+        at = 0
+
+        def edge(u: str, v: str, key: str, d: dict[str, Any]) -> tuple[Any, ...]:
+            head: tuple[Any, ...] = (u, v, key) if keys else (u, v)
+            if data is True:
+                return (*head, d)
+            if data:
+                return (*head, d.get(data))
+            return head
+
+        for ep, ep_id in enumerate(ep_ids):
+            while at < len(sources) and sources[at] == ep:
+                yield edge(ep_id, ent_ids[targets[at]], mention_key(ordinals[at]), next(attrs))
+                at += 1
+            for topic in idx[ptr[ep]:ptr[ep + 1]]:
+                yield edge(ep_id, topic_ids[topic], TOPIC_KEY, {"type": HAS_TOPIC})

@@ -1,0 +1,183 @@
+"""The overview page's view computed from the columns, without the whole networkx graph.
+
+:func:`overview_from_tables` gives the same :class:`castgraph.viz.views.View` as
+:func:`castgraph.viz.views.overview_view` of the graph the tables hold (tested on
+both): the most connected part is picked over integer adjacency arrays, and only
+the nodes shown (and the episodes their side panels list) become a small networkx
+graph for the record builder the other views use.
+
+Node ids sort as ``entity:`` < ``episode:`` < ``topic:``, so numbering entities, then
+episodes, then topics, each in id order, makes integer order equal id order: ties
+break the same way as in the networkx view.
+
+Examples
+--------
+>>> from castgraph.graph.build import build_graph
+>>> from castgraph.graph.model import Entity, EntityType, Episode, Mention, Resolution
+>>> from castgraph.graph.tables import GraphTables
+>>> from castgraph.viz.views import overview_view
+>>> eps = [Episode(id=f"e{i}", title=f"T{i}", mentions=[Mention(surface="swyx")]) for i in range(3)]
+>>> res = Resolution(entities=[Entity(id="entity:1", name="swyx", type=EntityType.PERSON,
+...                                   mention_ids=["e0#0", "e1#0", "e2#0"])],
+...                  assignments={f"e{i}#0": "entity:1" for i in range(3)})
+>>> tables = GraphTables.from_build(eps, res)
+>>> overview_from_tables(tables, max_nodes=2) == overview_view(tables.to_networkx(), max_nodes=2)
+True
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from castgraph.graph.schema import ABSENT, HAS_TOPIC, MENTIONS, mention_key
+from castgraph.graph.tables import GraphTables
+from castgraph.viz.views import (
+    MAX_NODES,
+    REFS_PER_NODE,
+    View,
+    _ViewBuilder,
+    left_out_note,
+)
+
+__all__ = ["overview_from_tables"]
+
+
+class _Adjacency:
+    """Undirected links of every node as CSR arrays: neighbours and link weights (parallel edges)."""
+
+    def __init__(self, tables: GraphTables) -> None:
+        n_ent, n_ep = len(tables.entities), len(tables.episodes)
+        self.n_ent, self.n_ep, self.n = n_ent, n_ep, n_ent + n_ep + len(tables.topics)
+        ep_code = tables.m_ep.astype(np.int64) + n_ent
+        pair = ep_code * self.n + tables.m_ent
+        pairs, weights = np.unique(pair, return_counts=True)
+        topic_src = np.repeat(np.arange(n_ep, dtype=np.int64), np.diff(tables.ept_ptr)) + n_ent
+        topic_dst = tables.ept_idx.astype(np.int64) + n_ent + n_ep
+        src = np.concatenate([pairs // self.n, topic_src])
+        dst = np.concatenate([pairs % self.n, topic_dst])
+        w = np.concatenate([weights, np.ones(len(topic_src), dtype=np.int64)])
+        a, b = np.concatenate([src, dst]), np.concatenate([dst, src])
+        ww = np.concatenate([w, w])
+        order = np.lexsort((b, a))
+        self.ptr = np.searchsorted(a[order], np.arange(self.n + 1))
+        self.nbr = b[order]
+        self.weight = ww[order]
+        self.degree = np.diff(self.ptr)
+        self.links = len(src)
+
+    def neighbours(self, node: int) -> np.ndarray:
+        return self.nbr[self.ptr[node]:self.ptr[node + 1]]
+
+    def kind(self, node: int) -> str:
+        return "Entity" if node < self.n_ent else "Episode" if node < self.n_ent + self.n_ep else "Topic"
+
+
+def _select_connected(adj: _Adjacency, limit: int) -> list[int]:
+    """:func:`castgraph.viz.views.select_connected` over integer nodes (score = degree)."""
+    score = adj.degree.tolist()
+    seeds = iter(np.lexsort((np.arange(adj.n), -adj.degree)).tolist())
+    chosen: dict[int, None] = {}
+    queued: set[int] = set()
+    heap: list[tuple[int, int]] = []
+    while len(chosen) < min(limit, adj.n):
+        if not heap:
+            seed = next(n for n in seeds if n not in queued)
+            queued.add(seed)
+            heap.append((-score[seed], seed))
+        _, node = heapq.heappop(heap)
+        chosen[node] = None
+        for nbr in adj.neighbours(node).tolist():
+            if nbr not in queued:
+                queued.add(nbr)
+                heapq.heappush(heap, (-score[nbr], nbr))
+    return list(chosen)
+
+
+def _newest_rank(tables: GraphTables) -> np.ndarray:
+    """Per episode its place in (published, id) descending order: the side panel's order."""
+    published = [str(r.get("published") or "") for r in tables.episodes]
+    order = sorted(range(len(published)), key=lambda e: (published[e], e), reverse=True)
+    rank = np.empty(len(published), dtype=np.int64)
+    rank[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
+    return rank
+
+
+def overview_from_tables(tables: GraphTables, *, max_nodes: int = MAX_NODES,
+                         title: str = "castgraph") -> View:
+    """The overview of the graph in ``tables`` (see :func:`castgraph.viz.views.overview_view`)."""
+    adj = _Adjacency(tables)
+    records = [*tables.entities, *tables.episodes, *tables.topics]
+    ids = [r["id"] for r in records]
+    kept = _select_connected(adj, max_nodes) if adj.n > max_nodes else list(range(adj.n))
+    rank = {"Entity": 0, "Topic": 1, "Episode": 2}
+    kept.sort(key=lambda n: (rank[adj.kind(n)], -int(adj.degree[n]), n))
+    keep = set(kept)
+    links: list[tuple[str, str, int, str]] = []
+    for u in kept:
+        lo, hi = adj.ptr[u], adj.ptr[u + 1]
+        for v, w in zip(adj.nbr[lo:hi].tolist(), adj.weight[lo:hi].tolist(), strict=True):
+            if v in keep and ids[u] < ids[v]:
+                kind = HAS_TOPIC if "Topic" in (adj.kind(u), adj.kind(v)) else MENTIONS
+                links.append((ids[u], ids[v], w, kind))
+    links.sort()
+    newest = _newest_rank(tables)
+    refs: dict[str, tuple[list[str], int]] = {}
+    for node in kept:
+        if adj.kind(node) == "Episode":
+            refs[ids[node]] = ([ids[node]], 1)
+            continue
+        eps = adj.neighbours(node)
+        eps = eps[(eps >= adj.n_ent) & (eps < adj.n_ent + adj.n_ep)]
+        top = eps[np.argsort(newest[eps - adj.n_ent], kind="stable")[:REFS_PER_NODE]]
+        refs[ids[node]] = ([ids[e] for e in top.tolist()], len(eps))
+    sub = _subgraph(tables, adj, records, kept, refs)
+    total = {"Entity": adj.n_ent, "Episode": adj.n_ep, "Topic": adj.n - adj.n_ent - adj.n_ep}
+    shown: dict[str, int] = {}
+    for node in kept:
+        shown[adj.kind(node)] = shown.get(adj.kind(node), 0) + 1
+    note = left_out_note(total, shown, len(links), adj.links, "the most connected")
+    builder = _TablesViewBuilder(sub, refs)
+    return builder.build("overview", title, [ids[n] for n in kept], links, note=note,
+                         total_nodes=adj.n, total_edges=adj.links)
+
+
+def _subgraph(tables: GraphTables, adj: _Adjacency, records: list[dict[str, Any]], kept: list[int],
+              refs: dict[str, tuple[list[str], int]]) -> nx.MultiDiGraph:
+    """The shown nodes, the episodes their panels list, and the mention edges between them."""
+    pos = {r["id"]: i for i, r in enumerate(records)}
+    nodes = {*(records[n]["id"] for n in kept), *(e for eps, _ in refs.values() for e in eps)}
+    sub = nx.MultiDiGraph()
+    sub.add_nodes_from((n, records[pos[n]]) for n in sorted(nodes))
+    wanted_pairs = [(pos[ep] - adj.n_ent, pos[node]) for node, (eps, _) in refs.items()
+                    if pos[node] < adj.n_ent for ep in eps]
+    if wanted_pairs:
+        codes = np.asarray([ep * adj.n + ent for ep, ent in wanted_pairs], dtype=np.int64)
+        pair = tables.m_ep.astype(np.int64) * adj.n + tables.m_ent
+        rows = np.flatnonzero(np.isin(pair, codes))
+        rows = rows[np.lexsort((tables.m_ord[rows], tables.m_ep[rows]))]
+        surfaces = tables.m_cols["surface"].take(rows) if "surface" in tables.m_cols else [""] * len(rows)
+        # How each mention was obtained and where it was found (castgraph.link), when known.
+        placed = {name: tables.m_cols[name].take(rows) for name in ("origin", "chapter", "timestamp")
+                  if name in tables.m_cols}
+        for i, (row, surface) in enumerate(zip(rows.tolist(), surfaces, strict=True)):
+            ep, ent = int(tables.m_ep[row]), int(tables.m_ent[row])
+            extra = {name: values[i] for name, values in placed.items() if values[i] is not ABSENT}
+            sub.add_edge(records[ep + adj.n_ent]["id"], records[ent]["id"],
+                         key=mention_key(int(tables.m_ord[row])), type=MENTIONS, surface=surface,
+                         ordinal=int(tables.m_ord[row]), **extra)
+    return sub
+
+
+class _TablesViewBuilder(_ViewBuilder):
+    """The record builder of the views, with each node's panel episodes computed beforehand."""
+
+    def __init__(self, graph: nx.MultiDiGraph, refs: dict[str, tuple[list[str], int]]) -> None:
+        super().__init__(graph)
+        self.refs = refs
+
+    def episodes_of(self, node: str, adj: Any = None) -> tuple[list[str], int]:
+        return self.refs[node]

@@ -1,0 +1,148 @@
+"""The compact store, the streamed graph.json and the columns all hold the same graph."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+
+import castgraph
+from castgraph.cli import main
+from castgraph.errors import CastgraphError
+from castgraph.graph.build import build_graph
+from castgraph.graph.compact import STORE_FILE, read_store, write_store
+from castgraph.graph.networkx_store import (
+    GRAPH_FILE,
+    NetworkXStore,
+    current_store,
+    graph_to_json,
+    read_graph_dir,
+    read_graph_json,
+)
+from castgraph.graph.tables import GraphTables
+from castgraph.pipeline import BuildOptions, GraphBuilder
+from castgraph.viz.overview import overview_from_tables
+from castgraph.viz.views import overview_view
+
+
+def _same(a: nx.MultiDiGraph, b: nx.MultiDiGraph) -> bool:
+    return graph_to_json(a) == graph_to_json(b)
+
+
+@pytest.fixture(scope="module")
+def built(examples_dir: Path) -> tuple[GraphTables, nx.MultiDiGraph]:
+    loaded = castgraph.read_episodes([examples_dir])
+    resolution = castgraph.resolve_entities(loaded.episodes)
+    return GraphTables.from_build(loaded.episodes, resolution), build_graph(loaded.episodes, resolution)
+
+
+def test_store_and_graph_json_round_trip_to_the_same_graph(built: tuple[GraphTables, nx.MultiDiGraph],
+                                                           tmp_path: Path) -> None:
+    tables, graph = built
+    assert graph.number_of_edges() > 100
+    NetworkXStore(tmp_path).write_tables(tables)
+    from_json = read_graph_json(tmp_path / GRAPH_FILE)
+    from_store = read_store(tmp_path / STORE_FILE).to_networkx()
+    # graph.json streamed from the columns is byte for byte what networkx writes of the graph.
+    assert (tmp_path / GRAPH_FILE).read_text(encoding="utf-8") == graph_to_json(graph)
+    assert _same(from_store, graph)
+    assert _same(from_json, graph)
+    assert _same(GraphTables.from_networkx(from_json).to_networkx(), graph)
+    # Every id survives both formats.
+    assert sorted(from_store.nodes) == sorted(from_json.nodes) == sorted(graph.nodes)
+    assert sorted(from_store.edges(keys=True)) == sorted(graph.edges(keys=True))
+
+
+def test_the_store_is_read_only_while_it_matches_graph_json(built: tuple[GraphTables, nx.MultiDiGraph],
+                                                            tmp_path: Path) -> None:
+    tables, graph = built
+    store = NetworkXStore(tmp_path)
+    store.write_tables(tables)
+    assert current_store(tmp_path) == tmp_path / STORE_FILE
+    # A graph.json replaced by hand wins over the store written with the old one.
+    smaller = graph.copy()
+    smaller.remove_nodes_from([n for n, label in graph.nodes(data="label") if label == "Topic"])
+    (tmp_path / GRAPH_FILE).write_text(graph_to_json(smaller), encoding="utf-8")
+    assert current_store(tmp_path) is None
+    assert _same(read_graph_dir(tmp_path), smaller)
+
+
+def test_large_builds_write_the_store_and_say_graph_json_is_on_request(
+        examples_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import castgraph.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "JSON_AUTO_MENTIONS", 10)
+    out = tmp_path / "out"
+    report = GraphBuilder(BuildOptions(inputs=[examples_dir], out=out, html=False)).run()
+    assert not (out / GRAPH_FILE).exists()
+    assert "castgraph export --format json" in report.skipped_json
+    # Queries and exports read the store; the exported graph.json is the one a small build writes.
+    runner = CliRunner()
+    result = runner.invoke(main, ["entity", "swyx", "--graph", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["name"]
+    result = runner.invoke(main, ["export", "--format", "json", "--graph", str(out)])
+    assert result.exit_code == 0, result.output
+    small = tmp_path / "small"
+    GraphBuilder(BuildOptions(inputs=[examples_dir], out=small, html=False, graph_json=True)).run()
+    assert (out / GRAPH_FILE).read_bytes() == (small / GRAPH_FILE).read_bytes()
+    assert current_store(out) == out / STORE_FILE
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+def test_export_formats_read_back(examples_dir: Path, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / "out"
+    GraphBuilder(BuildOptions(inputs=[examples_dir], out=out, html=False)).run()
+    target = tmp_path / f"g.{fmt}"
+    result = CliRunner().invoke(main, ["export", "--format", fmt, "--graph", str(out), "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    back = nx.read_graphml(target) if fmt == "graphml" else nx.read_gexf(target)
+    graph = read_graph_dir(out)
+    assert back.number_of_nodes() == graph.number_of_nodes()
+    assert back.number_of_edges() == graph.number_of_edges()
+
+
+def test_export_needs_one_target(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["export", "--graph", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "exactly one of" in result.output
+
+
+def test_a_damaged_store_is_one_line(built: tuple[GraphTables, nx.MultiDiGraph], tmp_path: Path) -> None:
+    path = write_store(built[0], tmp_path / STORE_FILE)
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(CastgraphError, match="not a castgraph store"):
+        read_store(path)
+
+
+def test_overview_from_columns_is_the_overview_of_the_graph(
+        built: tuple[GraphTables, nx.MultiDiGraph]) -> None:
+    tables, graph = built
+    for max_nodes in (3, 20, 1500):
+        assert overview_from_tables(tables, max_nodes=max_nodes) == overview_view(graph, max_nodes=max_nodes)
+
+
+def test_columns_do_not_depend_on_episode_order(examples_dir: Path) -> None:
+    loaded = castgraph.read_episodes([examples_dir])
+    resolution = castgraph.resolve_entities(loaded.episodes)
+    forward = GraphTables.from_build(loaded.episodes, resolution)
+    backward = GraphTables.from_build(list(reversed(loaded.episodes)), resolution)
+    assert _same(forward.to_networkx(), backward.to_networkx())
+
+
+def test_edge_attributes_only_some_mentions_have_round_trip(built: tuple[GraphTables, nx.MultiDiGraph],
+                                                            tmp_path: Path) -> None:
+    _, graph = built
+    graph = graph.copy()
+    edges = [(u, v, k) for u, v, k, t in graph.edges(keys=True, data="type") if t == "MENTIONS"]
+    for u, v, k in edges[::7]:
+        graph.edges[u, v, k]["role"] = "guest"
+    tables = GraphTables.from_networkx(graph)
+    assert _same(tables.to_networkx(), graph)
+    NetworkXStore(tmp_path).write_tables(tables)
+    assert (tmp_path / GRAPH_FILE).read_text(encoding="utf-8") == graph_to_json(graph)
+    assert _same(read_store(tmp_path / STORE_FILE).to_networkx(), graph)
