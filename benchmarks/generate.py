@@ -10,10 +10,16 @@ episodes), popularity follows a Zipf law, and each episode mentions 8-16
 entities written the way extraction output writes them: case changes, legal
 and domain suffixes, slash and parenthesis aliases, acronyms, typos in long
 names, dropped accents, full-width letters, type labels in English and
-Japanese. Hard negatives are built in: versioned siblings ("Vorlex 2" /
-"Vorlex 3"), containment names ("Vorlex" / "Vorlex Studio"), close person
-names ("Noah Smith" / "Noah Shinn"), and company/product pairs that share a
-name are one gold entity seen with both labels.
+Japanese. Variant classes that keys alone do not join: short forms in
+parentheses (numeronyms ``k8r (Karitonevar)``, clipped forms, word
+abbreviations ``KN Labs``), a leading "The" and generic heads (``Vorlex app``),
+people's titles, post-nominals and middle initials, nicknames (``Dave`` /
+``David``), and katakana spellings of names (`generate_variants.py`). Hard negatives are built in:
+versioned siblings ("Vorlex 2" / "Vorlex 3"), containment names ("Vorlex" /
+"Vorlex Studio"), close person names ("Noah Smith" / "Noah Shinn"), a different
+person under a nickname of another's name ("Dave Rinaldi" / "David Rinaldi"),
+and company/product pairs that share a name are one gold entity seen with both
+labels. ``gold.tsv`` names the variant class of every mention.
 
 Usage::
 
@@ -33,6 +39,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+
+from generate_variants import FIRST_KATAKANA, NICKNAMES, SYL, katakana, numeronym
 
 __all__ = ["GenEntity", "generate", "main", "make_pool", "write_corpus"]
 
@@ -63,10 +71,6 @@ LAST = _words(
 ACCENTED_LAST = {"Muller": "Müller", "Nunez": "Núñez", "Garcon": "Garçon", "Lopez": "López",
                  "Bjork": "Björk", "Soren": "Sørensen"}
 LAST += [k for k in ACCENTED_LAST if k != "Soren"]
-SYL = _words(
-    "ka ri to ne va lo mi ra zen tor bel dra qui nex sol mar vin gal por tes lun cor fer hal "
-    "bri dex vor lix mon sar tel ven"
-)
 KANA = _words(
     "ア イ ウ エ オ カ キ ク ケ コ サ シ ス セ ソ タ チ ツ テ ト ナ ニ ヌ ネ ノ "
     "ハ ヒ フ ヘ ホ マ ミ ム メ モ ヤ ユ ヨ ラ リ ル レ ロ ワ ン "
@@ -114,10 +118,18 @@ class GenEntity:
     labels: list[str] = field(default_factory=list)
     descriptions: list[str] = field(default_factory=list)
 
-    def add(self, surface: str, weight: float) -> None:
+    classes: dict[str, str] = field(default_factory=dict)
+
+    def add(self, surface: str, weight: float, cls: str = "") -> None:
         if surface and surface not in self.variants:
             self.variants.append(surface)
             self.weights.append(weight)
+            if cls:
+                self.classes[surface] = cls
+
+    def variant_class(self, surface: str) -> str:
+        """The class of a surface: a second-round class, else ``usual`` (the name) or ``earlier``."""
+        return self.classes.get(surface) or ("usual" if surface == self.name else "earlier")
 
 
 def _word(rng: random.Random, n: int) -> str:
@@ -232,8 +244,28 @@ def _person(pool: _Pool, rng: random.Random, orgs: list[str]) -> None:
         if has_handle:
             ent.add(f"{name} / {handle}", 3)
             ent.add(handle, 6)
+        if rng.random() < 0.15:
+            ent.add(f"Dr. {name}", 1, "person-name")
+        if rng.random() < 0.08:
+            ent.add(f"{name}, PhD", 1, "person-name")
+        if rng.random() < 0.08:
+            ent.add(f"{display_first} {rng.choice('ABCDEFGHJKLMNPRSTW')}. {display_last}", 1, "person-name")
+        nick = NICKNAMES.get(first)
+        if nick and rng.random() < 0.5 and pool.claim(f"{nick} {display_last}"):
+            ent.add(f"{nick} {display_last}", 2, "nickname")
+        kata = katakana(f"{display_last}") if rng.random() < 0.3 else ""
+        if kata and first in FIRST_KATAKANA and pool.claim(kata):
+            ent.add(f"{FIRST_KATAKANA[first]}・{kata}", 2, "cross-script")
         ent.labels = TYPE_LABELS["Person"]
         _describe(rng, ent, orgs)
+        # a different person under a nickname of this one's given name
+        if nick and rng.random() < 0.05 and pool.claim(f"{nick} {display_last}."):
+            other = f"{nick} {display_last}"
+            if other not in ent.variants:
+                o = pool.new("Person", other)
+                o.add(other, 10)
+                o.labels = TYPE_LABELS["Person"]
+                _describe(rng, o, orgs)
         # a close person name: same first name, surname two edits away, a different person
         if rng.random() < 0.1 and len(display_last) >= 5:
             middle = "".join(rng.choice("aeiounrst") for _ in range(2))
@@ -261,6 +293,10 @@ def _organization(pool: _Pool, rng: random.Random) -> str | None:
             ent.add(f"{name} ({acr})", 3)
             ent.add(acr, 4)
             ent.add(f"{name}, Inc.", 1)
+            short = f"{acr[:2]} {words[2]}"  # "Karito Nevalo Labs (KN Labs)"
+            if rng.random() < 0.3 and pool.claim(short):
+                ent.add(f"{name} ({short})", 2, "short-form")
+                ent.add(short, 2, "short-form")
         else:
             a, b = _word(rng, 1), _word(rng, 1)
             name = f"{a}{b.capitalize()}" if rng.random() < 0.5 else _word(rng, 3)
@@ -277,6 +313,12 @@ def _organization(pool: _Pool, rng: random.Random) -> str | None:
             if name[1:] != name[1:].lower():  # camel case: also written with a space
                 split = next(i for i in range(1, len(name)) if name[i].isupper())
                 ent.add(f"{name[:split]} {name[split:]}", 2)
+            if rng.random() < 0.15:
+                ent.add(f"The {name}", 1, "article-or-head")
+            one_word = name.isalpha() and name[1:] == name[1:].lower()
+            kata = katakana(name) if rng.random() < 0.2 and one_word else ""
+            if kata and pool.claim(kata):
+                ent.add(kata, 2, "cross-script")
         ent.labels = TYPE_LABELS["Organization"]
         if rng.random() < 0.2:  # a company and its product of the same name: one entity
             ent.labels = ent.labels + TYPE_LABELS["Product"][:2]
@@ -307,6 +349,17 @@ def _product(pool: _Pool, rng: random.Random, orgs: list[str]) -> None:
                 if pool.claim_typo(typo, name):
                     ent.add(typo, 1)
             ent.add(_fullwidth(name), 1)
+            if name.isalpha() and len(name) >= 8:
+                roll = rng.random()
+                if roll < 0.15 and pool.claim(numeronym(name)) and numeronym(name) not in pool.acronyms:
+                    pool.acronyms.add(numeronym(name))
+                    ent.add(f"{name} ({numeronym(name)})", 2, "short-form")
+                    ent.add(numeronym(name), 2, "short-form")
+                elif roll < 0.25 and pool.claim(name[:5]):
+                    ent.add(f"{name} ({name[:5]})", 2, "short-form")
+                    ent.add(name[:5], 2, "short-form")
+            if name.isalpha() and rng.random() < 0.15:
+                ent.add(f"{name} {rng.choice(['app', 'platform', 'library'])}", 1, "article-or-head")
             ent.labels = TYPE_LABELS["Product"]
             _describe(rng, ent, orgs)
         return
@@ -337,6 +390,8 @@ def _concept(pool: _Pool, rng: random.Random) -> None:
             ent.add(name.lower(), 3)
             ent.add(name.title(), 2)
             ent.add(name.replace(" ", "-", 1), 1)
+            if rng.random() < 0.1:
+                ent.add(f"The {name.lower()}", 1, "article-or-head")
             if use_acr:
                 ent.add(f"{name} ({acr})", 3)
                 ent.add(acr, 3)
@@ -388,11 +443,12 @@ HOST_SHARE = (0.85, 0.7)
 
 
 def generate(episodes: int, seed: int = 7, pool_size: int | None = None,  # type: ignore[no-untyped-def]
-             hosts: int = 2, summaries: bool = False):
+             hosts: int = 2, *, with_classes: bool = False, summaries: bool = False):
     """Yield ``(record, gold)`` per episode; ``gold`` lists the gold entity id of each mention.
 
     The first ``hosts`` persons of the pool are hosts: each is in most episodes
     (85 %, 70 %, ...), as a real show's hosts are, so that queries meet heavy heads.
+    With ``with_classes``, yield ``(record, gold, classes)``: the variant class of each mention too.
     With ``summaries``, each episode gets show notes and chapter summaries naming three of
     its entities and two it does not list (for the linker); the records are otherwise the same.
     """
@@ -423,7 +479,7 @@ def generate(episodes: int, seed: int = 7, pool_size: int | None = None,  # type
             if idx not in seen:
                 seen.add(idx)
                 chosen.append(idx)
-        ents, gold = [], []
+        ents, gold, classes = [], [], []
         for idx in chosen:
             ent = pool[idx]
             vc = var_cum[idx]
@@ -431,6 +487,7 @@ def generate(episodes: int, seed: int = 7, pool_size: int | None = None,  # type
             ents.append({"name": surface, "type": rng.choice(ent.labels),
                          "description": rng.choice(ent.descriptions)})
             gold.append(ent.gid)
+            classes.append(ent.variant_class(surface))
         ep_id = f"syn-{i:07d}"
         published = start + timedelta(days=i * 3 // 2 % 2000)
         record = {
@@ -448,7 +505,7 @@ def generate(episodes: int, seed: int = 7, pool_size: int | None = None,  # type
             record["summary"] = notes
             for chapter, text in zip(record["chapters"], chapter_notes, strict=True):
                 chapter["summary"] = text
-        yield record, gold
+        yield (record, gold, classes) if with_classes else (record, gold)
 
 
 def write_corpus(out: Path, episodes: int, seed: int = 7, hosts: int = 2,
@@ -459,11 +516,12 @@ def write_corpus(out: Path, episodes: int, seed: int = 7, hosts: int = 2,
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     with (out / "episodes.jsonl").open("w", encoding="utf-8") as ef, \
             (out / "gold.tsv").open("w", encoding="utf-8") as gf:
-        gf.write("episode_id\tordinal\tentity\n")
-        for record, gold in generate(episodes, seed, hosts=hosts, summaries=summaries):
+        gf.write("episode_id\tordinal\tentity\tclass\n")
+        for record, gold, classes in generate(episodes, seed, hosts=hosts, with_classes=True, summaries=summaries):
             ef.write(dumps(record) + "\n")
             ep_id = record["id"]
-            gf.write("".join(f"{ep_id}\t{k}\t{g}\n" for k, g in enumerate(gold)))
+            rows = enumerate(zip(gold, classes, strict=True))
+            gf.write("".join(f"{ep_id}\t{k}\t{g}\t{c}\n" for k, (g, c) in rows))
             mentions += len(gold)
     return episodes, mentions
 

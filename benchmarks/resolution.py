@@ -44,7 +44,8 @@ from castgraph.resolve import resolve
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate
 
-__all__ = ["Scores", "graphiti_clusters", "main", "neo4j_graphrag_clusters", "read_gold", "score"]
+__all__ = ["Scores", "class_recall", "graphiti_clusters", "main", "neo4j_graphrag_clusters", "read_gold",
+           "read_gold_classes", "score"]
 
 HERE = Path(__file__).resolve().parent
 LABELED = HERE / "data" / "labeled"
@@ -65,13 +66,39 @@ class Scores(SimpleNamespace):
 
 def read_gold(path: Path) -> dict[str, str]:
     """Read ``gold.tsv``: mention id (episode#ordinal) -> gold entity."""
+    return {mid: entity for mid, (entity, _) in read_gold_classes(path).items()}
+
+
+def read_gold_classes(path: Path) -> dict[str, tuple[str, str]]:
+    """Read ``gold.tsv``: mention id -> (gold entity, variant class; ``"base"`` when the file has none)."""
     gold = {}
     with path.open(encoding="utf-8") as fh:
         next(fh)
         for line in fh:
-            ep, ordinal, entity = line.rstrip("\n").split("\t")
-            gold[f"{ep}#{ordinal}"] = entity
+            ep, ordinal, entity, *cls = line.rstrip("\n").split("\t")
+            gold[f"{ep}#{ordinal}"] = (entity, cls[0] if cls else "base")
     return gold
+
+
+def class_recall(pred: dict[str, str], gold: dict[str, tuple[str, str]]) -> dict[str, tuple[float, int]]:
+    """Recall of the pairs (a mention of the class, another mention of its gold entity), per variant class.
+
+    From contingency counts: a mention in cell (predicted p, gold g) recalls ``n(p, g) - 1`` of its
+    ``n(g) - 1`` pairs. Returns class -> (recall, mentions).
+    """
+    cell: Counter[tuple[str, str]] = Counter()
+    size: Counter[str] = Counter()
+    for mid, (g, _) in gold.items():
+        cell[(pred.get(mid, "unassigned:" + mid), g)] += 1
+        size[g] += 1
+    found: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    mentions: Counter[str] = Counter()
+    for mid, (g, cls) in gold.items():
+        mentions[cls] += 1
+        total[cls] += size[g] - 1
+        found[cls] += cell[(pred.get(mid, "unassigned:" + mid), g)] - 1
+    return {c: (found[c] / total[c] if total[c] else 1.0, mentions[c]) for c in sorted(mentions)}
 
 
 def _pairs(n: int) -> int:
@@ -198,13 +225,15 @@ def _row(name: str, result: Scores | str, wall: float | None = None, cpu: float 
 
 
 def evaluate(title: str, episodes: list[Episode], gold: dict[str, str], cap: float,
-             systems: list[tuple[str, Callable[[list[Episode], float], dict[str, str]]]]) -> dict[str, Any]:
+             systems: list[tuple[str, Callable[[list[Episode], float], dict[str, str]]]],
+             classes: dict[str, tuple[str, str]] | None = None) -> dict[str, Any]:
     mentions = sum(len(e.mentions) for e in episodes)
     entities = len(set(gold.values()))
     print(f"\n### {title}: {len(episodes)} episodes, {mentions} mentions, {entities} gold entities\n")
     print(f"| {'system':<34} | precision |  recall |    F1   | split | merged | wall s |  cpu s |")
     print(f"|{'-' * 36}|-----------|---------|---------|-------|--------|--------|--------|")
     out: dict[str, Any] = {}
+    preds: dict[str, dict[str, str]] = {}
     for name, run in systems:
         gc.collect()
         t0, c0 = time.perf_counter(), time.process_time()
@@ -217,8 +246,25 @@ def evaluate(title: str, episodes: list[Episode], gold: dict[str, str], cap: flo
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         result = score(pred, gold)
         out[name] = (result, wall)
+        preds[name] = pred
         print(_row(name, result, wall, cpu), flush=True)
+    if classes and len({c for _, c in classes.values()}) > 1:
+        _class_table(classes, preds)
     return out
+
+
+def _class_table(classes: dict[str, tuple[str, str]], preds: dict[str, dict[str, str]]) -> None:
+    """Recall per variant class, every system side by side."""
+    names = list(preds)
+    recalls = {name: class_recall(pred, classes) for name, pred in preds.items()}
+    short = [n.split()[0] for n in names]
+    header = " | ".join(f"{s:>14}" for s in short)
+    print(f"\nRecall by variant class:\n\n| {'class':<16} | mentions | {header} |")
+    print(f"|{'-' * 18}|----------|" + "|".join("-" * 16 for _ in short) + "|")
+    first = recalls[names[0]]
+    for cls, (_, count) in first.items():
+        cells = " | ".join(f"{recalls[n][cls][0]:14.5f}" for n in names)
+        print(f"| {cls:<16} | {count:8d} | {cells} |", flush=True)
 
 
 def _load(directory: Path) -> tuple[list[Episode], dict[str, str]]:
@@ -226,6 +272,10 @@ def _load(directory: Path) -> tuple[list[Episode], dict[str, str]]:
     if loaded.warnings:
         print(f"warning: {len(loaded.warnings)} load warnings, first: {loaded.warnings[0]}", file=sys.stderr)
     return loaded.episodes, read_gold(directory / "gold.tsv")
+
+
+def _load_classes(directory: Path) -> dict[str, tuple[str, str]]:
+    return read_gold_classes(directory / "gold.tsv")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -236,13 +286,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     episodes, gold = _load(args.labeled)
-    evaluate("labeled corpus", episodes, gold, args.peer_cap, SYSTEMS)
+    evaluate("labeled corpus", episodes, gold, args.peer_cap, SYSTEMS, _load_classes(args.labeled))
     for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
         with tempfile.TemporaryDirectory() as tmp:
             generate.write_corpus(Path(tmp), size)
             episodes, gold = _load(Path(tmp))
+            classes = _load_classes(Path(tmp))
         evaluate(f"generated corpus (benchmarks/generate.py --episodes {size})", episodes, gold,
-                 args.peer_cap, SYSTEMS)
+                 args.peer_cap, SYSTEMS, classes)
         del episodes, gold
     return 0
 

@@ -45,6 +45,7 @@ _EXPORTS = {
     "BuildOptions": "castgraph.pipeline",
     "NetworkXQueries": "castgraph.queries",
     "Neo4jQueries": "castgraph.queries",
+    "cypher": "castgraph.embedded",
     "write_html": "castgraph.viz",
     "show": "castgraph.viz",
 }

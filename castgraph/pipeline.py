@@ -12,7 +12,7 @@ Examples
 ...     _ = src.write_text('{"id": "e1", "title": "Hi", "entities": [{"name": "swyx", "type": "Person"}]}\\n')
 ...     report = GraphBuilder(BuildOptions(inputs=[src], out=pathlib.Path(d, "out"), html=False)).run()
 ...     report.episodes, report.entities, sorted(p.name for p in pathlib.Path(d, "out").iterdir())
-(1, 1, ['.graph.json.qindex', 'graph.json', 'graph.store', 'resolution.csv', 'review.csv'])
+(1, 1, ['.castgraph.lock', '.graph.json.qindex', 'graph.json', 'graph.store', 'resolution.csv', 'review.csv'])
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from typing import cast
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field
 
+from castgraph.errors import CastgraphError
 from castgraph.graph.build import resolution_from_graph
 from castgraph.graph.compact import STORE_FILE
 from castgraph.graph.model import Episode, Resolution
@@ -36,8 +37,10 @@ from castgraph.graph.tables import ColumnView, GraphTables
 from castgraph.link import EntityLinker, LinkOptions
 from castgraph.loaders import Fetcher, LoadResult, episodes_from_graph, read_episodes
 from castgraph.memory import gc_paused
+from castgraph.outputs import OutputLock
 from castgraph.queries.loading import write_graph_index
 from castgraph.resolve import read_overrides, resolve, write_resolution_csv, write_review_csv
+from castgraph.resolve.override_check import check_overrides
 
 __all__ = ["JSON_AUTO_MENTIONS", "BuildOptions", "BuildReport", "GraphBuilder"]
 
@@ -61,6 +64,11 @@ class BuildOptions(BaseModel):
     overrides: Path | None = None
     graphml: bool = False
     html: bool = True
+    #: Seconds to wait for another build writing ``out`` before giving up.
+    lock_wait: float = 0.0
+    #: A full rebuild keeps the entity ids of the graph already in ``out`` (an entity keeps its id
+    #: whichever inputs came first); False starts from fresh ids.
+    keep_ids: bool = True
     #: Write graph.json: ``None`` = when the graph has at most :data:`JSON_AUTO_MENTIONS` mentions.
     graph_json: bool | None = None
     #: Table column -> entity type or "topic" (``--map guest=Person``).
@@ -92,6 +100,18 @@ class BuildReport(BaseModel):
     seconds: dict[str, float] = Field(default_factory=dict)
     #: Why graph.json was not written (empty when it was).
     skipped_json: str = ""
+
+
+def _unresolved(episodes: list[Episode], resolution: Resolution) -> list[str]:
+    """A warning per mention left out of the graph: its name has nothing to resolve (emoji, punctuation)."""
+    warnings = []
+    for ep in episodes:
+        for mention in ep.mentions:
+            if mention.id not in resolution.assignments:
+                where = str(ep.source) if ep.source else f"episode {ep.id}"
+                warnings.append(f"{where}: entity {mention.surface!r} has no letters or digits to resolve; "
+                                "left out of the graph")
+    return warnings
 
 
 class GraphBuilder:
@@ -133,11 +153,25 @@ class GraphBuilder:
         report.seconds[name] = round(now - started, 3)
         return now
 
-    def _previous(self) -> tuple[list[Episode], Resolution | None]:
-        """Episodes and resolution of the graph being extended (``--into``), if any."""
-        if self.options.into is None:
-            return [], None
-        tables = NetworkXStore(self.options.into).read_tables()
+    def _previous(self, warnings: list[str]) -> tuple[list[Episode], Resolution | None]:
+        """Episodes and resolution of the graph being extended (``--into``), if any.
+
+        A full rebuild takes only the ids of the graph already in the output folder
+        (its resolution, not its episodes), so existing entities keep their ids.
+        """
+        opts = self.options
+        if opts.into is None:
+            if not opts.keep_ids:
+                return [], None
+            try:
+                tables = NetworkXStore(opts.out).read_tables()
+            except CastgraphError as exc:  # a damaged old output must not stop a rebuild
+                warnings.append(f"{exc} (entity ids not carried over)")
+                return [], None
+            if tables is None or not tables.entities:
+                return [], None
+            return [], resolution_from_graph(tables.to_networkx())
+        tables = NetworkXStore(opts.into).read_tables()
         if tables is None or not tables.episodes:
             return [], None
         old = tables.to_networkx()
@@ -154,9 +188,17 @@ class GraphBuilder:
                 fetcher.close()
 
     def run(self) -> BuildReport:
-        """Build the graph and write every output; return what was done."""
+        """Build the graph and write every output; return what was done.
+
+        The output folder is locked for the whole build (see :class:`castgraph.outputs.OutputLock`):
+        a second build into it waits up to ``lock_wait`` seconds, then fails in one line.
+        """
+        def on_wait(pid: int | None) -> None:
+            holder = f" (pid {pid})" if pid else ""
+            self.on_stage(f"waiting for the build writing {self.options.out}{holder}")
+
         # Millions of small objects and no cycles: the collector's passes would cost more than the work.
-        with gc_paused():
+        with OutputLock(self.options.out, wait=self.options.lock_wait, on_wait=on_wait), gc_paused():
             return self._run()
 
     def _run(self) -> BuildReport:
@@ -168,7 +210,7 @@ class GraphBuilder:
         loaded = self._read() if opts.inputs else None
         new = loaded.episodes if loaded else []
         report.warnings = [str(w) for w in loaded.warnings] if loaded else []
-        old, prior = self._previous()
+        old, prior = self._previous(report.warnings)
         # A re-read episode replaces its older copy: the newest input wins.
         by_id = {ep.id: ep for ep in old}
         by_id.update({ep.id: ep for ep in new})
@@ -184,7 +226,10 @@ class GraphBuilder:
 
         self.on_stage("resolving")
         overrides = read_overrides(opts.overrides) if opts.overrides else None
-        resolution = resolve(episodes, overrides=overrides, prior=prior)
+        resolution = resolve(episodes, overrides=overrides, prior=prior, warnings=report.warnings)
+        report.warnings.extend(_unresolved(new, resolution))
+        if overrides is not None:
+            report.warnings.extend(check_overrides(overrides, episodes, resolution))
         t = self._stage(report, "resolve", t)
 
         if linker.active:
@@ -225,9 +270,10 @@ class GraphBuilder:
         if opts.html:
             self.on_stage("writing graph.html")
             from castgraph.viz.overview import overview_from_tables
-            from castgraph.viz.page import write_view_html
+            from castgraph.viz.page import review_records, write_view_html
 
             overview = overview_from_tables(tables, title="castgraph")
+            overview.review = review_records(resolution.review)  # the list `castgraph resolve --review` shows
             write_view_html(overview, out / "graph.html", title="castgraph")
             report.written.append(str(out / "graph.html"))
             t = self._stage(report, "html", t)

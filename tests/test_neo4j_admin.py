@@ -14,7 +14,7 @@ import pytest
 from neo4j_server_plugin import NEO4J_LOCAL, server_missing
 
 from castgraph.graph.neo4j_admin import admin_import_args, write_neo4j_admin_csv
-from castgraph.graph.neo4j_store import Neo4jStore
+from castgraph.graph.neo4j_store import Neo4jStore, Neo4jStoreError
 
 
 def small_graph() -> nx.MultiDiGraph:
@@ -84,9 +84,15 @@ def free_port() -> int:
 @pytest.mark.neo4j
 @pytest.mark.slow
 def test_real_import_reads_back_as_the_same_graph(real_page_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+    """The real page plus hostile text (quotes, delimiters, controls, line breaks) import exactly; and the
+    server scripts/neo4j-local starts keeps LOAD CSV file URLs inside its import folder."""
     if shutil.which("java") is None:
         server_missing("Java is not installed: scripts/neo4j-local needs Java 17 to run Neo4j 5.26")
+    from test_neo4j_safety import hostile_graph
+
+    real_page_graph = nx.compose(real_page_graph, hostile_graph())
     export = write_neo4j_admin_csv(real_page_graph, tmp_path / "csv")
+    assert export.array_delimiter not in ";|¦¤§"
     port = free_port()
     env = dict(os.environ, NEO4J_LOCAL_HOME=str(tmp_path / "home"), NEO4J_LOCAL_PORT=str(port),
                NEO4J_LOCAL_HEAP="1g", NEO4J_LOCAL_PAGECACHE_MB="256", NEO4J_LOCAL_PASSWORD="import-test")
@@ -100,13 +106,22 @@ def test_real_import_reads_back_as_the_same_graph(real_page_graph: nx.MultiDiGra
                               text=True, timeout=600)
     assert imported.returncode == 0, imported.stderr[-2000:]
     assert "IMPORT DONE" in imported.stdout + imported.stderr
+    secret = tmp_path / "secret.txt"
+    secret.write_text("top secret\n")
     assert local("start").returncode == 0
     try:
         with Neo4jStore(f"bolt://127.0.0.1:{port}", user="neo4j", password="import-test") as store:
             back = store.read()
             report = store.write(real_page_graph)  # creates the schema; must find nothing to change
+            with pytest.raises(Neo4jStoreError) as outside:
+                store.run(f"LOAD CSV FROM 'file://{secret}' AS row RETURN row", write=True)
+            (tmp_path / "home" / "import" / "inside.csv").write_text("a,b\n")
+            inside = store.run("LOAD CSV FROM 'file:///inside.csv' AS row RETURN row", write=True)[1]
     finally:
         local("stop")
+    assert "top secret" not in str(outside.value)
+    assert "Couldn't load the external resource" in str(outside.value)
+    assert inside == [{"row": ["a", "b"]}]
     assert dict(back.nodes(data=True)) == dict(real_page_graph.nodes(data=True))
     assert {(u, v, k): d for u, v, k, d in back.edges(keys=True, data=True)} == \
         {(u, v, k): d for u, v, k, d in real_page_graph.edges(keys=True, data=True)}

@@ -36,11 +36,20 @@ def test_param_values_are_json_when_valid_else_strings() -> None:
         parse_param("bad key=1")
 
 
-def test_cypher_without_a_server_says_how_to_give_one(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cypher_neo4j_alone_without_a_server_says_how_to_give_one(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NEO4J_URI", raising=False)
-    result = CliRunner().invoke(main, ["cypher", "RETURN 1"])
+    result = CliRunner().invoke(main, ["cypher", "RETURN 1", "--neo4j"])
     assert result.exit_code == 2
     assert "no Neo4j server: pass --neo4j URI or set NEO4J_URI" in result.output
+
+
+def test_cypher_without_neo4j_reads_the_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("NEO4J_URI", "bolt://127.0.0.1:1")  # set in the shell, never used without --neo4j
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["cypher", "RETURN 1 AS one"])
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: castgraph-out/graph.json: no graph here; run `castgraph build " \
+        "--out castgraph-out` first"
 
 
 def test_cypher_help_has_an_example() -> None:
@@ -167,7 +176,9 @@ def test_export_of_a_graph_outside_the_schema_is_one_line(tmp_path: Path,
     result = CliRunner().invoke(main, ["export", "--neo4j-admin", str(tmp_path / "csv"),
                                        "--graph", str(tmp_path / "g")])
     assert result.exit_code == 1
-    assert result.output == "Error: node 'admin:1': label 'Admin' is not one of Episode, Entity, Topic\n"
+    assert result.output == (f"Error: {tmp_path / 'g' / 'graph.json'}: not a castgraph graph.json "
+                             "(node 'admin:1': label 'Admin' is not Episode, Entity or Topic); "
+                             "refusing to use it\n")
 
 
 @pytest.mark.neo4j

@@ -42,6 +42,13 @@ def documented_commands() -> dict[str, list[str]]:
     return found
 
 
+def needs_neo4j() -> set[str]:
+    """Titles of the sections marked **Needs Neo4j** (not run on the embedded graph)."""
+    text = DOC.read_text(encoding="utf-8")
+    return {section.splitlines()[0].strip() for section in text.split("\n## ")[1:]
+            if "\n**Needs Neo4j**" in section}
+
+
 def params_of(argv: list[str]) -> Params:
     from castgraph.cli.neo4j import parse_param
 
@@ -146,6 +153,16 @@ def fulltext(f: Facts, p: Params, rows: Rows) -> None:
     assert having <= {r["entity"] for r in rows}
 
 
+def name_search(f: Facts, p: Params, rows: Rows) -> None:
+    word = p["q"].casefold()
+    having = [x for x in f.entities()
+              if any(word in s.casefold() for s in [f.node[x]["name"], *f.node[x]["aliases"]])]
+    expected = sorted(({"entity": f.node[x]["name"], "type": f.node[x]["type"],
+                        "episodes": f.node[x]["episode_count"]} for x in having),
+                      key=lambda r: (-r["episodes"], r["entity"]))
+    assert rows == expected[:5] and rows
+
+
 def without_mentions(f: Facts, p: Params, rows: Rows) -> None:
     expected = sorted(d["title"] for n, d in f.graph.nodes(data=True)
                       if d["label"] == "Episode" and not f.entities_in[n])
@@ -161,6 +178,7 @@ CHECKS: dict[str, Callable[[Facts, Params, Rows], None]] = {
     "Entities first seen in a date range": first_seen,
     "Full-text search over names and aliases": fulltext,
     "Episodes without any mention": without_mentions,
+    "Entities by part of a name or alias": name_search,
 }
 
 

@@ -12,7 +12,9 @@ from neo4j_server_plugin import NEO4J_LOCAL
 
 
 def run(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    full = dict(os.environ, NEO4J_LOCAL_HOME=str(tmp_path / "home"), **env)
+    # The caller's own NEO4J_LOCAL_* settings (a second server on another port) must not leak in.
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_LOCAL_")}
+    full = dict(inherited, NEO4J_LOCAL_HOME=str(tmp_path / "home"), **env)
     return subprocess.run([str(NEO4J_LOCAL), *args], env=full, capture_output=True, text=True, timeout=60)
 
 

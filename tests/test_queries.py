@@ -225,7 +225,7 @@ def test_graph_folder_index_cache(tmp_path: Path, small: nx.MultiDiGraph,
     fresh = related_episodes(open_graph_dir(tmp_path), "e1")
     assert (tmp_path / INDEX_FILE).exists()
 
-    def no_parsing(path: object) -> nx.MultiDiGraph:
+    def no_parsing(*args: object) -> nx.MultiDiGraph:
         raise AssertionError("graph.json parsed although the cache is current")
 
     monkeypatch.setattr(loading_module, "read_graph_tables", no_parsing)

@@ -74,3 +74,22 @@ def test_labeled_corpus_meets_the_targets_and_beats_both_peers() -> None:
     pytest.importorskip("graphiti_core")
     for peer in (resolution.neo4j_graphrag_clusters, resolution.graphiti_clusters):
         assert resolution.score(peer(episodes, 60), gold).f1 < ours.f1
+
+
+def test_labeled_corpus_recovers_every_variant_class_without_a_wrong_merge() -> None:
+    episodes, gold = resolution._load(resolution.LABELED)
+    classes = resolution.read_gold_classes(resolution.LABELED / "gold.tsv")
+    pred = resolution.castgraph_clusters(episodes, 60)
+    assert resolution.score(pred, gold).precision == 1.0
+    recall = resolution.class_recall(pred, classes)
+    new = {"short-form", "article-or-head", "person-name", "nickname", "cross-script"}
+    assert new <= set(recall)
+    assert all(recall[c][0] >= 0.95 and recall[c][1] >= 10 for c in new), recall
+
+
+def test_class_recall_counts_pairs_of_each_class() -> None:
+    gold = {"m1": ("g", "usual"), "m2": ("g", "nickname"), "m3": ("g", "usual"), "m4": ("h", "usual")}
+    pred = {"m1": "p", "m2": "q", "m3": "p", "m4": "r"}
+    recall = resolution.class_recall(pred, gold)
+    assert recall["nickname"] == (0.0, 1)
+    assert recall["usual"] == (pytest.approx(2 / 4), 3)

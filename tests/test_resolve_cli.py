@@ -45,7 +45,7 @@ def test_explain_prints_the_entity(graph_dir: Path) -> None:
 def test_explain_unknown_name_is_a_one_line_error(graph_dir: Path) -> None:
     result = CliRunner().invoke(main, ["resolve", "--explain", "Nobody", "--graph", str(graph_dir)])
     assert result.exit_code == 1
-    assert result.output.strip() == f"Error: {graph_dir / 'graph.json'}: no entity named 'Nobody'"
+    assert result.output.strip() == f"Error: {graph_dir / 'graph.json'}: no entity matches 'Nobody'"
 
 
 def test_explain_without_a_graph_is_a_one_line_error(tmp_path: Path) -> None:

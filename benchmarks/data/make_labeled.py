@@ -4,7 +4,11 @@ The table, ``labeled/entities.yaml``, lists each entity with the surface forms
 extraction output really produces for it, its type labels and descriptions.
 This script only arranges them into episodes: every surface form appears at
 least once (so each alias tie is in the corpus), then episodes are filled up to
-8-14 mentions by a seeded Zipf draw. Deterministic: the output is committed.
+8-14 mentions by a seeded Zipf draw. An entity with a ``show`` is only ever in
+episodes of that show. ``gold.tsv`` names the variant class of every mention
+(the entity's ``classes``, else ``usual`` for its first form and ``earlier`` for
+the others), for the per-class recall table. Deterministic: the output is
+committed.
 
 Usage::
 
@@ -28,6 +32,17 @@ EPISODES = 320
 SEED = 20260525
 
 
+def show_of(n: int) -> str:
+    """The show of episode ``n``."""
+    return "Latent Space" if n % 3 else "AI Engineer Podcast"
+
+
+def variant_class(entity: dict, surface: str) -> str:
+    """The variant class of ``surface`` of ``entity`` (see the module docstring)."""
+    classes = entity.get("classes") or {}
+    return classes.get(surface) or ("usual" if surface == entity["variants"][0] else "earlier")
+
+
 def make_corpus(table: list[dict], episodes: int = EPISODES,
                 seed: int = SEED) -> list[tuple[dict, list[str]]]:
     """Return (record, gold ids) per episode."""
@@ -42,14 +57,18 @@ def make_corpus(table: list[dict], episodes: int = EPISODES,
     rng.shuffle(required)
     plan: list[list[tuple[int, str]]] = [[] for _ in range(episodes)]
     for k, item in enumerate(required):
-        plan[k % episodes].append(item)
+        n = k % episodes
+        pinned = table[item[0]].get("show")
+        while pinned and show_of(n) != pinned:
+            n = (n + 1) % episodes
+        plan[n].append(item)
     out = []
     for n, mentions in enumerate(plan):
         target = rng.randint(8, 14)
         used = {i for i, _ in mentions}
         while len(mentions) < target:
             i = rng.choices(range(len(table)), weights)[0]
-            if i in used:
+            if i in used or table[i].get("show", show_of(n)) != show_of(n):
                 continue
             used.add(i)
             variants = table[i]["variants"]
@@ -62,11 +81,11 @@ def make_corpus(table: list[dict], episodes: int = EPISODES,
             e = table[i]
             entities.append({"name": surface, "type": rng.choice(e["labels"]),
                              "description": rng.choice(e["descriptions"])})
-            gold.append(e["id"])
+            gold.append(f"{e['id']}\t{variant_class(e, surface)}")
         published = date(2024, 1, 1) + timedelta(days=n * 2)
         record = {
             "id": f"lab-{n:04d}", "title": f"Episode {n}: {table[mentions[0][0]]['variants'][0]}",
-            "show": "Latent Space" if n % 3 else "AI Engineer Podcast", "published": published.isoformat(),
+            "show": show_of(n), "published": published.isoformat(),
             "duration": 2400 + 60 * (n % 50), "url": f"https://example.org/labeled/{n}",
             "summary": "", "tags": ["ai"], "chapters": [], "entities": entities,
         }
@@ -79,7 +98,7 @@ def main() -> int:
     corpus = make_corpus(table)
     with (HERE / "episodes.jsonl").open("w", encoding="utf-8") as ef, \
             (HERE / "gold.tsv").open("w", encoding="utf-8") as gf:
-        gf.write("episode_id\tordinal\tentity\n")
+        gf.write("episode_id\tordinal\tentity\tclass\n")
         for record, gold in corpus:
             ef.write(json.dumps(record, ensure_ascii=False) + "\n")
             gf.writelines(f"{record['id']}\t{k}\t{g}\n" for k, g in enumerate(gold))

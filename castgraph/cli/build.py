@@ -7,12 +7,12 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from castgraph.cli.errors import fail_cleanly
 from castgraph.cli.options import DEFAULT_GRAPH_DIR, Neo4jSettings, optional_neo4j_options, parse_date
+from castgraph.cli.printing import escape
 from castgraph.graph.store import GraphStore
 from castgraph.link import (
     DEFAULT_TITLE_PATTERNS,
@@ -103,7 +103,9 @@ def _column_map(ctx: click.Context, param: click.Parameter, values: tuple[str, .
 @click.option("--as-of", callback=parse_date, metavar="YYYY-MM-DD",
               help="Date the page was captured: turns relative ages (\"3日前\") into published dates.")
 @click.option("--overrides", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="YAML file of curation: merge, never merge, rename, set type.")
+              help="Curation YAML: merge, never merge, rename, set type, split (the viewer saves one).")
+@click.option("--fresh-ids", is_flag=True,
+              help="Do not keep the entity ids of the graph already in --out (kept by default).")
 @click.option("--map", "column_map", multiple=True, metavar="COLUMN=TYPE", callback=_column_map,
               help="Table column holding a list of entities of TYPE (Person, Organization, ...) or topic; "
                    "repeatable.")
@@ -119,6 +121,11 @@ def _column_map(ctx: click.Context, param: click.Parameter, values: tuple[str, .
               help="YAML list of {name, regex} title patterns, tried before the built-in ones.")
 @click.option("--graphml", is_flag=True, help="Also write graph.graphml (for Gephi).")
 @click.option("--no-html", is_flag=True, help="Do not write graph.html.")
+@click.option("--wait", "wait", type=click.FloatRange(0), default=0, metavar="SECONDS", show_default=True,
+              help="If another build is writing the output folder, wait this long for it instead of failing.")
+@click.option("--replace", is_flag=True,
+              help="With --neo4j: replace a different graph already in the database "
+                   "(deleting its episodes).")
 @click.option("--json/--no-json", "graph_json", default=None,
               help="Write graph.json (default: when the graph has at most 250,000 mentions; "
                    "the compact graph.store is always written).")
@@ -130,6 +137,7 @@ def build_cmd(
     into: Path | None,
     as_of: date | None,
     overrides: Path | None,
+    fresh_ids: bool,
     column_map: dict[str, str],
     fetch_linked: bool,
     cache_dir: Path | None,
@@ -138,6 +146,8 @@ def build_cmd(
     title_patterns: Path | None,
     graphml: bool,
     no_html: bool,
+    wait: float,
+    replace: bool,
     graph_json: bool | None,
     quiet: bool,
     neo4j_uri: str | None,
@@ -174,7 +184,7 @@ def build_cmd(
         patterns = read_title_patterns(title_patterns) if title_patterns else []
         link_options = LinkOptions(enabled=link, fields=parse_link_fields(link_fields),
                                    title_patterns=(*patterns, *DEFAULT_TITLE_PATTERNS))
-        stores: list[GraphStore] = [settings.open_store()] if settings else []
+        stores: list[GraphStore] = [settings.open_store(replace=replace)] if settings else []
         options = BuildOptions(
             inputs=list(inputs),
             out=out or into or Path(DEFAULT_GRAPH_DIR),
@@ -183,6 +193,8 @@ def build_cmd(
             overrides=overrides,
             graphml=graphml,
             html=not no_html,
+            lock_wait=wait,
+            keep_ids=not fresh_ids,
             graph_json=graph_json,
             column_map=column_map,
             fetch_linked=fetch_linked,

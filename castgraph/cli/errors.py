@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import click
 
 from castgraph.errors import CastgraphError
+from castgraph.outputs import terminal_safe
 
 __all__ = ["fail_cleanly", "user_errors"]
 
@@ -35,8 +36,8 @@ def user_errors() -> tuple[type[BaseException], ...]:
 
 def _one_line(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.filename:
-        return f"{exc.filename}: {exc.strerror or exc}"
-    text = " ".join(str(exc).split()) or type(exc).__name__
+        return terminal_safe(f"{exc.filename}: {exc.strerror or exc}")
+    text = " ".join(terminal_safe(str(exc)).split()) or type(exc).__name__
     return text if len(text) <= 400 else text[:397] + "..."
 
 
@@ -45,7 +46,9 @@ def fail_cleanly() -> Iterator[None]:
     """Re-raise user-facing errors as :class:`click.ClickException` (one line, exit code 1)."""
     try:
         yield
-    except click.ClickException:
+    except click.ClickException as exc:
+        if type(exc) is click.ClickException:  # its message may quote names from the data
+            raise click.ClickException(terminal_safe(exc.message)) from None
         raise
     except user_errors() as exc:
         raise click.ClickException(_one_line(exc)) from None

@@ -1,4 +1,4 @@
-"""`castgraph cypher` (run Cypher on the Neo4j server) and `castgraph export` (files, neo4j-admin CSV)."""
+"""`castgraph cypher` (on the embedded graph or Neo4j) and `castgraph export` (files, neo4j-admin CSV)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ from pathlib import Path as FilePath
 from typing import Any
 
 import click
-from neo4j.graph import Node, Path, Relationship
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from castgraph.cli.errors import fail_cleanly
-from castgraph.cli.options import Neo4jSettings, graph_options, neo4j_options, read_graph
+from castgraph.cli.options import Neo4jSettings, graph_options, read_graph
+from castgraph.cli.printing import echo, echo_json, escape
 
 __all__ = ["COMMANDS", "cypher_cmd", "export_cmd", "parse_param", "to_plain"]
 
@@ -36,11 +35,15 @@ def parse_param(text: str) -> tuple[str, Any]:
         return key, raw
 
 
-def _settings(uri: str | None, user: str | None, password: str | None, database: str | None) -> Neo4jSettings:
-    settings = Neo4jSettings.from_options(uri, user, password, database)
-    if settings is None:
-        raise click.UsageError("no Neo4j server: pass --neo4j URI or set NEO4J_URI")
-    return settings
+def _run_embedded(graph_dir: str, query: str, values: dict[str, Any], write: bool
+                  ) -> tuple[list[str], list[dict[str, Any]]]:
+    from castgraph.embedded import EmbeddedCypher
+
+    with fail_cleanly(), EmbeddedCypher.open(graph_dir, write=write) as db:
+        columns, rows = db.run(query, values)
+        if write:
+            db.save()
+    return columns, rows
 
 
 def to_plain(value: Any) -> Any:
@@ -53,6 +56,8 @@ def to_plain(value: Any) -> Any:
     >>> to_plain({"n": [1, 2.5, "x", None]})
     {'n': [1, 2.5, 'x', None]}
     """
+    from neo4j.graph import Node, Path, Relationship  # here: the embedded path never loads the driver
+
     if isinstance(value, Node):
         return {"labels": sorted(value.labels), "properties": to_plain(dict(value.items()))}
     if isinstance(value, Relationship):
@@ -81,29 +86,38 @@ def _cell(value: Any) -> str:
 @click.argument("query")
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
               help="Query parameter $KEY (repeatable); VALUE is read as JSON when it is valid JSON.")
-@neo4j_options
-@click.option("--write", is_flag=True, help="Allow the query to write (default: read access only).")
+@graph_options
+@click.option("--write", is_flag=True, help="Allow the query to change the graph (default: read only); "
+              "on the embedded graph the change is saved to graph.json.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of row objects instead of a table.")
-def cypher_cmd(query: str, params: tuple[str, ...], neo4j_uri: str | None, neo4j_user: str | None,
-               neo4j_password: str | None, neo4j_database: str | None, write: bool, as_json: bool) -> None:
-    """Run a Cypher QUERY on the Neo4j server and print its rows.
+def cypher_cmd(query: str, params: tuple[str, ...], graph_dir: str, neo4j_uri: str | None,
+               neo4j_user: str | None, neo4j_password: str | None, neo4j_database: str | None, write: bool,
+               as_json: bool) -> None:
+    """Run a Cypher QUERY on the graph in --graph (embedded, no server) or on Neo4j, and print its rows.
 
-    Queries run with read access unless --write is given. docs/cypher.md has
-    ready-made queries over the castgraph schema.
+    The embedded graph has the Neo4j schema (:Episode, :Entity:Person, :Topic, MENTIONS,
+    HAS_TOPIC), so the same queries give the same rows on both. Queries run read-only
+    unless --write is given. docs/cypher.md has ready-made queries.
 
     \b
     Examples:
         castgraph cypher "MATCH (p:Person) RETURN p.name AS name, p.mention_count AS mentions
                           ORDER BY mentions DESC LIMIT \\$limit" --param limit=5
-        castgraph cypher "MATCH (e:Episode) RETURN count(e) AS episodes" --json
+        castgraph cypher "MATCH (e:Episode) RETURN count(e) AS episodes" --json --graph castgraph-out
+        castgraph cypher "MATCH (e:Episode) RETURN count(e) AS episodes" --neo4j bolt://127.0.0.1:7687
     """
     values = dict(parse_param(p) for p in params)
-    settings = _settings(neo4j_uri, neo4j_user, neo4j_password, neo4j_database)
-    with fail_cleanly(), settings.open_store() as store:
-        columns, rows = store.run(query, values, write=write, doing="running the query")
-        plain = [{c: to_plain(row[c]) for c in columns} for row in rows]
+    settings = Neo4jSettings.from_options(neo4j_uri, neo4j_user, neo4j_password, neo4j_database)
+    if settings is None and neo4j_uri is None:  # `--neo4j` alone, and no $NEO4J_URI
+        raise click.UsageError("no Neo4j server: pass --neo4j URI or set NEO4J_URI")
+    if settings is None:
+        columns, plain = _run_embedded(graph_dir, query, values, write)
+    else:
+        with fail_cleanly(), settings.open_store() as store:
+            columns, rows = store.run(query, values, write=write, doing="running the query")
+            plain = [{c: to_plain(row[c]) for c in columns} for row in rows]
     if as_json:
-        click.echo(json.dumps(plain, ensure_ascii=False, indent=2))
+        echo_json(plain)
         return
     table = Table(*[escape(c) for c in columns], caption=f"{len(plain)} rows", caption_justify="left")
     for row in plain:
@@ -165,8 +179,8 @@ def export_cmd(fmt: str | None, out_file: FilePath | None, admin_dir: FilePath |
         else:  # a graph.json from elsewhere is checked against the schema as it is
             graph = read_graph(graph_dir, settings)
         export = write_neo4j_admin_csv(graph, admin_dir)
-    click.echo(f"wrote {export.nodes} nodes and {export.relationships} relationships to {admin_dir}/")
-    click.echo(f"import with: sh {admin_dir / 'import.sh'}  (server stopped; add --overwrite-destination "
+    echo(f"wrote {export.nodes} nodes and {export.relationships} relationships to {admin_dir}/")
+    echo(f"import with: sh {admin_dir / 'import.sh'}  (server stopped; add --overwrite-destination "
                "to replace an existing database)")
 
 

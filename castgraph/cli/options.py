@@ -11,10 +11,14 @@ from typing import Any, TypeVar
 
 import click
 
-__all__ = ["DEFAULT_GRAPH_DIR", "Neo4jSettings", "graph_options", "neo4j_options", "optional_neo4j_options",
-           "parse_date", "read_graph"]
+__all__ = ["CONNECT_SECONDS", "DEFAULT_GRAPH_DIR", "URI_SCHEMES", "Neo4jSettings", "graph_options",
+           "neo4j_options", "optional_neo4j_options", "parse_date", "read_graph"]
 
 DEFAULT_GRAPH_DIR = "castgraph-out"
+#: The URI schemes of the Neo4j Python driver (Bolt; +s verifies TLS, +ssc accepts self-signed).
+URI_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+#: Seconds to wait for a Neo4j server before saying it is unreachable.
+CONNECT_SECONDS = 4.0
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,6 +41,11 @@ class Neo4jSettings:
             uri = os.environ.get("NEO4J_URI")
         if not uri:
             return None
+        scheme = uri.partition("://")[0].lower() if "://" in uri else ""
+        if scheme not in URI_SCHEMES:
+            raise click.ClickException(
+                f"{uri}: not a Neo4j Bolt URI; castgraph connects with "
+                f"{', '.join(s + '://' for s in URI_SCHEMES)} (e.g. bolt://127.0.0.1:7687)")
         return cls(
             uri=uri,
             user=user or os.environ.get("NEO4J_USERNAME", "neo4j"),
@@ -44,11 +53,43 @@ class Neo4jSettings:
             database=database or os.environ.get("NEO4J_DATABASE") or None,
         )
 
-    def open_store(self) -> Any:
-        """Open a :class:`castgraph.graph.neo4j_store.Neo4jStore` with these settings."""
+    def open_store(self, *, replace: bool = True) -> Any:
+        """Open a :class:`castgraph.graph.neo4j_store.Neo4jStore` with these settings, checked reachable.
+
+        An unreachable server fails here, within :data:`CONNECT_SECONDS`, with the reason.
+        """
         from castgraph.graph.neo4j_store import Neo4jStore
 
-        return Neo4jStore(self.uri, user=self.user, password=self.password, database=self.database)
+        store = Neo4jStore(self.uri, user=self.user, password=self.password, database=self.database,
+                           replace=replace, connection_timeout=CONNECT_SECONDS)
+        try:
+            store.verify()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def open_driver(self) -> Any:
+        """A :class:`neo4j.Driver` for these settings, checked reachable (see :meth:`open_store`)."""
+        import neo4j
+
+        from castgraph.graph.neo4j_store import Neo4jStoreError
+
+        driver = neo4j.GraphDatabase.driver(self.uri, auth=(self.user, self.password),
+                                            connection_timeout=CONNECT_SECONDS,
+                                            connection_acquisition_timeout=2 * CONNECT_SECONDS,
+                                            max_transaction_retry_time=CONNECT_SECONDS)
+        try:
+            driver.verify_connectivity()
+        except neo4j.exceptions.AuthError:
+            driver.close()
+            raise Neo4jStoreError(f"Neo4j at {self.uri} refused user {self.user!r}: wrong user or password") \
+                from None
+        except (neo4j.exceptions.DriverError, neo4j.exceptions.Neo4jError) as exc:
+            driver.close()
+            reason = " ".join(str(exc).split())
+            raise Neo4jStoreError(f"Neo4j at {self.uri} is unreachable: {reason}") from None
+        return driver
 
 
 def read_graph(graph_dir: str | Path, settings: Neo4jSettings | None) -> Any:

@@ -6,7 +6,6 @@ calls one function of :mod:`castgraph.queries` and prints a table, or JSON with 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -16,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 import click
 from pydantic import BaseModel
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from castgraph.cli.errors import fail_cleanly
 from castgraph.cli.options import Neo4jSettings, graph_options, parse_date
+from castgraph.cli.printing import echo_json, escape
 from castgraph.queries.scoring import NORMALIZATIONS, ORIGIN_WEIGHTS
 
 if TYPE_CHECKING:
@@ -37,11 +36,9 @@ def open_backend(graph_dir: str, settings: Neo4jSettings | None) -> Iterator[Que
 
         yield open_graph_dir(graph_dir)
         return
-    import neo4j
-
     from castgraph.queries.neo4j_backend import Neo4jQueries
 
-    driver = neo4j.GraphDatabase.driver(settings.uri, auth=(settings.user, settings.password))
+    driver = settings.open_driver()
     try:
         yield Neo4jQueries(driver, settings.database)
     finally:
@@ -51,7 +48,7 @@ def open_backend(graph_dir: str, settings: Neo4jSettings | None) -> Iterator[Que
 def _print_json(items: Sequence[BaseModel] | BaseModel) -> None:
     data: Any = items.model_dump(mode="json") if isinstance(items, BaseModel) \
         else [i.model_dump(mode="json") for i in items]
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    echo_json(data)
 
 
 def _settings(uri: str | None, user: str | None, password: str | None, database: str | None
@@ -99,12 +96,12 @@ def related_cmd(episode: str | None, entities: tuple[str, ...], graph_dir: str, 
     if as_json:
         _print_json(list(results))
         return
-    table = Table(title=f"related to {episode or ', '.join(entities)}", title_justify="left")
+    table = Table(title=escape(f"related to {episode or ', '.join(entities)}"), title_justify="left")
     for column in ("score", "episode", "published", "shares"):
         table.add_column(column, justify="right" if column == "score" else "left")
     for r in results:
         shares = ", ".join([s.name for s in r.shared_entities] + [f"#{t.name}" for t in r.shared_topics])
-        table.add_row(f"{r.score:.2f}", escape(r.title), r.published or "", escape(shares))
+        table.add_row(f"{r.score:.2f}", escape(r.title), escape(r.published or ""), escape(shares))
     Console().print(table)
 
 
@@ -112,6 +109,8 @@ def related_cmd(episode: str | None, entities: tuple[str, ...], graph_dir: str, 
 @graph_options
 @click.option("--type", "types", multiple=True, metavar="TYPE",
               help="Only entities of this type (Person, Organization, Product, ...); repeatable.")
+@click.option("--entity", "entities", multiple=True, metavar="NAME",
+              help="Only links of this entity (a name, alias, id or near spelling); repeatable.")
 @click.option("--min-weight", type=click.IntRange(1), default=1, show_default=True,
               help="Least number of shared episodes.")
 @click.option("--top-k", type=click.IntRange(1), default=None, help="Keep each entity's K best links.")
@@ -128,7 +127,8 @@ def related_cmd(episode: str | None, entities: tuple[str, ...], graph_dir: str, 
 @click.option("--key-players", "players", type=click.IntRange(0), default=0, metavar="N",
               help="Also print the N entities with the highest PageRank, and the Louvain communities.")
 def comention_cmd(graph_dir: str, neo4j_uri: str | None, neo4j_user: str | None, neo4j_password: str | None,
-                  neo4j_database: str | None, types: tuple[str, ...], min_weight: int, top_k: int | None,
+                  neo4j_database: str | None, types: tuple[str, ...], entities: tuple[str, ...],
+                  min_weight: int, top_k: int | None,
                   since: date | None, until: date | None, normalize: str | None, limit: int | None,
                   as_json: bool, html: Path | None, players: int) -> None:
     """Entities discussed together: links weighted by the episodes they share.
@@ -138,6 +138,7 @@ def comention_cmd(graph_dir: str, neo4j_uri: str | None, neo4j_user: str | None,
         castgraph comention --min-weight 2
         castgraph comention --type Person --type Organization --normalize jaccard --limit 20
         castgraph comention --since 2026-10-01 --json
+        castgraph comention --entity "GitHub, Inc." --limit 10
         castgraph comention --min-weight 2 --html comention.html --key-players 10
     """
     from castgraph.queries.comention import comention_communities, comention_graph, key_players
@@ -145,7 +146,8 @@ def comention_cmd(graph_dir: str, neo4j_uri: str | None, neo4j_user: str | None,
     with fail_cleanly(), open_backend(graph_dir, _settings(neo4j_uri, neo4j_user, neo4j_password,
                                                            neo4j_database)) as backend:
         edges = comention_graph(backend, types=types or None, min_weight=min_weight, top_k=top_k,
-                                since=since, until=until, normalize=normalize, limit=limit)
+                                since=since, until=until, normalize=normalize, limit=limit,
+                                entities=entities or None)
         if html is not None:
             from castgraph.viz import write_comention_html
 
@@ -154,10 +156,9 @@ def comention_cmd(graph_dir: str, neo4j_uri: str | None, neo4j_user: str | None,
     communities = comention_communities(edges) if players else []
     if as_json:
         if players:
-            click.echo(json.dumps({"edges": [e.model_dump(mode="json") for e in edges],
-                                   "key_players": [p.model_dump(mode="json") for p in ranked],
-                                   "communities": [c.model_dump(mode="json") for c in communities]},
-                                  ensure_ascii=False, indent=2))
+            echo_json({"edges": [e.model_dump(mode="json") for e in edges],
+                       "key_players": [p.model_dump(mode="json") for p in ranked],
+                       "communities": [c.model_dump(mode="json") for c in communities]})
         else:
             _print_json(list(edges))
         return
@@ -176,7 +177,7 @@ def comention_cmd(graph_dir: str, neo4j_uri: str | None, neo4j_user: str | None,
         community_of = {m.id: c.id for c in communities for m in c.members}
         for p in ranked:
             ranks.add_row(f"{p.pagerank:.4f}", str(p.degree), escape(f"{p.name} ({p.type})"),
-                          str(community_of.get(p.id, "")))
+                          escape(community_of.get(p.id, "")))
         console.print(ranks)
     if html is not None:
         Console(stderr=True).print(f"wrote {escape(str(html))}")
@@ -207,10 +208,10 @@ def entity_cmd(name: str, graph_dir: str, neo4j_uri: str | None, neo4j_user: str
         _print_json(profile)
         return
     console = Console()
-    head = Table(title=f"{profile.name} ({profile.type})", show_header=False, title_justify="left")
+    head = Table(title=escape(f"{profile.name} ({profile.type})"), show_header=False, title_justify="left")
     head.add_column(style="bold")
     head.add_column()
-    head.add_row("id", profile.id)
+    head.add_row("id", escape(profile.id))
     head.add_row("aliases", escape(", ".join(profile.aliases)))
     head.add_row("description", escape(profile.description))
     head.add_row("episodes", str(profile.episode_count))
@@ -224,7 +225,8 @@ def entity_cmd(name: str, graph_dir: str, neo4j_uri: str | None, neo4j_user: str
         chapters = "; ".join((f"[{_clock(c.start)}] " if c.start is not None else "") + c.title
                              for c in a.chapters)
         at = _clock(a.discussed_at) if a.discussed_at is not None else ""
-        eps.add_row(a.published or "", escape(a.title), ", ".join(a.origins), at, escape(chapters))
+        eps.add_row(escape(a.published or ""), escape(a.title), escape(", ".join(a.origins)), at,
+                    escape(chapters))
     console.print(eps)
 
 
@@ -279,22 +281,21 @@ def show_cmd(title: str | None, role: str | None, graph_dir: str, neo4j_uri: str
         Console().print(table)
         return
     if as_json:
-        click.echo(json.dumps({"show": title, "episodes": [e.model_dump(mode="json") for e in episodes],
-                               "people": [p.model_dump(mode="json") for p in people]},
-                              ensure_ascii=False, indent=2))
+        echo_json({"show": title, "episodes": [e.model_dump(mode="json") for e in episodes],
+                   "people": [p.model_dump(mode="json") for p in people]})
         return
     console = Console()
-    who = Table(title=f"people of {title}" + (f" ({role})" if role else ""), title_justify="left")
+    who = Table(title=escape(f"people of {title}" + (f" ({role})" if role else "")), title_justify="left")
     for column in ("name", "role", "episodes"):
         who.add_column(column)
     for p in people:
         who.add_row(escape(p.name), escape(p.role), str(p.episodes))
     console.print(who)
-    eps = Table(title=f"episodes of {title}", title_justify="left")
+    eps = Table(title=escape(f"episodes of {title}"), title_justify="left")
     for column in ("published", "season", "episode", "title"):
         eps.add_column(column)
     for e in episodes:
-        eps.add_row(e.published or "", "" if e.season is None else str(e.season),
+        eps.add_row(escape(e.published or ""), "" if e.season is None else str(e.season),
                     "" if e.episode_number is None else str(e.episode_number), escape(e.title))
     console.print(eps)
 

@@ -8,8 +8,10 @@ import click
 
 from castgraph.cli.errors import fail_cleanly
 from castgraph.cli.options import DEFAULT_GRAPH_DIR
+from castgraph.cli.printing import echo, echo_json
 from castgraph.graph.model import ReviewPair
 from castgraph.graph.networkx_store import graph_file, read_graph_dir
+from castgraph.queries.models import NotFoundError
 from castgraph.resolve.output import explain_entity, read_review_csv
 
 __all__ = ["COMMANDS", "resolve_cmd"]
@@ -30,7 +32,8 @@ def _review_pairs(directory: Path) -> list[ReviewPair]:
 @click.option("--review", is_flag=True, help="List borderline pairs that were kept apart, for review.")
 @click.option("--graph", "graph_dir", default=DEFAULT_GRAPH_DIR, show_default=True, metavar="DIR",
               type=click.Path(file_okay=False, path_type=Path), help="Folder written by `castgraph build`.")
-def resolve_cmd(explain: str | None, review: bool, graph_dir: Path) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Review list as JSON (as graph.html lists it).")
+def resolve_cmd(explain: str | None, review: bool, graph_dir: Path, as_json: bool) -> None:
     """Explain how entities were resolved in a built graph.
 
     \b
@@ -38,6 +41,7 @@ def resolve_cmd(explain: str | None, review: bool, graph_dir: Path) -> None:
         castgraph resolve --explain swyx
         castgraph resolve --explain "Shawn Wang" --graph castgraph-out
         castgraph resolve --review
+        castgraph resolve --review --json
     """
     if bool(explain) == review:
         raise click.UsageError("give exactly one of --explain NAME or --review")
@@ -46,18 +50,21 @@ def resolve_cmd(explain: str | None, review: bool, graph_dir: Path) -> None:
             path = graph_file(graph_dir)
             graph = read_graph_dir(graph_dir)
             try:
-                click.echo(explain_entity(graph, explain))
-            except KeyError:
-                raise click.ClickException(f"{path}: no entity named {explain!r}") from None
+                echo(explain_entity(graph, explain))
+            except NotFoundError as exc:
+                raise click.ClickException(f"{path}: {exc}") from None
             return
         pairs = _review_pairs(graph_dir)
-        if not pairs:
-            click.echo("No borderline pairs to review.")
+        if as_json:
+            echo_json([p.model_dump() for p in pairs])
             return
-        click.echo(f"{len(pairs)} borderline pair(s) kept apart (merge them with an overrides file):")
+        if not pairs:
+            echo("No borderline pairs to review.")
+            return
+        echo(f"{len(pairs)} borderline pair(s) kept apart (merge them with an overrides file):")
         for p in pairs:
-            click.echo(f"  {p.score:.2f}  {p.left_name} [{p.left_id}]  <->  {p.right_name} [{p.right_id}]")
-            click.echo(f"        {p.reason}")
+            echo(f"  {p.score:.2f}  {p.left_name} [{p.left_id}]  <->  {p.right_name} [{p.right_id}]")
+            echo(f"        {p.reason}")
 
 
 COMMANDS = [resolve_cmd]

@@ -8,6 +8,7 @@ import click
 
 from castgraph.cli.errors import fail_cleanly
 from castgraph.cli.options import Neo4jSettings, graph_options, read_graph
+from castgraph.cli.printing import echo
 from castgraph.viz.views import MAX_NODES
 
 __all__ = ["COMMANDS", "viz_cmd"]
@@ -46,7 +47,9 @@ def viz_cmd(graph_dir: str, neo4j_uri: str | None, neo4j_user: str | None, neo4j
     chosen = [name for name, on in (("--ego", ego), ("--comention", comention), ("--episode", episode)) if on]
     if len(chosen) > 1:
         raise click.UsageError(f"choose one view, not {' and '.join(chosen)}")
+    from castgraph.resolve import read_review_csv
     from castgraph.viz import comention_view, ego_view, episode_view, overview_view, write_view_html
+    from castgraph.viz.page import review_records
 
     with fail_cleanly():
         settings = Neo4jSettings.from_options(neo4j_uri, neo4j_user, neo4j_password, neo4j_database)
@@ -59,9 +62,12 @@ def viz_cmd(graph_dir: str, neo4j_uri: str | None, neo4j_user: str | None, neo4j
             view = episode_view(graph, episode)
         else:
             view = overview_view(graph, max_nodes=max_nodes, title=title or "castgraph")
+            review_csv = Path(graph_dir) / "review.csv"
+            if review_csv.exists():  # the same list `castgraph resolve --review` shows
+                view.review = review_records(read_review_csv(review_csv))
         path = write_view_html(view, out, title=title)
     shown = f"{len(view.nodes):,} nodes, {len(view.edges):,} links"
-    click.echo(f"wrote {path} ({shown}{'; ' + view.note if view.note else ''})")
+    echo(f"wrote {path} ({shown}{'; ' + view.note if view.note else ''})")
 
 
 COMMANDS = [viz_cmd]

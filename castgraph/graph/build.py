@@ -83,7 +83,8 @@ def resolution_from_graph(graph: nx.MultiDiGraph) -> Resolution:
     for u, v, attrs in graph.edges(data=True):
         if attrs.get("type") != MENTIONS or v not in entities or attrs.get("origin") in LINKED_ORIGINS:
             continue  # found by the linker, which runs again on every build
-        mention_id = f"{graph.nodes[u]['record_id']}#{attrs['ordinal']}"
+        record_id = graph.nodes[u].get("record_id") or str(u).removeprefix("episode:")
+        mention_id = f"{record_id}#{attrs['ordinal']}"
         assignments[mention_id] = v
         entities[v].mention_ids.append(mention_id)
         merges.setdefault(

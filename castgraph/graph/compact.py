@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import json
 import mmap
-import os
 import struct
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ import numpy as np
 from castgraph.errors import CastgraphError
 from castgraph.graph.schema import SCHEMA_VERSION
 from castgraph.graph.tables import Coded, GraphTables
+from castgraph.outputs import atomic_open
 
 __all__ = ["STORE_FILE", "file_key", "read_sections", "read_store", "write_sections", "write_store"]
 
@@ -61,12 +61,9 @@ def file_key(path: str | Path) -> dict[str, Any]:
         if stat.st_size > _SAMPLE:
             fh.seek(max(_SAMPLE, stat.st_size - _SAMPLE))
             digest.update(fh.read(_SAMPLE))
-    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest.hexdigest()}
-
-
-def _temp_path(path: Path) -> Path:
-    # Unique per process: two builds into one folder never write the same temp file.
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # The inode ties the key to this very file: every write is a new file renamed into place.
+    return {"inode": stat.st_ino, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+            "sha256": digest.hexdigest()}
 
 
 def write_sections(path: str | Path, magic: bytes, meta: dict[str, Any],
@@ -79,16 +76,10 @@ def write_sections(path: str | Path, magic: bytes, meta: dict[str, Any],
         header.append({"name": name, "kind": kind, "offset": offset, "length": len(data)})
         offset += len(data)
     head = json.dumps({**meta, "sections": header}).encode("utf-8")
-    path = Path(path)
-    tmp = _temp_path(path)
-    try:
-        with tmp.open("wb") as fh:
-            fh.write(magic + struct.pack("<Q", len(head)) + head)
-            for _, _, data in sections:
-                fh.write(data)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_open(path, "wb") as fh:
+        fh.write(magic + struct.pack("<Q", len(head)) + head)
+        for _, _, data in sections:
+            fh.write(data)
 
 
 def read_sections(path: str | Path, magic: bytes, *, lazy: bool = False,

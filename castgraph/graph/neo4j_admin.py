@@ -33,7 +33,7 @@ import shlex
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any
 
 import networkx as nx
 from pydantic import BaseModel
@@ -45,13 +45,18 @@ from castgraph.graph.neo4j_schema import (
     SCHEMA_STATEMENTS,
     checked_labels,
     encode_properties,
+    fit_index_limits,
 )
+from castgraph.outputs import atomic_open, atomic_write
 
 __all__ = ["AdminExport", "admin_import_args", "write_neo4j_admin_csv"]
 
 # Candidates for the importer's array delimiter (lists and the :LABEL column); the
-# first one that occurs in no list value is used.
+# first one that occurs in no list value is used. When text holds them all, the search
+# goes on through the private-use area (U+E000...), which text almost never holds:
+# the export works for any text.
 _ARRAY_DELIMITERS = (";", "|", "¦", "¤", "§")
+_MORE_DELIMITERS = range(0xE000, 0xF900)
 
 
 class AdminExport(BaseModel):
@@ -103,7 +108,7 @@ def _field(value: Any, column_type: str, delimiter: str) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def _write_table(handle: TextIO, head: list[str], rows: list[dict[str, Any]], columns: list[str],
+def _write_table(handle: IO[str], head: list[str], rows: list[dict[str, Any]], columns: list[str],
                  delimiter: str) -> None:
     types = {c: _column_type(r[c] for r in rows if r.get(c) is not None) for c in columns}
     header = head + [c if types[c] == "string" else f"{c}:{types[c]}" for c in columns]
@@ -127,11 +132,11 @@ def _pick_delimiter(values: Iterable[Any]) -> str:
     used: set[str] = set()
     for value in values:
         if isinstance(value, list):
-            used.update(c for v in value for c in str(v) if c in _ARRAY_DELIMITERS)
-    for candidate in _ARRAY_DELIMITERS:
+            used.update(c for v in value for c in str(v))
+    for candidate in (*_ARRAY_DELIMITERS, *map(chr, _MORE_DELIMITERS)):
         if candidate not in used:
             return candidate
-    raise ValueError("every array delimiter candidate occurs in a list value")
+    raise ValueError("list values hold every candidate array delimiter")  # 6,400 private-use characters
 
 
 def _quoted(text: str) -> str:
@@ -139,7 +144,7 @@ def _quoted(text: str) -> str:
 
 
 def _write_csv(path: Path, head: list[str], rows: list[dict[str, Any]], delimiter: str) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
+    with atomic_open(path, newline="") as handle:
         _write_table(handle, head, rows, _columns(rows), delimiter)
     return path
 
@@ -152,8 +157,8 @@ def write_neo4j_admin_csv(graph: nx.MultiDiGraph, directory: str | Path) -> Admi
     labels_of = checked_labels(graph)
     for node, attrs in graph.nodes(data=True):
         labels = labels_of[node]
-        props = encode_properties(attrs, skip=frozenset({"label", "id"}),
-                                  json_keys=JSON_PROPERTIES[labels[0]])
+        props = fit_index_limits(labels[0], encode_properties(attrs, skip=frozenset({"label", "id"}),
+                                                              json_keys=JSON_PROPERTIES[labels[0]]))
         node_rows[labels[0]].append({"__fixed__": [str(node)], "__labels__": labels, **props})
     edge_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for source, target, key, attrs in graph.edges(keys=True, data=True):
@@ -179,7 +184,7 @@ def write_neo4j_admin_csv(graph: nx.MultiDiGraph, directory: str | Path) -> Admi
     export = AdminExport(directory=out, node_files=node_files, relationship_files=rel_files,
                          nodes=graph.number_of_nodes(), relationships=graph.number_of_edges(),
                          array_delimiter=delimiter)
-    (out / "schema.cypher").write_text(";\n".join(SCHEMA_STATEMENTS) + ";\n", encoding="utf-8")
+    atomic_write(out / "schema.cypher", ";\n".join(SCHEMA_STATEMENTS) + ";\n")
     _write_script(out / "import.sh", export)
     return export
 
@@ -205,7 +210,8 @@ def admin_import_args(export: AdminExport, database: str = "neo4j", *,
 def _write_script(path: Path, export: AdminExport) -> None:
     args = admin_import_args(export, "${NEO4J_IMPORT_DATABASE:-neo4j}", relative_to=export.directory)
     quoted = " ".join(shlex.quote(a) for a in args[4:])
-    path.write_text(
+    atomic_write(
+        path,
         "#!/bin/sh\n"
         "# Load these files into a new database with the server stopped, e.g.\n"
         "#   NEO4J_ADMIN=/path/to/neo4j/bin/neo4j-admin sh import.sh --overwrite-destination\n"
@@ -215,6 +221,5 @@ def _write_script(path: Path, export: AdminExport) -> None:
         'cd "$(dirname "$0")"\n'
         "# NEO4J_ADMIN is a command, possibly with arguments: left unquoted on purpose.\n"
         f'exec ${{NEO4J_ADMIN:-neo4j-admin}} database import full "{args[3]}" {quoted} "$@"\n',
-        encoding="utf-8",
     )
     path.chmod(0o755)

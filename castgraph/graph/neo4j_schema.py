@@ -30,7 +30,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import networkx as nx
@@ -43,18 +43,24 @@ __all__ = [
     "CONSTRAINTS",
     "ENTITY_TYPE_LABELS",
     "FULLTEXT_INDEX",
+    "FULL_SUFFIX",
     "INDEXES",
     "JSON_PROPERTIES",
     "LIST_PROPERTIES",
+    "MAX_INDEXED_BYTES",
     "NODE_LABELS",
     "RELATIONSHIPS",
     "RELATIONSHIP_PROPERTIES",
     "SCHEMA_STATEMENTS",
     "UnknownLabelError",
+    "WriteRefused",
+    "check_ids_fit",
+    "check_no_other_graph",
     "checked_labels",
     "decode_properties",
     "encode_properties",
     "encode_value",
+    "fit_index_limits",
     "node_labels",
     "relationship_endpoints",
 ]
@@ -105,6 +111,14 @@ LIST_PROPERTIES: frozenset[str] = frozenset({"languages", "aliases", "descriptio
                                              "former_ids"})
 
 FULLTEXT_INDEX = "castgraph_entity_names"
+
+# Neo4j refuses a range-index entry of more than about 8 KB (and a full-text term of 32 KB),
+# failing the whole transaction. Indexed text longer than this many UTF-8 bytes is stored
+# cut to this size, with the whole value in "<key>_full" (not indexed), which reads restore.
+MAX_INDEXED_BYTES = 4000
+_INDEXED_TEXT: dict[str, tuple[str, ...]] = {"Entity": ("name",), "Topic": ("name",)}
+_INDEXED_LISTS: dict[str, tuple[str, ...]] = {"Entity": ("aliases",)}
+FULL_SUFFIX = "_full"
 
 CONSTRAINTS: tuple[str, ...] = tuple(
     f"CREATE CONSTRAINT castgraph_{label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
@@ -237,6 +251,58 @@ def encode_properties(attrs: Mapping[str, Any], skip: frozenset[str] = frozenset
 _PRIMITIVES = frozenset({str, int, float, bool})
 
 
+def _oversize(text: Any) -> bool:
+    # Four bytes per character at most: most text is ruled out without encoding it.
+    return isinstance(text, str) and len(text) * 4 > MAX_INDEXED_BYTES \
+        and len(text.encode("utf-8", "surrogatepass")) > MAX_INDEXED_BYTES
+
+
+def _cut(text: str) -> str:
+    return text.encode("utf-8", "surrogatepass")[:MAX_INDEXED_BYTES].decode("utf-8", "ignore")
+
+
+def fit_index_limits(label: str, props: dict[str, Any]) -> dict[str, Any]:
+    """Keep text too long for Neo4j's indexes out of indexed properties (in place; returns ``props``).
+
+    >>> props = fit_index_limits("Entity", {"name": "x" * 5000, "aliases": ["a"]})
+    >>> len(props["name"]), len(props["name_full"]), decode_properties("Entity", props)["name"] == "x" * 5000
+    (4000, 5000, True)
+    """
+    for key in _INDEXED_TEXT.get(label, ()):
+        value = props.get(key)
+        if isinstance(value, str) and _oversize(value):
+            props[key], props[key + FULL_SUFFIX] = _cut(value), value
+    for key in _INDEXED_LISTS.get(label, ()):
+        value = props.get(key)
+        if isinstance(value, list) and any(_oversize(v) for v in value):
+            props[key] = [_cut(v) if _oversize(v) else v for v in value]
+            props[key + FULL_SUFFIX] = json.dumps(value, ensure_ascii=False)
+    return props
+
+
+class WriteRefused(CastgraphError):
+    """A write refused before anything was written (a one-line message)."""
+
+
+def check_ids_fit(graph: nx.MultiDiGraph, where: str) -> None:
+    """Refuse a graph with an id too long for Neo4j's uniqueness constraints (ids cannot be cut)."""
+    too_long = [i for i in graph.nodes() if _oversize(i)]
+    if too_long:
+        raise WriteRefused(f"cannot write to {where}: node id {too_long[0][:60]!r}... is longer than "
+                           f"the {MAX_INDEXED_BYTES:,} bytes its uniqueness index holds "
+                           f"({len(too_long)} such ids); nothing was written")
+
+
+def check_no_other_graph(graph: nx.MultiDiGraph, stored_episodes: Iterable[str], where: str) -> None:
+    """Refuse a write that would delete stored episodes the graph does not have (another graph)."""
+    foreign = sorted(i for i in stored_episodes if i not in graph)
+    if foreign:
+        raise WriteRefused(
+            f"{where} holds {len(foreign):,} episode(s) that are not in this graph "
+            f"(e.g. {foreign[0][:80]!r}); writing would delete them: pass --replace to replace that graph, "
+            "or use another database (--neo4j-database)")
+
+
 def decode_properties(label: str, props: Mapping[str, Any]) -> dict[str, Any]:
     """Neo4j properties of a ``label`` node back to graph attributes (``label`` included)."""
     attrs: dict[str, Any] = {"label": label}
@@ -248,4 +314,8 @@ def decode_properties(label: str, props: Mapping[str, Any]) -> dict[str, Any]:
             with contextlib.suppress(ValueError):  # not JSON: keep the string as stored
                 value = json.loads(value)
         attrs[key] = value
+    for key in (*_INDEXED_TEXT.get(label, ()), *_INDEXED_LISTS.get(label, ())):
+        full = attrs.pop(key + FULL_SUFFIX, None)
+        if isinstance(full, str):
+            attrs[key] = json.loads(full) if key in _INDEXED_LISTS.get(label, ()) else full
     return attrs

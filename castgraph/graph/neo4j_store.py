@@ -48,6 +48,7 @@ from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavaila
 
 from castgraph.errors import CastgraphError
 from castgraph.graph.build import SCHEMA_VERSION
+from castgraph.graph.cypher_guard import check_read_only
 from castgraph.graph.neo4j_cypher import (
     DELETE_EDGES,
     EPISODE_EDGES,
@@ -68,9 +69,12 @@ from castgraph.graph.neo4j_schema import (
     RELATIONSHIPS,
     SCHEMA_STATEMENTS,
     UnknownLabelError,
+    check_ids_fit,
+    check_no_other_graph,
     checked_labels,
     decode_properties,
     encode_properties,
+    fit_index_limits,
 )
 from castgraph.graph.store import GraphStore, WriteReport
 from castgraph.memory import gc_paused
@@ -122,6 +126,12 @@ class Neo4jStore(GraphStore):
         :class:`Neo4jStoreError`.
     writers : int
         Concurrent write transactions for new nodes and the relationships of new episodes.
+    replace : bool
+        Whether :meth:`write` may delete stored episodes the graph does not have (another
+        graph). When ``False`` such a write is refused before anything is written.
+    connection_timeout : float
+        Seconds to wait for a connection to the server (twice that, at least 8, for the server
+        to answer on it).
 
     Attributes
     ----------
@@ -139,19 +149,24 @@ class Neo4jStore(GraphStore):
         batch_size: int = DEFAULT_BATCH_SIZE,
         max_retry_seconds: float = 15.0,
         writers: int = DEFAULT_WRITERS,
+        replace: bool = True,
+        connection_timeout: float = 10.0,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         if writers < 1:
             raise ValueError("writers must be at least 1")
         self.writers = writers
+        self.replace = replace
         self.uri = uri
         self.user = user
         self.database = database
         self.batch_size = batch_size
         self.driver: Driver = GraphDatabase.driver(
             uri, auth=(user, password), max_transaction_retry_time=max_retry_seconds,
-            connection_timeout=10.0, connection_acquisition_timeout=30.0,
+            # A server that accepts the connection but never answers is caught by the acquisition timeout.
+            connection_timeout=connection_timeout,
+            connection_acquisition_timeout=max(2 * connection_timeout, 8.0),
             # Server notices ("label does not exist" on an empty database) are not errors here.
             notifications_min_severity="OFF",
         )
@@ -227,6 +242,9 @@ class Neo4jStore(GraphStore):
         report = Neo4jWriteReport(nodes=graph.number_of_nodes(), edges=graph.number_of_edges())
         self.create_schema()
         existing = self._existing_ids()
+        if not self.replace:
+            where = f"Neo4j at {self.uri}" + (f" (database {self.database})" if self.database else "")
+            check_no_other_graph(graph, existing["Episode"], where)
         with self._session() as session, ThreadPoolExecutor(max_workers=1) as pool:
             # The relationship rows (most of the client's work) are made while the server
             # writes the nodes.
@@ -333,9 +351,11 @@ class Neo4jStore(GraphStore):
         # Checked before anything is written, so that a bad graph leaves the database alone.
         with self._errors("checking the graph"):
             label_of = checked_labels(graph)
+        check_ids_fit(graph, f"Neo4j at {self.uri}")
         for node, attrs in graph.nodes(data=True):
             labels = label_of[node]
             props = encode_properties(attrs, json_keys=JSON_PROPERTIES[labels[0]])
+            fit_index_limits(labels[0], props)
             props["id"] = node
             node_groups[labels].append({"id": node, "props": props})
         return dict(node_groups)
@@ -473,7 +493,13 @@ class Neo4jStore(GraphStore):
 
     def run(self, query: str, params: dict[str, Any] | None = None, *, write: bool = False,
             doing: str = "running a query") -> tuple[list[str], list[dict[str, Any]]]:
-        """Run one Cypher query (read access unless ``write``); return its columns and rows."""
+        """Run one Cypher query (read access unless ``write``); return its columns and rows.
+
+        In read access, a query that reaches outside the database (``LOAD CSV``, procedures
+        outside ``db.*``) is refused before it is sent: see :mod:`castgraph.graph.cypher_guard`.
+        """
+        if not write:
+            check_read_only(query)
         routing = RoutingControl.WRITE if write else RoutingControl.READ
         self.verify()
         with self._errors(doing):

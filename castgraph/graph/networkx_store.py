@@ -14,54 +14,73 @@ Examples
 from __future__ import annotations
 
 import json
-import os
+import re
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from castgraph.errors import CastgraphError
+from castgraph.graph.build import SCHEMA_VERSION
 from castgraph.graph.compact import STORE_FILE, file_key, read_store, store_header, write_store
+from castgraph.graph.graph_check import GraphDataError, check_graph_data
 from castgraph.graph.node_link import write_node_link
 from castgraph.graph.store import GraphStore, WriteReport
 from castgraph.graph.tables import GraphTables
+from castgraph.outputs import atomic_open
 
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["GRAPH_FILE", "NetworkXStore", "current_store", "graph_file", "graph_to_json", "parse_graph_json",
-           "read_graph_dir", "read_graph_json", "read_graph_tables", "write_gexf", "write_graph_json",
-           "write_graphml"]
+__all__ = ["GRAPH_FILE", "NetworkXStore", "current_store", "graph_file", "graph_to_json", "graphml_text",
+           "parse_graph_json", "read_graph_dir", "read_graph_json", "read_graph_tables", "read_graphml",
+           "text_from_graphml", "write_gexf", "write_graph_json", "write_graphml"]
 
 GRAPH_FILE = "graph.json"
 
 
 def graph_to_json(graph: nx.MultiDiGraph) -> str:
-    """Serialize ``graph`` as node-link JSON (edges under ``"edges"``), byte-stable."""
-    import networkx as nx
+    """Serialize ``graph`` as node-link JSON (edges under ``"edges"``), byte-stable.
 
-    data = nx.node_link_data(graph, edges="edges")
-    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n"
-
-
-def parse_graph_json(text: str) -> nx.MultiDiGraph:
-    """Parse node-link JSON text into a graph.
-
-    >>> text = '{"directed": true, "multigraph": true, "graph": {}, "nodes": [{"id": "a"}], "edges": []}'
-    >>> parse_graph_json(text).number_of_nodes()
-    1
+    The graph attribute ``schema_version`` tells readers which schema the file follows.
     """
     import networkx as nx
 
-    data = json.loads(text)
+    data = nx.node_link_data(graph, edges="edges")
+    data["graph"] = {**data["graph"], "schema_version": data["graph"].get("schema_version", SCHEMA_VERSION)}
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n"
+
+
+def parse_graph_json(text: str | bytes) -> nx.MultiDiGraph:
+    """Parse node-link JSON text into a graph, after :func:`~castgraph.graph.graph_check.check_graph_data`.
+
+    >>> text = ('{"directed": true, "multigraph": true, "graph": {"schema_version": 1}, '
+    ...         '"nodes": [{"id": "topic:a", "label": "Topic"}], "edges": []}')
+    >>> parse_graph_json(text).number_of_nodes()
+    1
+
+    Raises
+    ------
+    ValueError
+        If the text is not JSON, or not a castgraph graph (:class:`GraphDataError`).
+    """
+    import networkx as nx
+
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    check_graph_data(data)
     graph = nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
     assert isinstance(graph, nx.MultiDiGraph)
     return graph
 
 
 def read_graph_json(path: str | Path) -> nx.MultiDiGraph:
-    """Read a graph.json file; one that is not castgraph's is a :class:`CastgraphError`."""
+    """Read a graph.json file; one that is not castgraph's is a :class:`CastgraphError` (one line)."""
     try:
-        return parse_graph_json(Path(path).read_text(encoding="utf-8"))
+        return parse_graph_json(Path(path).read_bytes())
+    except GraphDataError as exc:
+        raise CastgraphError(f"{path}: not a castgraph graph.json ({exc}); refusing to use it") from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise CastgraphError(f"{path}: not a castgraph graph.json ({exc})") from None
 
@@ -109,34 +128,61 @@ def read_graph_dir(directory: str | Path) -> nx.MultiDiGraph:
     return read_graph_json(path)
 
 
-def _temp_path(path: Path) -> Path:
-    # Unique per process: two builds into one folder never write the same temp file.
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
-
-
 def write_graph_json(graph: nx.MultiDiGraph | GraphTables, path: str | Path) -> None:
     """Write ``graph`` to ``path`` as node-link JSON (atomically: a reader never sees half a file).
 
     Columns (:class:`GraphTables`) are written streamed, a chunk at a time, with the same bytes.
     """
-    path = Path(path)
-    tmp = _temp_path(path)
-    try:
-        with tmp.open("w", encoding="utf-8", newline="\n") as fh:
-            if isinstance(graph, GraphTables):
-                write_node_link(graph, fh)
-            else:
-                fh.write(graph_to_json(graph))
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_open(path, newline="\n") as fh:
+        if isinstance(graph, GraphTables):
+            write_node_link(graph, cast(TextIO, fh))
+        else:
+            fh.write(graph_to_json(graph))
+
+
+# XML 1.0 cannot hold most C0 controls, U+FFFE and U+FFFF, even as character references,
+# and parsers turn CR into LF. Such characters are written as U+E000 followed by a
+# private-use stand-in (U+E000 itself is doubled), so any text round-trips.
+_XML_ESCAPE = "\ue000"
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff\ue000]")
+_XML_ESCAPED = re.compile("\ue000([\ue000\ue100-\ue11f\ue1fe\ue1ff])")
+
+
+def _xml_escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    if char == _XML_ESCAPE:
+        return _XML_ESCAPE * 2
+    return _XML_ESCAPE + chr(0xE100 + (ord(char) & 0xFF))
+
+
+def _xml_unescape_char(match: re.Match[str]) -> str:
+    code = ord(match.group(1))
+    if code == 0xE000:
+        return _XML_ESCAPE
+    return chr(0xFF00 | (code - 0xE100)) if code >= 0xE1FE else chr(code - 0xE100)
+
+
+def graphml_text(text: str) -> str:
+    """``text`` with the characters XML cannot hold escaped (see :func:`text_from_graphml`).
+
+    >>> graphml_text("a\\x00b"), text_from_graphml(graphml_text("a\\x00b\\r\\ufffe\\ue000"))
+    ('a\\ue000\\ue100b', 'a\\x00b\\r\\ufffe\\ue000')
+    """
+    return _XML_UNSAFE.sub(_xml_escape_char, text)
+
+
+def text_from_graphml(text: str) -> str:
+    """The text :func:`graphml_text` was given."""
+    return _XML_ESCAPED.sub(_xml_unescape_char, text) if _XML_ESCAPE in text else text
 
 
 def _graphml_value(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return graphml_text(json.dumps(value, ensure_ascii=False, sort_keys=True))
+    if isinstance(value, str):
+        return graphml_text(value)
     return value
 
 
@@ -145,30 +191,46 @@ def _flat(graph: nx.MultiDiGraph, *, drop_none: bool = False) -> nx.MultiDiGraph
 
     flat = nx.MultiDiGraph()
     for node, attrs in graph.nodes(data=True):
-        flat.add_node(node, **{k: _graphml_value(v) for k, v in attrs.items()
-                               if v is not None or not drop_none})
+        flat.add_node(graphml_text(str(node)), **{k: _graphml_value(v) for k, v in attrs.items()
+                                                  if v is not None or not drop_none})
     for u, v, key, attrs in graph.edges(keys=True, data=True):
-        flat.add_edge(u, v, key=key, **{k: _graphml_value(x) for k, x in attrs.items()
-                                        if x is not None or not drop_none})
+        flat.add_edge(graphml_text(str(u)), graphml_text(str(v)), key=graphml_text(str(key)),
+                      **{k: _graphml_value(x) for k, x in attrs.items() if x is not None or not drop_none})
     return flat
 
 
 def _write_atomically(path: str | Path, write: Any) -> None:
-    path = Path(path)
-    tmp = _temp_path(path)
-    try:
-        write(str(tmp))
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_open(path, "wb") as fh:
+        write(fh)
 
 
 def write_graphml(graph: nx.MultiDiGraph, path: str | Path) -> None:
-    """Write ``graph`` as GraphML (for Gephi); lists and dicts become JSON strings."""
+    """Write ``graph`` as GraphML (for Gephi); lists and dicts become JSON strings.
+
+    Characters XML cannot hold are escaped (:func:`graphml_text`); :func:`read_graphml`
+    gives them back.
+    """
     import networkx as nx
 
     flat = _flat(graph)
     _write_atomically(path, lambda tmp: nx.write_graphml(flat, tmp))
+
+
+def read_graphml(path: str | Path) -> nx.MultiDiGraph:
+    """Read a file written by :func:`write_graphml`: text as it was, lists and dicts as JSON text."""
+    import networkx as nx
+
+    raw = nx.read_graphml(str(path), force_multigraph=True)
+
+    def plain(value: Any) -> Any:
+        return text_from_graphml(value) if isinstance(value, str) else value
+
+    graph = nx.MultiDiGraph()
+    for node, attrs in raw.nodes(data=True):
+        graph.add_node(plain(node), **{k: plain(v) for k, v in attrs.items()})
+    for u, v, key, attrs in raw.edges(keys=True, data=True):
+        graph.add_edge(plain(u), plain(v), key=plain(key), **{k: plain(x) for k, x in attrs.items()})
+    return graph
 
 
 def write_gexf(graph: nx.MultiDiGraph, path: str | Path) -> None:

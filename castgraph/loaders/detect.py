@@ -5,8 +5,11 @@ with ``{`` or ``[`` is read as JSON / JSONL records, an ``<rss>`` document as a
 podcast feed, text with episode headers as a podcast-app page, and ``.csv`` /
 ``.tsv`` files (or text with a table header) as a table. A directory loads every
 file with one of :data:`SUPPORTED_SUFFIXES` under it (recursively, in sorted order;
-hidden files are skipped), and files without a suffix that hold a feed. An http(s) URL is fetched (see
-:mod:`castgraph.loaders.fetch`) and read by its content the same way.
+hidden files and castgraph's own output folders are skipped, so ``castgraph build .``
+never reads what it wrote), and files without a suffix that hold a feed. An http(s)
+URL is fetched (see :mod:`castgraph.loaders.fetch`) and read by its content the same
+way. A path that is not a regular file (a pipe, a device) is refused rather than
+waited on.
 
 Examples
 --------
@@ -64,10 +67,11 @@ def detect_format(head: bytes, name: str = "<text>") -> Format:
     text = head.removeprefix(b"\xef\xbb\xbf").strip()
     if not text:
         raise InputError(name, "empty file")
-    if b"\x00" in text:
-        raise InputError(name, "binary file, not episode records, a feed, a table or a podcast page")
+    # Records first: a NUL byte inside one JSONL line spoils that record, not the file.
     if text[:1] in (b"{", b"["):
         return "records"
+    if b"\x00" in text:
+        raise InputError(name, "binary file, not episode records, a feed, a table or a podcast page")
     if looks_like_feed(text):
         return "feed"
     if Path(name).suffix.lower() in TABLE_SUFFIXES:
@@ -127,6 +131,15 @@ def read_file(path: str | Path, *, as_of: date | None = None, column_map: Mappin
     return read_page(path, as_of=as_of)
 
 
+# Files only castgraph writes into an output folder (the build lock, the query index cache).
+_OUTPUT_MARKERS = (".castgraph.lock", ".graph.json.qindex")
+
+
+def _output_folders(root: Path) -> set[Path]:
+    """Folders under ``root`` (itself included) that castgraph wrote its outputs into."""
+    return {marker.parent for name in _OUTPUT_MARKERS for marker in root.rglob(name)}
+
+
 def _is_feed(path: Path) -> bool:
     try:
         with path.open("rb") as handle:
@@ -173,20 +186,25 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
+            outputs = _output_folders(path)
             found = sorted(
                 p
                 for p in path.rglob("*")
                 if p.is_file()
                 and (p.suffix.lower() in SUPPORTED_SUFFIXES or (not p.suffix and _is_feed(p)))
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and not any(folder in p.parents for folder in outputs)
             )
             if not found:
                 raise InputError(
                     str(path), f"no episode files in directory (looked for {', '.join(SUPPORTED_SUFFIXES)})"
                 )
             files.extend(found)
-        elif path.exists():
+        elif path.is_file():
             files.append(path)
+        elif path.exists():
+            raise InputError(str(path),
+                             "not a regular file (a pipe, socket or device); save it to a file first")
         else:
             raise InputError(str(path), "no such file or directory")
     return sorted(dict.fromkeys(files))

@@ -62,6 +62,11 @@ _KNOWN = {
 
 
 _MAX_SECONDS = 1e9  # about 30 years; also rules out inf and nan
+# Deepest nesting kept under a key castgraph does not know; deeper values would only
+# cost recursion in every later stage (and Neo4j and GraphML cannot hold them anyway).
+MAX_EXTRA_DEPTH = 32
+# Python refuses to turn integers of more digits than this into numbers (CVE-2020-10735).
+_MAX_INT_DIGITS = 4300
 
 
 class _Broken(ValueError):
@@ -167,6 +172,72 @@ def _mentions(value: Any, note: list[str]) -> list[dict[str, str]]:
     return mentions
 
 
+class _LongNumber(str):
+    """The digits of an integer too long for Python to read, kept as text."""
+
+
+def _scan(value: Any, limit: int) -> tuple[bool, bool]:
+    """Whether ``value`` nests more than ``limit`` deep, and whether it holds a :class:`_LongNumber`."""
+    stack, long_number = [(value, 0)], False
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth >= limit:
+                return True, long_number
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+        elif isinstance(item, _LongNumber):
+            long_number = True
+    return False, long_number
+
+
+def _extra(record: dict[str, Any], note: list[str]) -> dict[str, Any]:
+    extra = {}
+    for key, value in record.items():
+        if key in _KNOWN:
+            continue
+        too_deep, long_number = _scan(value, MAX_EXTRA_DEPTH)
+        if too_deep:
+            note.append(f"{_short(key)!r} is nested more than {MAX_EXTRA_DEPTH} levels deep; ignored")
+            continue
+        if long_number:
+            note.append(f"{_short(key)!r} holds an integer of more than {_MAX_INT_DIGITS} digits; "
+                        "kept as text")
+        extra[key] = value
+    return extra
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _parse_int(digits: str) -> int | str:
+    # A number too long for Python to read stays text: the record is kept, its value unchanged.
+    return int(digits) if len(digits.lstrip("-")) <= _MAX_INT_DIGITS else _LongNumber(digits)
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_lone_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_no_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_no_lone_surrogates(k): _no_lone_surrogates(v) for k, v in value.items()}
+    return value
+
+
+def _loads(text: str) -> Any:
+    """``json.loads``, except that integers longer than Python reads stay text and a lone
+    UTF-16 surrogate escape (``"\\ud800"``, which no UTF-8 file can hold) becomes U+FFFD."""
+    value = json.loads(text, parse_int=_parse_int)
+    if _SURROGATE_ESCAPE.search(text):
+        value = _no_lone_surrogates(value)
+    return value
+
+
 def episode_from_record(
     record: Any, where: Source, *, as_of: date | None = None
 ) -> tuple[Episode, list[LoadWarning]]:
@@ -236,7 +307,7 @@ def episode_from_record(
         tags=tags,
         mentions=_mentions(record.get("entities", record.get("mentions")), note),
         source=where,
-        extra={k: v for k, v in record.items() if k not in _KNOWN},
+        extra=_extra(record, note),
     )
     try:
         # pydantic-core validates plain dicts far faster than model_construct builds nested models.
@@ -278,10 +349,11 @@ def _json_lines(lines: Iterable[tuple[int, str]], source: str) -> Iterator[tuple
             continue
         where = Source(file=source, line=number)
         try:
-            yield where, json.loads(line)
+            yield where, _loads(line)
         except (json.JSONDecodeError, RecursionError) as exc:
             detail = (
-                f"{exc.msg} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else "too deep"
+                f"{exc.msg.removesuffix(' at')} at column {exc.colno}"
+                if isinstance(exc, json.JSONDecodeError) else "too deep"
             )
             yield where, _Broken(f"not valid JSON ({detail})")
 
@@ -307,7 +379,7 @@ def parse_records(text: str, *, source: str = "<text>", as_of: date | None = Non
         raise InputError(source, "empty file")
     result = make_result([], [])
     try:
-        whole = json.loads(stripped)
+        whole = _loads(stripped)
     except json.JSONDecodeError as exc:
         error = exc
     except RecursionError:
@@ -327,7 +399,7 @@ def parse_records(text: str, *, source: str = "<text>", as_of: date | None = Non
 def _first_line_is_record(head: bytes) -> bool:
     line = head.lstrip().split(b"\n", 1)[0].decode("utf-8", errors="replace")
     try:
-        return isinstance(json.loads(line), dict)
+        return isinstance(_loads(line), dict)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return False
 

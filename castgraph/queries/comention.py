@@ -82,6 +82,7 @@ def comention_graph(
     until: date | str | None = None,
     normalize: str | None = None,
     limit: int | None = None,
+    entities: Iterable[str] | None = None,
 ) -> list[ComentionEdge]:
     """The co-mention edges of ``graph`` (a graph or a query backend), best first.
 
@@ -95,16 +96,23 @@ def comention_graph(
         episodes are left out when a range is given.
     normalize : ``None`` (score = weight), ``"jaccard"`` or ``"pmi"``.
     limit : at most this many edges.
+    entities : only edges touching one of these entities (names, aliases, ids or near
+        spellings, found by :func:`castgraph.queries.lookup.find_entity`).
     """
     if normalize is not None and normalize not in NORMALIZATIONS:
         raise CastgraphError(f"unknown normalization {normalize!r} (use one of: {', '.join(NORMALIZATIONS)})")
     backend = as_backend(graph)
+    around: set[str] | None = None
+    if entities is not None:
+        from castgraph.queries.lookup import find_entity
+
+        around = {find_entity(backend, text)[0].id for text in entities}
     counts = backend.comention_counts(types=parse_types(types), since=_iso(since), until=_iso(until),
                                       min_weight=max(1, min_weight))
     scored = []
     for (a, b), episodes in counts.pairs.items():
         weight = len(episodes)
-        if weight < min_weight:
+        if weight < min_weight or (around is not None and a not in around and b not in around):
             continue
         score = edge_score(weight, counts.df[a], counts.df[b], counts.episodes, normalize)
         scored.append((-score, -weight, a, b, episodes))

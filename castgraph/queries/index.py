@@ -487,7 +487,10 @@ def cache_key(graph_file: str | Path) -> dict[str, Any]:
         if stat.st_size > _SAMPLE:
             fh.seek(max(_SAMPLE, stat.st_size - _SAMPLE))
             digest.update(fh.read(_SAMPLE))
-    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest.hexdigest()}
+    # The inode ties the key to this very file: every write is a new file renamed into place,
+    # so an index made for another build's graph.json never matches.
+    return {"inode": stat.st_ino, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+            "sha256": digest.hexdigest()}
 
 
 def write_index(index: GraphIndex, path: str | Path, key: dict[str, Any]) -> None:

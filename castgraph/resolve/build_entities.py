@@ -32,11 +32,26 @@ from castgraph.graph.model import (
 )
 from castgraph.resolve.normalize import clean_surface, normalize_name
 from castgraph.resolve.overrides import Overrides
+from castgraph.resolve.variants import person_parts
 
-__all__ = ["MAX_DESCRIPTIONS", "TYPE_PRIORITY", "Component", "anchor_id", "best_spelling", "build_resolution",
-           "vote_type"]
+__all__ = ["BORDERLINE_REASONS", "MAX_DESCRIPTIONS", "SPLIT_PREFIX", "TYPE_PRIORITY", "Component",
+           "anchor_id", "best_spelling", "build_resolution", "vote_type"]
 
 MAX_DESCRIPTIONS = 5
+SPLIT_PREFIX = "split:"
+"""Key prefix of a surface split out by an override (keys never hold a colon)."""
+BORDERLINE_REASONS = {  # why a borderline pair was left apart, by rule
+    "fuzzy+evidence": "'{a}' and '{b}' are one letter apart; no description or co-mention confirms they "
+                      "are the same",
+    "nickname+evidence": "'{a}' and '{b}' are a name and its nickname; no shared episode, show, link, "
+                         "description or co-mention ties them",
+    "cross-script+evidence": "'{a}' and '{b}' may be one name in two scripts; the types differ or nothing "
+                             "(description, co-mention) corroborates it",
+    "middle-initial+evidence": "'{a}' and '{b}' differ by a middle initial; no shared episode, show, link, "
+                               "description or co-mention ties them",
+    "middle-initial": "'{a}' could be any of several people with that name and different middle initials",
+}
+
 TYPE_PRIORITY = [EntityType.PERSON, EntityType.ORGANIZATION, EntityType.PRODUCT, EntityType.CONCEPT,
                  EntityType.EVENT, EntityType.PLACE, EntityType.OTHER]
 
@@ -95,14 +110,25 @@ def _canonical(corpus: Any, comp: Component) -> tuple[int, str]:
     for sk in comp.sks:
         if corpus.sk_rule[sk] == "alias-slash" and corpus.sk_nodes[sk]:
             lead[corpus.sk_nodes[sk][0]] = 0
-    node = min(comp.nodes,
-               key=lambda n: (-totals[n], lead[n], -len(corpus.node_key[n][1]), corpus.node_key[n]))
+    # A person's plain name wins a tie over the same name with a title ("Dr. Jane Doe", "Jane Doe, PhD").
+    titles = {"honorific", "post-nominal"}
+    titled = {n: corpus.node_key[n][0] == EntityType.PERSON.value
+              and bool(titles & set(person_parts(best_spelling(corpus.node_display[n])).stripped))
+              for n in comp.nodes if corpus.node_display[n]}
+    node = min(comp.nodes, key=lambda n: (-totals[n], lead[n], titled.get(n, False),
+                                          -len(corpus.node_key[n][1]), corpus.node_key[n]))
     return node, best_spelling(corpus.node_display[node])
 
 
 def _prior_ids(prior: Resolution | None, comp_mentions: list[list[str]],
-               anchors: list[str]) -> tuple[list[str], list[list[str]]]:
-    """Each component's id, and the ids of prior entities it absorbed (with their own former ids)."""
+               anchors: list[str], split: list[bool] | None = None,
+               comp_keys: list[set[str]] | None = None) -> tuple[list[str], list[list[str]]]:
+    """Each component's id, and the ids of prior entities it absorbed (with their own former ids).
+
+    With ``comp_keys`` (the name keys of each component), a prior entity passes its id only to a
+    component that shares one of its names: an old output folder built from other inputs whose
+    episode ids happen to coincide does not lend its ids to unrelated entities.
+    """
     ids = list(anchors)
     former: list[list[str]] = [[] for _ in anchors]
     if prior is None:
@@ -110,13 +136,19 @@ def _prior_ids(prior: Resolution | None, comp_mentions: list[list[str]],
     owner = dict(prior.assignments)
     if not owner:
         owner = {mid: e.id for e in prior.entities for mid in e.mention_ids}
-    claims: list[tuple[int, str, str, int]] = []
+    # Most shared mentions first; a surface split out by a person never takes its old entity's id.
+    split = split or [False] * len(anchors)
+    names: dict[str, set[str]] = {}
+    if comp_keys is not None:
+        names = {e.id: {normalize_name(n) for n in (e.name, *e.aliases)} for e in prior.entities}
+    claims: list[tuple[int, str, bool, str, int]] = []
     for ci, mids in enumerate(comp_mentions):
         overlap = Counter(owner[m] for m in mids if m in owner)
-        claims.extend((-n, pid, anchors[ci], ci) for pid, n in overlap.items())
+        claims.extend((-n, pid, split[ci], anchors[ci], ci) for pid, n in overlap.items()
+                      if comp_keys is None or names.get(pid, set()) & comp_keys[ci])
     taken_ids: set[str] = set()
     done: set[int] = set()
-    for _, pid, _, ci in sorted(claims):
+    for _, pid, _, _, ci in sorted(claims):
         if ci in done or pid in taken_ids:
             continue
         ids[ci] = pid
@@ -128,7 +160,7 @@ def _prior_ids(prior: Resolution | None, comp_mentions: list[list[str]],
     # A prior entity no component kept the id of was absorbed: by the one with most of its mentions.
     history = {e.id: e.former_ids for e in prior.entities}
     absorbed: set[str] = set()
-    for _, pid, _, ci in sorted(claims):
+    for _, pid, _, _, ci in sorted(claims):
         if pid in taken_ids or pid in absorbed:
             continue
         absorbed.add(pid)
@@ -177,7 +209,8 @@ def _merge_records(corpus: Any, comp: Component, entity_id: str, name: str, cano
 
 
 def build_resolution(corpus: Any, eps: list[Episode], components: list[Component],
-                     accepted: list[tuple[int, int, str, float, str]], review: list[tuple[int, int, float]],
+                     accepted: list[tuple[int, int, str, float, str]],
+                     review: list[tuple[int, int, float, str]],
                      overrides: Overrides, prior: Resolution | None) -> Resolution:
     """Assemble the :class:`Resolution` from resolved components."""
     comp_mentions: list[list[str]] = []
@@ -192,10 +225,16 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
         first_sk = comp.sks[0]  # sorted oldest first above
         group, key = corpus.node_key[corpus.sk_nodes[first_sk][0]]
         anchors.append(anchor_id(group, key))
-    ids, former_ids = _prior_ids(prior, comp_mentions, anchors)
+    split = [corpus.node_key[corpus.sk_nodes[c.sks[0]][0]][1].startswith(SPLIT_PREFIX) for c in components]
+    comp_keys = [{corpus.node_key[n][1] for n in c.nodes} for c in components] if prior is not None else None
+    ids, former_ids = _prior_ids(prior, comp_mentions, anchors, split, comp_keys)
 
-    renames = {normalize_name(k): v for k, v in overrides.rename.items()}
-    set_types = {normalize_name(k): v for k, v in overrides.set_type.items()}
+    # Keys (or entity ids, which win: they name one entity exactly) of the names to rename and retype.
+    def ref(name: str) -> str:
+        return name if name.startswith("entity:") else normalize_name(name)
+
+    renames = {ref(k): v for k, v in overrides.rename.items()}
+    set_types = {ref(k): v for k, v in overrides.set_type.items()}
     adjacency: dict[int, list[tuple[int, str, float, str]]] = {}
     for a, b, rule, score, matched in accepted:
         adjacency.setdefault(a, []).append((b, rule, score, matched))
@@ -208,6 +247,7 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
     for ci, comp in enumerate(components):
         canon, name = _canonical(corpus, comp)
         keys = sorted(corpus.node_key[n][1] for n in comp.nodes) if renames or set_types else []
+        keys = [*(i for i in (ids[ci], *former_ids[ci]) if i in renames or i in set_types), *keys]
         name = next((renames[k] for k in keys if k in renames), name)
         votes: dict[str, int] = {}
         descs: dict[str, tuple[Any, int]] = {}
@@ -237,7 +277,7 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
 
     node_comp = {n: ci for ci, comp in enumerate(components) for n in comp.nodes}
     pairs: dict[tuple[str, str], ReviewPair] = {}
-    for a, b, score in review:
+    for a, b, score, rule in review:
         ca, cb = node_comp.get(a), node_comp.get(b)
         if ca is None or cb is None or ca == cb:
             continue
@@ -247,9 +287,9 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
         if key in pairs and pairs[key].score >= score:
             continue
         left, right = best_spelling(corpus.node_display[a]), best_spelling(corpus.node_display[b])
+        reason = BORDERLINE_REASONS.get(rule, BORDERLINE_REASONS["fuzzy+evidence"])
         pairs[key] = ReviewPair(left_id=ids[ca], left_name=names[ca], right_id=ids[cb], right_name=names[cb],
-                                score=score, reason=f"'{left}' and '{right}' are one letter apart; "
-                                "no description or co-mention confirms they are the same")
+                                score=score, reason=reason.format(a=left, b=right))
     order = sorted(range(len(entities)), key=lambda i: entities[i].id)
     ordered = [entities[i] for i in order]
     assignments = dict(zip(chain.from_iterable(e.mention_ids for e in ordered),

@@ -28,7 +28,8 @@ from typing import Any
 
 from castgraph.resolve.normalize import clean_surface, strip_accents
 
-__all__ = ["description_words", "has_evidence", "words_agree"]
+__all__ = ["co_mentions_significant", "description_words", "descriptions_agree", "has_evidence",
+           "words_agree"]
 
 
 def _words(text: str) -> list[str]:
@@ -103,8 +104,8 @@ def _co_mentions(corpus: Any, node: int) -> set[int]:
     return out
 
 
-def has_evidence(corpus: Any, a: int, b: int) -> bool:
-    """True when the descriptions or co-mentions of nodes ``a`` and ``b`` support a merge."""
+def descriptions_agree(corpus: Any, a: int, b: int) -> bool:
+    """True when the descriptions of nodes ``a`` and ``b`` share rare content words (see the module)."""
     words_a, words_b = _node_words(corpus, a), _node_words(corpus, b)
     if words_a and words_b and words_agree(words_a, words_b):
         # Only now is the corpus-wide word frequency worth computing (once, then cached).
@@ -112,6 +113,38 @@ def has_evidence(corpus: Any, a: int, b: int) -> bool:
         limit = max(5, total // 200)
         if words_agree(words_a, words_b, lambda w: df[w] <= limit):
             return True
+    return False
+
+
+def _rare_nodes(corpus: Any) -> set[int]:
+    """Nodes in at most 1% of the episodes (at least 2): a shared one says something."""
+    cached = getattr(corpus, "_rare_nodes", None)
+    if cached is None:
+        df: Counter[int] = Counter()
+        for sks in corpus.episode_sks.values():
+            df.update({n for sk in sks for n in corpus.sk_nodes[sk]})
+        limit = max(2, len(corpus.episode_sks) // 100)
+        cached = corpus._rare_nodes = {n for n, count in df.items() if count <= limit}
+    return cached
+
+
+def co_mentions_significant(corpus: Any, a: int, b: int) -> bool:
+    """True when ``a`` and ``b`` share two or more rare co-mentioned names, three times more than chance.
+
+    Only names in few episodes count (a popular name is co-mentioned with everything), and chance is
+    ``|A| * |B| / rare names``: the same person in an English and a Japanese episode shares a few rare
+    co-mentions; two names of a small, dense corpus share some by chance.
+    """
+    rare = _rare_nodes(corpus)
+    co_a, co_b = (_co_mentions(corpus, a) & rare) - {b}, (_co_mentions(corpus, b) & rare) - {a}
+    shared = len(co_a & co_b)
+    return shared >= 2 and shared >= 3 * len(co_a) * len(co_b) / max(1, len(rare))
+
+
+def has_evidence(corpus: Any, a: int, b: int) -> bool:
+    """True when the descriptions or co-mentions of nodes ``a`` and ``b`` support a merge."""
+    if descriptions_agree(corpus, a, b):
+        return True
     co_a, co_b = _co_mentions(corpus, a) - {b}, _co_mentions(corpus, b) - {a}
     shared = len(co_a & co_b)
     return shared >= 2 and shared / len(co_a | co_b) >= 0.2

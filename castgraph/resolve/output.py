@@ -24,6 +24,7 @@ swyx (entity:...)
 from __future__ import annotations
 
 import csv
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -31,9 +32,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from castgraph.errors import CastgraphError
 from castgraph.graph.model import Episode, Resolution, ReviewPair
 from castgraph.graph.tables import GraphTables
-from castgraph.resolve.normalize import normalize_name
+from castgraph.outputs import atomic_open, csv_cell_value, csv_safe_cell
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -42,7 +44,6 @@ __all__ = [
     "RESOLUTION_COLUMNS",
     "REVIEW_COLUMNS",
     "explain_entity",
-    "find_entities",
     "read_review_csv",
     "surface_counts",
     "write_resolution_csv",
@@ -92,7 +93,7 @@ def write_resolution_csv(resolution: Resolution, path: str | Path, *,
         counts = {k: (n, len(eps)) for k, (n, eps) in found.items()}
     known = tables is not None or episodes is not None
     by_id = {e.id: e for e in resolution.entities}
-    with Path(path).open("w", encoding="utf-8", newline="") as fh:
+    with atomic_open(path, newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(RESOLUTION_COLUMNS)
         for merge in sorted(resolution.merges, key=lambda m: (m.entity_id, m.surface)):
@@ -100,45 +101,67 @@ def write_resolution_csv(resolution: Resolution, path: str | Path, *,
             if entity is None:
                 continue
             n, n_eps = counts.get((merge.entity_id, merge.surface), ("", 0)) if known else ("", "")
-            writer.writerow([entity.id, entity.name, entity.type.value, merge.surface, merge.rule,
-                             f"{merge.score:.2f}", n, n_eps])
+            writer.writerow([csv_safe_cell(c) for c in (
+                entity.id, entity.name, entity.type.value, merge.surface, merge.rule,
+                f"{merge.score:.2f}", n, n_eps)])
 
 
 def write_review_csv(resolution: Resolution, path: str | Path) -> None:
-    """Write the borderline pairs of ``resolution`` (``review.csv`` next to graph.json)."""
-    with Path(path).open("w", encoding="utf-8", newline="") as fh:
+    """Write the borderline pairs of ``resolution`` (``review.csv`` next to graph.json).
+
+    Text cells a spreadsheet would run as formulas are guarded (see
+    :func:`castgraph.outputs.csv_safe_cell`); :func:`read_review_csv` undoes it.
+    """
+    with atomic_open(path, newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(REVIEW_COLUMNS)
         for p in resolution.review:
-            writer.writerow([p.left_id, p.left_name, p.right_id, p.right_name, f"{p.score:.2f}", p.reason])
+            writer.writerow([csv_safe_cell(c) for c in (p.left_id, p.left_name, p.right_id, p.right_name,
+                                                         f"{p.score:.2f}", p.reason)])
+
+
+def _review_pair(row: list[str], path: Path, line: int) -> ReviewPair:
+    if len(row) != len(REVIEW_COLUMNS):
+        raise CastgraphError(f"{path}, line {line}: {len(row)} fields, expected {len(REVIEW_COLUMNS)}; "
+                             "the file is damaged (run `castgraph build` again)")
+    left_id, left_name, right_id, right_name, score, reason = (csv_cell_value(c) for c in row)
+    try:
+        value = float(score)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 1.0:
+        raise CastgraphError(f"{path}, line {line}: score {score[:40]!r} is not a number from 0 to 1; "
+                             "the file is damaged (run `castgraph build` again)")
+    return ReviewPair(left_id=left_id, left_name=left_name, right_id=right_id, right_name=right_name,
+                      score=value, reason=reason)
 
 
 def read_review_csv(path: str | Path) -> list[ReviewPair]:
-    """Read a file written by :func:`write_review_csv`."""
-    with Path(path).open(encoding="utf-8", newline="") as fh:
-        return [ReviewPair(left_id=r["left_id"], left_name=r["left_name"], right_id=r["right_id"],
-                           right_name=r["right_name"], score=float(r["score"]), reason=r["reason"])
-                for r in csv.DictReader(fh)]
+    """Read a file written by :func:`write_review_csv`.
+
+    Raises
+    ------
+    CastgraphError
+        If the file is not a review list: wrong header, a row with the wrong number
+        of fields, a score that is not a number from 0 to 1, or not UTF-8 text.
+    """
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = csv.reader(fh)
+            header = next(rows, None)
+            if header != REVIEW_COLUMNS:
+                raise CastgraphError(f"{path}: not a castgraph review list (header {header!r}); "
+                                     "run `castgraph build` again")
+            return [_review_pair(row, path, rows.line_num) for row in rows]
+    except UnicodeDecodeError as exc:
+        raise CastgraphError(f"{path}: not UTF-8 text (byte {exc.start}); the file is damaged") from None
+    except csv.Error as exc:
+        raise CastgraphError(f"{path}: damaged CSV ({exc})") from None
 
 
 def _entity_nodes(graph: nx.MultiDiGraph) -> Iterable[tuple[str, dict[str, Any]]]:
     return ((n, a) for n, a in graph.nodes(data=True) if a.get("label") == "Entity")
-
-
-def find_entities(graph: nx.MultiDiGraph, name: str) -> list[str]:
-    """Ids of the entities whose id, name or alias matches ``name`` by key.
-
-    Aliases already hold each name inside a surface ("Shawn Wang" of "Shawn Wang / swyx").
-    """
-    key = normalize_name(name)
-    exact, by_alias = [], []
-    for node, attrs in _entity_nodes(graph):
-        if node == name.strip() or normalize_name(attrs.get("name", "")) == key:
-            exact.append(node)
-            continue
-        if any(normalize_name(alias) == key for alias in attrs.get("aliases", [])):
-            by_alias.append(node)
-    return sorted(exact) or sorted(by_alias)
 
 
 def _explain_one(graph: nx.MultiDiGraph, node: str) -> str:
@@ -170,14 +193,16 @@ def _explain_one(graph: nx.MultiDiGraph, node: str) -> str:
 
 
 def explain_entity(graph: nx.MultiDiGraph, name: str) -> str:
-    """Explain the entity named ``name`` (its name, an alias, or its id) in a built graph.
+    """Explain the entity ``name`` names in a built graph (found as every command finds one:
+    id, former id, name, alias, folded or suffix-free spelling, near spelling).
 
     Shows the name, type and type votes, aliases, the episodes that mention it,
     and every surface with how it was merged (rule and score, from the
-    ``MENTIONS`` edges). Raises ``KeyError`` when no entity matches.
+    ``MENTIONS`` edges). Raises :class:`~castgraph.queries.models.NotFoundError`
+    (with "did you mean" suggestions) when no entity matches.
     """
-    nodes = find_entities(graph, name)
-    if not nodes:
-        raise KeyError(f"no entity named {name!r}")
-    return "\n\n".join(_explain_one(graph, n) for n in nodes)
+    from castgraph.queries.lookup import GraphNames, find_entity
+
+    row, _ = find_entity(GraphNames(graph), name)
+    return _explain_one(graph, row.id)
 

@@ -1,8 +1,10 @@
 """Curation that survives rebuilds: the overrides file.
 
-The file is YAML with up to five keys; every name is matched by its key
+The file is YAML with up to six keys; every name is matched by its key
 (:func:`castgraph.resolve.normalize.normalize_name`), so case, accents and
-suffixes do not matter::
+suffixes do not matter, and wherever a name goes an entity id
+(``entity:0123456789abcdef``) may go instead -- ids survive rebuilds (a rebuild
+keeps the ids of the graph already in its output folder) and ``--into``::
 
     merge:                 # each list is one entity
       - [Shawn Wang, swyx]
@@ -15,12 +17,22 @@ suffixes do not matter::
       Kubernetes: Product
     split_by_type:         # a company and its product of the same name kept apart
       - Cursor
+    split:                 # a surface taken out of the entity it was merged into
+      - {surface: Jim, from: entity:0123456789abcdef}   # "from" is for people reading it
+
+The viewer writes this file (its curation panel). A decision that no longer
+applies -- a name or id that matches nothing -- is a warning naming its line
+(:attr:`Overrides.lines`), never an error.
 
 Examples
 --------
 >>> ov = parse_overrides("merge:\\n  - [Shawn Wang, swyx]\\nset_type:\\n  Kubernetes: software\\n")
 >>> ov.merge, ov.set_type
 ([['Shawn Wang', 'swyx']], {'Kubernetes': <EntityType.PRODUCT: 'Product'>})
+>>> parse_overrides("split:\\n  - {surface: Jim, from: entity:0123456789abcdef}\\n").split
+[SplitDecision(surface='Jim', from_id='entity:0123456789abcdef')]
+>>> parse_overrides("rename:\\n  swyx: Shawn Wang\\n", source="c.yaml").where("rename", "swyx")
+'c.yaml, line 2'
 >>> parse_overrides("merge: 3", source="curation.yaml")
 Traceback (most recent call last):
 ...
@@ -29,6 +41,7 @@ castgraph.resolve.overrides.OverridesError: curation.yaml: merge: expected a lis
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +51,23 @@ from pydantic import BaseModel, Field
 from castgraph.errors import CastgraphError
 from castgraph.graph.model import EntityType
 
-__all__ = ["Overrides", "OverridesError", "parse_overrides", "read_overrides"]
+__all__ = ["ENTITY_ID_RE", "Overrides", "OverridesError", "SplitDecision", "parse_overrides",
+           "read_overrides"]
 
-_KEYS = ("merge", "never_merge", "rename", "set_type", "split_by_type")
+_KEYS = ("merge", "never_merge", "rename", "set_type", "split_by_type", "split")
+ENTITY_ID_RE = re.compile(r"^entity:[0-9a-f]{16}$")
+"""What an entity id looks like; a reference matching it is an id, anything else a name."""
 
 
 class OverridesError(CastgraphError, ValueError):
     """A bad overrides file; the message is one line naming the file and the entry."""
+
+
+class SplitDecision(BaseModel):
+    """A surface (matched by its key) taken out of the entity it was merged into, to stand alone."""
+
+    surface: str
+    from_id: str = ""
 
 
 class Overrides(BaseModel):
@@ -55,6 +78,15 @@ class Overrides(BaseModel):
     rename: dict[str, str] = Field(default_factory=dict)
     set_type: dict[str, EntityType] = Field(default_factory=dict)
     split_by_type: list[str] = Field(default_factory=list)
+    split: list[SplitDecision] = Field(default_factory=list)
+    #: Where each decision is in the file: ``"merge.0"``, ``"rename.<name>"``, ... -> line (1-based).
+    lines: dict[str, int] = Field(default_factory=dict)
+    source: str = "<overrides>"
+
+    def where(self, key: str, item: int | str) -> str:
+        """``"<file>, line N"`` for the decision ``key`` / ``item``, for warnings."""
+        line = self.lines.get(f"{key}.{item}")
+        return f"{self.source}, line {line}" if line else self.source
 
 
 def _name_lists(value: Any, where: str) -> list[list[str]]:
@@ -114,7 +146,45 @@ def parse_overrides(text: str, *, source: str = "<overrides>") -> Overrides:
         rename=_name_map(data.get("rename"), f"{source}: rename"),
         set_type=set_type,
         split_by_type=[n.strip() for n in split],
+        split=_splits(data.get("split"), f"{source}: split"),
+        lines=_lines(text),
+        source=source,
     )
+
+
+def _splits(value: Any, where: str) -> list[SplitDecision]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise OverridesError(f"{where}: expected a list of {{surface: ..., from: ...}} entries")
+    out = []
+    for i, item in enumerate(value, 1):
+        if isinstance(item, str) and item.strip():
+            item = {"surface": item}
+        good = isinstance(item, dict) and isinstance(item.get("surface"), str) and item["surface"].strip() \
+            and isinstance(item.get("from", ""), str) and not set(item) - {"surface", "from"}
+        if not good:
+            raise OverridesError(f"{where} entry {i}: expected {{surface: NAME, from: ENTITY_ID}}, "
+                                 f"got {item!r}")
+        out.append(SplitDecision(surface=item["surface"].strip(), from_id=str(item.get("from", "")).strip()))
+    return out
+
+
+def _lines(text: str) -> dict[str, int]:
+    """The line of every decision: list entries by index, mapping entries by their key."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    lines: dict[str, int] = {}
+    if not isinstance(root, yaml.MappingNode):
+        return lines
+    for key_node, value in root.value:
+        key = str(key_node.value)
+        if isinstance(value, yaml.SequenceNode):
+            for i, item in enumerate(value.value):
+                lines[f"{key}.{i}"] = item.start_mark.line + 1
+        elif isinstance(value, yaml.MappingNode):
+            for k, _ in value.value:
+                lines[f"{key}.{str(k.value).strip()}"] = k.start_mark.line + 1
+    return lines
 
 
 def read_overrides(path: str | Path) -> Overrides:

@@ -69,13 +69,13 @@ from typing import Any
 
 from castgraph.graph.model import EntityType, Episode, Mention, Resolution
 from castgraph.memory import gc_paused
-from castgraph.resolve.build_entities import Component, build_resolution
-from castgraph.resolve.evidence import has_evidence
+from castgraph.resolve.build_entities import SPLIT_PREFIX, Component, anchor_id, build_resolution
 from castgraph.resolve.fuzzy import candidate_pairs, fuzzy_verdict
 from castgraph.resolve.hints import href_edges
 from castgraph.resolve.normalize import clean_surface, name_tokens, normalize_name
-from castgraph.resolve.overrides import Overrides
+from castgraph.resolve.overrides import ENTITY_ID_RE, Overrides
 from castgraph.resolve.surface import parse_surface
+from castgraph.resolve.variant_edges import confirmed, variant_edges
 
 __all__ = ["group_of", "resolve"]
 
@@ -134,6 +134,9 @@ class _Corpus:
 
     def __init__(self, overrides: Overrides) -> None:
         self.split_keys = {normalize_name(n) for n in overrides.split_by_type}
+        # Surfaces split out of their entity: one node of their own, keyed apart from every name.
+        self.split_surfaces = {normalize_name(d.surface) for d in overrides.split} - {""}
+        self.prior: Resolution | None = None
         self.sk_index: dict[tuple[str, int], int] = {}
         self.sk_surface: list[str] = []
         self.sk_type: list[EntityType] = []
@@ -149,6 +152,7 @@ class _Corpus:
         self.node_key: list[tuple[str, str]] = []
         self.node_display: list[Counter[str]] = []
         self.episode_sks: dict[str, list[int]] = {}
+        self.episode_show: dict[str, str] = {}
         self.uf = _UnionFind()
         self._types: dict[str, int] = {}
         self._by_label: dict[tuple[str, str], int] = {}
@@ -171,6 +175,8 @@ class _Corpus:
     def add_sk(self, surface: str, code: int, first: tuple[date, str, int]) -> int:
         etype = _TYPES[code]
         rule, named = _named_parts(surface, etype is EntityType.PERSON)
+        if self.split_surfaces and named and normalize_name(surface) in self.split_surfaces:
+            rule, named = "", ((clean_surface(surface), SPLIT_PREFIX + normalize_name(surface)),)
         nodes: list[int] = []
         parts: list[tuple[str, int]] = []
         for display, key in named:
@@ -205,8 +211,10 @@ class _Corpus:
         """Count every mention into its (surface, type) record; ``episodes`` in (date, id) order."""
         descs, mids, episode_sks = self.sk_desc, self.sk_mentions, self.episode_sks
         get = self._by_label.get
+        shows = self.episode_show
         for ep in episodes:
             eid, mentions = ep.id, ep.mentions
+            shows[eid] = ep.show
             found = [get((m.surface, m.type_label)) for m in mentions]
             sks: list[int] = (
                 [self._sk_of(m, ep) if i is None else i for i, m in zip(found, mentions, strict=True)]
@@ -236,13 +244,64 @@ def _named_parts(surface: str, person: bool) -> tuple[str, tuple[tuple[str, str]
 
 
 def _override_nodes(corpus: _Corpus, name: str) -> list[int]:
-    """The nodes (one per type group) an override name refers to."""
+    """The nodes an override name (one per type group) or entity id refers to."""
+    if ENTITY_ID_RE.match(name):
+        return _id_nodes(corpus, name)
     if corpus._nodes_by_key is None:  # built once, after every mention is read
         by_key: dict[str, list[int]] = defaultdict(list)
         for (_, key), node in corpus.node_index.items():
             by_key[key].append(node)
         corpus._nodes_by_key = {key: sorted(nodes) for key, nodes in by_key.items()}
     return list(corpus._nodes_by_key.get(normalize_name(name), ()))
+
+
+def _id_nodes(corpus: _Corpus, entity_id: str) -> list[int]:
+    """The nodes of the entity with ``entity_id``: the one it is anchored at, or those of the prior entity."""
+    by_id: dict[str, list[int]] | None = getattr(corpus, "_nodes_by_id", None)
+    if by_id is None:
+        by_id = defaultdict(list)
+        for (group, key), node in corpus.node_index.items():
+            by_id[anchor_id(group, key)].append(node)
+        if corpus.prior is not None:
+            sk_of = {mid: sk for sk, mids in enumerate(corpus.sk_mentions) for mid in mids}
+            for entity in corpus.prior.entities:
+                nodes = {n for mid in entity.mention_ids if mid in sk_of for n in corpus.sk_nodes[sk_of[mid]]}
+                for eid in (entity.id, *entity.former_ids):
+                    by_id[eid].extend(sorted(nodes))
+        corpus._nodes_by_id = by_id  # type: ignore[attr-defined]
+    return sorted(set(by_id.get(entity_id, ())))
+
+
+def _override_warnings(corpus: _Corpus, overrides: Overrides, resolution: Resolution) -> list[str]:
+    """One line per decision that no longer applies (a name or id that matches nothing)."""
+    warnings = []
+    live_ids = {e.id for e in resolution.entities} | {f for e in resolution.entities for f in e.former_ids}
+
+    def missing(ref: str) -> bool:
+        return ref not in live_ids if ENTITY_ID_RE.match(ref) else not _override_nodes(corpus, ref)
+
+    for kind in ("merge", "never_merge"):
+        for i, refs in enumerate(getattr(overrides, kind)):
+            for ref in refs:
+                if missing(ref):
+                    warnings.append(f"{overrides.where(kind, i)}: {kind}: {ref!r} matches no entity "
+                                    "(decision skipped)" if len(refs) - sum(map(missing, refs)) < 2 else
+                                    f"{overrides.where(kind, i)}: {kind}: {ref!r} matches no entity")
+    for kind in ("rename", "set_type"):
+        for ref in getattr(overrides, kind):
+            if missing(ref):
+                warnings.append(f"{overrides.where(kind, ref)}: {kind}: {ref!r} matches no entity "
+                                "(decision skipped)")
+    for i, name in enumerate(overrides.split_by_type):
+        if missing(name):
+            where = overrides.where("split_by_type", i)
+            warnings.append(f"{where}: split_by_type: {name!r} matches no entity (decision skipped)")
+    seen = {normalize_name(corpus.sk_surface[i]) for i, nodes in enumerate(corpus.sk_nodes) if nodes}
+    for i, decision in enumerate(overrides.split):
+        if normalize_name(decision.surface) not in seen:
+            where = overrides.where("split", i)
+            warnings.append(f"{where}: split: no mention is written {decision.surface!r} (decision skipped)")
+    return warnings
 
 
 def _edges(corpus: _Corpus, overrides: Overrides) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -260,6 +319,8 @@ def _edges(corpus: _Corpus, overrides: Overrides) -> tuple[list[tuple[Any, ...]]
             edges.extend((1, -1.0, sk_nodes[0], n, rule, surface) for n in sk_nodes[1:])
     tokens_of = {}
     for node, display in enumerate(corpus.node_display):
+        if corpus.node_key[node][1].startswith(SPLIT_PREFIX):  # split out by a person: no rule joins it
+            continue
         if len(display) == 1:
             tokens_of[node] = name_tokens(next(iter(display)))
         elif display:
@@ -277,7 +338,8 @@ def _edges(corpus: _Corpus, overrides: Overrides) -> tuple[list[tuple[Any, ...]]
             edges.append((2, -score, a, b, "fuzzy", ""))
         else:
             borderline.append((3, -score, a, b, "fuzzy+evidence", ""))
-    return edges, borderline
+    more_edges, more_borderline = variant_edges(corpus)
+    return edges + more_edges, borderline + more_borderline
 
 
 def _node_sort_key(corpus: _Corpus, edge: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -286,7 +348,7 @@ def _node_sort_key(corpus: _Corpus, edge: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def resolve(episodes: Iterable[Episode], *, overrides: Overrides | None = None,
-            prior: Resolution | None = None) -> Resolution:
+            prior: Resolution | None = None, warnings: list[str] | None = None) -> Resolution:
     """Resolve the mentions of ``episodes`` into entities.
 
     Parameters
@@ -297,6 +359,8 @@ def resolve(episodes: Iterable[Episode], *, overrides: Overrides | None = None,
         Curated merges, vetoes, names and types (see :mod:`castgraph.resolve.overrides`).
     prior : Resolution, optional
         The resolution of the existing graph; entities keep its ids.
+    warnings : list of str, optional
+        Receives one line per override decision that no longer applies.
 
     Returns
     -------
@@ -305,13 +369,15 @@ def resolve(episodes: Iterable[Episode], *, overrides: Overrides | None = None,
         and the borderline pairs left apart.
     """
     with gc_paused():
-        return _resolve(episodes, overrides or Overrides(), prior)
+        return _resolve(episodes, overrides or Overrides(), prior, warnings)
 
 
-def _resolve(episodes: Iterable[Episode], overrides: Overrides, prior: Resolution | None) -> Resolution:
+def _resolve(episodes: Iterable[Episode], overrides: Overrides, prior: Resolution | None,
+             warnings: list[str] | None) -> Resolution:
     by_id = {ep.id: ep for ep in episodes}
     eps = sorted(by_id.values(), key=lambda e: (e.published or _NO_DATE, e.id))
     corpus = _Corpus(overrides)
+    corpus.prior = prior
     corpus.read(eps)
     uf = corpus.uf
     for names in overrides.never_merge:
@@ -321,27 +387,32 @@ def _resolve(episodes: Iterable[Episode], overrides: Overrides, prior: Resolutio
                 uf.forbid.setdefault(a, set()).add(b)
                 uf.forbid.setdefault(b, set()).add(a)
     edges, borderline = _edges(corpus, overrides)
-    edges += href_edges(corpus, eps)  # feed persons with the same href are one entity
+    # Feed persons with the same href are one entity, unless a person split the surface out.
+    edges += [e for e in href_edges(corpus, eps)
+              if not any(corpus.node_key[n][1].startswith(SPLIT_PREFIX) for n in e[2:4])]
     accepted: list[tuple[int, int, str, float, str]] = []
     for edge in sorted(edges, key=lambda e: _node_sort_key(corpus, e)):
         _, neg_score, a, b, rule, matched = edge
         if uf.union(a, b):
             accepted.append((a, b, rule, abs(neg_score), matched))
-    review: list[tuple[int, int, float]] = []
+    review: list[tuple[int, int, float, str]] = []
     for edge in sorted(borderline, key=lambda e: _node_sort_key(corpus, e)):
         _, neg_score, a, b, rule, _ = edge
         if uf.find(a) == uf.find(b):
             continue
-        if has_evidence(corpus, a, b) and uf.union(a, b):
+        if confirmed(corpus, a, b, rule) and uf.union(a, b):
             accepted.append((a, b, rule, abs(neg_score), ""))
         else:
-            review.append((a, b, abs(neg_score)))
+            review.append((a, b, abs(neg_score), rule))
     components: dict[int, Component] = defaultdict(Component)
     for i, nodes in enumerate(corpus.sk_nodes):
         if nodes:
             components[uf.find(nodes[0])].sks.append(i)
     for node in range(len(corpus.node_key)):
         components[uf.find(node)].nodes.append(node)
-    return build_resolution(corpus, eps, [c for c in components.values() if c.sks], accepted, review,
-                            overrides, prior)
+    resolution = build_resolution(corpus, eps, [c for c in components.values() if c.sks], accepted, review,
+                                  overrides, prior)
+    if warnings is not None:
+        warnings.extend(_override_warnings(corpus, overrides, resolution))
+    return resolution
 

@@ -12,7 +12,10 @@ A parenthesis is an alias when
 * one side is an acronym of the other (rule ``"acronym"``), or
 * the inner text is written in another script (a translation), or
 * for a non-person: the inner text is a capitalized acronym-like token whose
-  letters appear in order in the outer name (``"AI Engineer Europe (AIE)"``);
+  letters appear in order in the outer name (``"AI Engineer Europe (AIE)"``), or
+  one side is a short form of the other that is not its initials (rule
+  ``"short-form"``: ``"Accessibility (a11y)"``, ``"Long Product Name (LP Name)"``,
+  ``"Kubernetes (Kube)"``; see :func:`castgraph.resolve.variants.is_short_form`);
 * for a person: the inner text is a handle (one lower-case token, or ``@name``).
 
 Otherwise it is a qualifier and dropped, except that a qualifier holding
@@ -38,6 +41,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from castgraph.resolve.normalize import clean_surface, is_acronym_of, is_latin, strip_suffixes
+from castgraph.resolve.variants import is_short_form
 
 __all__ = ["ParsedSurface", "parse_surface"]
 
@@ -84,6 +88,8 @@ def _paren(text: str, person: bool) -> tuple[tuple[str, ...], str, str]:
     elif (_ACRONYM_LIKE_RE.match(inner) and sum(c.isupper() for c in inner) >= 2
           and inner[0].casefold() == main[0].casefold() and _letters_in_order(inner, main)):
         return (main, inner), "alias-paren", ""
+    if not person and (is_short_form(inner, main) or is_short_form(main, inner)):
+        return (main, inner), "short-form", ""
     if any(c.isdigit() for c in inner):
         return (text,), "", ""
     return (main,), "", inner
@@ -97,6 +103,10 @@ def parse_surface(surface: str, *, person: bool) -> ParsedSurface:
     ParsedSurface(parts=('Domain-Driven Design', 'DDD'), rule='acronym', dropped='')
     >>> parse_surface("Llama 3.1 (8B)", person=False).parts
     ('Llama 3.1 (8B)',)
+    >>> parse_surface("Accessibility (a11y)", person=False)
+    ParsedSurface(parts=('Accessibility', 'a11y'), rule='short-form', dropped='')
+    >>> parse_surface("Claude Code (Claude)", person=False).parts
+    ('Claude Code',)
     >>> parse_surface("  ", person=False).parts
     ()
     """

@@ -24,6 +24,7 @@ from castgraph.viz.page import (
     write_html,
     write_view_html,
 )
+from castgraph.viz.pyvis_network import to_pyvis
 from castgraph.viz.views import (
     MAX_NODES,
     View,
@@ -46,6 +47,7 @@ __all__ = [
     "overview_view",
     "render_html",
     "show",
+    "to_pyvis",
     "view_from_comention",
     "write_comention_html",
     "write_html",

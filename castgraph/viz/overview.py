@@ -140,7 +140,8 @@ def overview_from_tables(tables: GraphTables, *, max_nodes: int = MAX_NODES,
     for node in kept:
         shown[adj.kind(node)] = shown.get(adj.kind(node), 0) + 1
     note = left_out_note(total, shown, len(links), adj.links, "the most connected")
-    builder = _TablesViewBuilder(sub, refs)
+    entities = np.asarray([n for n in kept if n < adj.n_ent], dtype=np.int64)
+    builder = _TablesViewBuilder(sub, refs, {ids[n]: s for n, s in _surfaces(tables, entities).items()})
     return builder.build("overview", title, [ids[n] for n in kept], links, note=note,
                          total_nodes=adj.n, total_edges=adj.links)
 
@@ -172,12 +173,48 @@ def _subgraph(tables: GraphTables, adj: _Adjacency, records: list[dict[str, Any]
     return sub
 
 
-class _TablesViewBuilder(_ViewBuilder):
-    """The record builder of the views, with each node's panel episodes computed beforehand."""
+def _surfaces(tables: GraphTables, entities: np.ndarray) -> dict[int, list[list[Any]]]:
+    """``[surface, rule, score, mentions]`` per surface of each of ``entities``, from the mention columns.
 
-    def __init__(self, graph: nx.MultiDiGraph, refs: dict[str, tuple[list[str], int]]) -> None:
+    One ``np.unique`` over (entity, surface code) pairs: no loop over the mentions in Python.
+    """
+    surface = tables.m_cols.get("surface")
+    if surface is None or not len(entities):
+        return {}
+    rows = np.flatnonzero(np.isin(tables.m_ent, entities))
+    width = len(surface.values) + 1
+    pairs = tables.m_ent[rows].astype(np.int64) * width + surface.codes[rows].astype(np.int64) + 1
+    unique, first, counts = np.unique(pairs, return_index=True, return_counts=True)
+
+    def value(name: str, row: int, default: Any) -> Any:
+        column = tables.m_cols.get(name)
+        code = int(column.codes[row]) if column is not None else -1
+        return column.values[code] if column is not None and code >= 0 else default
+
+    found: dict[int, list[list[Any]]] = {}
+    for pair, at, count in zip(unique.tolist(), first.tolist(), counts.tolist(), strict=True):
+        entity, code = divmod(pair, width)
+        row = int(rows[at])
+        score = value("score", row, 1.0)
+        found.setdefault(entity, []).append([
+            str(surface.values[code - 1]) if code else "", str(value("rule", row, "")),
+            float(score) if isinstance(score, (int, float)) else 1.0, count])
+    for rows_of in found.values():
+        rows_of.sort(key=lambda r: (-r[3], r[0]))
+    return found
+
+
+class _TablesViewBuilder(_ViewBuilder):
+    """The record builder of the views, with each node's panel episodes and surfaces computed beforehand."""
+
+    def __init__(self, graph: nx.MultiDiGraph, refs: dict[str, tuple[list[str], int]],
+                 surfaces: dict[str, list[list[Any]]]) -> None:
         super().__init__(graph)
         self.refs = refs
+        self._surfaces = surfaces
 
     def episodes_of(self, node: str, adj: Any = None) -> tuple[list[str], int]:
         return self.refs[node]
+
+    def surfaces(self, node: str) -> list[list[Any]]:
+        return self._surfaces.get(node, [])

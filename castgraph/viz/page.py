@@ -25,6 +25,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import fields
 from functools import cache
 from importlib import resources
@@ -34,6 +35,8 @@ from typing import Any
 import networkx as nx
 
 from castgraph import __version__
+from castgraph.graph.model import ReviewPair
+from castgraph.outputs import atomic_write
 from castgraph.queries.scoring import ORIGIN_WEIGHTS
 from castgraph.viz.comention import view_from_comention
 from castgraph.viz.views import MAX_NODES, View, overview_view
@@ -42,6 +45,7 @@ __all__ = [
     "TYPE_COLORS",
     "embed_json",
     "render_html",
+    "review_records",
     "write_comention_html",
     "write_html",
     "write_view_html",
@@ -60,7 +64,7 @@ TYPE_COLORS: dict[str, str] = {
 }
 """Node colour per entity type (and for episodes and topics); the legend follows this order."""
 
-_PLACEHOLDER = re.compile(r"__(TITLE|VERSION|VIEWER_CSS|VIS_JS|VIEWER_JS|DATA)__")
+_PLACEHOLDER = re.compile(r"__(TITLE|VERSION|VIEWER_CSS|VIS_JS|VIEWER_JS|CURATION_JS|DATA)__")
 
 
 @cache
@@ -86,6 +90,9 @@ def _view_data(view: View) -> dict[str, Any]:
     data = {f.name: getattr(view, f.name) for f in fields(view)}
     data["colors"] = TYPE_COLORS
     data["type_order"] = list(TYPE_COLORS)
+    from castgraph.queries.lookup import lookup_rules
+
+    data["lookup"] = lookup_rules()  # the search folds names as every command does
     data["origin_order"] = list(ORIGIN_WEIGHTS)
     return data
 
@@ -116,6 +123,7 @@ def render_html(graph: nx.MultiDiGraph | None = None, *, title: str | None = Non
         "VIEWER_CSS": _asset("viewer.css"),
         "VIS_JS": _asset("vis-network.min.js"),
         "VIEWER_JS": _asset("viewer.js"),
+        "CURATION_JS": _asset("curation.js"),
         "DATA": embed_json(_view_data(view)),
     }
     # One pass: text put in is never scanned again for placeholders.
@@ -124,17 +132,25 @@ def render_html(graph: nx.MultiDiGraph | None = None, *, title: str | None = Non
 
 def write_view_html(view: View, path: str | Path, *, title: str | None = None) -> Path:
     """Write the page of ``view`` to ``path``; return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render_html(view=view, title=title), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return atomic_write(path, render_html(view=view, title=title))
+
+
+def review_records(pairs: Iterable[ReviewPair]) -> list[dict[str, Any]]:
+    """The review list as the page embeds it (the rows of ``review.csv``).
+
+    >>> pair = ReviewPair(left_id="entity:a", left_name="Brandon", right_id="entity:b",
+    ...                   right_name="Brendon", score=0.93, reason="one letter apart")
+    >>> review_records([pair])[0]["right_name"]
+    'Brendon'
+    """
+    return [p.model_dump() for p in pairs]
 
 
 def write_html(graph: nx.MultiDiGraph, path: str | Path, *, title: str = "castgraph",
-               max_nodes: int = MAX_NODES) -> Path:
+               max_nodes: int = MAX_NODES, review: Iterable[ReviewPair] = ()) -> Path:
     """Write the overview page of ``graph`` (what ``castgraph build`` puts in graph.html).
+
+    ``review`` is the list of borderline pairs (``Resolution.review``) for the curation panel.
 
     >>> import tempfile, networkx as nx
     >>> g = nx.MultiDiGraph()
@@ -144,7 +160,9 @@ def write_html(graph: nx.MultiDiGraph, path: str | Path, *, title: str = "castgr
     ...     p.name, "vis.Network" in p.read_text(encoding="utf-8")
     ('graph.html', True)
     """
-    return write_view_html(overview_view(graph, max_nodes=max_nodes, title=title), path, title=title)
+    view = overview_view(graph, max_nodes=max_nodes, title=title)
+    view.review = review_records(review)
+    return write_view_html(view, path, title=title)
 
 
 def write_comention_html(edges: list[Any], path: str | Path, *, title: str = "co-mentions",

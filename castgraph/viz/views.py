@@ -36,8 +36,7 @@ from castgraph.errors import CastgraphError
 from castgraph.graph.model import EntityType
 from castgraph.queries.profile import chapter_pattern, chapters_matching, names_in_text
 from castgraph.queries.scoring import ORIGIN_WEIGHTS
-from castgraph.resolve.normalize import fold_name
-from castgraph.viz.feed_records import feed_record
+from castgraph.viz.feed_records import feed_record, has_roles
 
 __all__ = [
     "MAX_NODES",
@@ -84,6 +83,10 @@ class View:
         What was left out, or ``""``.
     center
         The node a focused view is built around.
+    review
+        Borderline pairs left apart (``left_id``, ``left_name``, ``right_id``,
+        ``right_name``, ``score``, ``reason``), the list ``castgraph resolve --review``
+        shows; the page's curation panel offers them for a decision.
     """
 
     kind: str
@@ -95,6 +98,7 @@ class View:
     center: str | None = None
     total_nodes: int = 0
     total_edges: int = 0
+    review: list[dict[str, Any]] = field(default_factory=list)
 
     def _repr_html_(self) -> str:
         """Jupyter shows a view as its page, inline (see :func:`castgraph.viz.show`)."""
@@ -257,6 +261,7 @@ class _ViewBuilder:
         self.chapters = _Chapters(graph)
         # One plain dict: graph.nodes[n] goes through a view object on every call.
         self.attrs: dict[str, Mapping[str, Any]] = dict(graph.nodes(data=True))
+        self._roles: bool | None = None  # whether any edge credits a role; found on first use
 
     def episodes_of(self, node: str, adj: _Adjacency | None = None) -> tuple[list[str], int]:
         """The newest :data:`REFS_PER_NODE` episodes of ``node``, and how many it has."""
@@ -301,6 +306,7 @@ class _ViewBuilder:
             "kind": kind,
             "type": _entity_type(attrs.get("type")) if kind == "Entity" else kind,
             "aliases": _strings(attrs.get("aliases")),
+            "former_ids": _strings(attrs.get("former_ids")) if kind == "Entity" else [],
             "description": str(attrs.get("description") or attrs.get("summary") or "")[:1000],
             "show": str(attrs.get("show") or ""),
             "date": str(attrs.get("published") or ""),
@@ -309,7 +315,11 @@ class _ViewBuilder:
             "refs": refs,
             "more": total - len(eps),
         }
-        record.update(feed_record(graph, node, kind, attrs))
+        if self._roles is None:
+            self._roles = has_roles(graph)
+        record.update(feed_record(graph, node, kind, attrs, self._roles))
+        if kind == "Entity":
+            record["surfaces"] = self.surfaces(node)
         return record
 
     def _place(self, episode: str, edges: Iterable[Mapping[str, Any]]) -> tuple[float | None, str]:
@@ -323,6 +333,27 @@ class _ViewBuilder:
         title = str(chapters[chapter].get("title") or "") if isinstance(chapter, int) \
             and 0 <= chapter < len(chapters) else ""
         return float(timed[0]["timestamp"]), title
+
+    def surfaces(self, node: str) -> list[list[Any]]:
+        """``[surface, rule, score, mentions]`` per surface of an entity: why each was merged into it."""
+        found: dict[str, list[Any]] = {}
+        counts: dict[Any, int] = {}
+        first: dict[Any, Mapping[str, Any]] = {}
+        # The adjacency dicts directly: a hub entity has an edge per mention in most episodes.
+        for keyed in self.graph.pred[node].values():
+            for data in keyed.values():
+                surface = data.get("surface")
+                if surface is None or data.get("type") != "MENTIONS":
+                    continue
+                if surface in counts:
+                    counts[surface] += 1
+                else:
+                    counts[surface], first[surface] = 1, data
+        for surface, data in first.items():
+            score = data.get("score")
+            found[str(surface)] = [str(surface), str(data.get("rule") or ""),
+                                   float(score) if isinstance(score, (int, float)) else 1.0, counts[surface]]
+        return sorted(found.values(), key=lambda r: (-r[3], r[0]))
 
     def episode_record(self, episode: str, with_chapters: bool) -> dict[str, Any]:
         attrs = self.attrs[episode]
@@ -404,37 +435,21 @@ def overview_view(graph: nx.MultiDiGraph, *, max_nodes: int = MAX_NODES, title: 
 
 def find_node(graph: nx.MultiDiGraph, name_or_id: str, *,
               kinds: Sequence[str] = ("Entity", "Topic", "Episode")) -> str:
-    """The node whose id, name, alias or (episode) title or record id is ``name_or_id``.
+    """The node ``name_or_id`` names, by the lookup every command uses (:mod:`castgraph.queries.lookup`).
 
-    Names compare without case and Unicode width differences; among several matches
-    the one in most episodes wins.
+    An id, former id, name, alias, folded or suffix-free spelling (``GitHub, Inc.``), or a near
+    spelling of an entity; a topic's name; an episode's record id or title. Among several
+    entities of one name the one in most episodes wins.
 
     >>> g = nx.MultiDiGraph()
     >>> g.add_node("entity:1", label="Entity", name="ＧＰＴ-4", aliases=["gpt4"], episode_count=3)
     >>> find_node(g, "gpt-4"), find_node(g, "GPT4")
     ('entity:1', 'entity:1')
     """
-    if name_or_id in graph and _kind(graph.nodes[name_or_id]) in kinds:
-        return name_or_id
-    if name_or_id.startswith("entity:") and "Entity" in kinds:  # absorbed in an incremental build
-        for node, attrs in graph.nodes(data=True):
-            if name_or_id in _strings(attrs.get("former_ids")):
-                return str(node)
-    key = fold_name(name_or_id)
-    matches = []
-    for node, attrs in graph.nodes(data=True):
-        kind = _kind(attrs)
-        if kind not in kinds:
-            continue
-        names = [attrs.get("name"), *_strings(attrs.get("aliases"))] if kind != "Episode" else [
-            attrs.get("title"), attrs.get("record_id")]
-        if any(n and fold_name(str(n)) == key for n in names):
-            count = attrs.get("episode_count")
-            matches.append((-(count if isinstance(count, int) else graph.degree(node)), node))
-    if not matches:
-        what = " or ".join(k.lower() for k in kinds)
-        raise CastgraphError(f"no {what} named {name_or_id!r} in the graph")
-    return min(matches)[1]
+    from castgraph.queries.lookup import GraphNames
+    from castgraph.queries.lookup import find_node as lookup_node
+
+    return lookup_node(GraphNames(graph), name_or_id, kinds)
 
 
 def ego_view(graph: nx.MultiDiGraph, name_or_id: str, depth: int = 1, *, max_nodes: int = MAX_NODES) -> View:

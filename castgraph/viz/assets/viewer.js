@@ -14,8 +14,45 @@
     if (text !== undefined && text !== null) node.textContent = String(text);
     return node;
   }
-  function norm(text) {
-    return String(text || "").normalize("NFKC").toLowerCase().replace(/\s+/g, " ").trim();
+  // Names are compared as castgraph's lookup compares them (castgraph/queries/lookup.py):
+  // folded (NFKC, case, spaces), and by resolution's name key (accents, legal suffixes,
+  // spacing and punctuation: "GitHub, Inc." = "github", "Hugging Face" = "huggingface").
+  function clean(text) {
+    return String(text || "").normalize("NFKC").replace(/\s+/g, " ").trim();
+  }
+  function norm(text) { return clean(text).toLowerCase(); }
+  var legalSuffixes = new Set((data.lookup && data.lookup.legal_suffixes) || []);
+  var alnum = /[\p{L}\p{N}]/u;
+  function stripSuffixes(text) {
+    text = text.trim();
+    while (text) {
+      var cut = Math.max(text.lastIndexOf(" "), text.lastIndexOf(","));
+      if (cut > 0 && legalSuffixes.has(text.slice(cut + 1).toLowerCase().replace(/\.+$/, ""))) {
+        text = text.slice(0, cut).replace(/[ ,]+$/, "");
+        continue;
+      }
+      var low = text.slice(-4).toLowerCase();
+      if (low === ".com" && text.length > 4 && alnum.test(text[text.length - 5])) { text = text.slice(0, -4); continue; }
+      if (low.slice(1) === ".io" && text.length > 3 && alnum.test(text[text.length - 4])) { text = text.slice(0, -3); continue; }
+      break;
+    }
+    return text;
+  }
+  function stripAccents(text) {
+    if (/^[\x00-\x7f]*$/.test(text)) return text;
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").normalize("NFC");
+  }
+  var tokenRe = /\p{Nd}+(?:\.\p{Nd}+)*|[\p{L}\p{Nl}\p{No}]+[+#]*|[+#]+/gu;
+  function nameKey(text) {
+    var t = stripAccents(stripSuffixes(clean(text))).toLowerCase().replace(/&/g, " and ");
+    var tokens = t.match(tokenRe) || [];
+    var key = "";
+    tokens.forEach(function (tok, i) {
+      // Two numbers in a row keep a space ("3 5" is not "35").
+      if (i && /\p{Nd}$/u.test(tokens[i - 1]) && /^\p{Nd}/u.test(tok)) key += " ";
+      key += tok;
+    });
+    return key;
   }
   function short(text, n) {
     text = String(text || "");
@@ -45,7 +82,10 @@
   var visNodes = data.nodes.map(function (n) {
     byId.set(n.id, n);
     adjacency.set(n.id, []);
-    n.search = [n.name].concat(n.aliases || []).map(norm);
+    var names = [n.name].concat(n.aliases || []);
+    n.search = names.map(norm);
+    n.keys = names.map(nameKey).filter(Boolean);
+    n.former = n.former_ids || [];
     var c = colorOf(n.type);
     var node = {
       id: n.id,
@@ -348,6 +388,8 @@
       panel.appendChild(list);
       if (n.more) panel.appendChild(el("div", "meta", "and " + n.more + " more"));
     }
+    // The curation script adds surfaces and decisions to an entity's panel.
+    if (n.kind === "Entity" && window.castgraph.onEntityPanel) window.castgraph.onEntityPanel(n, panel);
     panel.hidden = false;
   }
   function selectNode(id) {
@@ -368,9 +410,12 @@
   function find(query) {
     var q = norm(query);
     if (!q) return [];
+    var key = nameKey(query), raw = String(query).trim();
     var found = [];
     data.nodes.forEach(function (n) {
-      var rank = -1;
+      // An id or former id, a folded name, or the same name key: exact hits first.
+      var rank = n.id === raw || n.former.indexOf(raw) >= 0 ? 4 : -1;
+      if (key && n.keys.indexOf(key) >= 0) rank = Math.max(rank, 3);
       n.search.forEach(function (s) {
         var r = s === q ? 3 : s.indexOf(q) === 0 ? 2 : s.indexOf(q) >= 0 ? 1 : -1;
         if (r > rank) rank = r;
@@ -414,6 +459,7 @@
   });
   search.addEventListener("blur", function () { results.hidden = true; });
   window.castgraph.find = function (q) { return find(q).map(function (n) { return n.id; }); };
+  window.castgraph.nameKey = nameKey;
   window.castgraph.focus = focusNode;
   window.castgraph.select = selectNode;
   if (!window.castgraph.ready) showStatus("laying out");

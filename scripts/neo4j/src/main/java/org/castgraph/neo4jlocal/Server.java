@@ -36,6 +36,9 @@ public final class Server {
         long pageCacheMb = args.length > 3 ? Long.parseLong(args[3]) : 2048;
         Path ready = home.resolve("ready");
         Files.deleteIfExists(ready);
+        // As Neo4j's security checklist advises: LOAD CSV file URLs resolve inside HOME/import
+        // only (unset, an embedded server lets them read any file the JVM can).
+        Path importDir = Files.createDirectories(home.resolve("import"));
 
         DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
                 .setConfig(BoltConnector.enabled, true)
@@ -43,6 +46,7 @@ public final class Server {
                 .setConfig(BoltConnector.advertised_address, new SocketAddress("127.0.0.1", port))
                 .setConfig(HttpConnector.enabled, false)
                 .setConfig(GraphDatabaseSettings.auth_enabled, true)
+                .setConfig(GraphDatabaseSettings.load_csv_file_url_root, importDir)
                 .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(pageCacheMb))
                 // Large UNWIND batches and bulk deletes need room; 0 = no per-transaction limit.
                 .setConfig(GraphDatabaseSettings.memory_transaction_max_size, 0L)

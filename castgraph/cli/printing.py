@@ -1,0 +1,36 @@
+"""Printing data to the terminal: nothing from the data reaches it as markup or a control sequence.
+
+Every command prints text from the data through these helpers: :func:`escape` for
+rich tables (rich markup escaped, control characters dropped), :func:`echo` for
+plain lines and :func:`echo_json` for JSON.
+
+>>> escape("[bold]swyx\\x1b]52;c;eA==\\x07")
+'\\\\[bold]swyx]52;c;eA=='
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+from rich.markup import escape as _markup_escape
+
+from castgraph.outputs import terminal_safe, terminal_safe_json
+
+__all__ = ["echo", "echo_json", "escape"]
+
+
+def escape(text: Any) -> str:
+    """``text`` for rich output: control characters dropped, markup escaped."""
+    return _markup_escape(terminal_safe(str(text)))
+
+
+def echo(text: str, *, err: bool = False) -> None:
+    """Print a line whose text may come from the data."""
+    click.echo(terminal_safe(text), err=err)
+
+
+def echo_json(data: Any) -> None:
+    """Print ``data`` as indented JSON (non-ASCII kept, control characters as escapes)."""
+    click.echo(terminal_safe_json(json.dumps(data, ensure_ascii=False, indent=2)))
