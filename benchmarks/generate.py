@@ -517,7 +517,8 @@ def write_corpus(out: Path, episodes: int, seed: int = 7, hosts: int = 2,
     with (out / "episodes.jsonl").open("w", encoding="utf-8") as ef, \
             (out / "gold.tsv").open("w", encoding="utf-8") as gf:
         gf.write("episode_id\tordinal\tentity\tclass\n")
-        for record, gold, classes in generate(episodes, seed, hosts=hosts, with_classes=True, summaries=summaries):
+        for record, gold, classes in generate(episodes, seed, hosts=hosts, with_classes=True,
+                                              summaries=summaries):
             ef.write(dumps(record) + "\n")
             ep_id = record["id"]
             rows = enumerate(zip(gold, classes, strict=True))
