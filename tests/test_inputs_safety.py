@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import real_page_if_present
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -121,8 +122,8 @@ def _seeds() -> list[tuple[str, bytes]]:
     seeds += [(p.name, p.read_bytes()) for p in sorted((ROOT / "tests" / "data").rglob("*.*"))]
     # Feeds, tables and the files feeds link to (chapters, transcripts), when the samples are there.
     seeds += [(p.name, p.read_bytes()) for p in sorted((ROOT / "samples").rglob("*.*")) if p.suffix != ".md"]
-    real = ROOT.parent / "shared" / "data" / "latent-space-page.txt"
-    if real.exists():
+    real = real_page_if_present()
+    if real is not None:
         seeds.append((real.name, real.read_bytes()))
     return seeds
 
