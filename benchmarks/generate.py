@@ -420,16 +420,37 @@ def make_pool(size: int, seed: int = 7) -> list[GenEntity]:
     return pool.entities
 
 
+_NOTES = (
+    "In this episode we sit down with {a} to talk about {b} and what changed this year.",
+    "We cover how {a} thinks about evaluation, why {b} matters, and where {c} fits in.",
+    "Later the conversation turns to {c}, open models and the cost of inference at scale.",
+    "Along the way: hiring, pricing, the state of agents, and a few hot takes on {d}.",
+    "Show notes and links are below; thanks to our sponsors for supporting the show.",
+    "They compare notes on {d} and {e}, and on what the next twelve months could bring.",
+)
+
+
+def _show_notes(rng: random.Random, names: list[str]) -> tuple[str, list[str]]:
+    """A few sentences of show notes naming ``names`` (the listed ones first), and two chapter summaries."""
+    slots = dict(zip("abcde", names, strict=False))
+    sentences = [line.format(**slots) for line in rng.sample(_NOTES, k=4)]
+    chapters = [f"{names[0]} explains the background and the first product.",
+                f"Why {names[-1]} and {names[1]} keep coming up in every conversation."]
+    return " ".join(sentences), chapters
+
+
 HOST_SHARE = (0.85, 0.7)
 
 
 def generate(episodes: int, seed: int = 7, pool_size: int | None = None,  # type: ignore[no-untyped-def]
-             hosts: int = 2, *, with_classes: bool = False):
+             hosts: int = 2, *, with_classes: bool = False, summaries: bool = False):
     """Yield ``(record, gold)`` per episode; ``gold`` lists the gold entity id of each mention.
 
     The first ``hosts`` persons of the pool are hosts: each is in most episodes
     (85 %, 70 %, ...), as a real show's hosts are, so that queries meet heavy heads.
     With ``with_classes``, yield ``(record, gold, classes)``: the variant class of each mention too.
+    With ``summaries``, each episode gets show notes and chapter summaries naming three of
+    its entities and two it does not list (for the linker); the records are otherwise the same.
     """
     size = pool_size or max(200, episodes // 2)
     pool = make_pool(size, seed)
@@ -444,6 +465,7 @@ def generate(episodes: int, seed: int = 7, pool_size: int | None = None,  # type
     shows = ["Latent Space", "Deep Currents", "The Inference Hour", "Model Behavior", "AIエンジニア通信"]
     start = date(2021, 1, 1)
     total = cum[-1]
+    notes_rng = random.Random(seed + 3)  # its own stream: records without notes stay byte-identical
     for i in range(episodes):
         n = rng.randint(8, 16)
         chosen: list[int] = []
@@ -477,10 +499,17 @@ def generate(episodes: int, seed: int = 7, pool_size: int | None = None,  # type
             "chapters": [{"title": "Intro", "start": 0}, {"title": "Main", "start": 300}],
             "entities": ents,
         }
+        if summaries:
+            others = [pool[order[bisect.bisect_left(cum, notes_rng.random() * total)]].name for _ in range(2)]
+            notes, chapter_notes = _show_notes(notes_rng, [pool[c].name for c in chosen[:3]] + others)
+            record["summary"] = notes
+            for chapter, text in zip(record["chapters"], chapter_notes, strict=True):
+                chapter["summary"] = text
         yield (record, gold, classes) if with_classes else (record, gold)
 
 
-def write_corpus(out: Path, episodes: int, seed: int = 7, hosts: int = 2) -> tuple[int, int]:
+def write_corpus(out: Path, episodes: int, seed: int = 7, hosts: int = 2,
+                 summaries: bool = False) -> tuple[int, int]:
     """Write ``episodes.jsonl`` and ``gold.tsv`` under ``out``; return (episodes, mentions)."""
     out.mkdir(parents=True, exist_ok=True)
     mentions = 0
@@ -488,7 +517,8 @@ def write_corpus(out: Path, episodes: int, seed: int = 7, hosts: int = 2) -> tup
     with (out / "episodes.jsonl").open("w", encoding="utf-8") as ef, \
             (out / "gold.tsv").open("w", encoding="utf-8") as gf:
         gf.write("episode_id\tordinal\tentity\tclass\n")
-        for record, gold, classes in generate(episodes, seed, hosts=hosts, with_classes=True):
+        for record, gold, classes in generate(episodes, seed, hosts=hosts, with_classes=True,
+                                              summaries=summaries):
             ef.write(dumps(record) + "\n")
             ep_id = record["id"]
             rows = enumerate(zip(gold, classes, strict=True))
@@ -506,9 +536,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     parser.add_argument("--hosts", type=int, default=2,
                         help="persons in most episodes, like a show's hosts (default 2)")
+    parser.add_argument("--summaries", action="store_true",
+                        help="add show notes and chapter summaries that name entities (for the linker)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    n_eps, n_mentions = write_corpus(args.out, args.episodes, args.seed, args.hosts)
+    n_eps, n_mentions = write_corpus(args.out, args.episodes, args.seed, args.hosts, summaries=args.summaries)
     print(f"wrote {n_eps} episodes, {n_mentions} mentions to {args.out} in {time.perf_counter() - t0:.1f} s")
     return 0
 

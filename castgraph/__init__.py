@@ -32,6 +32,8 @@ _EXPORTS = {
     "resolve_entities": "castgraph.resolve",
     "read_overrides": "castgraph.resolve",
     "build_graph": "castgraph.graph.build",
+    "EntityLinker": "castgraph.link",
+    "LinkOptions": "castgraph.link",
     "Episode": "castgraph.graph.model",
     "Entity": "castgraph.graph.model",
     "Mention": "castgraph.graph.model",

@@ -34,6 +34,7 @@ from castgraph.graph.model import Episode, Resolution
 from castgraph.graph.networkx_store import GRAPH_FILE, NetworkXStore, write_graphml
 from castgraph.graph.store import GraphStore, WriteReport
 from castgraph.graph.tables import ColumnView, GraphTables
+from castgraph.link import EntityLinker, LinkOptions
 from castgraph.loaders import Fetcher, LoadResult, episodes_from_graph, read_episodes
 from castgraph.memory import gc_paused
 from castgraph.outputs import OutputLock
@@ -76,6 +77,8 @@ class BuildOptions(BaseModel):
     fetch_linked: bool = False
     #: Where fetched feeds are cached (default: :func:`castgraph.loaders.fetch.default_cache_dir`).
     cache_dir: Path | None = None
+    #: Mentions found in episode text (``LinkOptions(enabled=False)`` turns the linker off).
+    link: LinkOptions = Field(default_factory=LinkOptions)
 
 
 class BuildReport(BaseModel):
@@ -89,6 +92,8 @@ class BuildReport(BaseModel):
     topics: int = 0
     merged_surfaces: int = 0
     review_pairs: int = 0
+    #: Mentions in the graph by how they were obtained (listed, title_pattern, text_link, ...).
+    mentions_by_origin: dict[str, int] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
     written: list[str] = Field(default_factory=list)
     neo4j: WriteReport | None = None
@@ -213,6 +218,12 @@ class GraphBuilder:
         report.new_episodes = len({ep.id for ep in new} - {ep.id for ep in old})
         t = self._stage(report, "read", t)
 
+        linker = EntityLinker(opts.link)
+        if linker.active:
+            self.on_stage("reading titles")
+            linker.add_title_mentions(episodes)
+            t = self._stage(report, "titles", t)
+
         self.on_stage("resolving")
         overrides = read_overrides(opts.overrides) if opts.overrides else None
         resolution = resolve(episodes, overrides=overrides, prior=prior, warnings=report.warnings)
@@ -220,6 +231,11 @@ class GraphBuilder:
         if overrides is not None:
             report.warnings.extend(check_overrides(overrides, episodes, resolution))
         t = self._stage(report, "resolve", t)
+
+        if linker.active:
+            self.on_stage("linking")
+            linker.link(episodes, resolution).apply(episodes, resolution)
+            t = self._stage(report, "link", t)
 
         self.on_stage("building")
         tables = GraphTables.from_build(episodes, resolution)
@@ -274,6 +290,9 @@ class GraphBuilder:
     def _summarize(report: BuildReport, episodes: list[Episode], resolution: Resolution) -> None:
         report.episodes = len(episodes)
         report.mentions = sum(len(ep.mentions) for ep in episodes)
+        assigned = resolution.assignments
+        origins = Counter(m.origin.value for ep in episodes for m in ep.mentions if m.id in assigned)
+        report.mentions_by_origin = dict(sorted(origins.items()))
         report.entities = len(resolution.entities)
         report.entities_by_type = dict(sorted(Counter(e.type.value for e in resolution.entities).items()))
         report.topics = len({t for ep in episodes for t in ep.tags})

@@ -27,6 +27,11 @@ def require_real_page() -> Path:
     return REAL_PAGE
 
 
+def real_page_if_present() -> Path | None:
+    """The real page when it is beside the checkout (optional extra input, e.g. a fuzz seed)."""
+    return REAL_PAGE if REAL_PAGE.exists() else None
+
+
 @pytest.fixture(scope="session")
 def real_page_path() -> Path:
     """The real podcast-app page; see :func:`require_real_page`."""

@@ -134,8 +134,13 @@ CAPTURED = date(2026, 11, 25)  # the day the real page was saved: its "3日前" 
 def real_page_graph(real_page_path: Path) -> nx.MultiDiGraph:
     """The real page's graph, as `castgraph build PAGE --as-of 2026-11-25` builds it."""
     from castgraph.graph.build import build_graph
+    from castgraph.link import EntityLinker
     from castgraph.loaders import read_episodes
     from castgraph.resolve import resolve
 
     loaded = read_episodes([real_page_path], as_of=CAPTURED)
-    return build_graph(loaded.episodes, resolve(loaded.episodes))
+    linker = EntityLinker()  # as the build does: title patterns, resolution, then links
+    linker.add_title_mentions(loaded.episodes)
+    resolution = resolve(loaded.episodes)
+    linker.link(loaded.episodes, resolution).apply(loaded.episodes, resolution)
+    return build_graph(loaded.episodes, resolution)

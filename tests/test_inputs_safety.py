@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import real_page_if_present
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -121,6 +122,9 @@ def _seeds() -> list[tuple[str, bytes]]:
     seeds += [(p.name, p.read_bytes()) for p in sorted((ROOT / "tests" / "data").rglob("*.*"))]
     # Feeds, tables and the files feeds link to (chapters, transcripts), when the samples are there.
     seeds += [(p.name, p.read_bytes()) for p in sorted((ROOT / "samples").rglob("*.*")) if p.suffix != ".md"]
+    real = real_page_if_present()
+    if real is not None:
+        seeds.append((real.name, real.read_bytes()))
     return seeds
 
 
@@ -132,8 +136,8 @@ HOSTILE = [b"\x00", b"\x1b]52;c;eA==\x07", b"[" * 900, b"]" * 900, b"9" * 5000, 
 
 
 @st.composite
-def mutated(draw: st.DrawFn, seeds: list[tuple[str, bytes]]) -> tuple[str, bytes]:
-    name, data = draw(st.sampled_from(seeds))
+def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
+    name, data = draw(st.sampled_from(SEEDS))
     for _ in range(draw(st.integers(1, 6))):
         at = draw(st.integers(0, len(data)))
         kind = draw(st.sampled_from(["insert", "delete", "flip", "duplicate", "truncate"]))
@@ -173,10 +177,9 @@ def _no_hang(seconds: float) -> Iterator[None]:
 @settings(max_examples=int(os.environ.get("CASTGRAPH_FUZZ_EXAMPLES", "150")), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])
-@given(draw=st.data())
-def test_fuzz_loaders_over_mutated_real_inputs(draw: st.DataObject, real_page_path: Path,
-                                               tmp_path: Path) -> None:
-    name, data = draw.draw(mutated([*SEEDS, (real_page_path.name, real_page_path.read_bytes())]))
+@given(case=mutated())
+def test_fuzz_loaders_over_mutated_real_inputs(case: tuple[str, bytes], tmp_path: Path) -> None:
+    name, data = case
     path = tmp_path / name
     path.write_bytes(data)
     with _no_hang(20):

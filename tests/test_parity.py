@@ -7,6 +7,7 @@ Same ids, same order, same strings; scores equal to 1e-9.
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -76,22 +77,32 @@ def _outcome(query: Callable[..., Any], backend: QueryBackend, *args: Any, **kwa
         return f"NotFoundError: {exc}"
 
 
-def _real_graph(path: Path) -> nx.MultiDiGraph:
-    from castgraph.loaders import read_episodes
+def _linked_graph(episodes: list[Any]) -> nx.MultiDiGraph:
+    """As the build makes it: title patterns, resolution, then mentions found in text and tags."""
+    from castgraph.link import EntityLinker
     from castgraph.resolve import resolve
 
+    linker = EntityLinker()
+    linker.add_title_mentions(episodes)
+    resolution = resolve(episodes)
+    linker.link(episodes, resolution).apply(episodes, resolution)
+    return build_graph(episodes, resolution)
+
+
+def _real_graph(path: Path) -> nx.MultiDiGraph:
+    from castgraph.loaders import read_episodes
+
     result = read_episodes([path], as_of=CAPTURED)
-    return build_graph(result.episodes, resolve(result.episodes))
+    return _linked_graph(result.episodes)
 
 
 def _examples_graph(folder: Path) -> nx.MultiDiGraph:
     from castgraph.loaders import read_episodes
-    from castgraph.resolve import resolve
 
     if not folder.is_dir() or not any(folder.iterdir()):
         pytest.skip("examples/ is empty")
     result = read_episodes([folder], as_of=CAPTURED)
-    return build_graph(result.episodes, resolve(result.episodes))
+    return _linked_graph(result.episodes)
 
 
 @pytest.fixture(params=["real-page", "examples", "samples", "random-0", "random-1", "random-2"])
@@ -104,6 +115,14 @@ def dataset(request: pytest.FixtureRequest, real_page_path: Path, examples_dir: 
     if name == "samples":  # feeds and tables: roles, shows, transcripts
         return _examples_graph(examples_dir.parent / "samples")
     graph = random_graph(int(name.split("-")[1]), episodes=80, entities=50)
+    if name == "random-1":
+        # Mentions obtained every way, so that related episodes weigh them by origin on both backends.
+        rng = random.Random(11)
+        for _, _, attrs in graph.edges(data=True):
+            if attrs["type"] == "MENTIONS":
+                attrs["origin"] = rng.choice(["listed", "listed", "text_link", "hashtag", "title_pattern"])
+                if rng.random() < 0.5:
+                    attrs.update(field="chapter_title", chapter=1, timestamp=60.0, span=[3, 9], occurrences=2)
     if name == "random-2":
         # Without stored episode counts both backends count the episodes themselves.
         for _, attrs in graph.nodes(data=True):
@@ -130,10 +149,11 @@ def test_related_episodes_agree(dataset: nx.MultiDiGraph, backends: Backends) ->
     nxq, neo = backends
     compared = 0
     for episode in _episodes(dataset):
-        for limit in (3, None):
-            left = _outcome(related_episodes, nxq, episode, limit=limit)
-            right = _outcome(related_episodes, neo, episode, limit=limit)
-            assert_same(left, right, f"{episode} limit={limit}")
+        for limit, origins in ((3, None), (None, None), (None, ["listed", "title_pattern"]),
+                               (5, ["text_link"])):
+            left = _outcome(related_episodes, nxq, episode, limit=limit, origins=origins)
+            right = _outcome(related_episodes, neo, episode, limit=limit, origins=origins)
+            assert_same(left, right, f"{episode} limit={limit} origins={origins}")
             compared += len(left)
     assert compared > 0
     title = dataset.nodes[_episodes(dataset)[-1]]["title"]

@@ -226,3 +226,41 @@ def test_hundred_thousand_episodes_give_a_usable_page_in_seconds(offline_page, t
     assert made < 20 and opened < 30, (made, opened)
     assert path.stat().st_size < 10_000_000
     offline_page.assert_clean()
+
+
+def test_mentions_can_be_shown_or_hidden_by_how_they_were_obtained(offline_page, tmp_path) -> None:
+    from castgraph.graph.build import build_graph
+    from castgraph.graph.model import Chapter, Episode, Mention
+    from castgraph.link import EntityLinker
+    from castgraph.resolve import resolve
+
+    episodes = [
+        Episode(id="a", title="GitHub week", tags=["#cursor"],
+                mentions=[Mention(surface="GitHub", type_label="Organization")]),
+        Episode(id="b", title="Editors", mentions=[Mention(surface="Cursor", type_label="Product")],
+                chapters=[Chapter(title="Intro", start=0), Chapter(title="Moving off GitHub", start=754.0)]),
+    ]
+    linker = EntityLinker()
+    resolution = resolve(episodes)
+    linker.link(episodes, resolution).apply(episodes, resolution)
+    graph = build_graph(episodes, resolution)
+    offline_page.open(write_html(graph, tmp_path / "graph.html", title="Origins"))
+    page = offline_page.page
+    labels = page.locator("#origins label")
+    texts = [t.split("\n")[0] for t in labels.all_inner_texts()]
+    assert texts == ["listed", "a hashtag", "found in the text"]
+    # Four mentions (two listed, a hashtag, a text link) and one topic link.
+    assert page.evaluate(LINKS) == 5
+    page.locator('#origins label[data-origin="text_link"] input').uncheck()
+    page.wait_for_function(f"() => {LINKS[6:]} === 4")
+    page.locator('#origins label[data-origin="hashtag"] input').uncheck()
+    page.wait_for_function(f"() => {LINKS[6:]} === 3")
+    page.evaluate("() => castgraph.setOrigins(['text_link'])")
+    assert page.evaluate(LINKS) == 2  # the text link and the topic link
+    assert page.locator('#origins label[data-origin="listed"] input').is_checked() is False
+    page.evaluate("() => castgraph.setOrigins(['listed', 'hashtag', 'text_link'])")
+    # The side panel says where and how an entity was found.
+    _click(page, next(n for n, d in graph.nodes(data=True) if d.get("name") == "GitHub"))
+    items = page.locator("#panel ul.episodes li").all_inner_texts()
+    assert any("at 12:34 — Moving off GitHub · found in the text" in t for t in items), items
+    offline_page.assert_clean()

@@ -52,9 +52,10 @@ def test_entity_lists_its_episodes_newest_first_with_the_chapter_naming_it() -> 
     github = _node(view, "entity:github")
     assert [r[0] for r in github["refs"]] == ["episode:e1", "episode:e2"]
     # e2 discusses GitHub in its chapter "GitHub の話" at 5:00; no e1 chapter names it.
-    assert github["refs"][1][1:] == [300, "GitHub の話"]
+    assert github["refs"][1][1:3] == [300, "GitHub の話"]
     assert github["refs"][0][1] is None
-    assert _node(view, "entity:copilot")["refs"] == [["episode:e1", 754, "Copilot's next act"]]
+    copilot = _node(view, "entity:copilot")["refs"]
+    assert [r[:3] for r in copilot] == [["episode:e1", 754, "Copilot's next act"]]
     assert github["episodes"] == 2 and github["aliases"] == ["github.com"]
     assert view.episodes["episode:e1"]["url"] == "https://example.com/e1"
     assert view.episodes["episode:e2"]["url"] == ""
@@ -209,7 +210,7 @@ def test_odd_attribute_types_from_a_store_do_not_break_views() -> None:
     a = _node(view, "entity:a")
     assert (a["aliases"], a["type"], a["episodes"]) == (["5"], "Other", 2)
     # "AB" names the chapter titled "AB", which has no usable start time.
-    assert a["refs"] == [["episode:f", None, ""], ["episode:e", None, "AB"]]
+    assert a["refs"] == [["episode:f", None, "", ""], ["episode:e", None, "AB", ""]]
     assert view.episodes["episode:e"]["chapters"] == [[None, "AB"]]
     assert _ids(ego_view(graph, "5")) == {"entity:a", "episode:e", "episode:f"}
 
@@ -226,7 +227,7 @@ def test_viewer_and_profile_agree_on_where_an_entity_is_discussed() -> None:
     graph = build_graph([ep], res)
     ref = _node(overview_view(graph), "entity:ai")["refs"][0]
     profile = entity_profile(graph, "AI")
-    assert ref[1:] == [60.0, "AI talk"] == [profile.episodes[0].chapters[0].start,
+    assert ref[1:3] == [60.0, "AI talk"] == [profile.episodes[0].chapters[0].start,
                                             profile.episodes[0].chapters[0].title]
     # An id absorbed in an incremental build still finds its entity, as `castgraph entity` does.
     assert ego_view(graph, "entity:old").center == "entity:ai" == entity_profile(graph, "entity:old").id

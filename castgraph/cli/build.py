@@ -14,6 +14,13 @@ from castgraph.cli.errors import fail_cleanly
 from castgraph.cli.options import DEFAULT_GRAPH_DIR, Neo4jSettings, optional_neo4j_options, parse_date
 from castgraph.cli.printing import escape
 from castgraph.graph.store import GraphStore
+from castgraph.link import (
+    DEFAULT_TITLE_PATTERNS,
+    LINK_FIELDS,
+    LinkOptions,
+    parse_link_fields,
+    read_title_patterns,
+)
 from castgraph.pipeline import BuildOptions, BuildReport, GraphBuilder
 
 __all__ = ["COMMANDS", "build_cmd"]
@@ -27,7 +34,8 @@ def _print_report(report: BuildReport, console: Console) -> None:
     if report.new_episodes != report.episodes:
         episodes += f" ({report.new_episodes} new)"
     table.add_row("episodes", episodes)
-    table.add_row("entity mentions", str(report.mentions))
+    origins = ", ".join(f"{o} {n}" for o, n in report.mentions_by_origin.items())
+    table.add_row("entity mentions", f"{report.mentions} ({origins})" if origins else str(report.mentions))
     by_type = ", ".join(f"{t} {n}" for t, n in report.entities_by_type.items())
     table.add_row("entities", f"{report.entities} ({by_type})" if by_type else "0")
     table.add_row("topics", str(report.topics))
@@ -105,6 +113,12 @@ def _column_map(ctx: click.Context, param: click.Parameter, values: tuple[str, .
               help="Also download the chapters and transcripts that feeds link to over http(s).")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Cache of fetched feeds (default: $CASTGRAPH_CACHE_DIR or ~/.cache/castgraph/http).")
+@click.option("--link/--no-link", "link", default=True, show_default=True,
+              help="Find known entities in titles, notes, chapters, transcripts and tags.")
+@click.option("--link-fields", default="all", show_default=True, metavar="FIELDS",
+              help=f"Comma-separated fields the linker reads: {', '.join(LINK_FIELDS)} (or all, none).")
+@click.option("--title-patterns", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="YAML list of {name, regex} title patterns, tried before the built-in ones.")
 @click.option("--graphml", is_flag=True, help="Also write graph.graphml (for Gephi).")
 @click.option("--no-html", is_flag=True, help="Do not write graph.html.")
 @click.option("--wait", "wait", type=click.FloatRange(0), default=0, metavar="SECONDS", show_default=True,
@@ -127,6 +141,9 @@ def build_cmd(
     column_map: dict[str, str],
     fetch_linked: bool,
     cache_dir: Path | None,
+    link: bool,
+    link_fields: str,
+    title_patterns: Path | None,
     graphml: bool,
     no_html: bool,
     wait: float,
@@ -157,12 +174,16 @@ def build_cmd(
         castgraph build page.txt --as-of 2026-11-25 --out my-graph
         castgraph build new-episodes.jsonl --into my-graph
         castgraph build examples/ --neo4j bolt://127.0.0.1:7687
+        castgraph build feed.jsonl --link-fields title,tags --title-patterns my-patterns.yaml
     """
     if not inputs and into is None:
         raise click.UsageError("give at least one INPUT file or folder (or --into DIR)")
     console = Console(stderr=True, quiet=quiet)
     with fail_cleanly():
         settings = Neo4jSettings.from_options(neo4j_uri, neo4j_user, neo4j_password, neo4j_database)
+        patterns = read_title_patterns(title_patterns) if title_patterns else []
+        link_options = LinkOptions(enabled=link, fields=parse_link_fields(link_fields),
+                                   title_patterns=(*patterns, *DEFAULT_TITLE_PATTERNS))
         stores: list[GraphStore] = [settings.open_store(replace=replace)] if settings else []
         options = BuildOptions(
             inputs=list(inputs),
@@ -178,6 +199,7 @@ def build_cmd(
             column_map=column_map,
             fetch_linked=fetch_linked,
             cache_dir=cache_dir,
+            link=link_options,
         )
         try:
             if console.is_terminal and not quiet:

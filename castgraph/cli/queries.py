@@ -20,7 +20,7 @@ from rich.table import Table
 from castgraph.cli.errors import fail_cleanly
 from castgraph.cli.options import Neo4jSettings, graph_options, parse_date
 from castgraph.cli.printing import echo_json, escape
-from castgraph.queries.scoring import NORMALIZATIONS
+from castgraph.queries.scoring import NORMALIZATIONS, ORIGIN_WEIGHTS
 
 if TYPE_CHECKING:
     from castgraph.queries.backend import QueryBackend
@@ -63,19 +63,24 @@ def _settings(uri: str | None, user: str | None, password: str | None, database:
 @graph_options
 @click.option("--limit", type=click.IntRange(1), default=10, show_default=True,
               help="At most this many episodes.")
+@click.option("--origin", "origins", multiple=True, type=click.Choice(list(ORIGIN_WEIGHTS)),
+              help="Count only mentions obtained this way (repeatable); default: all, "
+                   "text links at half weight.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def related_cmd(episode: str | None, entities: tuple[str, ...], graph_dir: str, neo4j_uri: str | None,
                 neo4j_user: str | None, neo4j_password: str | None, neo4j_database: str | None,
-                limit: int, as_json: bool) -> None:
+                limit: int, origins: tuple[str, ...], as_json: bool) -> None:
     """Episodes to listen to after EPISODE (an id or a unique part of its title).
 
     Episodes are ranked by the entities they share with it, rare ones counting most,
-    and by shared topics; each result says what it shares. With --entity, episodes
-    about those entities instead.
+    and by shared topics; each result says what it shares. An entity only found in an
+    episode's text counts half, a hashtag three quarters (--origin listed: lists only).
+    With --entity, episodes about those entities instead.
 
     \b
     Examples:
         castgraph related "Matt Pocock"
+        castgraph related "Matt Pocock" --origin listed --origin title_pattern
         castgraph related "Abridge" --limit 3 --json
         castgraph related --entity "Claude Code" --entity Cursor
     """
@@ -85,8 +90,9 @@ def related_cmd(episode: str | None, entities: tuple[str, ...], graph_dir: str, 
         raise click.UsageError("give an EPISODE or at least one --entity, not both")
     with fail_cleanly(), open_backend(graph_dir, _settings(neo4j_uri, neo4j_user, neo4j_password,
                                                            neo4j_database)) as backend:
-        results = (related_episodes(backend, episode, limit=limit) if episode
-                   else episodes_about(backend, list(entities), limit=limit))
+        only = list(origins) or None
+        results = (related_episodes(backend, episode, limit=limit, origins=only) if episode
+                   else episodes_about(backend, list(entities), limit=limit, origins=only))
     if as_json:
         _print_json(list(results))
         return
@@ -213,12 +219,14 @@ def entity_cmd(name: str, graph_dir: str, neo4j_uri: str | None, neo4j_user: str
     head.add_row("topics", escape(", ".join(f"#{t.name} ({t.episodes})" for t in profile.topics)))
     console.print(head)
     eps = Table(title="episodes", title_justify="left")
-    for column in ("published", "episode", "chapters"):
+    for column in ("published", "episode", "how", "discussed at", "chapters"):
         eps.add_column(column)
     for a in profile.episodes:
         chapters = "; ".join((f"[{_clock(c.start)}] " if c.start is not None else "") + c.title
                              for c in a.chapters)
-        eps.add_row(escape(a.published or ""), escape(a.title), escape(chapters))
+        at = _clock(a.discussed_at) if a.discussed_at is not None else ""
+        eps.add_row(escape(a.published or ""), escape(a.title), escape(", ".join(a.origins)), at,
+                    escape(chapters))
     console.print(eps)
 
 

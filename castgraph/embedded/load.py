@@ -42,7 +42,7 @@ NODE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
                 ("show_language", "STRING"), ("show_guid", "STRING"), ("enclosure_url", "STRING"),
                 ("enclosure_type", "STRING"), ("enclosure_length", "INT64"), ("season", "INT64"),
                 ("episode_number", "INT64"), ("links", "STRING[]"), ("transcript", "STRING")),
-    "Topic": (("id", "STRING"), ("name", "STRING")),
+    "Topic": (("id", "STRING"), ("name", "STRING"), ("entity", "STRING")),
     **{t: _ENTITY_COLUMNS for t in ENTITY_TABLES},
 }
 #: Relationship table columns (``neo4j_schema.RELATIONSHIP_PROPERTIES``, kept equal by a test).
@@ -50,7 +50,10 @@ REL_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "MENTIONS": (("key", "STRING"), ("surface", "STRING"), ("source_type", "STRING"),
                  ("description", "STRING"), ("ordinal", "INT64"), ("rule", "STRING"), ("score", "DOUBLE"),
                  ("role", "STRING"), ("group", "STRING"), ("href", "STRING"), ("img", "STRING"),
-                 ("origin", "STRING")),
+                 ("origin", "STRING"),
+                 # where the linker found the mention (castgraph.graph.link_props)
+                 ("field", "STRING"), ("span", "INT64[]"), ("chapter", "INT64"), ("timestamp", "DOUBLE"),
+                 ("occurrences", "INT64"), ("pattern", "STRING")),
     "HAS_TOPIC": (("key", "STRING"),),
 }
 _REL_ENDS = {"MENTIONS": ("Episode", ENTITY_TABLES), "HAS_TOPIC": ("Episode", ("Topic",))}

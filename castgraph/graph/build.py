@@ -5,8 +5,10 @@ The schema is the same on every backend:
 * nodes have ``label`` = ``"Episode"`` | ``"Entity"`` | ``"Topic"`` and ``id`` (= node key):
   ``episode:<record id>``, ``entity:<hash>``, ``topic:<name>``;
 * ``MENTIONS`` edges (Episode -> Entity, one per mention, key ``m<ordinal>``) carry
-  ``surface``, ``source_type``, ``description``, ``ordinal``, ``rule`` and ``score``;
-* ``HAS_TOPIC`` edges (Episode -> Topic, key ``t``).
+  ``surface``, ``source_type``, ``description``, ``ordinal``, ``rule`` and ``score``,
+  and, when set, feed properties (:mod:`castgraph.graph.feed_props`: ``origin`` says how
+  the mention was obtained) and where the linker found it (:mod:`castgraph.graph.link_props`);
+* ``HAS_TOPIC`` edges (Episode -> Topic, key ``t``); a Topic naming an entity has ``entity``.
 
 Examples
 --------
@@ -26,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from castgraph.graph.link_props import LINKED_ORIGINS
 from castgraph.graph.model import Entity, EntityType, Episode, MergeRecord, Resolution
 from castgraph.graph.schema import ENTITY, MENTIONS, SCHEMA_VERSION, episode_node_id
 from castgraph.graph.tables import GraphTables
@@ -33,7 +36,7 @@ from castgraph.graph.tables import GraphTables
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["SCHEMA_VERSION", "build_graph", "episode_node_id", "resolution_from_graph"]
+__all__ = ["LINKED_ORIGINS", "SCHEMA_VERSION", "build_graph", "episode_node_id", "resolution_from_graph"]
 
 
 def build_graph(episodes: Iterable[Episode], resolution: Resolution) -> nx.MultiDiGraph:
@@ -78,8 +81,8 @@ def resolution_from_graph(graph: nx.MultiDiGraph) -> Resolution:
     assignments: dict[str, str] = {}
     merges: dict[tuple[str, str], MergeRecord] = {}
     for u, v, attrs in graph.edges(data=True):
-        if attrs.get("type") != MENTIONS or v not in entities:
-            continue
+        if attrs.get("type") != MENTIONS or v not in entities or attrs.get("origin") in LINKED_ORIGINS:
+            continue  # found by the linker, which runs again on every build
         record_id = graph.nodes[u].get("record_id") or str(u).removeprefix("episode:")
         mention_id = f"{record_id}#{attrs['ordinal']}"
         assignments[mention_id] = v

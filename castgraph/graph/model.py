@@ -242,18 +242,34 @@ class Show(BaseModel):
 
 
 class MentionOrigin(StrEnum):
-    """Where a mention came from: listed in the record, or a feed's ``<podcast:person>`` tag."""
+    """How a mention was obtained, strongest evidence first.
+
+    ``listed``: the record's own entity list; ``person_tag``: a feed's person tag;
+    ``title_pattern``: a guest or product named by a title pattern; ``hashtag``: a tag
+    naming a known entity; ``text_link``: a known name found in the episode's text.
+    """
 
     LISTED = "listed"
     PERSON_TAG = "person_tag"
+    TITLE_PATTERN = "title_pattern"
+    HASHTAG = "hashtag"
+    TEXT_LINK = "text_link"
 
 
 class Mention(BaseModel):
-    """One entity mention exactly as an episode wrote it.
+    """One entity mention exactly as an episode wrote it, or as the linker found it.
 
     ``role`` and ``group`` are the Podcasting 2.0 role ("host", "guest", ...) and group
     ("cast", ...) in lower case; ``href`` is a page about the entity (two mentions with
     the same ``href`` are one entity); ``img`` its picture.
+
+    Mentions found in text say where: ``field`` (``title``, ``summary``, ``chapter_title``,
+    ``chapter_summary``, ``chapter_quote``, ``transcript``, ``tags``), ``span`` (character
+    offsets in that field's text; for a chapter, in that chapter's title or summary; for a
+    transcript, in that cue's text), ``chapter`` (its index) and ``timestamp`` (seconds: the
+    chapter start or transcript cue). A listed mention gets the place where its text is
+    first discussed. ``pattern`` names the title pattern and ``occurrences`` counts the
+    linked name's places in the episode.
 
     >>> Mention(surface="Jane Doe", role="guest", origin="person_tag").origin
     <MentionOrigin.PERSON_TAG: 'person_tag'>
@@ -269,6 +285,12 @@ class Mention(BaseModel):
     href: str = ""
     img: str = ""
     origin: MentionOrigin = MentionOrigin.LISTED
+    field: str = ""
+    span: tuple[int, int] | None = None
+    chapter: int | None = None
+    timestamp: float | None = None
+    pattern: str = ""
+    occurrences: int = 0
 
     @property
     def id(self) -> str:
@@ -378,6 +400,8 @@ class Resolution(BaseModel):
     assignments: dict[str, str] = Field(default_factory=dict)
     merges: list[MergeRecord] = Field(default_factory=list)
     review: list[ReviewPair] = Field(default_factory=list)
+    #: Topics that name an entity (``topic:github`` -> the GitHub entity), found by the linker.
+    topic_entities: dict[str, str] = Field(default_factory=dict)
 
     def entity(self, entity_id: str) -> Entity:
         """Return the entity with ``entity_id``."""

@@ -78,7 +78,9 @@ RELATIONSHIPS: dict[str, tuple[str, str]] = {
 # planner avoid materializing each batch); any other property travels in a parameter map.
 RELATIONSHIP_PROPERTIES: dict[str, tuple[str, ...]] = {
     "MENTIONS": ("key", "surface", "source_type", "description", "ordinal", "rule", "score",
-                 *MENTION_FEED_PROPERTIES),
+                 *MENTION_FEED_PROPERTIES,
+                 # where the mention was found (castgraph.link)
+                 "field", "span", "chapter", "timestamp", "occurrences", "pattern"),
     "HAS_TOPIC": ("key",),
 }
 

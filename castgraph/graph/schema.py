@@ -35,6 +35,7 @@ from datetime import date, datetime
 from typing import Any
 
 from castgraph.graph.feed_props import episode_feed_attrs, mention_attrs
+from castgraph.graph.link_props import mention_place, mention_rule
 from castgraph.graph.model import Entity, Episode, Mention, MergeRecord, Topic
 
 __all__ = [
@@ -210,10 +211,11 @@ def mention_columns(mentions: list[Mention], merges: list[MergeRecord | None]) -
         "source_type": [m.type_label for m in mentions],
         "description": [m.description for m in mentions],
         "ordinal": [m.ordinal for m in mentions],
-        "rule": [mg.rule if mg is not None else "canonical" for mg in merges],
+        "rule": [mention_rule(m, mg.rule if mg is not None else "canonical")
+                 for m, mg in zip(mentions, merges, strict=True)],
         "score": [mg.score if mg is not None else 1.0 for mg in merges],
     }
-    extra = [mention_attrs(m) for m in mentions]
+    extra = [{**mention_attrs(m), **mention_place(m)} for m in mentions]
     for name in sorted({k for attrs in extra for k in attrs}):
         columns[name] = [attrs.get(name, ABSENT) for attrs in extra]
     return columns

@@ -208,7 +208,8 @@ class GraphTables:
         return cls(
             episodes=[episode_record(ep) for ep in eps],
             entities=[entity_record(e, n) for e, n in zip(ents, counts, strict=True)],
-            topics=[topic_record(topics[t]) for t in topic_ids],
+            topics=[_named(topic_record(topics[t]), resolution.topic_entities.get(t), ent_pos)
+                    for t in topic_ids],
             m_ep=m_ep,
             m_ent=m_ent,
             m_ord=ordinals,
@@ -315,6 +316,11 @@ class GraphTables:
             for t in idx[ptr[ep]:ptr[ep + 1]]:
                 graph.add_edge(ep_id, topic_ids[t], key=TOPIC_KEY, type=HAS_TOPIC)
         return graph
+
+
+def _named(record: dict[str, Any], entity: str | None, entities: dict[str, int]) -> dict[str, Any]:
+    """A topic record with the entity its tag names, when the linker found one (castgraph.link)."""
+    return {**record, "entity": entity} if entity is not None and entity in entities else record
 
 
 def _csr(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:

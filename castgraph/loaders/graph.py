@@ -24,6 +24,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from castgraph.graph.build import LINKED_ORIGINS
 from castgraph.graph.feed_props import episode_feed_fields, mention_fields
 from castgraph.graph.model import Chapter, Episode, Mention, Source
 
@@ -71,6 +72,8 @@ def episodes_from_graph(graph: nx.MultiDiGraph) -> list[Episode]:
         for _, target, edge in graph.out_edges(node, data=True):
             kind = edge.get("type")
             if kind == "MENTIONS":
+                if edge.get("origin") in LINKED_ORIGINS:
+                    continue  # found by the linker, which runs again on every build
                 mentions.append(
                     Mention.model_construct(
                         surface=str(edge.get("surface", "")),

@@ -11,15 +11,18 @@ functions, both give the same answers (same ids, same order, same scores).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 __all__ = [
     "ComentionCounts",
     "EntityRow",
     "EpisodeRow",
+    "MentionRef",
+    "OriginWeights",
     "QueryBackend",
     "Term",
+    "tier_key",
 ]
 
 
@@ -47,13 +50,49 @@ class EntityRow:
 
 @dataclass(frozen=True)
 class Term:
-    """An entity or topic of an episode, with its document frequency (episodes that have it)."""
+    """An entity or topic of an episode, with its document frequency (episodes that have it).
+
+    For an entity, ``strength`` is how strongly the query episode mentions it (the best
+    :data:`~castgraph.queries.scoring.ORIGIN_WEIGHTS` of its mentions), and ``tier``, when
+    set, restricts postings to the episodes whose own best strength for it is ``tier``.
+    """
 
     id: str
     kind: str  # "entity" | "topic"
     name: str
     type: str
     df: int
+    strength: float = 1.0
+    tier: float | None = None
+
+    @property
+    def key(self) -> str:
+        """The id, with the tier for a tiered entity term: posting lists are keyed by it."""
+        return self.id if self.tier is None else tier_key(self.id, self.tier)
+
+
+def tier_key(term_id: str, tier: float) -> str:
+    """The :attr:`Term.key` of a term at a strength tier.
+
+    >>> tier_key("entity:1", 0.5)
+    'entity:1@0.5'
+    """
+    return f"{term_id}@{tier!r}"
+
+
+#: Weights of mention origins (see :data:`castgraph.queries.scoring.ORIGIN_WEIGHTS`);
+#: an origin not in the map weighs 1, an edge without one is ``listed``.
+OriginWeights = Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class MentionRef:
+    """How one mention of an entity was obtained and where it was found in its episode."""
+
+    origin: str = "listed"
+    field: str = ""
+    chapter: int | None = None
+    timestamp: float | None = None
 
 
 @dataclass
@@ -107,20 +146,28 @@ class QueryBackend(ABC):
         """Every entity row (for the fuzzy name index, which is built once per backend)."""
 
     @abstractmethod
-    def episode_terms(self, episode_id: str) -> list[Term]:
-        """The distinct entities and topics of an episode, each with its document frequency."""
+    def episode_terms(self, episode_id: str, weights: OriginWeights | None = None) -> list[Term]:
+        """The distinct entities and topics of an episode, each with its document frequency.
+
+        With ``weights``, each entity term has the ``strength`` of the episode's strongest
+        mention of it; entities whose mentions all weigh 0 are left out.
+        """
 
     @abstractmethod
     def entity_terms(self, ids: Sequence[str]) -> list[Term]:
         """The given entities as terms, with their document frequencies."""
 
     @abstractmethod
-    def postings(self, terms: Sequence[Term]) -> dict[str, list[str]]:
-        """For each term, the sorted ids of the episodes that have it."""
+    def postings(self, terms: Sequence[Term], weights: OriginWeights | None = None) -> dict[str, list[str]]:
+        """For each term (by :attr:`Term.key`), the sorted ids of the episodes that have it.
+
+        A tiered entity term lists the episodes whose strongest mention of it weighs ``tier``.
+        """
 
     @abstractmethod
-    def memberships(self, episode_ids: Sequence[str], terms: Sequence[Term]) -> dict[str, set[str]]:
-        """For each given episode, which of ``terms`` it has (episodes with none may be left out)."""
+    def memberships(self, episode_ids: Sequence[str], terms: Sequence[Term],
+                    weights: OriginWeights | None = None) -> dict[str, set[str]]:
+        """For each given episode, the keys of the ``terms`` it has (episodes with none may be left out)."""
 
     @abstractmethod
     def comention_counts(
@@ -132,10 +179,12 @@ class QueryBackend(ABC):
         """
 
     @abstractmethod
-    def appearances(self, entity_id: str, limit: int | None) -> tuple[int, list[tuple[str, list[str]]]]:
-        """How many episodes mention the entity, and ``(episode id, surfaces)`` of the first ``limit``.
+    def appearances(self, entity_id: str, limit: int | None
+                    ) -> tuple[int, list[tuple[str, list[str], list[MentionRef]]]]:
+        """How many episodes mention the entity, and ``(episode id, surfaces, mentions)`` of the first few.
 
-        Sorted newest first (episodes without a date last), then by id; surfaces in mention order.
+        Sorted newest first (episodes without a date last), then by id; surfaces (distinct)
+        and mentions in mention order.
         """
 
     @abstractmethod

@@ -38,10 +38,12 @@ from castgraph.memory import gc_paused
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["INDEX_FILE", "GraphIndex", "cache_key", "read_index", "write_index"]
+__all__ = ["INDEX_FILE", "ORIGIN_CODES", "GraphIndex", "cache_key", "read_index", "write_index"]
 
 INDEX_FILE = ".graph.json.qindex"
-_MAGIC = b"CGQIDX05"
+_MAGIC = b"CGQIDX06"
+#: Mention origins as bits of an (episode, entity) origin mask; anything else counts as listed.
+ORIGIN_CODES = ("listed", "person_tag", "title_pattern", "hashtag", "text_link")
 _SAMPLE = 1 << 20
 # Only plain numbers are read back (np.frombuffer never unpickles).
 _DTYPES = {"<i4", "<i8"}
@@ -103,6 +105,61 @@ def _surface_lists(eps: list[int], ents: list[int], codes: list[int], encoded: l
         if code not in seen:
             seen.add(code)
             current.append(encoded[code])
+    if current:
+        groups.append("[" + ", ".join(current) + "]")
+    if last_ep >= 0:
+        out[last_ep] = "[" + ", ".join(groups) + "]"
+    return out
+
+
+def _column(t: GraphTables, name: str, order: np.ndarray) -> list[Any]:
+    """A mention column's values in ``order`` (``None`` where a mention has none)."""
+    col = t.m_cols.get(name)
+    if col is None:
+        return [None] * len(order)
+    values = col.values
+    return [values[c] if c >= 0 else None for c in col.codes[order].tolist()]
+
+
+def _origin_masks(t: GraphTables, pair: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """Per distinct (episode, entity) pair, the ORIGIN_CODES bits of its mentions (castgraph.link)."""
+    col = t.m_cols.get("origin")
+    bits = np.ones(len(pair), dtype=np.int32)  # no origin: listed
+    if col is not None and len(pair):
+        table = np.asarray([1 << ORIGIN_CODES.index(v) if v in ORIGIN_CODES else 1 for v in col.values] + [1],
+                           dtype=np.int32)
+        bits = table[col.codes]  # code -1 (absent) picks the trailing 1: listed
+    mask = np.zeros(len(pairs), dtype=np.int32)
+    np.bitwise_or.at(mask, np.searchsorted(pairs, pair), bits)
+    return mask
+
+
+def _place_lists(t: GraphTables, order: np.ndarray, n_eps: int) -> list[str]:
+    """Per episode, a JSON list per entity of ``[origin, field, chapter, timestamp]`` per mention."""
+    columns = [_column(t, name, order) for name in ("origin", "field", "chapter", "timestamp")]
+    encoded: dict[tuple[Any, ...], str] = {}
+    out = ["[]"] * n_eps
+    groups: list[str] = []
+    current: list[str] = []
+    last_ep, last_ent = -1, -1
+    for ep, ent, *ref in zip(t.m_ep[order].tolist(), t.m_ent[order].tolist(), *columns, strict=True):
+        if ep != last_ep or ent != last_ent:
+            if current:
+                groups.append("[" + ", ".join(current) + "]")
+            if ep != last_ep and last_ep >= 0:
+                out[last_ep] = "[" + ", ".join(groups) + "]"
+                groups = []
+            current = []
+            last_ep, last_ent = ep, ent
+        key = tuple(ref)
+        text = encoded.get(key)
+        if text is None:
+            origin, field, chapter, timestamp = ref
+            text = encoded[key] = json.dumps(
+                [str(origin or "listed"), str(field or ""),
+                 int(chapter) if isinstance(chapter, (int, float)) else None,
+                 float(timestamp) if isinstance(timestamp, (int, float)) else None], ensure_ascii=False)
+        current.append(text)
     if current:
         groups.append("[" + ", ".join(current) + "]")
     if last_ep >= 0:
@@ -209,6 +266,9 @@ class GraphIndex:
         by_ent = np.lexsort((pair_ep, pair_ent))
         arrays["ent_ptr"] = np.searchsorted(pair_ent[by_ent], np.arange(n_ents + 1)).astype(np.int64)
         arrays["ent_idx"] = pair_ep[by_ent].astype(np.int32)
+        # How each episode mentions each entity, beside both postings (castgraph.link).
+        masks = _origin_masks(t, pair, pairs)
+        arrays["ep_org"], arrays["ent_org"] = masks, masks[by_ent]
         arrays["ept_ptr"], arrays["ept_idx"] = t.ept_ptr.astype(np.int64), t.ept_idx.astype(np.int32)
         tops = t.ept_idx.astype(np.int64)
         owner = np.repeat(np.arange(n_eps), np.diff(t.ept_ptr))
@@ -249,6 +309,7 @@ class GraphIndex:
         blobs = {
             "chapters": _Blob.of([json.dumps(r.get("chapters") or [], ensure_ascii=False) for r in eps]),
             "surfaces": _Blob.of(surfaces),
+            "places": _Blob.of(_place_lists(t, order, n_eps)),
             "ent_desc": _Blob.of([str(r.get("description") or "") for r in ents]),
         }
         return cls(tables, arrays, blobs)
@@ -358,6 +419,37 @@ class GraphIndex:
         except ValueError:
             return []
         return list(json.loads(self.blobs["surfaces"][ep])[at])
+
+    # --- mention origins and places (castgraph.link) --------------------------------
+    @staticmethod
+    def strength_table(weights: Mapping[str, float] | None) -> np.ndarray:
+        """For every origin mask, the weight of its strongest origin under ``weights``."""
+        codes = [float(weights.get(o, 1.0)) if weights is not None else 1.0 for o in ORIGIN_CODES]
+        table = np.zeros(1 << len(ORIGIN_CODES), dtype=np.float64)
+        for mask in range(1, len(table)):
+            table[mask] = max(w for bit, w in enumerate(codes) if mask >> bit & 1)
+        return table
+
+    def entity_strengths(self, ent: int, table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``ent``'s episodes (ascending) and the strength of each one's mentions of it."""
+        ptr = self.arrays["ent_ptr"]
+        lo, hi = ptr[ent], ptr[ent + 1]
+        return self.arrays["ent_idx"][lo:hi], table[self.arrays["ent_org"][lo:hi]]
+
+    def episode_strengths(self, ep: int, table: np.ndarray) -> tuple[list[int], list[float]]:
+        """``ep``'s entities (ascending) and the strength of its mentions of each."""
+        ptr = self.arrays["ep_ptr"]
+        lo, hi = ptr[ep], ptr[ep + 1]
+        return self.arrays["ep_idx"][lo:hi].tolist(), table[self.arrays["ep_org"][lo:hi]].tolist()
+
+    def places(self, ep: int, ent: int) -> list[list[Any]]:
+        """``[origin, field, chapter, timestamp]`` of each mention of ``ent`` in ``ep``, in mention order."""
+        ents = self.episode_entities(ep)
+        try:
+            at = ents.index(ent)
+        except ValueError:
+            return []
+        return list(json.loads(self.blobs["places"][ep])[at])
 
     def episodes_titled(self, fragment: str) -> list[int]:
         """Positions of the episodes whose casefolded title contains ``fragment`` casefolded."""

@@ -21,6 +21,7 @@ __all__ = [
     "EntityAppearance",
     "EntityProfile",
     "EntityRef",
+    "FoundAt",
     "KeyPlayer",
     "NotFoundError",
     "RelatedEpisode",
@@ -112,13 +113,29 @@ class ChapterRef(BaseModel):
     start: float | None = None
 
 
+class FoundAt(BaseModel):
+    """How one mention was obtained and where it was found: field, chapter, time in seconds."""
+
+    origin: str
+    field: str = ""
+    chapter: str | None = None
+    start: float | None = None
+
+
 class EntityAppearance(BaseModel):
-    """One episode that mentions an entity: when, with which surfaces, in which chapters."""
+    """One episode that mentions an entity: when, with which surfaces, how, where, in which chapters.
+
+    ``origins`` are how its mentions were obtained, strongest first; ``discussed_at`` is the
+    earliest time a mention was found at (a chapter start or transcript cue), if any.
+    """
 
     id: str
     title: str
     published: str | None = None
     surfaces: list[str] = Field(default_factory=list)
+    origins: list[str] = Field(default_factory=list)
+    discussed_at: float | None = None
+    found: list[FoundAt] = Field(default_factory=list)
     chapters: list[ChapterRef] = Field(default_factory=list)
 
 

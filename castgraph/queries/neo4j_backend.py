@@ -17,7 +17,16 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from castgraph.queries.backend import ComentionCounts, EntityRow, EpisodeRow, QueryBackend, Term
+from castgraph.queries.backend import (
+    ComentionCounts,
+    EntityRow,
+    EpisodeRow,
+    MentionRef,
+    OriginWeights,
+    QueryBackend,
+    Term,
+    tier_key,
+)
 
 __all__ = ["Neo4jQueries"]
 
@@ -59,7 +68,16 @@ def _entity(record: Any) -> EntityRow:
 
 def _term(record: Any, kind: str) -> Term:
     return Term(id=record["id"], kind=kind, name=record["name"] or "", type=record["type"] or "Other",
-                df=int(record["df"]))
+                df=int(record["df"]), strength=float(record.get("strength", 1.0)))
+
+
+# The strength of a mention (r) under the origin weights in $weights (no origin: listed; an
+# origin not in the map: 1), and of an episode's mentions of one entity: the strongest.
+_STRENGTH = "coalesce($weights[coalesce(r.origin, 'listed')], 1.0)"
+
+
+def _weights(weights: OriginWeights | None) -> dict[str, float]:
+    return {k: float(v) for k, v in (weights or {}).items()}
 
 
 class Neo4jQueries(QueryBackend):
@@ -128,16 +146,18 @@ class Neo4jQueries(QueryBackend):
         return [_entity(r) for r in rows]
 
     # --- related episodes ---------------------------------------------------------
-    def episode_terms(self, episode_id: str) -> list[Term]:
+    def episode_terms(self, episode_id: str, weights: OriginWeights | None = None) -> list[Term]:
         rows = self._run(
-            "MATCH (:Episode {id: $id})-[:MENTIONS]->(x:Entity) WITH DISTINCT x "
+            "MATCH (:Episode {id: $id})-[r:MENTIONS]->(x:Entity) "
+            f"WITH x, max({_STRENGTH}) AS strength WHERE strength > 0 "
             f"{_ENTITY_DF} "
-            "RETURN x.id AS id, 'entity' AS kind, x.name AS name, x.type AS type, df "
+            "RETURN x.id AS id, 'entity' AS kind, x.name AS name, x.type AS type, df, strength "
             "UNION ALL "
             "MATCH (:Episode {id: $id})-[:HAS_TOPIC]->(t:Topic) WITH DISTINCT t "
             # One HAS_TOPIC per episode and topic: the degree is the episode count.
             "RETURN t.id AS id, 'topic' AS kind, t.name AS name, 'Topic' AS type, "
-            "COUNT { (t)<-[:HAS_TOPIC]-(:Episode) } AS df", id=episode_id)
+            "COUNT { (t)<-[:HAS_TOPIC]-(:Episode) } AS df, 1.0 AS strength",
+            id=episode_id, weights=_weights(weights))
         return [_term(r, r["kind"]) for r in rows]
 
     def entity_terms(self, ids: Sequence[str]) -> list[Term]:
@@ -146,31 +166,48 @@ class Neo4jQueries(QueryBackend):
             "RETURN x.id AS id, x.name AS name, x.type AS type, df", ids=list(ids))
         return [_term(r, "entity") for r in rows]
 
-    def postings(self, terms: Sequence[Term]) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {t.id: [] for t in terms}
-        entity_ids = [t.id for t in terms if t.kind == "entity"]
+    def postings(self, terms: Sequence[Term], weights: OriginWeights | None = None) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {t.key: [] for t in terms}
+        entity_rows = [{"key": t.key, "id": t.id, "tier": t.tier} for t in terms if t.kind == "entity"]
         topic_ids = [t.id for t in terms if t.kind == "topic"]
-        if entity_ids:
-            for r in self._run("UNWIND $ids AS id MATCH (:Entity {id: id})<-[:MENTIONS]-(e:Episode) "
-                               "RETURN id, collect(DISTINCT e.id) AS eps", ids=entity_ids):
-                out[r["id"]] = sorted(r["eps"])
+        if entity_rows:
+            for r in self._run("UNWIND $rows AS row MATCH (:Entity {id: row.id})<-[r:MENTIONS]-(e:Episode) "
+                               f"WITH row, e, max({_STRENGTH}) AS strength "
+                               "WHERE row.tier IS NULL OR strength = row.tier "
+                               "RETURN row.key AS key, collect(e.id) AS eps",
+                               rows=entity_rows, weights=_weights(weights)):
+                out[r["key"]] = sorted(r["eps"])
         if topic_ids:
             for r in self._run("UNWIND $ids AS id MATCH (:Topic {id: id})<-[:HAS_TOPIC]-(e:Episode) "
                                "RETURN id, collect(DISTINCT e.id) AS eps", ids=topic_ids):
                 out[r["id"]] = sorted(r["eps"])
         return out
 
-    def memberships(self, episode_ids: Sequence[str], terms: Sequence[Term]) -> dict[str, set[str]]:
+    def memberships(self, episode_ids: Sequence[str], terms: Sequence[Term],
+                    weights: OriginWeights | None = None) -> dict[str, set[str]]:
         if not episode_ids or not terms:
             return {}
         rows = self._run(
             "UNWIND $eps AS eid MATCH (e:Episode {id: eid}) "
-            "CALL (e) { MATCH (e)-[:MENTIONS]->(x:Entity) WHERE x.id IN $entities RETURN x.id AS t "
-            "UNION MATCH (e)-[:HAS_TOPIC]->(x:Topic) WHERE x.id IN $topics RETURN x.id AS t } "
-            "RETURN eid, collect(DISTINCT t) AS have",
+            "CALL (e) { MATCH (e)-[r:MENTIONS]->(x:Entity) WHERE x.id IN $entities "
+            f"WITH x, max({_STRENGTH}) AS strength RETURN x.id AS t, strength "
+            "UNION MATCH (e)-[:HAS_TOPIC]->(x:Topic) WHERE x.id IN $topics "
+            "RETURN x.id AS t, null AS strength } "
+            "RETURN eid, collect([t, strength]) AS have",
             eps=list(episode_ids), entities=[t.id for t in terms if t.kind == "entity"],
-            topics=[t.id for t in terms if t.kind == "topic"])
-        return {r["eid"]: set(r["have"]) for r in rows if r["have"]}
+            topics=[t.id for t in terms if t.kind == "topic"], weights=_weights(weights))
+        wanted = {t.key for t in terms}
+        out: dict[str, set[str]] = {}
+        for r in rows:
+            have: set[str] = set()
+            for term_id, strength in r["have"]:
+                if strength is None:
+                    have.add(term_id)
+                elif strength > 0:
+                    have.update(k for k in (term_id, tier_key(term_id, float(strength))) if k in wanted)
+            if have:
+                out[r["eid"]] = have
+        return out
 
     # --- co-mentions --------------------------------------------------------------
     def comention_counts(
@@ -226,7 +263,8 @@ class Neo4jQueries(QueryBackend):
         )
 
     # --- profile ------------------------------------------------------------------
-    def appearances(self, entity_id: str, limit: int | None) -> tuple[int, list[tuple[str, list[str]]]]:
+    def appearances(self, entity_id: str, limit: int | None
+                    ) -> tuple[int, list[tuple[str, list[str], list[MentionRef]]]]:
         total = self._run("MATCH (:Entity {id: $id})<-[:MENTIONS]-(e:Episode) RETURN count(DISTINCT e) AS n",
                           id=entity_id)
         rows = self._run(
@@ -234,9 +272,14 @@ class Neo4jQueries(QueryBackend):
             "WITH e, coalesce(toString(e.published), '') AS day "
             "ORDER BY day = '' ASC, day DESC, e.id ASC " + ("LIMIT $limit " if limit is not None else "") +
             "CALL (e) { MATCH (e)-[r:MENTIONS]->(:Entity {id: $id}) WITH r ORDER BY r.ordinal "
-            "RETURN collect(r.surface) AS surfaces } "
-            "RETURN e.id AS id, surfaces", id=entity_id, limit=limit)
-        shown = [(r["id"], list(dict.fromkeys(s or "" for s in r["surfaces"]))) for r in rows]
+            "RETURN collect(r.surface) AS surfaces, "
+            "collect([coalesce(r.origin, 'listed'), coalesce(r.field, ''), r.chapter, r.timestamp]) "
+            "AS places } "
+            "RETURN e.id AS id, surfaces, places", id=entity_id, limit=limit)
+        shown = [(r["id"], list(dict.fromkeys(s or "" for s in r["surfaces"])),
+                  [MentionRef(origin=str(o), field=str(f), chapter=int(c) if c is not None else None,
+                              timestamp=float(t) if t is not None else None) for o, f, c, t in r["places"]])
+                 for r in rows]
         return int(total[0]["n"]), shown
 
     def comentioned(self, entity_id: str, limit: int) -> list[tuple[EntityRow, int]]:

@@ -8,7 +8,7 @@ Examples
 >>> res = Resolution(entities=[Entity(id="entity:1", name="swyx", type=EntityType.PERSON)],
 ...                  assignments={"e1#0": "entity:1"})
 >>> NetworkXQueries(build_graph([ep], res)).appearances("entity:1", limit=10)
-(1, [('episode:e1', ['swyx'])])
+(1, [('episode:e1', ['swyx'], [MentionRef(origin='listed', field='', chapter=None, timestamp=None)])])
 """
 
 from __future__ import annotations
@@ -18,7 +18,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from castgraph.queries.backend import ComentionCounts, EntityRow, EpisodeRow, QueryBackend, Term
+from castgraph.queries.backend import (
+    ComentionCounts,
+    EntityRow,
+    EpisodeRow,
+    MentionRef,
+    OriginWeights,
+    QueryBackend,
+    Term,
+    tier_key,
+)
 from castgraph.queries.index import GraphIndex
 
 if TYPE_CHECKING:
@@ -88,18 +97,20 @@ class NetworkXQueries(QueryBackend):
                 for i in range(len(idx.ent_ids))]
 
     # --- related episodes ---------------------------------------------------------
-    def _entity_term(self, ent: int) -> Term:
+    def _entity_term(self, ent: int, strength: float = 1.0) -> Term:
         idx = self.index
         # The stored episode count when the graph has one (as on Neo4j), else counted.
         df = idx.ent_count[ent] if idx.ent_count[ent] > 0 else idx.entity_df(ent)
-        return Term(id=idx.ent_ids[ent], kind="entity", name=idx.ent_name[ent], type=idx.ent_type[ent], df=df)
+        return Term(id=idx.ent_ids[ent], kind="entity", name=idx.ent_name[ent], type=idx.ent_type[ent], df=df,
+                    strength=strength)
 
-    def episode_terms(self, episode_id: str) -> list[Term]:
+    def episode_terms(self, episode_id: str, weights: OriginWeights | None = None) -> list[Term]:
         idx = self.index
         ep = idx.ep_pos.get(episode_id)
         if ep is None:
             return []
-        terms = [self._entity_term(ent) for ent in idx.episode_entities(ep)]
+        ents, strengths = idx.episode_strengths(ep, idx.strength_table(weights))
+        terms = [self._entity_term(ent, s) for ent, s in zip(ents, strengths, strict=True) if s > 0]
         terms += [Term(id=idx.topic_ids[t], kind="topic", name=idx.topic_name[t], type="Topic",
                        df=idx.topic_df(t)) for t in idx.episode_topics(ep)]
         return terms
@@ -108,29 +119,40 @@ class NetworkXQueries(QueryBackend):
         pos = self.index.ent_pos
         return [self._entity_term(pos[i]) for i in ids if i in pos]
 
-    def postings(self, terms: Sequence[Term]) -> dict[str, list[str]]:
+    def postings(self, terms: Sequence[Term], weights: OriginWeights | None = None) -> dict[str, list[str]]:
         idx = self.index
+        table = idx.strength_table(weights)
         out: dict[str, list[str]] = {}
         for term in terms:
+            eps: Sequence[int] = []
             if term.kind == "entity" and term.id in idx.ent_pos:
-                eps = idx.entity_episodes(idx.ent_pos[term.id])
+                if term.tier is None:
+                    eps = idx.entity_episodes(idx.ent_pos[term.id])
+                else:
+                    all_eps, strengths = idx.entity_strengths(idx.ent_pos[term.id], table)
+                    eps = all_eps[strengths == term.tier].tolist()
             elif term.kind == "topic" and term.id in idx.topic_pos:
                 eps = idx.topic_episodes(idx.topic_pos[term.id])
-            else:
-                eps = []
-            out[term.id] = [idx.ep_ids[e] for e in eps]
+            out[term.key] = [idx.ep_ids[e] for e in eps]
         return out
 
-    def memberships(self, episode_ids: Sequence[str], terms: Sequence[Term]) -> dict[str, set[str]]:
+    def memberships(self, episode_ids: Sequence[str], terms: Sequence[Term],
+                    weights: OriginWeights | None = None) -> dict[str, set[str]]:
         idx = self.index
+        table = idx.strength_table(weights)
         ents = {idx.ent_pos[t.id]: t.id for t in terms if t.kind == "entity" and t.id in idx.ent_pos}
         tops = {idx.topic_pos[t.id]: t.id for t in terms if t.kind == "topic" and t.id in idx.topic_pos}
+        wanted = {t.key for t in terms}
         out: dict[str, set[str]] = {}
         for eid in episode_ids:
             ep = idx.ep_pos.get(eid)
             if ep is None:
                 continue
-            have = {ents[e] for e in idx.episode_entities(ep) if e in ents}
+            have: set[str] = set()
+            for e, strength in zip(*idx.episode_strengths(ep, table), strict=True):
+                if e in ents and strength > 0:
+                    keys = (ents[e], tier_key(ents[e], strength))
+                    have.update(k for k in keys if k in wanted)
             have |= {tops[t] for t in idx.episode_topics(ep) if t in tops}
             if have:
                 out[eid] = have
@@ -168,13 +190,15 @@ class NetworkXQueries(QueryBackend):
         )
 
     # --- profile ------------------------------------------------------------------
-    def appearances(self, entity_id: str, limit: int | None) -> tuple[int, list[tuple[str, list[str]]]]:
+    def appearances(self, entity_id: str, limit: int | None
+                    ) -> tuple[int, list[tuple[str, list[str], list[MentionRef]]]]:
         idx = self.index
         ent = idx.ent_pos.get(entity_id)
         if ent is None:
             return 0, []
         shown = idx.appearances(ent, limit)
-        return idx.entity_df(ent), [(idx.ep_ids[e], idx.surfaces(e, ent)) for e in shown]
+        return idx.entity_df(ent), [(idx.ep_ids[e], idx.surfaces(e, ent),
+                                     [MentionRef(*p) for p in idx.places(e, ent)]) for e in shown]
 
     def comentioned(self, entity_id: str, limit: int) -> list[tuple[EntityRow, int]]:
         idx = self.index

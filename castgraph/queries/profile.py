@@ -28,10 +28,18 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from castgraph.queries.backend import QueryBackend
+from castgraph.queries.backend import MentionRef, QueryBackend
 from castgraph.queries.comention import as_backend
 from castgraph.queries.lookup import find_entity
-from castgraph.queries.models import ChapterRef, CoMentioned, EntityAppearance, EntityProfile, TopicCount
+from castgraph.queries.models import (
+    ChapterRef,
+    CoMentioned,
+    EntityAppearance,
+    EntityProfile,
+    FoundAt,
+    TopicCount,
+)
+from castgraph.queries.scoring import ORIGIN_WEIGHTS
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -93,6 +101,28 @@ def chapters_matching(chapters: list[dict[str, object]], pattern: re.Pattern[str
     return found
 
 
+def _origin_rank(origin: str) -> tuple[int, str]:
+    order = list(ORIGIN_WEIGHTS)
+    return (order.index(origin) if origin in order else len(order), origin)
+
+
+def _found_at(ref: MentionRef, chapters: list[dict[str, object]]) -> FoundAt:
+    """Where a mention was found, with its chapter's title."""
+    title = None
+    if ref.chapter is not None and 0 <= ref.chapter < len(chapters):
+        title = str(chapters[ref.chapter].get("title") or "")
+    return FoundAt(origin=ref.origin, field=ref.field, chapter=title, start=ref.timestamp)
+
+
+def _chapters_of(found: list[FoundAt], matched: list[ChapterRef]) -> list[ChapterRef]:
+    """The chapters where mentions were found, then those whose text names the entity, by start."""
+    refs = [ChapterRef(title=f.chapter, start=f.start) for f in found
+            if f.chapter is not None and f.field != "transcript"]
+    refs += matched
+    unique = list({(c.title, c.start): c for c in refs}.values())
+    return sorted(unique, key=lambda c: (c.start is None, c.start or 0.0, c.title))
+
+
 def entity_profile(
     graph: nx.MultiDiGraph | QueryBackend,
     entity: str,
@@ -111,15 +141,22 @@ def entity_profile(
     if matched_by in ("normalized", "fuzzy"):  # rows of the name index carry no description
         row = backend.entities([row.id])[row.id]
     total, shown = backend.appearances(row.id, episodes_limit)
-    episodes = backend.episodes([ep for ep, _ in shown])
+    episodes = backend.episodes([ep for ep, _, _ in shown])
     names = names_in_text(row.name, row.aliases, row.type)
+    appearances = []
+    for ep, surfaces, refs in shown:
+        chapters = episodes[ep].chapters
+        found = [_found_at(ref, chapters) for ref in refs]
+        times = [f.start for f in found if f.start is not None]
+        appearances.append(EntityAppearance(
+            id=ep, title=episodes[ep].title, published=episodes[ep].published, surfaces=surfaces,
+            origins=sorted({ref.origin for ref in refs}, key=_origin_rank),
+            discussed_at=min(times, default=None),
+            found=found, chapters=_chapters_of(found, chapters_mentioning(chapters, [*surfaces, *names]))))
     return EntityProfile(
         id=row.id, name=row.name, type=row.type, aliases=list(row.aliases), description=row.description,
         matched_by=matched_by, episode_count=total,
-        episodes=[EntityAppearance(id=ep, title=episodes[ep].title, published=episodes[ep].published,
-                                   surfaces=surfaces,
-                                   chapters=chapters_mentioning(episodes[ep].chapters, [*surfaces, *names]))
-                  for ep, surfaces in shown],
+        episodes=appearances,
         comentioned=[CoMentioned(id=other.id, name=other.name, type=other.type, episodes=n)
                      for other, n in backend.comentioned(row.id, comentioned_limit)],
         topics=[TopicCount(id=tid, name=name, episodes=n)

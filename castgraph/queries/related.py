@@ -33,15 +33,16 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from itertools import chain
 from typing import TYPE_CHECKING
 
 from castgraph.errors import CastgraphError
-from castgraph.queries.backend import QueryBackend, Term
+from castgraph.queries.backend import OriginWeights, QueryBackend, Term
 from castgraph.queries.comention import as_backend
 from castgraph.queries.lookup import find_entity, find_episode
 from castgraph.queries.models import RelatedEpisode, SharedEntity, SharedTopic
-from castgraph.queries.scoring import sum_weights, term_weight
+from castgraph.queries.scoring import origin_weights, strength_tiers, sum_weights, term_weight
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -55,42 +56,64 @@ _EPS = 1e-9
 
 
 def related_episodes(
-    graph: nx.MultiDiGraph | QueryBackend, episode: str, *, limit: int | None = 10
+    graph: nx.MultiDiGraph | QueryBackend, episode: str, *, limit: int | None = 10,
+    origins: Iterable[str] | None = None,
 ) -> list[RelatedEpisode]:
     """Episodes related to ``episode`` (a node id, record id or unique title fragment), best first.
 
-    Never includes the episode itself.
+    Never includes the episode itself. A shared entity weighs its rarity times how strongly
+    each of the two episodes mentions it (:data:`~castgraph.queries.scoring.ORIGIN_WEIGHTS`:
+    listed 1, hashtag 0.75, found in the text 0.5); ``origins`` counts only mentions
+    obtained in those ways (e.g. ``["listed"]``).
     """
     backend = as_backend(graph)
     row = find_episode(backend, episode)
-    return rank_episodes(backend, backend.episode_terms(row.id), exclude=row.id, limit=limit)
+    weights = origin_weights(origins)
+    return rank_episodes(backend, backend.episode_terms(row.id, weights), exclude=row.id, limit=limit,
+                         weights=weights)
 
 
 def episodes_about(
-    graph: nx.MultiDiGraph | QueryBackend, entities: Sequence[str], *, limit: int | None = 10
+    graph: nx.MultiDiGraph | QueryBackend, entities: Sequence[str], *, limit: int | None = 10,
+    origins: Iterable[str] | None = None,
 ) -> list[RelatedEpisode]:
     """Episodes about a set of entities (ids, names, aliases or near spellings), best first.
 
     Each entity an episode mentions adds 1 plus its rarity (idf): episodes mentioning
     more of them come first, then those mentioning the rarer ones. An entity in every
-    episode still counts, since it was asked for.
+    episode still counts, since it was asked for. Each is weighed by how strongly the
+    episode mentions it, as in :func:`related_episodes`.
     """
     backend = as_backend(graph)
     if not entities:
         raise CastgraphError("give at least one entity")
     ids = sorted({find_entity(backend, text)[0].id for text in entities})
-    return rank_episodes(backend, backend.entity_terms(ids), exclude=None, limit=limit, base=1.0)
+    weights = origin_weights(origins)
+    return rank_episodes(backend, backend.entity_terms(ids), exclude=None, limit=limit, base=1.0,
+                         weights=weights)
 
 
 def rank_episodes(
     backend: QueryBackend, terms: Sequence[Term], *, exclude: str | None, limit: int | None,
-    base: float = 0.0,
+    base: float = 0.0, weights: OriginWeights | None = None,
 ) -> list[RelatedEpisode]:
-    """Rank the episodes sharing ``terms`` by the summed weight (``base`` + idf) of the terms they share."""
+    """Rank the episodes sharing ``terms`` by the summed weight of the terms they share.
+
+    A topic weighs ``base`` + its idf; an entity ``(base + idf) * strength * tier`` for each
+    strength ``tier`` an episode's mentions of it can have (one term per tier, so that each
+    term has one weight and the MaxScore bound holds).
+    """
     n = backend.episode_count()
-    weighted = [(base + term_weight(t.kind, t.df, n), t) for t in terms]
+    tiers = strength_tiers(dict(weights) if weights is not None else None)
+    weighted: list[tuple[float, Term]] = []
+    for t in terms:
+        w = base + term_weight(t.kind, t.df, n)
+        if t.kind != "entity":
+            weighted.append((w, t))
+            continue
+        weighted += [(w * t.strength * tier, replace(t, tier=tier)) for tier in tiers]
     # Rarest (heaviest) first; weight-0 terms (in every episode) can change nothing.
-    weighted = sorted(((w, t) for w, t in weighted if w > 0), key=lambda wt: (-wt[0], wt[1].id))
+    weighted = sorted(((w, t) for w, t in weighted if w > 0), key=lambda wt: (-wt[0], wt[1].key))
     if not weighted or limit == 0:
         return []
     # suffix[i]: the most an episode can still gain from terms i.. on.
@@ -113,12 +136,12 @@ def rank_episodes(
         while j < len(weighted) and (j == i or budget + weighted[j][1].df <= POSTINGS_BATCH):
             budget += weighted[j][1].df
             j += 1
-        postings = backend.postings([t for _, t in weighted[i:j]])
+        postings = backend.postings([t for _, t in weighted[i:j]], weights)
         for k in range(i, j):
             w, term = weighted[k]
             bit = 1 << k
             get_score, get_bits = partial.get, shared.get
-            for ep in postings.get(term.id, ()):
+            for ep in postings.get(term.key, ()):
                 partial[ep] = get_score(ep, 0.0) + w
                 shared[ep] = get_bits(ep, 0) | bit
         partial.pop(exclude or "", None)
@@ -132,10 +155,11 @@ def rank_episodes(
         # Frequent terms not read: check them only for candidates that can still make the top.
         floor = kth_best()
         pool = sorted(ep for ep, s in partial.items() if s + suffix[i] >= floor - _EPS)
-        position = {t.id: k for k, (_, t) in enumerate(weighted)}
-        for ep, have in backend.memberships(pool, [t for _, t in weighted[i:]]).items():
-            for term_id in have:
-                shared[ep] |= 1 << position[term_id]
+        position = {t.key: k for k, (_, t) in enumerate(weighted)}
+        for ep, have in backend.memberships(pool, [t for _, t in weighted[i:]], weights).items():
+            for term_key in have:
+                if term_key in position:
+                    shared[ep] |= 1 << position[term_key]
     # Episodes sharing the same terms have the same (exactly summed) score: score each set once.
     groups: dict[int, list[str]] = {}
     for ep in pool:

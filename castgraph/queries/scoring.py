@@ -16,10 +16,49 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-__all__ = ["NORMALIZATIONS", "TOPIC_WEIGHT", "edge_score", "idf", "sum_weights", "term_weight"]
+__all__ = ["NORMALIZATIONS", "ORIGIN_WEIGHTS", "TOPIC_WEIGHT", "edge_score", "idf", "origin_weights",
+           "strength_tiers", "sum_weights", "term_weight"]
 
 #: A shared topic counts for half of an entity of the same rarity: topics are coarse.
 TOPIC_WEIGHT = 0.5
+
+#: How much an episode's mention of an entity counts, by how it was obtained. An entity the
+#: episode lists (or whose feed tags the person, or whose title names the guest) is what the
+#: episode is about; a hashtag is the publisher's word but says less about the talk; a name
+#: found in the text may be a passing remark. Related episodes weigh a shared entity by
+#: rarity times the strength on *both* sides, so two passing remarks count a quarter.
+ORIGIN_WEIGHTS: dict[str, float] = {
+    "listed": 1.0,
+    "person_tag": 1.0,
+    "title_pattern": 1.0,
+    "hashtag": 0.75,
+    "text_link": 0.5,
+}
+
+
+def origin_weights(only: Iterable[str] | None = None) -> dict[str, float]:
+    """The origin weights, keeping only the ``only`` origins (the others weigh 0: not counted).
+
+    >>> origin_weights(["listed"])["text_link"], origin_weights()["text_link"]
+    (0.0, 0.5)
+    """
+    if only is None:
+        return dict(ORIGIN_WEIGHTS)
+    keep = set(only)
+    unknown = keep - set(ORIGIN_WEIGHTS)
+    if unknown:
+        raise ValueError(f"unknown origin {sorted(unknown)[0]!r} (use: {', '.join(ORIGIN_WEIGHTS)})")
+    return {o: (w if o in keep else 0.0) for o, w in ORIGIN_WEIGHTS.items()}
+
+
+def strength_tiers(weights: dict[str, float] | None) -> list[float]:
+    """The distinct non-zero strengths an episode's link to an entity can have, strongest first.
+
+    >>> strength_tiers(None), strength_tiers(origin_weights(["listed", "hashtag"]))
+    ([1.0, 0.75, 0.5], [1.0, 0.75])
+    """
+    values = (weights or ORIGIN_WEIGHTS).values()
+    return sorted({w for w in values if w > 0}, reverse=True)
 
 NORMALIZATIONS = ("jaccard", "pmi")
 

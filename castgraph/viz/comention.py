@@ -93,7 +93,7 @@ def view_from_comention(edges: Sequence[Any], *, graph: nx.MultiDiGraph | None =
             "id": node, "name": str(end.get("name") or node), "kind": "Entity",
             "type": _entity_type(end.get("type")), "aliases": [], "description": "", "show": "",
             "date": "", "url": "", "episodes": len(eps) or sum(1 for _ in adj[node]),
-            "refs": [[e, None, ""] for e in eps[:REFS_PER_NODE]],
+            "refs": [[e, None, "", ""] for e in eps[:REFS_PER_NODE]],
             "more": max(0, len(eps) - REFS_PER_NODE),
         })
     listed = sorted({ref[0] for rec in records for ref in rec["refs"]})

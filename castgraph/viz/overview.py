@@ -33,7 +33,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from castgraph.graph.schema import HAS_TOPIC, MENTIONS, mention_key
+from castgraph.graph.schema import ABSENT, HAS_TOPIC, MENTIONS, mention_key
 from castgraph.graph.tables import GraphTables
 from castgraph.viz.views import (
     MAX_NODES,
@@ -161,10 +161,15 @@ def _subgraph(tables: GraphTables, adj: _Adjacency, records: list[dict[str, Any]
         rows = np.flatnonzero(np.isin(pair, codes))
         rows = rows[np.lexsort((tables.m_ord[rows], tables.m_ep[rows]))]
         surfaces = tables.m_cols["surface"].take(rows) if "surface" in tables.m_cols else [""] * len(rows)
-        for row, surface in zip(rows.tolist(), surfaces, strict=True):
+        # How each mention was obtained and where it was found (castgraph.link), when known.
+        placed = {name: tables.m_cols[name].take(rows) for name in ("origin", "chapter", "timestamp")
+                  if name in tables.m_cols}
+        for i, (row, surface) in enumerate(zip(rows.tolist(), surfaces, strict=True)):
             ep, ent = int(tables.m_ep[row]), int(tables.m_ent[row])
+            extra = {name: values[i] for name, values in placed.items() if values[i] is not ABSENT}
             sub.add_edge(records[ep + adj.n_ent]["id"], records[ent]["id"],
-                         key=mention_key(int(tables.m_ord[row])), type=MENTIONS, surface=surface)
+                         key=mention_key(int(tables.m_ord[row])), type=MENTIONS, surface=surface,
+                         ordinal=int(tables.m_ord[row]), **extra)
     return sub
 
 

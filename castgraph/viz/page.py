@@ -37,6 +37,7 @@ import networkx as nx
 from castgraph import __version__
 from castgraph.graph.model import ReviewPair
 from castgraph.outputs import atomic_write
+from castgraph.queries.scoring import ORIGIN_WEIGHTS
 from castgraph.viz.comention import view_from_comention
 from castgraph.viz.views import MAX_NODES, View, overview_view
 
@@ -92,6 +93,7 @@ def _view_data(view: View) -> dict[str, Any]:
     from castgraph.queries.lookup import lookup_rules
 
     data["lookup"] = lookup_rules()  # the search folds names as every command does
+    data["origin_order"] = list(ORIGIN_WEIGHTS)
     return data
 
 

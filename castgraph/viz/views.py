@@ -35,6 +35,7 @@ import networkx as nx
 from castgraph.errors import CastgraphError
 from castgraph.graph.model import EntityType
 from castgraph.queries.profile import chapter_pattern, chapters_matching, names_in_text
+from castgraph.queries.scoring import ORIGIN_WEIGHTS
 from castgraph.viz.feed_records import feed_record, has_roles
 
 __all__ = [
@@ -71,9 +72,10 @@ class View:
     nodes
         One dict per node: ``id``, ``name``, ``kind`` (Entity/Episode/Topic), ``type``,
         ``aliases``, ``description``, ``episodes`` (count) and ``refs`` (episodes for the
-        side panel: ``[episode id, start seconds or None, chapter title]``).
+        side panel: ``[episode id, start seconds or None, chapter title, origin]``).
     edges
-        One dict per link: ``from``, ``to``, ``weight``, ``kind``.
+        One dict per link: ``from``, ``to``, ``weight``, ``kind`` and, for mentions,
+        ``origin`` (how the strongest of them was obtained: listed, text_link, ...).
     episodes
         Episode id -> ``title``, ``show``, ``date``, ``url``, ``chapters``; only episodes
         some node refers to.
@@ -286,10 +288,13 @@ class _ViewBuilder:
                         for d in graph.get_edge_data(ep, node, default={}).values()]
             pattern = chapter_pattern([*names, *surfaces])  # once per entity, for all its episodes
             for ep in eps:
-                start, chapter = self.chapters.locate(ep, pattern)
-                refs.append([ep, start, chapter])
+                found = graph.get_edge_data(ep, node, default={}).values()
+                start, chapter = self._place(ep, found)
+                if start is None and not chapter:
+                    start, chapter = self.chapters.locate(ep, pattern)
+                refs.append([ep, start, chapter, _strongest_origin(found)])
         else:
-            refs = [[ep, None, ""] for ep in eps]
+            refs = [[ep, None, "", ""] for ep in eps]
         if kind == "Entity":
             count = attrs.get("episode_count")
             episodes = int(count) if isinstance(count, int) else total
@@ -316,6 +321,18 @@ class _ViewBuilder:
         if kind == "Entity":
             record["surfaces"] = self.surfaces(node)
         return record
+
+    def _place(self, episode: str, edges: Iterable[Mapping[str, Any]]) -> tuple[float | None, str]:
+        """The first time and chapter the linker placed a mention at (see ``castgraph.link``)."""
+        timed = sorted((e for e in edges if isinstance(e.get("timestamp"), (int, float))),
+                       key=lambda e: (e.get("timestamp"), e.get("ordinal") or 0))
+        if not timed:
+            return None, ""
+        chapter = timed[0].get("chapter")
+        chapters = self.chapters.chapters(episode)
+        title = str(chapters[chapter].get("title") or "") if isinstance(chapter, int) \
+            and 0 <= chapter < len(chapters) else ""
+        return float(timed[0]["timestamp"]), title
 
     def surfaces(self, node: str) -> list[list[Any]]:
         """``[surface, rule, score, mentions]`` per surface of an entity: why each was merged into it."""
@@ -355,13 +372,27 @@ class _ViewBuilder:
               *, adj: _Adjacency | None = None, note: str = "", center: str | None = None,
               total_nodes: int | None = None, total_edges: int | None = None) -> View:
         records = [self.node_record(n, adj) for n in nodes]
-        edge_list = [{"from": u, "to": v, "weight": w, "kind": k} for u, v, w, k in edges]
+        edge_list = [{"from": u, "to": v, "weight": w, "kind": k,
+                      "origin": _link_origin(self.graph, u, v) if k == "MENTIONS" else ""}
+                     for u, v, w, k in edges]
         shown = set(nodes)
-        episodes = {ep: self.episode_record(ep, ep in shown) for rec in records for ep, _, _ in rec["refs"]}
+        episodes = {ep: self.episode_record(ep, ep in shown) for rec in records for ep, *_ in rec["refs"]}
         return View(kind=kind, title=title, nodes=records, edges=edge_list,
                     episodes=dict(sorted(episodes.items())), note=note, center=center,
                     total_nodes=self.graph.number_of_nodes() if total_nodes is None else total_nodes,
                     total_edges=self.graph.number_of_edges() if total_edges is None else total_edges)
+
+
+def _strongest_origin(edges: Iterable[Mapping[str, Any]]) -> str:
+    """How the strongest of an episode's mentions of an entity was obtained (no origin: listed)."""
+    origins = [str(e.get("origin") or "listed") for e in edges if e.get("type") == "MENTIONS"]
+    order = list(ORIGIN_WEIGHTS)
+    return min(origins, key=lambda o: (order.index(o) if o in order else 0, o), default="")
+
+
+def _link_origin(graph: nx.MultiDiGraph, u: str, v: str) -> str:
+    data = graph.get_edge_data(u, v) or graph.get_edge_data(v, u) or {}
+    return _strongest_origin(data.values())
 
 
 def _edge_kind(graph: nx.MultiDiGraph, u: str, v: str) -> str:

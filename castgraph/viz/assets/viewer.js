@@ -77,6 +77,8 @@
   function colorOf(type) { return colors[type] || colors.Other || "#999"; }
 
   var shapes = { Episode: "diamond", Topic: "triangle" };
+  var ORIGIN_LABELS = { listed: "listed", person_tag: "feed person tag", title_pattern: "named in the title",
+                        hashtag: "a hashtag", text_link: "found in the text" };
   var visNodes = data.nodes.map(function (n) {
     byId.set(n.id, n);
     adjacency.set(n.id, []);
@@ -106,9 +108,13 @@
     return { id: i, from: e.from, to: e.to, value: e.weight };
   });
 
-  // Filters: types switched on and the minimum link weight.
+  // Filters: types switched on, mention origins switched on and the minimum link weight.
   var typeOn = {};
+  var originOn = {};
   var minWeight = 1;
+  function linkShown(e) {
+    return e.weight >= minWeight && (!e.origin || originOn[e.origin] !== false);
+  }
   var visibleNodes = new Set(data.nodes.map(function (n) { return n.id; }));
   function nodeShown(n) {
     if (!typeOn[n.type]) return false;
@@ -116,7 +122,7 @@
     return adjacency.get(n.id).some(function (i) {
       var e = data.edges[i];
       var other = byId.get(e.from === n.id ? e.to : e.from);
-      return e.weight >= minWeight && typeOn[other.type];
+      return linkShown(e) && typeOn[other.type];
     });
   }
   function recompute() {
@@ -128,7 +134,7 @@
   var nodeView = new vis.DataView(nodes, { filter: function (n) { return visibleNodes.has(n.id); } });
   var edgeView = new vis.DataView(edges, {
     filter: function (e) {
-      return data.edges[e.id].weight >= minWeight && visibleNodes.has(e.from) && visibleNodes.has(e.to);
+      return linkShown(data.edges[e.id]) && visibleNodes.has(e.from) && visibleNodes.has(e.to);
     }
   });
 
@@ -204,6 +210,37 @@
     label.append(box, swatch, el("span", "type-name", type), el("span", "count", counts[type]));
     legend.appendChild(label);
   });
+  // Mentions by how they were obtained (listed, found in the text, a hashtag, ...): a filter too.
+  var originCounts = {};
+  data.edges.forEach(function (e) { if (e.origin) originCounts[e.origin] = (originCounts[e.origin] || 0) + 1; });
+  var origins = (data.origin_order || []).filter(function (o) { return originCounts[o]; });
+  Object.keys(originCounts).sort().forEach(function (o) { if (origins.indexOf(o) < 0) origins.push(o); });
+  if (origins.length) {
+    var originBox = el("section", "origins");
+    originBox.id = "origins";
+    originBox.appendChild(el("h2", null, "Mentions"));
+    origins.forEach(function (origin) {
+      originOn[origin] = true;
+      var label = el("label");
+      label.setAttribute("data-origin", origin);
+      var box = el("input");
+      box.type = "checkbox";
+      box.checked = true;
+      box.addEventListener("change", function () { originOn[origin] = box.checked; applyFilters(); });
+      label.append(box, el("span", "type-name", ORIGIN_LABELS[origin] || origin),
+                   el("span", "count", originCounts[origin]));
+      originBox.appendChild(label);
+    });
+    legend.after(originBox);
+  }
+  window.castgraph.setOrigins = function (shown) {
+    Object.keys(originOn).forEach(function (o) {
+      originOn[o] = shown.indexOf(o) >= 0;
+      var box = document.querySelector('#origins label[data-origin="' + CSS.escape(o) + '"] input');
+      if (box) box.checked = originOn[o];
+    });
+    applyFilters();
+  };
   var weightInput = document.getElementById("min-weight");
   weightInput.max = String(maxWeight);
   if (maxWeight <= 1) document.getElementById("weight-filter").title += " (every link here has weight 1)";
@@ -292,6 +329,7 @@
     var when = [ep.show, ep.date].filter(Boolean).join(" \u00b7 ");
     if (ref[1] !== null && ref[1] !== undefined) when += (when ? " \u00b7 " : "") + "at " + clock(ref[1]);
     if (ref[2]) when += (when ? " \u2014 " : "") + ref[2];
+    if (ref[3] && ref[3] !== "listed") when += (when ? " \u00b7 " : "") + (ORIGIN_LABELS[ref[3]] || ref[3]);
     if (when) li.appendChild(el("span", "when", when));
     return li;
   }
