@@ -46,7 +46,7 @@ _NODE_ATTRS: dict[str, dict[str, str]] = {
     "Topic": {"name": _TEXT},
 }
 _EDGE_ATTRS = {"surface": _TEXT, "source_type": _TEXT, "description": _TEXT, "ordinal": _INT, "rule": _TEXT,
-               "score": _NUMBER}
+               "score": _NUMBER, "field": _TEXT, "occurrences": _INT}
 _EDGE_ENDS = {"MENTIONS": ("Episode", "Entity"), "HAS_TOPIC": ("Episode", "Topic")}
 # What later stages read without a default (incremental builds rebuild episodes and resolution).
 _REQUIRED = {"Episode": (), "Entity": ("name", "type"), "Topic": (),
@@ -168,7 +168,8 @@ def _plain_edge(edge: Any, labels: dict[str, str], seen: set[tuple[str, str, str
     ordinal = edge.get("ordinal")
     return (type(edge.get("surface")) is str and type(ordinal) is int and 0 <= ordinal < _INT_LIMIT
             and type(edge.get("source_type", "")) is str and type(edge.get("description", "")) is str
-            and type(edge.get("rule", "")) is str
+            and type(edge.get("rule", "")) is str and type(edge.get("field", "")) is str
+            and type(edge.get("occurrences", 0)) is int and 0 <= edge.get("occurrences", 0) < _INT_LIMIT
             and ((type(score) is float and math.isfinite(score)) or type(score) is int))
 
 
