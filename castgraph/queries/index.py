@@ -21,7 +21,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import json
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
@@ -31,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from castgraph.graph.compact import read_sections, write_sections
+from castgraph.graph.compact import file_key, read_sections, write_sections
 from castgraph.graph.tables import GraphTables
 from castgraph.memory import gc_paused
 
@@ -44,7 +43,6 @@ INDEX_FILE = ".graph.json.qindex"
 _MAGIC = b"CGQIDX06"
 #: Mention origins as bits of an (episode, entity) origin mask; anything else counts as listed.
 ORIGIN_CODES = ("listed", "person_tag", "title_pattern", "hashtag", "text_link")
-_SAMPLE = 1 << 20
 # Only plain numbers are read back (np.frombuffer never unpickles).
 _DTYPES = {"<i4", "<i8"}
 
@@ -474,23 +472,12 @@ class GraphIndex:
 
 
 def cache_key(graph_file: str | Path) -> dict[str, Any]:
-    """What identifies a graph.json: size, mtime and a hash of its first and last MiB.
+    """What identifies the graph file an index was made from (see :func:`castgraph.graph.compact.file_key`).
 
-    Hashing the whole file would cost as much as parsing it; size + mtime + the two ends
-    catch every rewrite by :func:`castgraph.graph.networkx_store.write_graph_json`.
+    The inode is part of it: every write is a new file renamed into place, so an index made
+    for another build's graph never matches.
     """
-    path = Path(graph_file)
-    stat = path.stat()
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        digest.update(fh.read(_SAMPLE))
-        if stat.st_size > _SAMPLE:
-            fh.seek(max(_SAMPLE, stat.st_size - _SAMPLE))
-            digest.update(fh.read(_SAMPLE))
-    # The inode ties the key to this very file: every write is a new file renamed into place,
-    # so an index made for another build's graph.json never matches.
-    return {"inode": stat.st_ino, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
-            "sha256": digest.hexdigest()}
+    return file_key(graph_file)
 
 
 def write_index(index: GraphIndex, path: str | Path, key: dict[str, Any]) -> None:
