@@ -30,12 +30,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from itertools import chain, repeat
+from operator import attrgetter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from castgraph.graph.model import Episode, Resolution, Topic
+from castgraph.graph.model import Episode, MergeRecord, Resolution, Topic
 from castgraph.graph.schema import (
     ABSENT,
     ENTITY,
@@ -68,6 +70,64 @@ def _value_key(value: Any) -> Any:
     return (type(value).__name__, json.dumps(value, sort_keys=True, default=str))
 
 
+_ABSENT_KIND = type(ABSENT)
+# Kinds whose equal values are one value as JSON too: within one of them a value is its own key.
+_SELF_KEYED = frozenset({str, int, bool, type(None)})
+# Item kinds of a list or tuple that keep their tuple an exact key: no two of them compare equal
+# across kinds (1 == 1.0 == True would), and none needs JSON's view of equality (-0.0, NaN).
+_TUPLE_SAFE = (frozenset({str, int, type(None)}), frozenset({str, bool, type(None)}))
+
+
+def _distinct(values: list[Any], kind: type) -> tuple[list[Any], np.ndarray] | None:
+    """Distinct ``values`` (all of ``kind``) in order of first appearance and each one's code,
+    keyed in C; ``None`` when ``kind``'s own equality is not the one :func:`_value_key` gives."""
+    keys: Iterable[Any] = values
+    if kind is float:
+        array = np.asarray(values, dtype=np.float64)
+        zeros = np.signbit(array[array == 0.0])
+        # JSON tells -0.0 from 0.0 and takes every NaN for one value; a dict does neither.
+        if (zeros.any() and not zeros.all()) or np.isnan(array).sum() > 1:
+            return None
+    elif kind in (list, tuple):
+        items = set(map(type, chain.from_iterable(values)))
+        if not any(items <= safe for safe in _TUPLE_SAFE):
+            return None
+        keys = map(tuple, values) if kind is list else values
+    elif kind not in _SELF_KEYED:
+        return None
+    first: dict[Any, int] = dict.fromkeys(keys, 0)
+    for code, key in enumerate(first):
+        first[key] = code
+    codes = np.fromiter(map(first.__getitem__, map(tuple, values) if kind is list else values),
+                        dtype=np.int32, count=len(values))
+    if kind is list:  # the first list of each value, not its tuple key
+        return [values[i] for i in _first_rows(codes).tolist()], codes
+    return list(first), codes
+
+
+def _first_rows(codes: np.ndarray) -> np.ndarray:
+    """Rows where a code first appears (codes numbered in order of first appearance)."""
+    if len(codes) == 0:
+        return np.zeros(0, dtype=np.int64)
+    before = np.maximum.accumulate(codes)
+    return np.flatnonzero(np.concatenate(([True], codes[1:] > before[:-1])))
+
+
+def _keyed(values: list[Any]) -> tuple[list[Any], np.ndarray]:
+    """:func:`_distinct` for any values, one :func:`_value_key` per value (the slow, general way)."""
+    index: dict[Any, int] = {}
+    distinct: list[Any] = []
+    codes = np.empty(len(values), dtype=np.int32)
+    for i, v in enumerate(values):
+        key = _value_key(v)
+        found = index.get(key)
+        if found is None:
+            found = index[key] = len(distinct)
+            distinct.append(v)
+        codes[i] = found
+    return distinct, codes
+
+
 @dataclass
 class Coded:
     """One dictionary-coded column: distinct ``values`` and a code per row (-1: :data:`ABSENT`)."""
@@ -79,33 +139,58 @@ class Coded:
     def of(cls, items: list[Any]) -> Coded:
         """Code ``items`` (distinct values in order of first appearance).
 
-        >>> c = Coded.of(["a", "b", "a", 1, 1.0])
+        Values are told apart as JSON tells them: ``1``, ``1.0`` and ``True`` are three.
+
+        >>> c = Coded.of(["a", "b", "a", 1, 1.0, True, ABSENT, [1, 2], [1, 2]])
         >>> c.values, c.codes.tolist()
-        (['a', 'b', 1, 1.0], [0, 1, 0, 2, 3])
+        (['a', 'b', 1, 1.0, True, [1, 2]], [0, 1, 0, 2, 3, 4, -1, 5, 5])
         """
-        index: dict[Any, int] = {}
-        kinds = set(map(type, items))
-        # One kind of str, int or float: the values are their own keys (no 1 == 1.0 == True clash).
-        if len(kinds) == 1 and kinds <= {str, int, float}:
-            # dict.fromkeys and map run in C: distinct values in order of first appearance, then codes.
-            first: dict[Any, int] = dict.fromkeys(items, 0)
-            for code, value in enumerate(first):
-                first[value] = code
-            codes = np.fromiter(map(first.__getitem__, items), dtype=np.int32, count=len(items))
-            return cls(list(first), codes)
-        values: list[Any] = []
-        out = np.empty(len(items), dtype=np.int32)
-        for i, v in enumerate(items):
-            if v is ABSENT:
-                out[i] = -1
+        types = list(map(type, items))
+        kinds = list(dict.fromkeys(types))
+        if len(kinds) == 1 and kinds[0] is not _ABSENT_KIND:
+            return cls(*(_distinct(items, kinds[0]) or _keyed(items)))
+        # Several kinds: code each kind on its own, then number all values by first appearance.
+        kind_of = {kind: i for i, kind in enumerate(kinds)}
+        kind_codes = np.fromiter(map(kind_of.__getitem__, types), dtype=np.int8 if len(kinds) < 128
+                                 else np.int32, count=len(items))
+        del types
+        boxed = np.fromiter(items, dtype=object, count=len(items))
+        codes = np.full(len(items), -1, dtype=np.int32)
+        parts: list[tuple[np.ndarray, list[Any], np.ndarray]] = []
+        for i, kind in enumerate(kinds):
+            if kind is _ABSENT_KIND:
                 continue
-            key = _value_key(v)
-            found = index.get(key)
-            if found is None:
-                found = index[key] = len(values)
-                values.append(v)
-            out[i] = found
-        return cls(values, out)
+            rows = np.flatnonzero(kind_codes == i)
+            values = boxed[rows].tolist()
+            distinct, local = _distinct(values, kind) or _keyed(values)
+            parts.append((rows, distinct, local))
+        if not parts:
+            return cls([], codes)
+        firsts = np.concatenate([rows[_first_rows(local)] for rows, _, local in parts])
+        rank = np.empty(len(firsts), dtype=np.int32)
+        rank[np.argsort(firsts, kind="stable")] = np.arange(len(firsts), dtype=np.int32)
+        merged: list[Any] = [None] * len(firsts)
+        at = 0
+        for rows, distinct, local in parts:
+            own = rank[at:at + len(distinct)]
+            codes[rows] = own[local]
+            for code, value in zip(own.tolist(), distinct, strict=True):
+                merged[code] = value
+            at += len(distinct)
+        return cls(merged, codes)
+
+    @classmethod
+    def of_rows(cls, size: int, rows: list[int] | np.ndarray, values: list[Any]) -> Coded:
+        """A column of ``size`` rows that has ``values`` at ``rows`` (ascending) and is absent elsewhere.
+
+        >>> c = Coded.of_rows(4, [1, 3], ["x", "x"])
+        >>> c.values, c.codes.tolist()
+        (['x'], [-1, 0, -1, 0])
+        """
+        dense = cls.of(values)
+        codes = np.full(size, -1, dtype=np.int32)
+        codes[np.asarray(rows, dtype=np.int64)] = dense.codes
+        return cls(dense.values, codes)
 
     def take(self, rows: np.ndarray | None = None) -> list[Any]:
         """The values of ``rows`` (default: all rows), decoded (:data:`ABSENT` where a row has none)."""
@@ -182,23 +267,31 @@ class GraphTables:
         topic_pos = {t: i for i, t in enumerate(topic_ids)}
 
         merge_of = {(m.entity_id, m.surface): m for m in resolution.merges}
-        # Column by column: each pass is one comprehension over the mentions, no row objects.
+        # Column by column: each pass is one comprehension or map over the mentions, no row objects.
         mentions = [m for ep in eps for m in ep.mentions]
         owner = np.repeat(np.arange(len(eps), dtype=np.int32), [len(ep.mentions) for ep in eps])
         keys = [f"{ep.id}#{m.ordinal}" for ep in eps for m in ep.mentions]
         assigned = list(map(resolution.assignments.get, keys))
         del keys
         missing = len(ents)
-        positions = np.fromiter((ent_pos.get(e, missing) if e is not None else missing for e in assigned),
-                                dtype=np.int32, count=len(assigned))
+        # ent_pos.get(None, missing) is missing too: unassigned mentions drop out below.
+        positions = np.fromiter(map(ent_pos.get, assigned, repeat(missing)), dtype=np.int32,
+                                count=len(assigned))
         keep = np.flatnonzero(positions != missing)
         if len(keep) < len(mentions):
             mentions = [mentions[i] for i in keep.tolist()]
             assigned = [assigned[i] for i in keep.tolist()]
-        merges = [merge_of.get((e or "", m.surface)) for e, m in zip(assigned, mentions, strict=True)]
+        merges: list[MergeRecord | None] = (
+            list(map(merge_of.get, zip(assigned, map(attrgetter("surface"), mentions))))
+            if merge_of else [None] * len(mentions))
         del assigned
-        by_name = mention_columns(mentions, merges)
-        ordinals = np.asarray(by_name.pop("ordinal"), dtype=np.int32)
+        dense, sparse = mention_columns(mentions, merges)
+        del merges
+        ordinals = np.asarray(dense.pop("ordinal"), dtype=np.int32)
+        m_cols = {name: Coded.of(values) for name, values in dense.items()}
+        m_cols.update({name: Coded.of_rows(len(mentions), rows, values)
+                       for name, (rows, values) in sparse.items()})
+        del dense, sparse, mentions
         m_ep, m_ent = owner[keep], positions[keep]
         # Episodes per entity: its distinct (episode, entity) pairs.
         pairs = np.unique(m_ep.astype(np.int64) * max(1, len(ents)) + m_ent)
@@ -213,7 +306,7 @@ class GraphTables:
             m_ep=m_ep,
             m_ent=m_ent,
             m_ord=ordinals,
-            m_cols={name: Coded.of(values) for name, values in by_name.items()},
+            m_cols=m_cols,
             ept_ptr=ept_ptr,
             ept_idx=ept_idx,
         )

@@ -82,32 +82,54 @@ def _top(counts: np.ndarray, limit: int) -> list[tuple[int, int]]:
     return [(int(nonzero[o]), int(counts[nonzero[o]])) for o in order]
 
 
-def _surface_lists(eps: list[int], ents: list[int], codes: list[int], encoded: list[str],
-                   n_eps: int) -> list[str]:
-    """Per episode, the JSON list of its entities' distinct surfaces (rows sorted by episode,
-    entity, ordinal)."""
+def _nested_lists(eps: np.ndarray, starts: np.ndarray, tokens: np.ndarray, n_eps: int) -> list[str]:
+    """Per episode, the JSON list of lists ``[[a, b], [c]]`` of its rows' ``tokens`` (JSON texts):
+    rows sorted by episode, a new inner list where ``starts`` is true; ``[]`` for an episode
+    without rows. Joined in C: a separator and a token per row, one join per episode."""
     out = ["[]"] * n_eps
-    groups: list[str] = []
-    current: list[str] = []
-    seen: set[int] = set()
-    last_ep, last_ent = -1, -1
-    for ep, ent, code in zip(eps, ents, codes, strict=True):
-        if ep != last_ep or ent != last_ent:
-            if current:
-                groups.append("[" + ", ".join(current) + "]")
-            if ep != last_ep and last_ep >= 0:
-                out[last_ep] = "[" + ", ".join(groups) + "]"
-                groups = []
-            current, seen = [], set()
-            last_ep, last_ent = ep, ent
-        if code not in seen:
-            seen.add(code)
-            current.append(encoded[code])
-    if current:
-        groups.append("[" + ", ".join(current) + "]")
-    if last_ep >= 0:
-        out[last_ep] = "[" + ", ".join(groups) + "]"
+    if len(eps) == 0:
+        return out
+    first = np.concatenate(([True], eps[1:] != eps[:-1]))
+    # Before each token: "[[" opens an episode, "], [" a new inner list, ", " goes on.
+    kind = np.where(first, 0, np.where(starts, 1, 2))
+    pieces = np.empty(2 * len(eps), dtype=object)
+    pieces[0::2] = np.array(["[[", "], [", ", "], dtype=object)[kind]
+    pieces[1::2] = tokens
+    texts = pieces.tolist()
+    at = np.flatnonzero(first)
+    bounds = (np.append(at, len(eps)) * 2).tolist()
+    for ep, lo, hi in zip(eps[at].tolist(), bounds, bounds[1:], strict=False):
+        out[ep] = "".join(texts[lo:hi]) + "]]"
     return out
+
+
+def _changes(*keys: np.ndarray) -> np.ndarray:
+    """Where any of ``keys`` (rows in order) differs from the row before (the first row counts)."""
+    if len(keys[0]) == 0:
+        return np.zeros(0, dtype=bool)
+    change = np.zeros(len(keys[0]), dtype=bool)
+    change[0] = True
+    for key in keys:
+        change[1:] |= key[1:] != key[:-1]
+    return change
+
+
+def _surface_lists(t: GraphTables, order: np.ndarray, n_eps: int) -> list[str]:
+    """Per episode, the JSON list of its entities' distinct surfaces (rows in ``order``: by
+    episode, entity, ordinal)."""
+    col = t.m_cols.get("surface")
+    eps, ents = t.m_ep[order], t.m_ent[order]
+    if col is None:
+        return _nested_lists(eps, _changes(eps, ents), np.full(len(order), '""', dtype=object), n_eps)
+    codes = col.codes[order].astype(np.int64)
+    # The first row of each distinct (episode, entity, surface), kept in row order.
+    group = np.cumsum(_changes(eps, ents)) - 1
+    _, firsts = np.unique(group * (len(col.values) + 1) + codes + 1, return_index=True)
+    rows = np.sort(firsts)
+    encoded = np.array([json.dumps(str(v or ""), ensure_ascii=False) for v in col.values] + ['""'],
+                       dtype=object)
+    eps, ents = eps[rows], ents[rows]
+    return _nested_lists(eps, _changes(eps, ents), encoded[codes[rows]], n_eps)
 
 
 def _column(t: GraphTables, name: str, order: np.ndarray) -> list[Any]:
@@ -134,35 +156,24 @@ def _origin_masks(t: GraphTables, pair: np.ndarray, pairs: np.ndarray) -> np.nda
 
 def _place_lists(t: GraphTables, order: np.ndarray, n_eps: int) -> list[str]:
     """Per episode, a JSON list per entity of ``[origin, field, chapter, timestamp]`` per mention."""
-    columns = [_column(t, name, order) for name in ("origin", "field", "chapter", "timestamp")]
-    encoded: dict[tuple[Any, ...], str] = {}
-    out = ["[]"] * n_eps
-    groups: list[str] = []
-    current: list[str] = []
-    last_ep, last_ent = -1, -1
-    for ep, ent, *ref in zip(t.m_ep[order].tolist(), t.m_ent[order].tolist(), *columns, strict=True):
-        if ep != last_ep or ent != last_ent:
-            if current:
-                groups.append("[" + ", ".join(current) + "]")
-            if ep != last_ep and last_ep >= 0:
-                out[last_ep] = "[" + ", ".join(groups) + "]"
-                groups = []
-            current = []
-            last_ep, last_ent = ep, ent
-        key = tuple(ref)
-        text = encoded.get(key)
-        if text is None:
-            origin, field, chapter, timestamp = ref
-            text = encoded[key] = json.dumps(
-                [str(origin or "listed"), str(field or ""),
-                 int(chapter) if isinstance(chapter, (int, float)) else None,
-                 float(timestamp) if isinstance(timestamp, (int, float)) else None], ensure_ascii=False)
-        current.append(text)
-    if current:
-        groups.append("[" + ", ".join(current) + "]")
-    if last_ep >= 0:
-        out[last_ep] = "[" + ", ".join(groups) + "]"
-    return out
+    names = ("origin", "field", "chapter", "timestamp")
+    # One code per distinct (origin, field, chapter, timestamp) of the rows, each encoded once.
+    combo = np.zeros(len(order), dtype=np.int64)
+    for name in names:
+        col = t.m_cols.get(name)
+        if col is not None:
+            _, combo = np.unique(combo * (len(col.values) + 1) + col.codes[order] + 1, return_inverse=True)
+            combo = combo.reshape(-1).astype(np.int64)
+    _, at = np.unique(combo, return_index=True)  # combo numbers 0.. in sorted order
+    columns = [_column(t, name, order[at]) for name in names]
+    encoded = np.empty(len(at), dtype=object)
+    for i, (origin, field, chapter, timestamp) in enumerate(zip(*columns, strict=True)):
+        encoded[i] = json.dumps(
+            [str(origin or "listed"), str(field or ""),
+             int(chapter) if isinstance(chapter, (int, float)) else None,
+             float(timestamp) if isinstance(timestamp, (int, float)) else None], ensure_ascii=False)
+    eps, ents = t.m_ep[order], t.m_ent[order]
+    return _nested_lists(eps, _changes(eps, ents), encoded[combo], n_eps)
 
 
 def _first_owner(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -275,10 +286,7 @@ class GraphIndex:
         arrays["topic_idx"] = owner[by_topic].astype(np.int32)
         # Distinct surfaces of each (episode, entity) in mention order, one JSON list per episode.
         order = np.lexsort((t.m_ord, t.m_ent, t.m_ep))
-        encoded = [json.dumps(str(v or ""), ensure_ascii=False) for v in t.m_cols["surface"].values] \
-            if "surface" in t.m_cols else []
-        codes = t.m_cols["surface"].codes[order].tolist() if "surface" in t.m_cols else [0] * len(order)
-        surfaces = _surface_lists(t.m_ep[order].tolist(), t.m_ent[order].tolist(), codes, encoded, n_eps)
+        surfaces = _surface_lists(t, order, n_eps)
         eps, ents = t.episodes, t.entities
         tables: dict[str, Any] = {
             "ep_ids": ep_ids,
