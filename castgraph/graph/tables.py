@@ -30,9 +30,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from itertools import chain, repeat
-from operator import attrgetter
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -53,6 +52,7 @@ from castgraph.graph.schema import (
     episode_record,
     mention_columns,
     mention_key,
+    mention_table,
     topic_record,
 )
 from castgraph.memory import gc_paused
@@ -269,8 +269,12 @@ class GraphTables:
         merge_of = {(m.entity_id, m.surface): m for m in resolution.merges}
         # Column by column: each pass is one comprehension or map over the mentions, no row objects.
         mentions = [m for ep in eps for m in ep.mentions]
-        owner = np.repeat(np.arange(len(eps), dtype=np.int32), [len(ep.mentions) for ep in eps])
-        keys = [f"{ep.id}#{m.ordinal}" for ep in eps for m in ep.mentions]
+        sizes = [len(ep.mentions) for ep in eps]
+        owner = np.repeat(np.arange(len(eps), dtype=np.int32), sizes)
+        table = mention_table(mentions)
+        # Mention ids "<episode id>#<ordinal>", made by C-level concatenation.
+        prefixes = chain.from_iterable(map(repeat, [f"{ep.id}#" for ep in eps], sizes))
+        keys = list(map(str.__add__, prefixes, map(str, table["ordinal"])))
         assigned = list(map(resolution.assignments.get, keys))
         del keys
         missing = len(ents)
@@ -279,14 +283,15 @@ class GraphTables:
                                 count=len(assigned))
         keep = np.flatnonzero(positions != missing)
         if len(keep) < len(mentions):
-            mentions = [mentions[i] for i in keep.tolist()]
-            assigned = [assigned[i] for i in keep.tolist()]
+            rows = keep.tolist()
+            mentions, assigned = _pick(mentions, rows), _pick(assigned, rows)
+            table = {name: _pick(values, rows) for name, values in table.items()}
         merges: list[MergeRecord | None] = (
-            list(map(merge_of.get, zip(assigned, map(attrgetter("surface"), mentions))))
-            if merge_of else [None] * len(mentions))
+            list(map(merge_of.get, zip(assigned, table["surface"], strict=True))) if merge_of
+            else [None] * len(mentions))
         del assigned
-        dense, sparse = mention_columns(mentions, merges)
-        del merges
+        dense, sparse = mention_columns(mentions, merges, table)
+        del merges, table
         ordinals = np.asarray(dense.pop("ordinal"), dtype=np.int32)
         m_cols = {name: Coded.of(values) for name, values in dense.items()}
         m_cols.update({name: Coded.of_rows(len(mentions), rows, values)
@@ -409,6 +414,11 @@ class GraphTables:
             for t in idx[ptr[ep]:ptr[ep + 1]]:
                 graph.add_edge(ep_id, topic_ids[t], key=TOPIC_KEY, type=HAS_TOPIC)
         return graph
+
+
+def _pick(items: list[Any], rows: list[int]) -> list[Any]:
+    """``items`` at ``rows``."""
+    return list(map(items.__getitem__, rows))
 
 
 def _named(record: dict[str, Any], entity: str | None, entities: dict[str, int]) -> dict[str, Any]:
