@@ -28,6 +28,7 @@ import hashlib
 import json
 import mmap
 import struct
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,9 @@ from castgraph.graph.schema import SCHEMA_VERSION
 from castgraph.graph.tables import Coded, GraphTables
 from castgraph.outputs import atomic_open
 
-__all__ = ["STORE_FILE", "file_key", "read_sections", "read_store", "write_sections", "write_store"]
+__all__ = [
+    "STORE_FILE", "file_key", "json_encoder", "read_sections", "read_store", "write_sections", "write_store",
+]
 
 STORE_FILE = "graph.store"
 _MAGIC = b"CGSTORE1"
@@ -130,8 +133,28 @@ def read_sections(path: str | Path, magic: bytes, *, lazy: bool = False,
         return None
 
 
+def json_encoder(item_separator: str = ", ", key_separator: str = ": ") -> Callable[[Any], str]:
+    """``json.dumps(value, ensure_ascii=False)`` (with these separators) made once and reused:
+    the same text, without setting up an encoder per value.
+
+    >>> json_encoder()({"a": [1, "é"]}) == json.dumps({"a": [1, "é"]}, ensure_ascii=False)
+    True
+    """
+    make = json.encoder.c_make_encoder  # type: ignore[attr-defined]
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(item_separator, key_separator))
+    if make is None:  # no C accelerator: the plain encoder
+        return encoder.encode
+    # No markers: castgraph's records hold no cycles to detect.
+    run = make(None, encoder.default, json.encoder.encode_basestring, None, key_separator, item_separator,
+               False, False, True)
+    return lambda value: "".join(run(value, 0))
+
+
+_compact_json = json_encoder(",", ":")
+
+
 def _json(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _compact_json(value).encode("utf-8")
 
 
 def write_store(tables: GraphTables, path: str | Path, *, graph_json: dict[str, Any] | None = None) -> Path:

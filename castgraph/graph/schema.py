@@ -32,9 +32,11 @@ import json
 import math
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
-from itertools import compress, count, repeat
+from itertools import repeat
 from operator import and_, attrgetter, is_not
 from typing import Any
+
+import numpy as np
 
 from castgraph.graph.feed_props import episode_feed_attrs
 from castgraph.graph.link_props import mention_rule
@@ -256,27 +258,27 @@ def mention_table(mentions: list[Mention]) -> dict[str, list[Any]]:
     return table
 
 
-def mention_columns(mentions: list[Mention], merges: list[MergeRecord | None],
+def mention_columns(mentions: list[Mention], merges: list[MergeRecord], merge_rows: list[int],
                     table: dict[str, list[Any]] | None = None
                     ) -> tuple[dict[str, list[Any]], dict[str, tuple[list[int], list[Any]]]]:
     """The edge attributes of ``mentions`` as columns: one per :data:`MENTION_FIELDS` name
     (``type`` and the key apart), then, as ``(rows, values)``, the feed and place properties
     only some mentions have (:func:`castgraph.graph.feed_props.mention_attrs`,
-    :func:`castgraph.graph.link_props.mention_place`), sorted by name; ``merges`` says why
-    each mention's surface is on its entity; ``table`` is their :func:`mention_table`, when
-    made already.
+    :func:`castgraph.graph.link_props.mention_place`), sorted by name. ``merges[merge_rows[i]]``
+    says why mention ``i``'s surface is on its entity (``merge_rows[i] == len(merges)``: it is
+    the canonical name); ``table`` is their :func:`mention_table`, when made already.
 
     Column by column, each a pass in C: no dict per mention.
 
     >>> mentions = [Mention(surface="a"), Mention(surface="b", role="guest")]
-    >>> dense, sparse = mention_columns(mentions, [None, None])
+    >>> dense, sparse = mention_columns(mentions, [], [0, 0])
     >>> dense["surface"], dense["rule"], sparse
     (['a', 'b'], ['canonical', 'canonical'], {'role': ([1], ['guest'])})
     """
     if table is None:
         table = mention_table(mentions)
     origins = table["origin"]
-    rules = [mg.rule if mg is not None else "canonical" for mg in merges]
+    rules = list(map([*(mg.rule for mg in merges), "canonical"].__getitem__, merge_rows))
     found = _rows_where(map(MentionOrigin.LISTED.__ne__, origins))
     for i in found:
         rules[i] = mention_rule(mentions[i], rules[i])  # how the linker found it, for some
@@ -286,7 +288,7 @@ def mention_columns(mentions: list[Mention], merges: list[MergeRecord | None],
         "description": table["description"],
         "ordinal": table["ordinal"],
         "rule": rules,
-        "score": [mg.score if mg is not None else 1.0 for mg in merges],
+        "score": list(map([*(mg.score for mg in merges), 1.0].__getitem__, merge_rows)),
     }
     sparse: dict[str, tuple[list[int], list[Any]]] = {}
 
@@ -313,7 +315,7 @@ def mention_columns(mentions: list[Mention], merges: list[MergeRecord | None],
 
 def _rows_where(flags: Iterable[Any]) -> list[int]:
     """Positions of the true items of ``flags``."""
-    return list(compress(count(), flags))
+    return np.flatnonzero(np.fromiter(map(bool, flags), dtype=bool)).tolist()
 
 
 def episode_counts(entities: Iterable[Entity]) -> dict[str, int]:

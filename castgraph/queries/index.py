@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from castgraph.graph.compact import file_key, read_sections, write_sections
-from castgraph.graph.tables import GraphTables
+from castgraph.graph.compact import file_key, json_encoder, read_sections, write_sections
+from castgraph.graph.tables import GraphTables, lex_order
 from castgraph.memory import gc_paused
 
 if TYPE_CHECKING:
@@ -56,13 +56,19 @@ class _Blob:
 
     @classmethod
     def of(cls, items: list[str]) -> _Blob:
-        parts = [item.encode("utf-8") for item in items]
+        text = "".join(items)
+        data = text.encode("utf-8")
+        # All ASCII (one byte per character): the lengths are the strings' own.
+        parts = items if len(data) == len(text) else [item.encode("utf-8") for item in items]
         offsets = np.zeros(len(parts) + 1, dtype=np.int64)
-        np.cumsum([len(p) for p in parts], out=offsets[1:])
-        return cls(b"".join(parts), offsets)
+        np.cumsum(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)), out=offsets[1:])
+        return cls(data, offsets)
 
     def __getitem__(self, i: int) -> str:
         return bytes(self.data[self.offsets[i]:self.offsets[i + 1]]).decode("utf-8")
+
+
+_to_json = json_encoder()
 
 
 def _gather(ptr: np.ndarray, flat: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -126,7 +132,7 @@ def _surface_lists(t: GraphTables, order: np.ndarray, n_eps: int) -> list[str]:
     group = np.cumsum(_changes(eps, ents)) - 1
     _, firsts = np.unique(group * (len(col.values) + 1) + codes + 1, return_index=True)
     rows = np.sort(firsts)
-    encoded = np.array([json.dumps(str(v or ""), ensure_ascii=False) for v in col.values] + ['""'],
+    encoded = np.array([*map(json.encoder.encode_basestring, [str(v or "") for v in col.values]), '""'],
                        dtype=object)
     eps, ents = eps[rows], ents[rows]
     return _nested_lists(eps, _changes(eps, ents), encoded[codes[rows]], n_eps)
@@ -158,13 +164,19 @@ def _place_lists(t: GraphTables, order: np.ndarray, n_eps: int) -> list[str]:
     """Per episode, a JSON list per entity of ``[origin, field, chapter, timestamp]`` per mention."""
     names = ("origin", "field", "chapter", "timestamp")
     # One code per distinct (origin, field, chapter, timestamp) of the rows, each encoded once.
+    codes = [(col.codes[order], len(col.values) + 1) for name in names
+             if (col := t.m_cols.get(name)) is not None]
     combo = np.zeros(len(order), dtype=np.int64)
-    for name in names:
-        col = t.m_cols.get(name)
-        if col is not None:
-            _, combo = np.unique(combo * (len(col.values) + 1) + col.codes[order] + 1, return_inverse=True)
+    span = 1
+    for column, size in codes:
+        if span * size >= 1 << 62:  # too many combinations for one int64 key: number the ones so far
+            _, combo = np.unique(combo, return_inverse=True)
             combo = combo.reshape(-1).astype(np.int64)
-    _, at = np.unique(combo, return_index=True)  # combo numbers 0.. in sorted order
+            span = int(combo.max(initial=0)) + 1
+        combo = combo * size + column + 1
+        span *= size
+    _, at, combo = np.unique(combo, return_index=True, return_inverse=True)
+    combo = combo.reshape(-1)
     columns = [_column(t, name, order[at]) for name in names]
     encoded = np.empty(len(at), dtype=object)
     for i, (origin, field, chapter, timestamp) in enumerate(zip(*columns, strict=True)):
@@ -267,12 +279,15 @@ class GraphIndex:
         n_eps, n_ents = len(ep_ids), len(ent_ids)
         # Distinct (episode, entity) pairs, sorted: the episode -> entities postings.
         pair = t.m_ep.astype(np.int64) * max(1, n_ents) + t.m_ent
-        pairs = np.unique(pair)
+        # Mentions by episode, entity, ordinal: the order of the surface and place lists below.
+        order = lex_order(t.m_ord, t.m_ent, t.m_ep)
+        by_pair = pair[order]
+        pairs = by_pair[_changes(by_pair)] if len(by_pair) else by_pair
         pair_ep, pair_ent = pairs // max(1, n_ents), pairs % max(1, n_ents)
         arrays: dict[str, np.ndarray] = {}
         arrays["ep_ptr"] = np.searchsorted(pair_ep, np.arange(n_eps + 1)).astype(np.int64)
         arrays["ep_idx"] = pair_ent.astype(np.int32)
-        by_ent = np.lexsort((pair_ep, pair_ent))
+        by_ent = lex_order(pair_ep, pair_ent)
         arrays["ent_ptr"] = np.searchsorted(pair_ent[by_ent], np.arange(n_ents + 1)).astype(np.int64)
         arrays["ent_idx"] = pair_ep[by_ent].astype(np.int32)
         # How each episode mentions each entity, beside both postings (castgraph.link).
@@ -281,11 +296,10 @@ class GraphIndex:
         arrays["ept_ptr"], arrays["ept_idx"] = t.ept_ptr.astype(np.int64), t.ept_idx.astype(np.int32)
         tops = t.ept_idx.astype(np.int64)
         owner = np.repeat(np.arange(n_eps), np.diff(t.ept_ptr))
-        by_topic = np.lexsort((owner, tops))
+        by_topic = lex_order(owner, tops)
         arrays["topic_ptr"] = np.searchsorted(tops[by_topic], np.arange(len(topic_ids) + 1)).astype(np.int64)
         arrays["topic_idx"] = owner[by_topic].astype(np.int32)
         # Distinct surfaces of each (episode, entity) in mention order, one JSON list per episode.
-        order = np.lexsort((t.m_ord, t.m_ent, t.m_ep))
         surfaces = _surface_lists(t, order, n_eps)
         eps, ents = t.episodes, t.entities
         tables: dict[str, Any] = {
@@ -313,7 +327,7 @@ class GraphIndex:
         rank[np.asarray(order_eps, dtype=np.int64)] = np.arange(len(order_eps), dtype=np.int32)
         arrays["ep_rank"] = rank
         blobs = {
-            "chapters": _Blob.of([json.dumps(r.get("chapters") or [], ensure_ascii=False) for r in eps]),
+            "chapters": _Blob.of([_to_json(r.get("chapters") or []) for r in eps]),
             "surfaces": _Blob.of(surfaces),
             "places": _Blob.of(_place_lists(t, order, n_eps)),
             "ent_desc": _Blob.of([str(r.get("description") or "") for r in ents]),
