@@ -29,10 +29,10 @@ True
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, count, repeat
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -313,7 +313,8 @@ class GraphTables:
         del keys
         missing = len(ents)
         # ent_pos.get(None, missing) is missing too: unassigned mentions drop out below.
-        positions = np.fromiter(map(ent_pos.get, assigned, repeat(missing)), dtype=np.int32,
+        position_of = cast(Callable[[Any, int], int], ent_pos.get)
+        positions = np.fromiter(map(position_of, assigned, repeat(missing)), dtype=np.int32,
                                 count=len(assigned))
         keep = np.flatnonzero(positions != missing)
         if len(keep) < len(mentions):
@@ -322,7 +323,8 @@ class GraphTables:
             table = {name: _pick(values, rows) for name, values in table.items()}
         # Position in merges of the merge that put each mention's surface on its entity (if any).
         named = zip(assigned, table["surface"], strict=True)
-        merge_rows = (list(map(merge_of.get, named, repeat(len(merges)))) if merge_of
+        merge_of_pair = cast(Callable[[Any, int], int], merge_of.get)
+        merge_rows = (list(map(merge_of_pair, named, repeat(len(merges)))) if merge_of
                       else [len(merges)] * len(mentions))
         del assigned
         dense, sparse = mention_columns(mentions, merges, merge_rows, table)
