@@ -21,7 +21,7 @@ from castgraph.graph.model import (
     MergeRecord,
     Resolution,
 )
-from castgraph.graph.schema import ABSENT, episode_record, mention_columns
+from castgraph.graph.schema import ABSENT, KeyedColumn, episode_record, mention_columns
 from castgraph.graph.tables import Coded, GraphTables, lex_order, sorted_distinct
 from castgraph.queries.index import GraphIndex
 
@@ -65,6 +65,16 @@ def test_coding_keeps_1_1_0_and_true_apart_in_one_column() -> None:
     assert [type(v) for v in coded.values] == [int, float, bool, list, list, list]
 
 
+def test_keyed_columns_code_as_their_values_would() -> None:
+    rng = random.Random(3)
+    table = ["x", 1, 1.0, "x", ABSENT, [1], True]
+    keys = [rng.randrange(len(table)) for _ in range(300)]
+    keyed = Coded.of_keys(keys, table)
+    plain = Coded.of([table[k] for k in keys])
+    assert keyed.values == plain.values and keyed.codes.tolist() == plain.codes.tolist()
+    assert [type(v) for v in keyed.values] == [type(v) for v in plain.values]
+
+
 def test_sparse_columns_are_absent_outside_their_rows() -> None:
     coded = Coded.of_rows(5, [0, 3, 4], [[1, 2], [3, 4], [1, 2]])
     assert coded.values == [[1, 2], [3, 4]] and coded.codes.tolist() == [0, -1, -1, 1, 0]
@@ -102,10 +112,12 @@ def test_mention_columns_are_the_per_mention_properties(seed: int) -> None:
     merge_rows = [0 if m.surface == "Ann" else 1 for m in mentions]
     dense, sparse = mention_columns(mentions, merges, merge_rows)
     assert dense["surface"] == [m.surface for m in mentions]
-    assert dense["score"] == [0.93 if m.surface == "Ann" else 1.0 for m in mentions]
+    score, rule = dense["score"], dense["rule"]
+    assert isinstance(score, KeyedColumn) and isinstance(rule, KeyedColumn)
+    assert [score.table[k] for k in score.keys] == [0.93 if m.surface == "Ann" else 1.0 for m in mentions]
     found = (MentionOrigin.TEXT_LINK, MentionOrigin.HASHTAG)
-    assert dense["rule"] == [m.origin.value if m.origin in found else "fuzzy" if m.surface == "Ann"
-                             else "canonical" for m in mentions]
+    assert [rule.table[k] for k in rule.keys] == [m.origin.value if m.origin in found else "fuzzy"
+                                                  if m.surface == "Ann" else "canonical" for m in mentions]
     expected = [{**mention_attrs(m), **mention_place(m)} for m in mentions]
     names = sorted({k for attrs in expected for k in attrs})
     assert list(sparse) == names

@@ -33,8 +33,8 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from itertools import repeat
-from operator import and_, attrgetter, is_not
-from typing import Any
+from operator import attrgetter, is_not
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -61,6 +61,7 @@ __all__ = [
     "TOPIC",
     "TOPIC_FIELDS",
     "TOPIC_KEY",
+    "KeyedColumn",
     "entity_record",
     "episode_node_id",
     "episode_record",
@@ -258,37 +259,49 @@ def mention_table(mentions: list[Mention]) -> dict[str, list[Any]]:
     return table
 
 
+class KeyedColumn(NamedTuple):
+    """A column given as a key per row into a small ``table`` of values (row i: ``table[keys[i]]``)."""
+
+    keys: list[int]
+    table: list[Any]
+
+
 def mention_columns(mentions: list[Mention], merges: list[MergeRecord], merge_rows: list[int],
                     table: dict[str, list[Any]] | None = None
-                    ) -> tuple[dict[str, list[Any]], dict[str, tuple[list[int], list[Any]]]]:
+                    ) -> tuple[dict[str, list[Any] | KeyedColumn], dict[str, tuple[list[int], list[Any]]]]:
     """The edge attributes of ``mentions`` as columns: one per :data:`MENTION_FIELDS` name
-    (``type`` and the key apart), then, as ``(rows, values)``, the feed and place properties
-    only some mentions have (:func:`castgraph.graph.feed_props.mention_attrs`,
-    :func:`castgraph.graph.link_props.mention_place`), sorted by name. ``merges[merge_rows[i]]``
-    says why mention ``i``'s surface is on its entity (``merge_rows[i] == len(merges)``: it is
-    the canonical name); ``table`` is their :func:`mention_table`, when made already.
+    (``type`` and the key apart; ``rule`` and ``score`` as :class:`KeyedColumn`), then, as
+    ``(rows, values)``, the feed and place properties only some mentions have
+    (:func:`castgraph.graph.feed_props.mention_attrs`, :func:`castgraph.graph.link_props.mention_place`),
+    sorted by name. ``merges[merge_rows[i]]`` says why mention ``i``'s surface is on its entity
+    (``merge_rows[i] == len(merges)``: it is the canonical name); ``table`` is their
+    :func:`mention_table`, when made already.
 
     Column by column, each a pass in C: no dict per mention.
 
     >>> mentions = [Mention(surface="a"), Mention(surface="b", role="guest")]
     >>> dense, sparse = mention_columns(mentions, [], [0, 0])
     >>> dense["surface"], dense["rule"], sparse
-    (['a', 'b'], ['canonical', 'canonical'], {'role': ([1], ['guest'])})
+    (['a', 'b'], KeyedColumn(keys=[0, 0], table=['canonical']), {'role': ([1], ['guest'])})
     """
     if table is None:
         table = mention_table(mentions)
     origins = table["origin"]
-    rules = list(map([*(mg.rule for mg in merges), "canonical"].__getitem__, merge_rows))
-    found = _rows_where(map(MentionOrigin.LISTED.__ne__, origins))
-    for i in found:
-        rules[i] = mention_rule(mentions[i], rules[i])  # how the linker found it, for some
-    dense: dict[str, list[Any]] = {
+    rules = [*(mg.rule for mg in merges), "canonical"]
+    rule_keys = list(merge_rows)
+    found = _rows_where(list(map(MentionOrigin.LISTED.__ne__, origins)))
+    extra: dict[str, int] = {}
+    for i in found:  # how the linker found it, for some: a rule of its own
+        rule = mention_rule(mentions[i], rules[rule_keys[i]])
+        if rule != rules[rule_keys[i]]:
+            rule_keys[i] = extra.setdefault(rule, len(rules) + len(extra))
+    dense: dict[str, list[Any] | KeyedColumn] = {
         "surface": table["surface"],
         "source_type": table["type_label"],
         "description": table["description"],
         "ordinal": table["ordinal"],
-        "rule": rules,
-        "score": list(map([*(mg.score for mg in merges), 1.0].__getitem__, merge_rows)),
+        "rule": KeyedColumn(rule_keys, [*rules, *extra]),
+        "score": KeyedColumn(merge_rows, [*(mg.score for mg in merges), 1.0]),
     }
     sparse: dict[str, tuple[list[int], list[Any]]] = {}
 
@@ -303,19 +316,23 @@ def mention_columns(mentions: list[Mention], merges: list[MergeRecord], merge_ro
     add("origin", found, origins, attrgetter("value"))
     # Where the linker placed a mention (mention_place): only with a field, and only set values.
     fields = table["field"]
-    if any(fields):
-        add("field", _rows_where(fields), fields)
+    placed = _rows_where(fields)
+    if placed:
+        add("field", placed, fields)
+        at = np.asarray(placed, dtype=np.int64)
         for name in ("span", "chapter", "timestamp", "occurrences"):
-            values = table[name]
-            rows = _rows_where(map(and_, map(bool, fields), map(is_not, values, repeat(None))))
-            add(name, rows, values, list if name == "span" else None)
+            picked = list(map(table[name].__getitem__, placed))
+            set_ = np.fromiter(map(is_not, picked, repeat(None)), dtype=bool, count=len(picked))
+            add(name, at[set_].tolist(), table[name], list if name == "span" else None)
     add("pattern", _rows_where(table["pattern"]), table["pattern"])
     return dense, dict(sorted(sparse.items()))
 
 
-def _rows_where(flags: Iterable[Any]) -> list[int]:
+def _rows_where(flags: list[Any]) -> list[int]:
     """Positions of the true items of ``flags``."""
-    return np.flatnonzero(np.fromiter(map(bool, flags), dtype=bool)).tolist()
+    if not any(flags):  # most sparse columns are empty in most graphs: one quick scan
+        return []
+    return np.flatnonzero(np.fromiter(map(bool, flags), dtype=bool, count=len(flags))).tolist()
 
 
 def episode_counts(entities: Iterable[Entity]) -> dict[str, int]:
