@@ -75,12 +75,16 @@ def dump_indented(value: Any, level: int) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = [f"{_encode_str(str(k))}: {dump_indented(value[k], level + 1)}" for k in sorted(value)]
+        # Text values (most of a record) are encoded in place: no call per value.
+        items = [f"{_encode_str(str(k))}: "
+                 f"{_encode_str(v) if type(v := value[k]) is str else dump_indented(v, level + 1)}"
+                 for k in sorted(value)]
         return "{" + inner + ("," + inner).join(items) + "\n" + " " * level + "}"
     if isinstance(value, (list, tuple)):
         if not value:
             return "[]"
-        return "[" + inner + ("," + inner).join(dump_indented(v, level + 1) for v in value) + \
+        return "[" + inner + ("," + inner).join(
+            _encode_str(v) if type(v) is str else dump_indented(v, level + 1) for v in value) + \
             "\n" + " " * level + "]"
     return _encode_str(str(value))
 

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from castgraph.graph.model import Episode, Resolution, Topic
+from castgraph.graph.model import Entity, Episode, MergeRecord, Resolution, Topic
 from castgraph.graph.schema import (
     ABSENT,
     ENTITY,
@@ -320,7 +320,6 @@ class GraphTables:
         topic_pos = {t: i for i, t in enumerate(topic_ids)}
 
         merges = list(resolution.merges)
-        merge_of = {(m.entity_id, m.surface): i for i, m in enumerate(merges)}
         # Column by column: each pass is one comprehension or map over the mentions, no row objects.
         mentions = [m for ep in eps for m in ep.mentions]
         sizes = [len(ep.mentions) for ep in eps]
@@ -328,34 +327,29 @@ class GraphTables:
         table = mention_table(mentions)
         # Mention ids "<episode id>#<ordinal>", made by C-level concatenation.
         prefixes = chain.from_iterable(map(repeat, [f"{ep.id}#" for ep in eps], sizes))
-        keys = list(map(str.__add__, prefixes, map(str, table["ordinal"])))
-        assigned = list(map(resolution.assignments.get, keys))
-        del keys
+        keys = map(str.__add__, prefixes, map(str, table["ordinal"]))
         missing = len(ents)
         # ent_pos.get(None, missing) is missing too: unassigned mentions drop out below.
         position_of = cast(Callable[[Any, int], int], ent_pos.get)
-        positions = np.fromiter(map(position_of, assigned, repeat(missing)), dtype=np.int32,
-                                count=len(assigned))
+        positions = np.fromiter(map(position_of, map(resolution.assignments.get, keys), repeat(missing)),
+                                dtype=np.int32, count=len(mentions))
         keep = np.flatnonzero(positions != missing)
         if len(keep) < len(mentions):
             rows = keep.tolist()
-            mentions, assigned = _pick(mentions, rows), _pick(assigned, rows)
+            mentions = _pick(mentions, rows)
             table = {name: _pick(values, rows) for name, values in table.items()}
-        # Position in merges of the merge that put each mention's surface on its entity (if any).
-        named = zip(assigned, table["surface"], strict=True)
-        merge_of_pair = cast(Callable[[Any, int], int], merge_of.get)
-        merge_rows = (list(map(merge_of_pair, named, repeat(len(merges)))) if merge_of
-                      else [len(merges)] * len(mentions))
-        del assigned
+        m_ep, m_ent = owner[keep], positions[keep]
+        surface = Coded.of(table["surface"])
+        merge_rows = _merge_rows(merges, ents, m_ent, surface)
         dense, sparse = mention_columns(mentions, merges, merge_rows, table)
         del merge_rows, table
         ordinals = np.asarray(cast(list[int], dense.pop("ordinal")), dtype=np.int32)
-        m_cols = {name: Coded.of_keys(values.keys, values.table) if isinstance(values, KeyedColumn)
+        m_cols = {name: surface if name == "surface"
+                  else Coded.of_keys(values.keys, values.table) if isinstance(values, KeyedColumn)
                   else Coded.of(values) for name, values in dense.items()}
         m_cols.update({name: Coded.of_rows(len(mentions), rows, values)
                        for name, (rows, values) in sparse.items()})
         del dense, sparse, mentions
-        m_ep, m_ent = owner[keep], positions[keep]
         # Episodes per entity: its distinct (episode, entity) pairs.
         pairs = sorted_distinct(m_ep.astype(np.int64) * max(1, len(ents)) + m_ent)
         counts = np.bincount(pairs % max(1, len(ents)), minlength=len(ents)).tolist()
@@ -472,6 +466,20 @@ class GraphTables:
             for t in idx[ptr[ep]:ptr[ep + 1]]:
                 graph.add_edge(ep_id, topic_ids[t], key=TOPIC_KEY, type=HAS_TOPIC)
         return graph
+
+
+def _merge_rows(merges: list[MergeRecord], ents: list[Entity], m_ent: np.ndarray, surface: Coded
+                ) -> list[int]:
+    """Per mention, the position in ``merges`` of the merge that put its surface on its entity
+    (``len(merges)``: none), looked up once per distinct (entity, surface)."""
+    if not merges or len(m_ent) == 0:
+        return [len(merges)] * len(m_ent)
+    merge_of = {(m.entity_id, m.surface): i for i, m in enumerate(merges)}
+    size = len(surface.values) + 1
+    pairs, inverse = np.unique(m_ent.astype(np.int64) * size + surface.codes, return_inverse=True)
+    values = surface.values
+    found = [merge_of.get((ents[p // size].id, values[p % size]), len(merges)) for p in pairs.tolist()]
+    return np.asarray(found, dtype=np.int64)[inverse.reshape(-1)].tolist()
 
 
 def _pick(items: list[Any], rows: list[int]) -> list[Any]:
