@@ -199,6 +199,6 @@ def test_option_choices_copied_for_a_fast_help_match_the_library() -> None:
     from castgraph.queries.scoring import NORMALIZATIONS, ORIGIN_WEIGHTS
     from castgraph.viz.views import MAX_NODES as VIEW_MAX_NODES
 
-    assert ORIGIN_NAMES == tuple(ORIGIN_WEIGHTS)
-    assert NORMALIZATION_NAMES == tuple(NORMALIZATIONS)
+    assert tuple(ORIGIN_WEIGHTS) == ORIGIN_NAMES
+    assert tuple(NORMALIZATIONS) == NORMALIZATION_NAMES
     assert MAX_NODES == VIEW_MAX_NODES
