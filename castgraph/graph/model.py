@@ -154,7 +154,12 @@ _new = BaseModel.__new__
 class _SharedNames(set[str]):
     """A fields set that instances share; it refuses to change (copies of it are plain sets)."""
 
-    __slots__ = ()
+    __slots__ = ("grown",)
+
+    def __init__(self, names: Iterable[str]) -> None:
+        super().__init__(names)
+        #: The shared set with one more name, by that name (filled as instances set fields).
+        self.grown: dict[str, _SharedNames] = {}
 
     def __repr__(self) -> str:
         return repr(set(self))
@@ -195,8 +200,12 @@ def _shared_names(names: Iterable[str]) -> _SharedNames:
 def _setattr_sharing(model: BaseModel, name: str, value: Any) -> None:
     """``BaseModel.__setattr__`` for a model whose instances share fields sets."""
     names = model.__pydantic_fields_set__
-    if name not in names and type(names) is _SharedNames and name in type(model).__pydantic_fields__:
-        _set(model, "__pydantic_fields_set__", _shared_names((*names, name)))
+    if name not in names and type(names) is _SharedNames:
+        grown = names.grown.get(name)
+        if grown is None and name in type(model).__pydantic_fields__:
+            grown = names.grown.setdefault(name, _shared_names((*names, name)))
+        if grown is not None:
+            _set(model, "__pydantic_fields_set__", grown)
     BaseModel.__setattr__(model, name, value)
 
 
