@@ -129,16 +129,17 @@ def _list(value: Any, key: str, note: list[str]) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _chapters(value: Any, note: list[str]) -> list[dict[str, Any]]:
+def _chapters(value: Any, note: list[str], strings: dict[str, str]) -> list[dict[str, Any]]:
     chapters = []
     for n, item in enumerate(_list(value, "chapters", note), 1):
         if not isinstance(item, dict) or not isinstance(item.get("title"), str) or not item["title"].strip():
             note.append(f"chapter {n} has no title; skipped")
             continue
         quotes = item.get("quotes") or []
+        title = item["title"].strip()
         chapters.append(
             {
-                "title": item["title"].strip(),
+                "title": strings.setdefault(title, title),  # "Intro", "Q&A": one copy each
                 "start": _seconds(item.get("start")),
                 "summary": item.get("summary") if isinstance(item.get("summary"), str) else "",
                 "quotes": [q for q in quotes if isinstance(q, str)] if isinstance(quotes, list) else [],
@@ -255,12 +256,25 @@ def _fast_loads(data: bytes) -> Any:
     (broken JSON or UTF-8, NaN, lone surrogates, deep nesting) or would read differently
     (integers beyond 64 bits) goes to json, so values and messages stay json's.
     """
-    if _LONG_RUN in data.translate(_DIGITS):
+    if _has_long_digit_run(data):
         return _NOT_READ
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
         return _NOT_READ
+
+
+def _has_long_digit_run(data: bytes, chunk: int = 1 << 20) -> bool:
+    """Whether ``data`` has 19 digits in a row (a big document is mapped a chunk at a time).
+
+    >>> _has_long_digit_run(b'{"n": 1234567890123456789}', chunk=8), _has_long_digit_run(b'{"n": 123}')
+    (True, False)
+    """
+    if len(data) <= chunk:
+        return _LONG_RUN in data.translate(_DIGITS)
+    overlap = len(_LONG_RUN) - 1
+    return any(_LONG_RUN in data[start : start + chunk + overlap].translate(_DIGITS)
+               for start in range(0, len(data), chunk))
 
 
 def _loads(text: str) -> Any:
@@ -349,7 +363,7 @@ def _episode(
         else [],
         url=_text(record.get("url"), "url").strip(),
         summary=_text(record.get("summary"), "summary").strip(),
-        chapters=_chapters(record.get("chapters"), note),
+        chapters=_chapters(record.get("chapters"), note, strings),
         tags=tags,
         mentions=_mentions(record.get("entities", record.get("mentions")), note, record_id, strings),
         source=where,
