@@ -153,17 +153,10 @@ class MentionPlace(NamedTuple):
     occurrences: int = 1
 
 
-_PLACE_FIELDS = frozenset(MentionPlace._fields)
-
-
 def _place(mention: Mention, place: MentionPlace) -> None:
-    """Set the place fields of ``mention``, as assigning them one by one would (no validation, marked set)."""
-    values = vars(mention)
-    values["field"], values["span"], values["chapter"], values["timestamp"], values["occurrences"] = place
-    fields_set = mention.model_fields_set
-    if not fields_set >= _PLACE_FIELDS:
-        # A new set, not the old one grown: mentions made in bulk share one (see Mention.from_checked).
-        object.__setattr__(mention, "__pydantic_fields_set__", fields_set | _PLACE_FIELDS)
+    """Set the place fields of ``mention`` (assigned, so that its fields set follows, shared or not)."""
+    for name, value in zip(MentionPlace._fields, place, strict=True):
+        setattr(mention, name, value)
 
 
 def _with_id(ep: Episode, mention_id: str) -> list[Mention]:
