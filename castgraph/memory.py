@@ -30,4 +30,10 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            # What the block made outlives it: moved straight to the oldest generation, so that
+            # the first collection after it does not walk millions of young objects (freeze and
+            # unfreeze move lists without a collection; skipped if the program froze objects itself).
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()

@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import cast
 
 import networkx as nx
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from castgraph.errors import CastgraphError
 from castgraph.graph.build import resolution_from_graph
 from castgraph.graph.compact import STORE_FILE
-from castgraph.graph.model import Episode, Resolution
+from castgraph.graph.model import Episode, MentionOrigin, Resolution
 from castgraph.graph.networkx_store import GRAPH_FILE, NetworkXStore, write_graphml
 from castgraph.graph.store import GraphStore, WriteReport
 from castgraph.graph.tables import ColumnView, GraphTables
@@ -104,14 +105,31 @@ class BuildReport(BaseModel):
 
 def _unresolved(episodes: list[Episode], resolution: Resolution) -> list[str]:
     """A warning per mention left out of the graph: its name has nothing to resolve (emoji, punctuation)."""
+    known = resolution.assignments.__contains__
     warnings = []
     for ep in episodes:
+        # Nearly every mention resolves: one check per episode in C; the mentions walked only if one did not.
+        if all(map(known, [f"{m.episode_id}#{m.ordinal}" for m in ep.mentions])):
+            continue
         for mention in ep.mentions:
-            if mention.id not in resolution.assignments:
+            if not known(mention.id):
                 where = str(ep.source) if ep.source else f"episode {ep.id}"
                 warnings.append(f"{where}: entity {mention.surface!r} has no letters or digits to resolve; "
                                 "left out of the graph")
     return warnings
+
+
+def _origin_counts(tables: GraphTables) -> dict[str, int]:
+    """Mentions in the graph per origin, counted over the origin column (no origin: listed)."""
+    column = tables.m_cols.get("origin")
+    if column is None:
+        return {MentionOrigin.LISTED.value: len(tables.m_ep)} if len(tables.m_ep) else {}
+    per_code = np.bincount(column.codes.astype(np.int64) + 1, minlength=len(column.values) + 1).tolist()
+    counts: Counter[str] = Counter()
+    for value, n in zip([MentionOrigin.LISTED.value, *map(str, column.values)], per_code, strict=True):
+        if n:
+            counts[value] += n
+    return dict(sorted(counts.items()))
 
 
 class GraphBuilder:
@@ -137,6 +155,8 @@ class GraphBuilder:
         self.options = options
         self.stores = stores or []
         self.on_stage = on_stage or (lambda stage: None)
+        #: The episodes of the last run in id order, with the mentions the linker found.
+        self.episodes: list[Episode] = []
         self.tables: GraphTables | None = None
         self.resolution: Resolution | None = None
         self._graph: nx.MultiDiGraph | None = None
@@ -214,7 +234,7 @@ class GraphBuilder:
         # A re-read episode replaces its older copy: the newest input wins.
         by_id = {ep.id: ep for ep in old}
         by_id.update({ep.id: ep for ep in new})
-        episodes = [by_id[k] for k in sorted(by_id)]
+        episodes = self.episodes = [by_id[k] for k in sorted(by_id)]
         report.new_episodes = len({ep.id for ep in new} - {ep.id for ep in old})
         t = self._stage(report, "read", t)
 
@@ -283,16 +303,16 @@ class GraphBuilder:
             report.neo4j = store.write(cast(nx.MultiDiGraph, ColumnView(tables)))
             t = self._stage(report, "neo4j", t)
 
-        self._summarize(report, episodes, resolution)
+        self._summarize(report, episodes, resolution, tables)
         return report
 
     @staticmethod
-    def _summarize(report: BuildReport, episodes: list[Episode], resolution: Resolution) -> None:
+    def _summarize(report: BuildReport, episodes: list[Episode], resolution: Resolution,
+                   tables: GraphTables) -> None:
         report.episodes = len(episodes)
         report.mentions = sum(len(ep.mentions) for ep in episodes)
-        assigned = resolution.assignments
-        origins = Counter(m.origin.value for ep in episodes for m in ep.mentions if m.id in assigned)
-        report.mentions_by_origin = dict(sorted(origins.items()))
+        # From the columns the build made: a pass over a million mentions in Python costs seconds.
+        report.mentions_by_origin = _origin_counts(tables)
         report.entities = len(resolution.entities)
         report.entities_by_type = dict(sorted(Counter(e.type.value for e in resolution.entities).items()))
         report.topics = len({t for ep in episodes for t in ep.tags})

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -166,3 +168,37 @@ def test_a_damaged_graph_json_is_one_line_for_every_command(command: list[str], 
     assert result.exit_code == 1, result.output
     assert result.output.startswith(f"Error: {tmp_path / 'graph.json'}: not a castgraph graph.json (")
     assert result.output.count("\n") == 1 and isinstance(result.exception, SystemExit)  # no traceback
+
+
+def test_help_text_lists_the_linker_fields() -> None:
+    from castgraph.cli.build import LINK_FIELD_NAMES
+    from castgraph.link import LINK_FIELDS
+
+    assert LINK_FIELD_NAMES == LINK_FIELDS
+
+
+def test_help_loads_no_heavy_library() -> None:
+    # `castgraph --help` and every command's --help answer without loading what only a run needs.
+    code = (
+        "import sys, click; from click.testing import CliRunner; from castgraph.cli import main\n"
+        "runner = CliRunner()\n"
+        "assert runner.invoke(main, ['--help']).exit_code == 0\n"
+        "for name in main.list_commands(click.Context(main)):\n"
+        "    assert runner.invoke(main, [name, '--help']).exit_code == 0, name\n"
+        "heavy = ('networkx', 'numpy', 'pydantic', 'neo4j', 'rich', 'yaml')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_option_choices_copied_for_a_fast_help_match_the_library() -> None:
+    from castgraph.cli.queries import NORMALIZATION_NAMES, ORIGIN_NAMES
+    from castgraph.cli.viz import MAX_NODES
+    from castgraph.queries.scoring import NORMALIZATIONS, ORIGIN_WEIGHTS
+    from castgraph.viz.views import MAX_NODES as VIEW_MAX_NODES
+
+    assert tuple(ORIGIN_WEIGHTS) == ORIGIN_NAMES
+    assert tuple(NORMALIZATIONS) == NORMALIZATION_NAMES
+    assert MAX_NODES == VIEW_MAX_NODES

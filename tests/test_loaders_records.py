@@ -176,3 +176,82 @@ def test_broken_records_in_a_list_are_named_by_record_number() -> None:
         "list.json, record 2: broken record skipped: a record must be a JSON object, not str",
         "list.json, record 3: broken record skipped: record has no title",
     ]
+
+
+# orjson reads most records; json must still decide every value and every message.
+@pytest.mark.parametrize(
+    "number",
+    [
+        "9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
+        "18446744073709551615", "18446744073709551616", "123456789012345678901234567890", "-0", "0.1",
+        "1e308", "1e309", "-1e309", "1.5e-400", "2.2250738585072011e-308", "NaN", "Infinity",
+        "12345678901234567890.5", '"1234567890123456789012"', '"\\ud800 lone"', '"\\udc00\\ud800x"',
+        '"\\ud83d\\ude00 pair"',
+    ],
+)
+def test_values_are_read_as_json_reads_them(tmp_path: Path, number: str) -> None:
+    line = '{"title": "T", "value": ' + number + "}"
+    expected = json.loads(number)
+    if isinstance(expected, str):
+        expected = "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in expected)
+    path = tmp_path / "v.jsonl"
+    path.write_text(line + "\n" + line + "\n", encoding="utf-8")
+    for ep in [parse_records(line).episodes[0], read_records(path).episodes[0]]:
+        value = ep.extra["value"]
+        assert type(value) is type(expected)
+        assert repr(value) == repr(expected)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"title": "T", "n": 01}', "Expecting ',' delimiter at column 22"),
+        ('{"title": "T", "n": 1.}', "Expecting ',' delimiter at column 22"),
+        ('{"title": "T",}', "Expecting property name enclosed in double quotes at column 15"),
+        ('{"title": "T"} x', "Extra data at column 16"),
+        ('{"title": "a\x01b"}', "Invalid control character at column 13"),
+        ("\ufeff" + '{"title": "T"}', "Unexpected UTF-8 BOM (decode using utf-8-sig) at column 1"),
+        ('{"title": "T", "x": ' + "[" * 5000 + "]" * 5000 + "}", "too deep"),
+    ],
+)
+def test_broken_lines_are_explained_in_json_words(tmp_path: Path, line: str, message: str) -> None:
+    good = '{"title": "Kept"}'
+    path = tmp_path / "b.jsonl"
+    path.write_text(good + "\n" + line + "\n", encoding="utf-8")
+    for result in [parse_records(good + "\n" + line), read_records(path)]:
+        assert [e.title for e in result.episodes] == ["Kept"]
+        assert [(w.source.line, w.message) for w in result.warnings] == [
+            (2, f"broken record skipped: not valid JSON ({message})")
+        ]
+
+
+def test_loaded_mentions_are_the_validated_ones_and_share_their_repeated_parts() -> None:
+    entities = [
+        {"name": " swyx ", "type": "Person", "description": "host"},
+        {"name": "Jane Doe", "type": "Person", "description": "host", "role": " Guest ", "href": "https://j"},
+        {"surface": "GitHub", "type_label": "organization"},
+    ]
+    records = [{"id": f"e{i}", "title": f"T{i}", "entities": entities} for i in range(2)]
+    episodes = parse_records("\n".join(json.dumps(r) for r in records)).episodes
+    for ep in episodes:
+        validated = Episode(id=ep.id, title=ep.title, mentions=[
+            {"surface": "swyx", "type_label": "Person", "description": "host"},
+            {"surface": "Jane Doe", "type_label": "Person", "description": "host", "role": "guest",
+             "href": "https://j"},
+            {"surface": "GitHub", "type_label": "organization", "description": ""},
+        ])
+        assert ep.mentions == validated.mentions
+        assert [repr(m) for m in ep.mentions] == [repr(m) for m in validated.mentions]
+        assert [m.model_fields_set for m in ep.mentions] == [m.model_fields_set for m in validated.mentions]
+        assert [m.model_dump(exclude_unset=True) for m in ep.mentions] == [
+            m.model_dump(exclude_unset=True) for m in validated.mentions
+        ]
+    first, second = episodes[0].mentions, episodes[1].mentions
+    # One copy of a repeated text and of a fields set, whichever episode holds it.
+    assert first[0].description is first[1].description is second[0].description
+    assert first[1].surface is second[1].surface
+    assert first[0].model_fields_set is second[0].model_fields_set
+    # Setting a field on one mention leaves the others as they were.
+    first[0].field = "title"
+    assert "field" in first[0].model_fields_set and "field" not in second[0].model_fields_set
+    assert second[0].field == ""

@@ -195,3 +195,49 @@ def test_same_graph_json_under_any_hash_seed(real_page_path: Path, examples_dir:
         assert done.returncode == 0, done.stderr
         outputs.append((out / "graph.json").read_bytes())
     assert outputs[0] == outputs[1]
+
+
+def test_report_counts_match_a_walk_over_the_episodes(tmp_path: Path) -> None:
+    # The report counts from the graph's columns; a walk over every mention must agree.
+    src = tmp_path / "eps.jsonl"
+    records = [
+        {"id": "a", "title": "Agents with Jane Doe", "summary": "We use GitHub and LangChain daily.",
+         "tags": ["#GitHub"], "entities": [{"name": "GitHub", "type": "Organization"},
+                                           {"name": "😀", "type": "Person"},
+                                           {"name": "Jane Doe", "type": "Person", "role": "guest"}]},
+        {"id": "b", "title": "Evals", "summary": "Jane Doe on GitHub.",
+         "entities": [{"name": "LangChain", "type": "Product"}]},
+        {"id": "c", "title": "Nothing listed"},
+    ]
+    src.write_text("".join(json.dumps(r) + "\n" for r in records))
+    builder = GraphBuilder(BuildOptions(inputs=[src], out=tmp_path / "out", html=False))
+    report = builder.run()
+    assert builder.resolution is not None
+    assigned = builder.resolution.assignments
+    walked = [m for ep in builder.episodes for m in ep.mentions]
+    origins: dict[str, int] = {}
+    for m in walked:
+        if m.id in assigned:
+            origins[m.origin.value] = origins.get(m.origin.value, 0) + 1
+    assert report.mentions_by_origin == dict(sorted(origins.items()))
+    assert set(origins) > {"listed"}  # the linker found some: more than one origin counted
+    assert report.mentions == len(walked)
+    assert [w for w in report.warnings if "'😀'" in w and "no letters or digits" in w]
+    assert [ep.id for ep in builder.episodes] == ["a", "b", "c"]
+
+
+def test_the_program_ends_with_every_output_written_and_the_exit_code(examples_dir: Path,
+                                                                       tmp_path: Path) -> None:
+    # `castgraph` as a program ends without freeing the build's objects: nothing may be lost.
+    command = Path(sys.executable).with_name("castgraph")
+    done = subprocess.run([str(command), "build", str(examples_dir), "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "castgraph build" in done.stdout and done.stdout.rstrip().endswith("┘")
+    written = sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith("."))
+    assert written == ["graph.html", "graph.json", "graph.store", "resolution.csv", "review.csv"]
+    assert json.loads((tmp_path / "out" / "graph.json").read_text())["nodes"]
+    assert (tmp_path / "out" / "graph.html").read_text().rstrip().endswith("</html>")
+    failed = subprocess.run([str(command), "build", str(tmp_path / "missing.jsonl"), "--out", str(tmp_path)],
+                            capture_output=True, text=True, check=False)
+    assert failed.returncode == 1 and "missing.jsonl" in failed.stderr

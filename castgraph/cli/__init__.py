@@ -6,10 +6,12 @@ Each command module defines its click commands; this module gathers them.
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import click
 
 from castgraph import __version__
+from castgraph.cli.teardown import exit_without_teardown, kept_any, skip_teardown
 
 __all__ = ["main"]
 
@@ -50,6 +52,17 @@ class _LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._load(_COMMAND_MODULES)
         return super().list_commands(ctx)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run as the ``castgraph`` program: a command that kept its objects for the end
+        (:mod:`castgraph.cli.teardown`) ends the process without freeing them."""
+        skip_teardown()
+        try:
+            return self.main(*args, **kwargs)
+        except SystemExit as exc:
+            if kept_any():
+                exit_without_teardown(exc.code)
+            raise
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

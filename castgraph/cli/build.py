@@ -2,31 +2,34 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from castgraph.cli.errors import fail_cleanly
 from castgraph.cli.options import DEFAULT_GRAPH_DIR, Neo4jSettings, optional_neo4j_options, parse_date
 from castgraph.cli.printing import escape
-from castgraph.graph.store import GraphStore
-from castgraph.link import (
-    DEFAULT_TITLE_PATTERNS,
-    LINK_FIELDS,
-    LinkOptions,
-    parse_link_fields,
-    read_title_patterns,
-)
-from castgraph.pipeline import BuildOptions, BuildReport, GraphBuilder
+from castgraph.cli.teardown import keep_until_exit, teardown_skipped
+
+if TYPE_CHECKING:  # the build's modules load when it runs, so that `--help` answers at once
+    from rich.console import Console
+    from rich.progress import TaskID
+
+    from castgraph.graph.store import GraphStore
+    from castgraph.pipeline import BuildReport
 
 __all__ = ["COMMANDS", "build_cmd"]
 
+#: The fields of :data:`castgraph.link.LINK_FIELDS`, for the help text (a test keeps them equal).
+LINK_FIELD_NAMES = ("title", "summary", "chapters", "transcript", "tags")
+
 
 def _print_report(report: BuildReport, console: Console) -> None:
+    from rich.table import Table
+
     table = Table(title="castgraph build", show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
@@ -55,6 +58,8 @@ class _StageProgress:
     """One line per build stage on a terminal: a spinner while it runs, its seconds when done."""
 
     def __init__(self, console: Console) -> None:
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
         self.progress = Progress(SpinnerColumn(finished_text="[green]✓[/]"), TextColumn("{task.description}"),
                                  TimeElapsedColumn(), console=console, transient=False)
         self.task: TaskID | None = None
@@ -116,7 +121,7 @@ def _column_map(ctx: click.Context, param: click.Parameter, values: tuple[str, .
 @click.option("--link/--no-link", "link", default=True, show_default=True,
               help="Find known entities in titles, notes, chapters, transcripts and tags.")
 @click.option("--link-fields", default="all", show_default=True, metavar="FIELDS",
-              help=f"Comma-separated fields the linker reads: {', '.join(LINK_FIELDS)} (or all, none).")
+              help=f"Comma-separated fields the linker reads: {', '.join(LINK_FIELD_NAMES)} (or all, none).")
 @click.option("--title-patterns", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="YAML list of {name, regex} title patterns, tried before the built-in ones.")
 @click.option("--graphml", is_flag=True, help="Also write graph.graphml (for Gephi).")
@@ -178,6 +183,14 @@ def build_cmd(
     """
     if not inputs and into is None:
         raise click.UsageError("give at least one INPUT file or folder (or --into DIR)")
+    from rich.console import Console
+
+    from castgraph.link import DEFAULT_TITLE_PATTERNS, LinkOptions, parse_link_fields, read_title_patterns
+    from castgraph.pipeline import BuildOptions, GraphBuilder
+
+    if teardown_skipped():
+        # This process ends with the build: no collection would give back memory worth its passes.
+        gc.disable()
     console = Console(stderr=True, quiet=quiet)
     with fail_cleanly():
         settings = Neo4jSettings.from_options(neo4j_uri, neo4j_user, neo4j_password, neo4j_database)
@@ -202,11 +215,13 @@ def build_cmd(
             link=link_options,
         )
         try:
+            builder = GraphBuilder(options, stores=stores)
             if console.is_terminal and not quiet:
                 with _StageProgress(console) as progress:
-                    report = GraphBuilder(options, stores=stores, on_stage=progress).run()
+                    builder.on_stage = progress
+                    report = builder.run()
             else:
-                report = GraphBuilder(options, stores=stores).run()
+                report = builder.run()
         finally:
             for store in stores:
                 close = getattr(store, "close", None)
@@ -217,6 +232,8 @@ def build_cmd(
         err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     if not quiet:
         _print_report(report, Console())
+    # Millions of objects: the program ends without freeing them one by one (outputs are closed by now).
+    keep_until_exit(builder)
 
 
 COMMANDS = [build_cmd]

@@ -7,8 +7,6 @@ from pathlib import Path as FilePath
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from castgraph.cli.errors import fail_cleanly
 from castgraph.cli.options import Neo4jSettings, graph_options, read_graph
@@ -119,6 +117,9 @@ def cypher_cmd(query: str, params: tuple[str, ...], graph_dir: str, neo4j_uri: s
     if as_json:
         echo_json(plain)
         return
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(*[escape(c) for c in columns], caption=f"{len(plain)} rows", caption_justify="left")
     for row in plain:
         table.add_row(*[escape(_cell(row[c])) for c in columns])

@@ -14,7 +14,6 @@ import json
 from typing import Any
 
 import click
-from rich.markup import escape as _markup_escape
 
 from castgraph.outputs import terminal_safe, terminal_safe_json
 
@@ -23,6 +22,8 @@ __all__ = ["echo", "echo_json", "escape"]
 
 def escape(text: Any) -> str:
     """``text`` for rich output: control characters dropped, markup escaped."""
+    from rich.markup import escape as _markup_escape  # here: rich loads only for commands that print with it
+
     return _markup_escape(terminal_safe(str(text)))
 
 

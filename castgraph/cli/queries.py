@@ -13,19 +13,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from pydantic import BaseModel
-from rich.console import Console
-from rich.table import Table
 
 from castgraph.cli.errors import fail_cleanly
 from castgraph.cli.options import Neo4jSettings, graph_options, parse_date
 from castgraph.cli.printing import echo_json, escape
-from castgraph.queries.scoring import NORMALIZATIONS, ORIGIN_WEIGHTS
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # rich, pydantic and the queries load when a command runs: `--help` answers at once
+    from pydantic import BaseModel
+
     from castgraph.queries.backend import QueryBackend
 
-__all__ = ["COMMANDS", "comention_cmd", "entity_cmd", "open_backend", "related_cmd", "show_cmd"]
+__all__ = ["COMMANDS", "NORMALIZATION_NAMES", "ORIGIN_NAMES", "comention_cmd", "entity_cmd", "open_backend",
+           "related_cmd", "show_cmd"]
+
+#: The keys of :data:`castgraph.queries.scoring.ORIGIN_WEIGHTS` and its NORMALIZATIONS, for the
+#: options (a test keeps them equal).
+ORIGIN_NAMES = ("listed", "person_tag", "title_pattern", "hashtag", "text_link")
+NORMALIZATION_NAMES = ("jaccard", "pmi")
 
 
 @contextmanager
@@ -46,6 +50,8 @@ def open_backend(graph_dir: str, settings: Neo4jSettings | None) -> Iterator[Que
 
 
 def _print_json(items: Sequence[BaseModel] | BaseModel) -> None:
+    from pydantic import BaseModel
+
     data: Any = items.model_dump(mode="json") if isinstance(items, BaseModel) \
         else [i.model_dump(mode="json") for i in items]
     echo_json(data)
@@ -63,7 +69,7 @@ def _settings(uri: str | None, user: str | None, password: str | None, database:
 @graph_options
 @click.option("--limit", type=click.IntRange(1), default=10, show_default=True,
               help="At most this many episodes.")
-@click.option("--origin", "origins", multiple=True, type=click.Choice(list(ORIGIN_WEIGHTS)),
+@click.option("--origin", "origins", multiple=True, type=click.Choice(list(ORIGIN_NAMES)),
               help="Count only mentions obtained this way (repeatable); default: all, "
                    "text links at half weight.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -84,6 +90,9 @@ def related_cmd(episode: str | None, entities: tuple[str, ...], graph_dir: str, 
         castgraph related "Abridge" --limit 3 --json
         castgraph related --entity "Claude Code" --entity Cursor
     """
+    from rich.console import Console
+    from rich.table import Table
+
     from castgraph.queries.related import episodes_about, related_episodes
 
     if bool(episode) == bool(entities):
@@ -118,7 +127,7 @@ def related_cmd(episode: str | None, entities: tuple[str, ...], graph_dir: str, 
               help="Only episodes published on or after.")
 @click.option("--until", callback=parse_date, metavar="YYYY-MM-DD",
               help="Only episodes published on or before.")
-@click.option("--normalize", type=click.Choice(NORMALIZATIONS), default=None,
+@click.option("--normalize", type=click.Choice(NORMALIZATION_NAMES), default=None,
               help="Rank by Jaccard index or PMI instead of the raw count.")
 @click.option("--limit", type=click.IntRange(1), default=None, help="At most this many links.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -141,6 +150,9 @@ def comention_cmd(graph_dir: str, neo4j_uri: str | None, neo4j_user: str | None,
         castgraph comention --entity "GitHub, Inc." --limit 10
         castgraph comention --min-weight 2 --html comention.html --key-players 10
     """
+    from rich.console import Console
+    from rich.table import Table
+
     from castgraph.queries.comention import comention_communities, comention_graph, key_players
 
     with fail_cleanly(), open_backend(graph_dir, _settings(neo4j_uri, neo4j_user, neo4j_password,
@@ -199,6 +211,9 @@ def entity_cmd(name: str, graph_dir: str, neo4j_uri: str | None, neo4j_user: str
         castgraph entity swyx
         castgraph entity "claude code" --json
     """
+    from rich.console import Console
+    from rich.table import Table
+
     from castgraph.queries.profile import entity_profile
 
     with fail_cleanly(), open_backend(graph_dir, _settings(neo4j_uri, neo4j_user, neo4j_password,
@@ -252,6 +267,9 @@ def show_cmd(title: str | None, role: str | None, graph_dir: str, neo4j_uri: str
         castgraph show "Latent Space"
         castgraph show "Latent Space" --role guest --json
     """
+    from rich.console import Console
+    from rich.table import Table
+
     from castgraph.queries.shows import list_shows, show_episodes, show_people
 
     settings = _settings(neo4j_uri, neo4j_user, neo4j_password, neo4j_database)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from castgraph.cli.errors import fail_cleanly
 from castgraph.cli.options import DEFAULT_GRAPH_DIR
 from castgraph.cli.printing import echo, echo_json
-from castgraph.graph.model import ReviewPair
-from castgraph.graph.networkx_store import graph_file, read_graph_dir
-from castgraph.queries.models import NotFoundError
-from castgraph.resolve.output import explain_entity, read_review_csv
+
+if TYPE_CHECKING:  # the graph and resolution modules load when the command runs: `--help` answers at once
+    from castgraph.graph.model import ReviewPair
 
 __all__ = ["COMMANDS", "resolve_cmd"]
 
@@ -20,6 +20,8 @@ REVIEW_FILE = "review.csv"
 
 
 def _review_pairs(directory: Path) -> list[ReviewPair]:
+    from castgraph.resolve.output import read_review_csv
+
     path = directory / REVIEW_FILE
     if not path.exists():
         raise click.ClickException(f"{path}: no review list; run `castgraph build` first")
@@ -47,6 +49,10 @@ def resolve_cmd(explain: str | None, review: bool, graph_dir: Path, as_json: boo
         raise click.UsageError("give exactly one of --explain NAME or --review")
     with fail_cleanly():
         if explain:
+            from castgraph.graph.networkx_store import graph_file, read_graph_dir
+            from castgraph.queries.models import NotFoundError
+            from castgraph.resolve.output import explain_entity
+
             path = graph_file(graph_dir)
             graph = read_graph_dir(graph_dir)
             try:

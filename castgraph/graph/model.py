@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -27,11 +28,13 @@ from pydantic import (
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
+    ValidationInfo,
     model_serializer,
     model_validator,
 )
 
 __all__ = [
+    "MENTIONS_NUMBERED",
     "Chapter",
     "Enclosure",
     "Entity",
@@ -139,6 +142,101 @@ for _type, _labels in {
         _TYPE_LABELS[_label] = _type
 
 
+# Compact instances. A build holds a million mentions and a hundred thousand episodes;
+# pydantic gives each its own fields set (200-700 bytes) and attribute dict. Here instances
+# with the same fields set share one (which never changes: setting another field moves the
+# instance to the shared set that has it too), and each attribute dict shares its keys with
+# the others of its model (CPython's split-table dicts, half the size of an ordinary one).
+_set = object.__setattr__
+_new = BaseModel.__new__
+
+
+class _SharedNames(set[str]):
+    """A fields set that instances share; it refuses to change (copies of it are plain sets)."""
+
+    __slots__ = ("grown",)
+
+    def __init__(self, names: Iterable[str]) -> None:
+        super().__init__(names)
+        #: The shared set with one more name, by that name (filled as instances set fields).
+        self.grown: dict[str, _SharedNames] = {}
+
+    def __repr__(self) -> str:
+        return repr(set(self))
+
+    def __copy__(self) -> set[str]:
+        return set(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> set[str]:
+        return set(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return set, (list(self),)
+
+    def add(self, name: str) -> None:
+        # pydantic adds the field it just set; the instance has moved to a set that holds it.
+        if name not in self:
+            raise TypeError("a shared fields set does not change; set the field on the model instead")
+
+    def _refuse(self, *args: Any) -> Any:
+        raise TypeError("a shared fields set does not change; set the field on the model instead")
+
+    discard = remove = pop = clear = update = _refuse
+    difference_update = intersection_update = symmetric_difference_update = _refuse
+    __ior__ = __iand__ = __isub__ = __ixor__ = _refuse
+
+
+_SHARED_NAMES: dict[frozenset[str], _SharedNames] = {}
+
+
+def _shared_names(names: Iterable[str]) -> _SharedNames:
+    key = frozenset(names)
+    shared = _SHARED_NAMES.get(key)
+    if shared is None:
+        shared = _SHARED_NAMES.setdefault(key, _SharedNames(key))
+    return shared
+
+
+def _setattr_sharing(model: BaseModel, name: str, value: Any) -> None:
+    """``BaseModel.__setattr__`` for a model whose instances share fields sets."""
+    names = model.__pydantic_fields_set__
+    if name not in names and type(names) is _SharedNames:
+        grown = names.grown.get(name)
+        if grown is None and name in type(model).__pydantic_fields__:
+            grown = names.grown.setdefault(name, _shared_names((*names, name)))
+        if grown is not None:
+            _set(model, "__pydantic_fields_set__", grown)
+    BaseModel.__setattr__(model, name, value)
+
+
+def _values_template(model: type[BaseModel], defaults: bool) -> dict[str, Any]:
+    """An attribute dict whose copies share their keys: one key per field, in the model's order.
+
+    ``defaults``: the values are the fields' defaults (every copy shares them, so they must
+    be immutable); else placeholders that every copy replaces.
+    """
+    holder_type = type(f"_{model.__name__}Values", (), {"__module__": __name__})
+    holder = holder_type()
+    for name, info in model.model_fields.items():
+        default = info.get_default(call_default_factory=False)
+        setattr(holder, name, default if defaults and not info.is_required() else None)
+    # Each new instance of a plain class trims the spare room of its shared keys (CPython 3.11+),
+    # so copies of the dict hold one slot per field rather than thirty.
+    for _ in range(64):
+        holder_type()
+    return holder.__dict__
+
+
+def _compact(model: BaseModel, template: dict[str, Any]) -> None:
+    """Give a validated instance the compact attribute dict and a shared fields set."""
+    if type(model.__pydantic_fields_set__) is _SharedNames:
+        return  # compact already (an instance inside another model is validated again)
+    values = template.copy()
+    values.update(model.__dict__)
+    _set(model, "__dict__", values)
+    _set(model, "__pydantic_fields_set__", _shared_names(model.__pydantic_fields_set__))
+
+
 class Source(BaseModel):
     """Where a record came from: a file and a line or record number (1-based)."""
 
@@ -147,6 +245,11 @@ class Source(BaseModel):
     file: str
     line: int | None = None
     record: int | None = None
+
+    @model_validator(mode="after")
+    def _share_memory(self) -> Source:
+        _compact(self, _SOURCE_VALUES)  # frozen: nothing changes it afterwards
+        return self
 
     def __str__(self) -> str:
         if self.line is not None:
@@ -195,6 +298,14 @@ class Chapter(BaseModel):
     url: str = ""
     img: str = ""
 
+    @model_validator(mode="after")
+    def _share_memory(self) -> Chapter:
+        _compact(self, _CHAPTER_VALUES)
+        return self
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        _setattr_sharing(self, name, value)
+
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         # end, url and img only when set: chapters without them serialize as before.
@@ -203,6 +314,9 @@ class Chapter(BaseModel):
             if data.get(key, empty) == empty:
                 data.pop(key, None)
         return data
+
+
+_CHAPTER_VALUES = _values_template(Chapter, defaults=False)
 
 
 class TranscriptCue(BaseModel):
@@ -297,6 +411,90 @@ class Mention(BaseModel):
         """The mention's id: its episode id and position in that episode."""
         return f"{self.episode_id}#{self.ordinal}"
 
+    @model_validator(mode="after")
+    def _share_memory(self) -> Mention:
+        _compact(self, _MENTION_VALUES)
+        return self
+
+    @classmethod
+    def from_checked(cls, fields: dict[str, Any]) -> Mention:
+        """A mention made from ``fields`` that already have the model's types, without validating them.
+
+        Loaders make a million mentions for 100k episodes; this is several times faster
+        than validating them. The mention equals the validated one, dumps the same and
+        has the same :attr:`model_fields_set`.
+
+        >>> fields = {"surface": "swyx", "type_label": "Person", "episode_id": "e1", "ordinal": 2}
+        >>> Mention.from_checked(fields) == Mention.model_validate(fields)
+        True
+        >>> Mention.from_checked(fields).model_fields_set == Mention.model_validate(fields).model_fields_set
+        True
+        """
+        key = tuple(fields)
+        names = _MENTION_NAMES.get(key)
+        if names is None:
+            unknown = set(key) - set(cls.model_fields)
+            if unknown or "surface" not in key:
+                raise ValueError(f"not fields of a mention: {sorted(unknown)}" if unknown else "no surface")
+            names = _MENTION_NAMES.setdefault(key, _shared_names(key))
+        values = _MENTION_VALUES.copy()
+        values.update(fields)
+        return _mention(cls, values, names)
+
+    @classmethod
+    def listed(
+        cls, surface: str, type_label: str, description: str, episode_id: str, ordinal: int
+    ) -> Mention:
+        """:meth:`from_checked` of the fields a listed entity has most often, without making a dict.
+
+        >>> Mention.listed("swyx", "Person", "", "e1", 0) == Mention(surface="swyx", type_label="Person",
+        ...                                                        episode_id="e1", ordinal=0)
+        True
+        """
+        values = _MENTION_VALUES.copy()
+        values["surface"] = surface
+        values["type_label"] = type_label
+        values["description"] = description
+        values["episode_id"] = episode_id
+        values["ordinal"] = ordinal
+        return _mention(cls, values, _LISTED_NAMES)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        _setattr_sharing(self, name, value)
+
+
+def _mention(cls: type[Mention], values: dict[str, Any], names: _SharedNames) -> Mention:
+    mention = _new(cls)
+    _set(mention, "__dict__", values)
+    _set(mention, "__pydantic_fields_set__", names)
+    _set(mention, "__pydantic_extra__", None)
+    _set(mention, "__pydantic_private__", None)
+    return mention
+
+
+# Mention.from_checked's shared set for each order of fields it is given.
+_MENTION_NAMES: dict[tuple[str, ...], _SharedNames] = {}
+_LISTED_NAMES = _shared_names(("surface", "type_label", "description", "episode_id", "ordinal"))
+_SOURCE_VALUES = _values_template(Source, defaults=False)
+_MENTION_VALUES = _values_template(Mention, defaults=True)
+
+
+#: The validation context of a loader whose mentions already have their episode's id and
+#: their ordinal (``Episode.model_validate(fields, context=MENTIONS_NUMBERED)``).
+MENTIONS_NUMBERED: dict[str, bool] = {"mentions_numbered": True}
+
+# Tags repeat across episodes: each is normalized once (a bounded cache).
+_TOPIC_NAMES: dict[str, str] = {}
+
+
+def _topic_name(tag: str) -> str:
+    name = _TOPIC_NAMES.get(tag)
+    if name is None:
+        if len(_TOPIC_NAMES) >= 4096:
+            _TOPIC_NAMES.clear()
+        name = _TOPIC_NAMES[tag] = topic_name(tag)
+    return name
+
 
 class Episode(BaseModel):
     """One episode: its metadata, chapters, topics and entity mentions.
@@ -329,18 +527,26 @@ class Episode(BaseModel):
     links: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _own_mentions(self) -> Episode:
-        for i, mention in enumerate(self.mentions):
-            mention.episode_id = self.id
-            mention.ordinal = i
-        self.tags = list(dict.fromkeys(t for t in (topic_name(t) for t in self.tags) if t))
+    def _own_mentions(self, info: ValidationInfo) -> Episode:
+        if info.context is not MENTIONS_NUMBERED:
+            for i, mention in enumerate(self.mentions):
+                mention.episode_id = self.id
+                mention.ordinal = i
+        self.tags = list(dict.fromkeys(t for t in map(_topic_name, self.tags) if t))
+        _compact(self, _EPISODE_VALUES)
         return self
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        _setattr_sharing(self, name, value)
 
     @staticmethod
     def make_id(show: str, title: str) -> str:
         """The id of an episode whose record has none: a hash of show and title."""
         norm = [" ".join(unicodedata.normalize("NFKC", s).casefold().split()) for s in (show, title)]
         return stable_id(*norm)
+
+
+_EPISODE_VALUES = _values_template(Episode, defaults=False)
 
 
 class Topic(BaseModel):
