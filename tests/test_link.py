@@ -4,6 +4,7 @@ places and timestamps, hashtags, title patterns, options, incremental builds and
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -22,9 +23,17 @@ from castgraph.graph.model import (
     TranscriptCue,
 )
 from castgraph.graph.networkx_store import read_graph_json
-from castgraph.link import EntityLinker, LinkOptions, NameAutomaton, TitleGuestFinder, parse_link_fields
+from castgraph.link import (
+    EntityLinker,
+    LinkOptions,
+    NameAutomaton,
+    TitleGuestFinder,
+    automaton,
+    parse_link_fields,
+)
 from castgraph.link.automaton import IMPLEMENTATIONS
-from castgraph.link.titles import TitlePatternError, parse_title_patterns
+from castgraph.link.boundaries import sentence_start
+from castgraph.link.titles import DEFAULT_TITLE_PATTERNS, TitlePatternError, parse_title_patterns
 from castgraph.loaders import episodes_from_graph
 from castgraph.pipeline import BuildOptions, GraphBuilder
 
@@ -58,6 +67,33 @@ def test_both_automata_find_the_same_whole_words(implementation: str) -> None:
     text = "Claude Codeで GitHubの話。クロードコードとクロード。松尾研究室と松尾氏。gpt-5.1 and gpt-5!"
     found = [text[m.start:m.end] for m in auto.find(text)]
     assert found == ["Claude Code", "GitHub", "クロードコード", "クロード", "松尾", "gpt-5"]
+
+
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
+@pytest.mark.parametrize("chunk", [1, 16, 1 << 22])
+def test_bulk_search_finds_what_text_by_text_finds(implementation: str, chunk: int,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    if implementation == "pyahocorasick":
+        pytest.importorskip("ahocorasick", reason="pyahocorasick is not installed (the bench extra)")
+    monkeypatch.setattr(automaton, "CHUNK_CHARS", chunk)
+    names = ["Claude", "Claude Code", "GitHub", "クロード", "松尾", "gpt-5", "5.1", "ΟΔΟΣ", "İstanbul",
+             "Linear"]
+    texts = ["Claude Codeで GitHubの話。", "", "クロードコードとクロード。松尾研究室と松尾氏。",
+             "gpt-5.1 and gpt-5! 5.1", "Ὀδὸς ΟΔΟΣ's İstanbul",
+             "Linear maps. \"Linear\" is fast; left for Linear", "GitHub"]
+    rng = random.Random(5)
+    pieces = ["Claude", " ", "Code", "GitHub", "の", "松尾", "氏", "-", ".", "5", "gpt-5", "\n", "İ", "ΟΔΟΣ",
+              "x"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(200)]
+    # The second cannot search texts joined (a name starts with a newline): it goes text by text.
+    for auto in (NameAutomaton(names, implementation=implementation),
+                 NameAutomaton([*names, "\nclaude"], implementation=implementation)):
+        hits = auto.find_all(texts)
+        found = list(zip(hits.text.tolist(), hits.start.tolist(), hits.end.tolist(), hits.name.tolist(),
+                         hits.opening.tolist(), strict=True))
+        expected = [(i, s, e, n, sentence_start(t, s))
+                    for i, t in enumerate(texts) for s, e, n in auto.find_tuples(t)]
+        assert found == expected and len(found) > 100
 
 
 def test_longest_match_wins_and_words_stay_whole() -> None:
@@ -200,6 +236,23 @@ def test_user_patterns_come_first_and_bad_tables_fail_in_one_line(tmp_path: Path
         parse_title_patterns("- name: x\n", source="t.yaml")
     with pytest.raises(TitlePatternError, match=r"^t.yaml: pattern 'x': "):
         parse_title_patterns("- name: x\n  regex: '(?P<person>'\n", source="t.yaml")
+
+
+def test_title_prefilters_pass_every_title_their_pattern_matches() -> None:
+    titles = ["42: Linear - Karri Saarinen", "Agents — Kyle Daigle, GitHub", "Scaling agents with Jane Doe",
+              "Andrej Karpathy on tokenizers", "Deep work (Cal Newport)", "Live [feat. Jane Doe]",
+              "Shipping ft. Jane Doe", "ゲスト：松尾豊さんとAIを語る", "Ep. 7 | Cursor | Jane Doe",
+              "With\tJane Doe: the interview", "Kyle Daigle\ton\tGitHub", "Intro", "Linear-4 is out"]
+    for pattern in DEFAULT_TITLE_PATTERNS:
+        assert pattern.prefilter
+        matched = [t for t in titles if re.search(pattern.regex, t)]
+        assert matched, pattern.name
+        assert all(re.search(pattern.prefilter, t) for t in matched), pattern.name
+    # The prefilter only skips work: a pattern without one finds the same names.
+    plain = TitleGuestFinder([p.model_copy(update={"prefilter": ""}) for p in DEFAULT_TITLE_PATTERNS])
+    for title in titles:
+        assert [m.model_dump() for m in plain.find_in_title(title)] == \
+            [m.model_dump() for m in TitleGuestFinder().find_in_title(title)]
 
 
 def test_title_mentions_skip_listed_names_and_resolve_with_them() -> None:

@@ -466,3 +466,22 @@ def test_a_former_id_back_in_use_is_not_listed_as_former() -> None:
     ids, former = _prior_ids(prior, [["x#0"], ["n#0"]], ["entity:Q", "entity:A"])
     assert ids == ["entity:B", "entity:A"]
     assert former == [[], []]
+
+
+def test_resolution_csv_from_the_columns_equals_the_one_from_the_episodes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # The counts from the graph's columns (one sort) agree with a walk over the mentions, and
+    # text a spreadsheet would run as a formula is guarded in both.
+    from castgraph.graph.tables import GraphTables
+    from castgraph.resolve import write_resolution_csv
+
+    eps = [ep("a", ("=HYPERLINK(1)", "Person"), ("GitHub", "organization"), ("swyx", "Person")),
+           ep("b", ("swyx", "Person"), ("'@handle", "Person"), ("swyx", "人物"), ("-1 Labs", "company"),
+              day=1),
+           ep("c", ("swyx", "Person"), ("GitHub", "organization"), day=2)]
+    res = resolve(eps)
+    write_resolution_csv(res, tmp_path / "walk.csv", episodes=eps)
+    write_resolution_csv(res, tmp_path / "columns.csv", tables=GraphTables.from_build(eps, res))
+    walked = (tmp_path / "walk.csv").read_text(encoding="utf-8")
+    assert (tmp_path / "columns.csv").read_text(encoding="utf-8") == walked
+    assert "'=HYPERLINK(1)" in walked and "''@handle" in walked and "'-1 Labs" in walked
+    assert ",swyx,canonical,1.00,4,3" in walked

@@ -146,3 +146,11 @@ def test_edge_attributes_only_some_mentions_have_round_trip(built: tuple[GraphTa
     NetworkXStore(tmp_path).write_tables(tables)
     assert (tmp_path / GRAPH_FILE).read_text(encoding="utf-8") == graph_to_json(graph)
     assert _same(read_store(tmp_path / STORE_FILE).to_networkx(), graph)
+
+
+def test_overview_from_columns_without_mentions_or_episodes() -> None:
+    from castgraph.graph.model import Episode, Resolution
+
+    for episodes in ([Episode(id="e1", title="T", tags=["#ai"])], []):
+        tables = GraphTables.from_build(episodes, Resolution())
+        assert overview_from_tables(tables) == overview_view(tables.to_networkx())

@@ -8,6 +8,10 @@ inside it), and keeps those on word boundaries
 hide a shorter whole-word name that starts inside it; names of entities rarely do that,
 and the search stays one pass with no per-character work in Python.)
 
+:meth:`NameAutomaton.find_all` does the same for many texts at once: it joins them,
+searches once, and decides the word boundaries of all hits together
+(:func:`~castgraph.link.boundaries.whole_words`), with no Python work per hit.
+
 Two automaton libraries can run it: ``ahocorasick_rs`` (Rust; the default, faster in
 ``benchmarks/linking.py``) and ``pyahocorasick`` (C). Both give the same matches.
 
@@ -16,19 +20,35 @@ Examples
 >>> auto = NameAutomaton(["Claude", "Claude Code", "GitHub", "ai"])
 >>> [(m.start, m.end, auto.names[m.name]) for m in auto.find("Claude Code on GitHub said AI")]
 [(0, 11, 'claude code'), (15, 21, 'github'), (27, 29, 'ai')]
+>>> hits = auto.find_all(["Claude Code on GitHub", "said AI. GitHub"])
+>>> hits.text.tolist(), hits.start.tolist(), hits.name.tolist(), hits.opening.tolist()
+([0, 0, 1, 1], [0, 15, 5, 9], [2, 3, 0, 3], [True, False, False, True])
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from itertools import chain
 from typing import Any, NamedTuple
 
-from castgraph.errors import CastgraphError
-from castgraph.link.boundaries import on_boundary
+import numpy as np
+import numpy.typing as npt
 
-__all__ = ["IMPLEMENTATIONS", "Match", "NameAutomaton", "lower_same_length"]
+from castgraph.errors import CastgraphError
+from castgraph.link.boundaries import char_codes, on_boundary, sentence_start, sentence_starts, whole_words
+
+__all__ = ["IMPLEMENTATIONS", "Hits", "Match", "NameAutomaton", "lower_same_length"]
 
 IMPLEMENTATIONS = ("ahocorasick_rs", "pyahocorasick")
+
+# Between the texts :meth:`NameAutomaton.find_all` joins: no name can match across it (no
+# name holds a NUL), and on either side it reads as the end of a text, for word
+# boundaries and for sentence starts alike.
+_SEPARATOR = "\n\x00\n"
+#: How many characters :meth:`NameAutomaton.find_all` searches at a time (bounds its memory).
+CHUNK_CHARS = 1 << 22
+
+Ints = npt.NDArray[np.int64]
 
 
 class Match(NamedTuple):
@@ -51,6 +71,27 @@ def lower_same_length(text: str) -> str:
     return "".join(c if len(low := c.lower()) != 1 else low for c in text)
 
 
+class Hits(NamedTuple):
+    """Whole-word hits in many texts: hit ``i`` is ``texts[text[i]][start[i]:end[i]]``, name ``name[i]``.
+
+    ``opening`` says whether the hit starts a sentence or a text (where any word is capitalized).
+    """
+
+    text: Ints
+    start: Ints
+    end: Ints
+    name: Ints
+    opening: npt.NDArray[np.bool_]
+
+    @classmethod
+    def concatenate(cls, parts: Sequence[Hits]) -> Hits:
+        if not parts:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls(empty, empty, empty, empty, np.zeros(0, dtype=bool))
+        text, start, end, name, opening = (np.concatenate(column) for column in zip(*parts, strict=True))
+        return cls(text, start, end, name, opening)
+
+
 class NameAutomaton:
     """Find many names in text at once.
 
@@ -67,7 +108,10 @@ class NameAutomaton:
     def __init__(self, names: Iterable[str], *, implementation: str = "ahocorasick_rs") -> None:
         self.names: list[str] = sorted({lower_same_length(n) for n in names if n})
         self.implementation = implementation
+        self._spans = lambda text: np.zeros((0, 3), dtype=np.int64)
         self._find = self._build(implementation)
+        # A name that could reach across the separator: search text by text, as find_tuples does.
+        self._joinable = not any("\x00" in n or n[0] == "\n" or n[-1] == "\n" for n in self.names)
 
     def _build(self, implementation: str) -> Any:
         names = self.names
@@ -81,6 +125,12 @@ class NameAutomaton:
             def find_rs(text: str) -> list[tuple[int, int, int]]:
                 return [(s, e, i) for i, s, e in rs.find_matches_as_indexes(text)]
 
+            def spans_rs(text: str) -> Ints:
+                found = rs.find_matches_as_indexes(text)
+                flat = np.fromiter(chain.from_iterable(found), dtype=np.int64, count=3 * len(found))
+                return flat.reshape(-1, 3)[:, [1, 2, 0]]
+
+            self._spans = spans_rs
             return find_rs
         if implementation == "pyahocorasick":
             import ahocorasick
@@ -95,6 +145,10 @@ class NameAutomaton:
             def find_py(text: str) -> list[tuple[int, int, int]]:
                 return [(end + 1 - size, end + 1, i) for end, (i, size) in auto.iter_long(text)]
 
+            def spans_py(text: str) -> Ints:
+                return np.array(find_py(text), dtype=np.int64).reshape(-1, 3)
+
+            self._spans = spans_py
             return find_py
         raise CastgraphError(f"unknown automaton {implementation!r} "
                              f"(use one of: {', '.join(IMPLEMENTATIONS)})")
@@ -108,3 +162,49 @@ class NameAutomaton:
         if not text:
             return []
         return [h for h in self._find(lower_same_length(text)) if on_boundary(text, h[0], h[1])]
+
+    def find_all(self, texts: Sequence[str]) -> Hits:
+        """:meth:`find` for many texts at once, as arrays (see :class:`Hits`).
+
+        The texts are searched joined, about :data:`CHUNK_CHARS` characters at a time, and the
+        word boundaries of all hits are decided together: the same hits as :meth:`find_tuples`
+        text by text, without Python work per hit.
+        """
+        if not self._joinable:
+            return self._find_each(texts)
+        parts, first, size = [], 0, 0
+        for i, text in enumerate(texts):
+            size += len(text) + len(_SEPARATOR)
+            if size >= CHUNK_CHARS:
+                parts.append(self._find_joined(texts, first, i + 1))
+                first, size = i + 1, 0
+        parts.append(self._find_joined(texts, first, len(texts)))
+        return Hits.concatenate(parts)
+
+    def _find_joined(self, texts: Sequence[str], first: int, stop: int) -> Hits:
+        chunk = texts[first:stop]
+        joined = _SEPARATOR + _SEPARATOR.join(chunk) + _SEPARATOR
+        # As if each text were lowered alone (as find_tuples lowers it): lowering all at once is the
+        # same when no character lowers to two (the letters whose lower case depends on their
+        # neighbours, like a final sigma, do not look across the separator).
+        lowered = joined.lower()
+        if len(lowered) != len(joined):
+            lowered = _SEPARATOR + _SEPARATOR.join(map(lower_same_length, chunk)) + _SEPARATOR
+        spans = self._spans(lowered)
+        codes = char_codes(joined)
+        starts, ends = spans[:, 0], spans[:, 1]
+        keep = whole_words(codes, starts, ends)
+        starts, ends, names = starts[keep], ends[keep], spans[keep, 2]
+        offsets = np.cumsum([len(_SEPARATOR)] + [len(t) + len(_SEPARATOR) for t in chunk])
+        text = np.searchsorted(offsets, starts, side="right") - 1
+        base = offsets[text]
+        return Hits(text + first, starts - base, ends - base, names, sentence_starts(codes, starts))
+
+    def _find_each(self, texts: Sequence[str]) -> Hits:
+        rows = [(i, s, e, name, sentence_start(text, s))
+                for i, text in enumerate(texts) for s, e, name in self.find_tuples(text)]
+        if not rows:
+            return Hits.concatenate([])
+        text, start, end, name, opening = (np.array(c) for c in zip(*rows, strict=True))
+        return Hits(text.astype(np.int64), start.astype(np.int64), end.astype(np.int64),
+                    name.astype(np.int64), opening.astype(bool))

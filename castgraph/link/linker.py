@@ -44,16 +44,18 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from castgraph.errors import CastgraphError
 from castgraph.graph.model import Entity, Episode, Mention, MentionOrigin, Resolution, Topic
 from castgraph.link.automaton import NameAutomaton, lower_same_length
 from castgraph.link.hashtags import HashtagIndex
+from castgraph.link.spots import TEXT_FIELDS, find_hits, group_spots
 from castgraph.link.titles import TitleGuestFinder, TitlePattern
 from castgraph.memory import gc_paused
 
@@ -105,22 +107,6 @@ _CJK_CHARS = re.compile("[\u3041-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\u
                         "\uff66-\uff9f\uac00-\ud7af\u1100-\u11ff\u3005]")
 
 
-_SENTENCE_ENDS = frozenset(".!?:\n。！？：")
-_OPENERS = frozenset(" \t\"'“‘(「『*-—–")
-
-
-def _sentence_start(text: str, at: int) -> bool:
-    """Whether ``text[at]`` starts a sentence or a text (where any word is capitalized).
-
-    >>> _sentence_start("Linear maps. Linear is fast", 13), _sentence_start("left for Linear", 9)
-    (True, False)
-    """
-    j = at - 1
-    while j >= 0 and text[j] in _OPENERS:
-        j -= 1
-    return j < 0 or text[j] in _SENTENCE_ENDS
-
-
 def parse_link_fields(text: str) -> tuple[str, ...]:
     """Parse a comma-separated list of :data:`LINK_FIELDS` (``all`` for every one, ``none`` for none).
 
@@ -154,14 +140,33 @@ class LinkOptions(BaseModel):
     automaton: str = "ahocorasick_rs"
 
 
-class MentionPlace(BaseModel):
-    """Where a name was found: field, chapter, span in that text, timestamp, and how often."""
+class MentionPlace(NamedTuple):
+    """Where a name was found: field, chapter, span in that text, timestamp, and how often.
+
+    (A plain record, not a model: a large build places hundreds of thousands of mentions.)
+    """
 
     field: str
     span: tuple[int, int]
     chapter: int | None = None
     timestamp: float | None = None
     occurrences: int = 1
+
+
+def _place(mention: Mention, place: MentionPlace) -> None:
+    """Set the place fields of ``mention`` (assigned, so that its fields set follows, shared or not)."""
+    for name, value in zip(MentionPlace._fields, place, strict=True):
+        setattr(mention, name, value)
+
+
+def _with_id(ep: Episode, mention_id: str) -> list[Mention]:
+    """The mentions of ``ep`` whose id is ``mention_id`` (the one at its ordinal, if it is there)."""
+    ordinal = mention_id.rpartition("#")[2]
+    if ordinal.isdigit() and int(ordinal) < len(ep.mentions):
+        mention = ep.mentions[int(ordinal)]
+        if mention.id == mention_id:
+            return [mention]
+    return [m for m in ep.mentions if m.id == mention_id]
 
 
 class LinkResult(BaseModel):
@@ -181,18 +186,20 @@ class LinkResult(BaseModel):
         by_episode: dict[str, list[Mention]] = {}
         for mention in self.mentions:
             by_episode.setdefault(mention.episode_id, []).append(mention)
+        places: dict[str, list[tuple[str, MentionPlace]]] = {}
+        for mention_id, place in self.places.items():
+            places.setdefault(mention_id.rpartition("#")[0], []).append((mention_id, place))
         entities = {e.id: e for e in resolution.entities}
         for ep in episodes:
-            for mention in ep.mentions:
-                place = self.places.get(mention.id)
-                if place is not None:
-                    mention.field, mention.span, mention.chapter = place.field, place.span, place.chapter
-                    mention.timestamp, mention.occurrences = place.timestamp, place.occurrences
+            for mention_id, place in places.get(ep.id, ()):
+                for mention in _with_id(ep, mention_id):
+                    _place(mention, place)
             for mention in by_episode.get(ep.id, ()):
                 ep.mentions.append(mention)
-                entity_id = self.assignments[mention.id]
-                resolution.assignments[mention.id] = entity_id
-                entities[entity_id].mention_ids.append(mention.id)
+                mention_id = mention.id
+                entity_id = self.assignments[mention_id]
+                resolution.assignments[mention_id] = entity_id
+                entities[entity_id].mention_ids.append(mention_id)
         for entity in entities.values():
             entity.mention_ids.sort()
         resolution.topic_entities.update(self.topic_entities)
@@ -202,7 +209,7 @@ def _cues(ep: Episode) -> list[tuple[float | None, str]]:
     """``(start, text)`` of the episode's transcript cues, if it has a transcript."""
     # The instance dict, not getattr: a missing attribute on a pydantic model is a slow miss.
     transcript: Any = vars(ep).get("transcript")
-    if transcript is None:
+    if not transcript:
         return []
     cues = getattr(transcript, "cues", transcript)
     out = []
@@ -271,6 +278,9 @@ class EntityLinker:
 
     def __init__(self, options: LinkOptions | None = None) -> None:
         self.options = options or LinkOptions()
+        # linkable() answers, asked by the name table and the hashtag index alike
+        self._linkable: dict[str, bool] = {}
+        self._linkable_options = self.options
 
     @property
     def active(self) -> bool:
@@ -283,6 +293,14 @@ class EntityLinker:
         >>> [linker.linkable(name) for name in ("GitHub", "AI", "Agents", "松尾")]
         [True, False, False, True]
         """
+        known = self._linkable.get(name)
+        if known is None or self._linkable_options is not self.options:
+            if self._linkable_options is not self.options:  # the options changed: so may the answers
+                self._linkable, self._linkable_options = {}, self.options
+            known = self._linkable[name] = self._check_linkable(name)
+        return known
+
+    def _check_linkable(self, name: str) -> bool:
         text = name.strip()
         if not text or " ".join(text.casefold().split()) in GENERIC_NAMES:
             return False
@@ -345,120 +363,183 @@ class EntityLinker:
                 owner = tags.entity_for(tag)
                 if owner is not None:
                     result.topic_entities[Topic.from_tag(tag).id] = owner
+        entity_ids = sorted(entity_of)
+        present = _Present(eps, resolution, entity_ids)
+        hashtags = self._hashtags(eps, result.topic_entities, entity_of, present)
         text_fields = [f for f in opts.fields if f != "tags"]
         names = self._names(resolution.entities)
-        keys = sorted(names)
-        entries = [names[k] for k in keys]
-        automaton = NameAutomaton(keys, implementation=opts.automaton) if text_fields and keys else None
-
-        # Pass 1: every whole-word hit, grouped by (name, text as written) per episode; a
-        # capitalized one-word name seen in lower case anywhere is a common word.
-        found: list[dict[tuple[int, str], list[int]]] = []
-        layouts: list[tuple[list[tuple[str, int | None, float | None, str]], list[int]]] = []
-        lower_uses: Counter[int] = Counter()
-        for ep in eps:
-            texts = list(episode_texts(ep, text_fields)) if automaton is not None else []
-            offsets, at, timed_from = [], 0, -1
-            for t in texts:
-                offsets.append(at)
-                if timed_from < 0 and t[2] is not None:
-                    timed_from = at
-                at += len(t[3]) + 1
-            layouts.append((texts, offsets))
-            # (name, written) -> [first start, first end, count, first timed start, its end,
-            #                     count not at the start of a sentence]
-            seen: dict[tuple[int, str], list[int]] = {}
-            if texts and automaton is not None:
-                joined = "\n".join(t[3] for t in texts)
-                for start, end, name in automaton.find_tuples(joined):
-                    key = (name, joined[start:end])
-                    spot = seen.get(key)
-                    if spot is None:
-                        seen[key] = spot = [start, end, 0, -1, -1, 0]
-                    spot[2] += 1
-                    if spot[3] < 0 <= timed_from <= start:
-                        spot[3], spot[4] = start, end
-                    if entries[name].single and not _sentence_start(joined, start):
-                        spot[5] += 1
-                for (name, written), spot in seen.items():
-                    entry = entries[name]
-                    if entry.single and entry.capitalized and written == written.lower():
-                        lower_uses[name] += spot[2]
-            found.append(seen)
-        for name in lower_uses:
-            if keys[name].isalpha():
-                entries[name].common = True
-
-        # Pass 2: decide per episode.
-        for ep, (texts, offsets), seen in zip(eps, layouts, found, strict=True):
-            present: dict[str, str] = {}  # entity id -> id of its first mention in the episode
-            for mention in ep.mentions:
-                entity_id = resolution.assignments.get(f"{ep.id}#{mention.ordinal}")
-                if entity_id is not None and entity_id in entity_of:
-                    present.setdefault(entity_id, f"{ep.id}#{mention.ordinal}")
-            next_ordinal = len(ep.mentions)
-            for tag in ep.tags:
-                owner = result.topic_entities.get(f"topic:{tag}")
-                if owner is None or owner in present:
-                    continue
-                mention = Mention(surface=f"#{tag}", type_label=entity_of[owner].type.value,
-                                  origin=MentionOrigin.HASHTAG, field="tags", episode_id=ep.id,
-                                  ordinal=next_ordinal)
-                next_ordinal += 1
-                result.mentions.append(mention)
-                result.assignments[mention.id] = owner
-                present[owner] = mention.id
-            # entity -> [first start, first end, count, first timed start, its end,
-            #            hits through common words, those of them not starting a sentence]
-            spots: dict[str, list[int]] = {}
-            for (name, written), spot in seen.items():
-                entry = entries[name]
-                if not self._case_ok(entry, written):
-                    continue
-                candidates = entry.entities
-                if len(candidates) > 1:
-                    candidates = [e for e in candidates if e in present]
-                    if len(candidates) != 1:
-                        continue  # ambiguous: only where the episode already names one of them
-                entity_id = candidates[0]
-                mine = spots.get(entity_id)
-                if mine is None:
-                    spots[entity_id] = mine = [spot[0], spot[1], 0, spot[3], spot[4], 0, 0]
-                mine[2] += spot[2]
-                if entry.common:
-                    mine[5] += spot[2]
-                    mine[6] += spot[5]
-                if spot[0] < mine[0]:
-                    mine[0], mine[1] = spot[0], spot[1]
-                if spot[3] >= 0 and (mine[3] < 0 or spot[3] < mine[3]):
-                    mine[3], mine[4] = spot[3], spot[4]
-            for entity_id in sorted(spots, key=lambda e: (spots[e][0], e)):
-                first, end, count, timed, timed_end, common, inside = spots[entity_id]
-                # Found only as a common word: enough times, and not only where any word is capitalized.
-                weak = count < opts.common_evidence or not inside
-                if entity_id not in present and common == count and weak:
-                    continue
-                start, end = (timed, timed_end) if timed >= 0 else (first, end)
-                unit = bisect_right(offsets, start) - 1
-                field, chapter, timestamp, _ = texts[unit]
-                span = (start - offsets[unit], end - offsets[unit])
-                if entity_id in present:
-                    result.places.setdefault(present[entity_id], MentionPlace(
-                        field=field, span=span, chapter=chapter, timestamp=timestamp, occurrences=count))
-                    continue
-                mention = Mention(surface=texts[unit][3][span[0]:span[1]],
-                                  type_label=entity_of[entity_id].type.value, origin=MentionOrigin.TEXT_LINK,
-                                  episode_id=ep.id, ordinal=next_ordinal, field=field, span=span,
-                                  chapter=chapter, timestamp=timestamp, occurrences=count)
-                next_ordinal += 1
+        found: dict[int, list[tuple[Mention, str]]] = {}
+        if text_fields and names:
+            found = self._find(eps, text_fields, names, present, entity_of, result)
+        # Per episode, its hashtag mentions, then those found in its texts (in text order).
+        for number in sorted(hashtags.keys() | found.keys()):
+            for mention, entity_id in hashtags.get(number, []) + found.get(number, []):
                 result.mentions.append(mention)
                 result.assignments[mention.id] = entity_id
-        # A hashtag mention is placed where the text discusses its entity, if it does.
-        for mention in result.mentions:
-            if mention.id in result.places:
-                for attr, value in result.places.pop(mention.id).model_dump().items():
-                    setattr(mention, attr, value)
-        # Mentions that already say where they are (title patterns) keep their place.
-        placed = {m.id for ep in eps for m in ep.mentions if m.field}
-        result.places = {k: v for k, v in sorted(result.places.items()) if k not in placed}
         return result
+
+    def _hashtags(self, eps: list[Episode], topic_entities: dict[str, str], entity_of: dict[str, Entity],
+                  present: _Present) -> dict[int, list[tuple[Mention, str]]]:
+        """By episode, a ``hashtag`` mention of each entity its tags name that it does not mention yet."""
+        owners = {tag: owner for tag in {t for ep in eps for t in ep.tags}
+                  if (owner := topic_entities.get(f"topic:{tag}")) is not None}
+        found: dict[int, list[tuple[Mention, str]]] = {}
+        if not owners:
+            return found
+        for number, ep in enumerate(eps):
+            if owners.keys().isdisjoint(ep.tags):
+                continue
+            for tag in ep.tags:
+                owner = owners.get(tag)
+                if owner is None or present.has(number, owner):
+                    continue
+                mentions = found.setdefault(number, [])
+                mention = Mention(surface=f"#{tag}", type_label=entity_of[owner].type.value,
+                                  origin=MentionOrigin.HASHTAG, field="tags", episode_id=ep.id,
+                                  ordinal=len(ep.mentions) + len(mentions))
+                mentions.append((mention, owner))
+                present.add(number, owner, mention)
+        return found
+
+    def _find(self, eps: list[Episode], text_fields: list[str], names: dict[str, _Name], present: _Present,
+              entity_of: dict[str, Entity], result: LinkResult) -> dict[int, list[tuple[Mention, str]]]:
+        """Find the names in the texts: place the mentions the episodes have, return new ones by episode."""
+        opts = self.options
+        keys = sorted(names)
+        entries = [names[k] for k in keys]
+        hits = find_hits(NameAutomaton(keys, implementation=opts.automaton), eps, text_fields)
+        # A capitalized one-word name seen in lower case anywhere is a common word.
+        for name, written in hits.variants:
+            entry = entries[name]
+            if entry.single and entry.capitalized and written == written.lower() and keys[name].isalpha():
+                entry.common = True
+        # Each way a name is written: its entity, none (wrong case), or ambiguous (decided per episode).
+        index = present.index
+        owner = np.array([-1 if not self._case_ok(entries[name], written)
+                          else index[entries[name].entities[0]] if len(entries[name].entities) == 1 else -2
+                          for name, written in hits.variants] or [-1], dtype=np.int64)
+        common = np.array([entries[name].common for name, _ in hits.variants] or [False], dtype=bool)
+        entity = owner[hits.variant]
+        for at in np.flatnonzero(entity == -2).tolist():
+            number = int(hits.episode[at])
+            candidates = [e for e in entries[hits.variants[hits.variant[at]][0]].entities
+                          if present.has(number, e)]
+            entity[at] = index[candidates[0]] if len(candidates) == 1 else -1
+        kept = np.flatnonzero(entity >= 0)
+        spots = group_spots(kept, hits.episode[kept], entity[kept], hits.start[kept], hits.timed[kept],
+                            common[hits.variant[kept]], hits.opening[kept])
+
+        # Found only as a common word: enough times, and not only where any word is capitalized.
+        weak = (spots.count < opts.common_evidence) | (spots.inside == 0)
+        known = present.contains(spots.episode, spots.entity)
+        keep = known | ~((spots.common == spots.count) & weak)
+        # Where: the first hit with a timestamp, else the first.
+        hit = np.where(spots.timed >= 0, spots.timed, spots.first)
+        unit = hits.unit[hit]
+
+        def rows(chosen: npt.NDArray[np.int64]) -> Iterator[tuple[Any, ...]]:
+            at = hit[chosen]
+            where = unit[chosen]
+            return zip(*(a.tolist() for a in (
+                spots.episode[chosen], spots.entity[chosen], spots.count[chosen],
+                hits.start[at] - hits.unit_start[where], hits.end[at] - hits.unit_start[where],
+                hits.unit_field[where], hits.unit_chapter[where], hits.unit_time[where],
+                hits.unit_timed[where],
+                hits.variant[at], hits.unit_end[where] - hits.start[at])), strict=True)
+
+        places: dict[str, MentionPlace] = {}
+        placing = np.flatnonzero(keep & known)
+        targets = present.mentions(spots.episode[placing], spots.entity[placing])
+        for (mention, listed), (number, _, count, s, e, field, chapter, time, timed, _, _) in \
+                zip(targets, rows(placing), strict=True):
+            place = MentionPlace(TEXT_FIELDS[field], (s, e), None if chapter < 0 else chapter,
+                                 time if timed else None, count)
+            if not listed:  # a hashtag mention is placed where the text discusses its entity
+                for attr, value in place._asdict().items():
+                    setattr(mention, attr, value)
+            elif not mention.field:  # listed mentions that say where they are (title patterns) keep it
+                places[f"{eps[number].id}#{mention.ordinal}"] = place
+        result.places = dict(sorted(places.items()))
+
+        found: dict[int, list[tuple[Mention, str]]] = {}
+        entity_ids = present.entity_ids
+        for number, entity_at, count, s, e, field, chapter, time, timed, variant, room in \
+                rows(np.flatnonzero(keep & ~known)):
+            ep = eps[number]
+            entity_id = entity_ids[entity_at]
+            mentions = found.setdefault(number, [])
+            written = hits.variants[variant][1]
+            ordinal = len(ep.mentions) + present.added(number) + len(mentions)
+            mention = Mention(surface=written if room >= len(written) else written[:room],
+                              type_label=entity_of[entity_id].type.value, origin=MentionOrigin.TEXT_LINK,
+                              episode_id=ep.id, ordinal=ordinal,
+                              field=TEXT_FIELDS[field], span=(s, e), chapter=None if chapter < 0 else chapter,
+                              timestamp=time if timed else None, occurrences=count)
+            mentions.append((mention, entity_id))
+        return found
+
+
+class _Present:
+    """The entities each episode mentions already: its first listed mention of each, or a new hashtag one.
+
+    Episodes are numbers (in the linker's order), entities numbers into ``entity_ids``.
+    """
+
+    def __init__(self, eps: list[Episode], resolution: Resolution, entity_ids: list[str]) -> None:
+        self.eps, self.entity_ids = eps, entity_ids
+        self.index = {entity_id: i for i, entity_id in enumerate(entity_ids)}
+        self.size = max(len(entity_ids), 1)
+        counts = np.fromiter((len(ep.mentions) for ep in eps), dtype=np.int64, count=len(eps))
+        get, index = resolution.assignments.get, self.index
+        entity = np.fromiter((index.get(get(f"{ep.id}#{m.ordinal}"), -1)  # type: ignore[arg-type]
+                              for ep in eps for m in ep.mentions), dtype=np.int64, count=int(counts.sum()))
+        episode = np.repeat(np.arange(len(eps), dtype=np.int64), counts)
+        position = np.arange(len(entity)) - np.repeat(np.cumsum(counts) - counts, counts)
+        listed = entity >= 0
+        # One key per (episode, entity), and the position of the episode's first mention of it.
+        self.keys, first = np.unique(episode[listed] * self.size + entity[listed], return_index=True)
+        self.position = position[listed][first]
+        self.hashtags: dict[int, Mention] = {}
+        self.hashtag_count: dict[int, int] = {}
+
+    def _listed(self, key: int) -> int:
+        at = int(np.searchsorted(self.keys, key))
+        return at if at < len(self.keys) and self.keys[at] == key else -1
+
+    def has(self, number: int, entity_id: str) -> bool:
+        key = number * self.size + self.index[entity_id]
+        return key in self.hashtags or self._listed(key) >= 0
+
+    def add(self, number: int, entity_id: str, mention: Mention) -> None:
+        """Record a new hashtag mention of ``entity_id`` in episode ``number``."""
+        self.hashtags[number * self.size + self.index[entity_id]] = mention
+        self.hashtag_count[number] = self.hashtag_count.get(number, 0) + 1
+
+    def added(self, number: int) -> int:
+        """How many hashtag mentions episode ``number`` got."""
+        return self.hashtag_count.get(number, 0)
+
+    def contains(self, episodes: npt.NDArray[np.int64], entities: npt.NDArray[np.int64]
+                 ) -> npt.NDArray[np.bool_]:
+        """Whether each episode already mentions each entity (pairwise)."""
+        keys = episodes * self.size + entities
+        if not len(self.keys):
+            found = np.zeros(len(keys), dtype=bool)
+        else:
+            at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+            found = self.keys[at] == keys
+        if self.hashtags:
+            found |= np.isin(keys, np.fromiter(self.hashtags, dtype=np.int64, count=len(self.hashtags)))
+        return found
+
+    def mentions(self, episodes: npt.NDArray[np.int64], entities: npt.NDArray[np.int64]
+                 ) -> Iterator[tuple[Mention, bool]]:
+        """The mention of each entity in each episode that has one, and whether it is a listed one."""
+        keys = episodes * self.size + entities
+        at = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
+        listed = self.keys[at] == keys if len(self.keys) else np.zeros(len(keys), dtype=bool)
+        eps = self.eps
+        positions = self.position[at].tolist() if len(self.keys) else [0] * len(keys)
+        for key, number, found, position in zip(keys.tolist(), episodes.tolist(), listed.tolist(), positions,
+                                                strict=True):
+            yield (eps[number].mentions[position], True) if found else (self.hashtags[key], False)

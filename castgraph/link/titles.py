@@ -83,12 +83,18 @@ def _compile(regex: str) -> re.Pattern[str]:
 
 
 class TitlePattern(BaseModel):
-    """A named regular expression over a title; its named groups are the names found."""
+    """A named regular expression over a title; its named groups are the names found.
+
+    ``prefilter``, if given, is a simpler expression that every title the pattern matches
+    also matches (a dash, "with", ...): titles it does not match are passed over without
+    running the full one (the built-in patterns have one; most titles need none of them).
+    """
 
     model_config = ConfigDict(frozen=True)
 
     name: str
     regex: str
+    prefilter: str = ""
 
     def model_post_init(self, context: Any) -> None:
         try:
@@ -99,41 +105,57 @@ class TitlePattern(BaseModel):
         if unknown or not compiled.groupindex:
             raise TitlePatternError(f"pattern {self.name!r}: use the named groups "
                                     f"{', '.join(SLOT_TYPES)} (found {sorted(unknown) or 'none'})")
+        try:
+            _compile(self.prefilter)
+        except re.error as exc:
+            raise TitlePatternError(f"pattern {self.name!r}: prefilter: {exc}") from None
 
     def names(self, title: str) -> list[tuple[str, str, int, int]]:
         """``(slot, text, start, end)`` of the names this pattern finds in ``title``."""
-        compiled = _compile(self.regex)
-        match = compiled.search(title)
-        if match is None:
-            return []
-        found = []
-        for slot in SLOT_TYPES:
-            if slot in compiled.groupindex and match.group(slot):
-                start, end = match.span(slot)
-                text = title[start:end]
-                stripped = text.strip(" \t,;:")
-                start += len(text) - len(text.lstrip(" \t,;:"))
-                found.append((slot, stripped, start, start + len(stripped)))
-        return sorted(found, key=lambda f: f[2])
+        return _names_in(_compile(self.regex), _compile(self.prefilter) if self.prefilter else None, title)
 
+
+def _names_in(compiled: re.Pattern[str], prefilter: re.Pattern[str] | None, title: str
+              ) -> list[tuple[str, str, int, int]]:
+    """:meth:`TitlePattern.names`, with the pattern compiled."""
+    if prefilter is not None and prefilter.search(title) is None:
+        return []
+    match = compiled.search(title)
+    if match is None:
+        return []
+    found = []
+    for slot in SLOT_TYPES:
+        if slot in compiled.groupindex and match.group(slot):
+            start, end = match.span(slot)
+            text = title[start:end]
+            stripped = text.strip(" \t,;:")
+            start += len(text) - len(text.lstrip(" \t,;:"))
+            found.append((slot, stripped, start, start + len(stripped)))
+    return sorted(found, key=lambda f: f[2])
+
+
+# What a title must have for a pattern to match (see TitlePattern.prefilter): for _DASH, a dash.
+_HAS_DASH = r"\s-|[–—|]"
 
 DEFAULT_TITLE_PATTERNS: tuple[TitlePattern, ...] = (
     TitlePattern(name="numbered_product_guest",
                  regex=rf"^\s*(?:#|[Ee]p(?:isode)?\.?\s*)?\d+\s*[:.|]\s*(?P<product>{ORG}){_DASH}"
-                       rf"(?P<person>{PERSON}){_END}"),
+                       rf"(?P<person>{PERSON}){_END}", prefilter=_HAS_DASH),
     TitlePattern(name="dash_guest_org",
-                 regex=rf"{_DASH}(?P<person>{PERSON}),\s+(?P<organization>{ORG}){_END}"),
-    TitlePattern(name="dash_guest", regex=rf"{_DASH}(?P<person>{PERSON}){_END}"),
+                 regex=rf"{_DASH}(?P<person>{PERSON}),\s+(?P<organization>{ORG}){_END}", prefilter=_HAS_DASH),
+    TitlePattern(name="dash_guest", regex=rf"{_DASH}(?P<person>{PERSON}){_END}", prefilter=_HAS_DASH),
     TitlePattern(name="with_guest",
                  regex=rf"\b[Ww]ith\s+(?P<person>{PERSON})(?:,\s+(?P<organization>{ORG}))?"
-                       rf"(?=\s*(?:$|[(\[|:–—]|\s-\s|\s(?:of|from|at)\s))"),
-    TitlePattern(name="guest_on", regex=rf"^\s*(?P<person>{PERSON})\s+on\s+\S"),
+                       rf"(?=\s*(?:$|[(\[|:–—]|\s-\s|\s(?:of|from|at)\s))", prefilter=r"[Ww]ith\s"),
+    TitlePattern(name="guest_on", regex=rf"^\s*(?P<person>{PERSON})\s+on\s+\S", prefilter=r"\son\s"),
     TitlePattern(name="parenthesized_guest",
-                 regex=rf"[(\[](?:(?:feat\.?|ft\.|with)\s+)?(?P<person>{PERSON})[)\]]{_END}"),
-    TitlePattern(name="featuring_guest", regex=rf"\b(?:feat\.|ft\.|featuring)\s+(?P<person>{PERSON})"),
+                 regex=rf"[(\[](?:(?:feat\.?|ft\.|with)\s+)?(?P<person>{PERSON})[)\]]{_END}",
+                 prefilter=r"[(\[]"),
+    TitlePattern(name="featuring_guest", regex=rf"\b(?:feat\.|ft\.|featuring)\s+(?P<person>{PERSON})",
+                 prefilter=r"feat\.|ft\.|featuring"),
     TitlePattern(name="japanese_guest",
                  regex=r"ゲスト[:：]\s*(?P<person>[\u4e00-\u9fff々\u30a0-\u30ffA-Za-z・ ]{2,20}?)"
-                       r"(?=さん|氏|様|先生|$|[、,，（(【\[\sとを])"),
+                       r"(?=さん|氏|様|先生|$|[、,，（(【\[\sとを])", prefilter="ゲスト[:：]"),
 )
 
 # Capitalized words that start titles, never names ("Deep Dive on ...", "with Special Guests").
@@ -223,13 +245,15 @@ class TitleGuestFinder:
 
     def __init__(self, patterns: Iterable[TitlePattern] | None = None) -> None:
         self.patterns = tuple(DEFAULT_TITLE_PATTERNS if patterns is None else patterns)
+        self._compiled = [(p, _compile(p.regex), _compile(p.prefilter) if p.prefilter else None)
+                          for p in self.patterns]
 
     def find_in_title(self, title: str, known: Mapping[str, str] | None = None) -> list[Mention]:
         """The mentions a title gives; ``known`` maps folded names to the type label other episodes use."""
         known = known or {}
-        for pattern in self.patterns:
+        for pattern, compiled, prefilter in self._compiled:
             found = []
-            for slot, text, start, end in pattern.names(title):
+            for slot, text, start, end in _names_in(compiled, prefilter, title):
                 label = known.get(_fold(text))
                 if label is None:
                     plausible = _plausible_person(text) if slot == "person" else _plausible_name(text)
@@ -252,7 +276,8 @@ class TitleGuestFinder:
 
     def _captures(self, title: str) -> list[str]:
         """Every name any pattern captures in ``title``, plausible or not (to look their types up)."""
-        return [text for pattern in self.patterns for _, text, _, _ in pattern.names(title)]
+        return [text for _, compiled, prefilter in self._compiled
+                for _, text, _, _ in _names_in(compiled, prefilter, title)]
 
     def _add_mentions(self, episodes: list[Episode]) -> int:
         titled = [(ep, names) for ep in episodes if ep.title for names in [self._captures(ep.title)] if names]

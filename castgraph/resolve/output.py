@@ -27,6 +27,7 @@ import csv
 import math
 from collections import defaultdict
 from collections.abc import Iterable
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,14 +61,24 @@ def surface_counts(tables: GraphTables) -> dict[tuple[str, str], tuple[int, int]
         return {}
     surface = tables.m_cols["surface"]
     n_surfaces = max(1, len(surface.values))
-    key = tables.m_ent.astype(np.int64) * n_surfaces + surface.codes
-    keys, mentions = np.unique(key, return_counts=True)
-    per_episode = np.unique(key * max(1, len(tables.episodes)) + tables.m_ep)
-    episodes = np.bincount(np.searchsorted(keys, per_episode // max(1, len(tables.episodes))),
-                           minlength=len(keys))
+    n_episodes = max(1, len(tables.episodes))
+    # One sort of (entity, surface, episode) codes: a pair's mentions are its run, its episodes
+    # the distinct codes in that run.
+    code = (tables.m_ent.astype(np.int64) * n_surfaces + surface.codes) * n_episodes + tables.m_ep
+    code.sort()
+    pair = code // n_episodes
+    starts = np.flatnonzero(np.diff(pair, prepend=-1))
+    mentions = np.diff(np.append(starts, len(pair)))
+    episodes = np.add.reduceat((np.diff(code, prepend=-1) != 0).astype(np.int64), starts)
     ent_ids = [r["id"] for r in tables.entities]
-    return {(ent_ids[k // n_surfaces], surface.values[k % n_surfaces]): (m, e)
-            for k, m, e in zip(keys.tolist(), mentions.tolist(), episodes.tolist(), strict=True)}
+    values = surface.values
+    return {(ent_ids[k // n_surfaces], values[k % n_surfaces]): (m, e)
+            for k, m, e in zip(pair[starts].tolist(), mentions.tolist(), episodes.tolist(), strict=True)}
+
+
+# The first characters of the text csv_safe_cell changes (a formula start, or a guard quote):
+# other text passes as it is, without the call.
+_GUARDED_FIRST = frozenset("=+-@\t\r\n'")
 
 
 def write_resolution_csv(resolution: Resolution, path: str | Path, *,
@@ -91,19 +102,34 @@ def write_resolution_csv(resolution: Resolution, path: str | Path, *,
                     row[0] += 1
                     row[1].add(ep.id)
         counts = {k: (n, len(eps)) for k, (n, eps) in found.items()}
-    known = tables is not None or episodes is not None
+    unknown = ("", 0) if tables is not None or episodes is not None else ("", "")
     by_id = {e.id: e for e in resolution.entities}
+    # An entity's cells repeat on the row of each of its surfaces, a rule and score on many rows:
+    # each is made safe once.
+    entity_cells: dict[str, list[Any] | None] = {}
+    rule_cells: dict[tuple[str, float], tuple[Any, Any]] = {}
+    rows = []
+    for merge in sorted(resolution.merges, key=attrgetter("entity_id", "surface")):
+        cells = entity_cells.get(merge.entity_id, [])
+        if cells == []:
+            entity = by_id.get(merge.entity_id)
+            cells = entity_cells[merge.entity_id] = None if entity is None else [
+                csv_safe_cell(entity.id), csv_safe_cell(entity.name), csv_safe_cell(entity.type.value)]
+        if cells is None:
+            continue
+        surface = merge.surface
+        n, n_eps = counts.get((merge.entity_id, surface), unknown)
+        if surface[:1] in _GUARDED_FIRST:
+            surface = csv_safe_cell(surface)
+        how = rule_cells.get((merge.rule, merge.score))
+        if how is None:
+            how = rule_cells[(merge.rule, merge.score)] = (csv_safe_cell(merge.rule),
+                                                           csv_safe_cell(f"{merge.score:.2f}"))
+        rows.append([*cells, surface, *how, n, n_eps])
     with atomic_open(path, newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(RESOLUTION_COLUMNS)
-        for merge in sorted(resolution.merges, key=lambda m: (m.entity_id, m.surface)):
-            entity = by_id.get(merge.entity_id)
-            if entity is None:
-                continue
-            n, n_eps = counts.get((merge.entity_id, merge.surface), ("", 0)) if known else ("", "")
-            writer.writerow([csv_safe_cell(c) for c in (
-                entity.id, entity.name, entity.type.value, merge.surface, merge.rule,
-                f"{merge.score:.2f}", n, n_eps)])
+        writer.writerows(rows)
 
 
 def write_review_csv(resolution: Resolution, path: str | Path) -> None:

@@ -52,22 +52,37 @@ class _Adjacency:
     def __init__(self, tables: GraphTables) -> None:
         n_ent, n_ep = len(tables.entities), len(tables.episodes)
         self.n_ent, self.n_ep, self.n = n_ent, n_ep, n_ent + n_ep + len(tables.topics)
-        ep_code = tables.m_ep.astype(np.int64) + n_ent
-        pair = ep_code * self.n + tables.m_ent
-        pairs, weights = np.unique(pair, return_counts=True)
+        # Every mention as one (episode, entity) code, sorted: equal codes are parallel edges,
+        # and the rows of any pair are one slice (see rows_of).
+        pair = (tables.m_ep.astype(np.int64) + n_ent) * self.n + tables.m_ent
+        self.mention_order = np.argsort(pair)
+        self.mention_pairs = pair[self.mention_order]
+        starts = np.flatnonzero(np.diff(self.mention_pairs, prepend=-1))
+        pairs = self.mention_pairs[starts]
+        weights = np.diff(np.append(starts, len(pair)))
         topic_src = np.repeat(np.arange(n_ep, dtype=np.int64), np.diff(tables.ept_ptr)) + n_ent
         topic_dst = tables.ept_idx.astype(np.int64) + n_ent + n_ep
         src = np.concatenate([pairs // self.n, topic_src])
         dst = np.concatenate([pairs % self.n, topic_dst])
         w = np.concatenate([weights, np.ones(len(topic_src), dtype=np.int64)])
+        # Both directions of every link, sorted by (node, neighbour): each (node, neighbour) code
+        # is distinct (an episode is never its own neighbour), so one argsort orders them.
         a, b = np.concatenate([src, dst]), np.concatenate([dst, src])
-        ww = np.concatenate([w, w])
-        order = np.lexsort((b, a))
+        order = np.argsort(a * self.n + b)
         self.ptr = np.searchsorted(a[order], np.arange(self.n + 1))
         self.nbr = b[order]
-        self.weight = ww[order]
+        self.weight = np.concatenate([w, w])[order]
         self.degree = np.diff(self.ptr)
         self.links = len(src)
+
+    def rows_of(self, pairs: np.ndarray) -> np.ndarray:
+        """The mention rows of (episode number, entity number) ``pairs``."""
+        codes = (pairs[:, 0].astype(np.int64) + self.n_ent) * self.n + pairs[:, 1]
+        lo = np.searchsorted(self.mention_pairs, codes, side="left")
+        lengths = np.searchsorted(self.mention_pairs, codes, side="right") - lo
+        # Each pair's slice, laid end to end: output index plus the slice's shift.
+        shift = np.repeat(lo - (np.cumsum(lengths) - lengths), lengths)
+        return self.mention_order[np.arange(int(lengths.sum())) + shift]
 
     def neighbours(self, node: int) -> np.ndarray:
         return self.nbr[self.ptr[node]:self.ptr[node + 1]]
@@ -81,28 +96,31 @@ def _select_connected(adj: _Adjacency, limit: int) -> list[int]:
     score = adj.degree.tolist()
     seeds = iter(np.lexsort((np.arange(adj.n), -adj.degree)).tolist())
     chosen: dict[int, None] = {}
-    queued: set[int] = set()
+    queued = np.zeros(adj.n, dtype=bool)
     heap: list[tuple[int, int]] = []
     while len(chosen) < min(limit, adj.n):
         if not heap:
-            seed = next(n for n in seeds if n not in queued)
-            queued.add(seed)
+            seed = next(n for n in seeds if not queued[n])
+            queued[seed] = True
             heap.append((-score[seed], seed))
         _, node = heapq.heappop(heap)
         chosen[node] = None
-        for nbr in adj.neighbours(node).tolist():
-            if nbr not in queued:
-                queued.add(nbr)
-                heapq.heappush(heap, (-score[nbr], nbr))
+        # A hub neighbours most episodes: only those not queued yet are looked at in Python.
+        nbrs = adj.neighbours(node)
+        new = nbrs[~queued[nbrs]]
+        queued[new] = True
+        for nbr in new.tolist():
+            heapq.heappush(heap, (-score[nbr], nbr))
     return list(chosen)
 
 
 def _newest_rank(tables: GraphTables) -> np.ndarray:
     """Per episode its place in (published, id) descending order: the side panel's order."""
-    published = [str(r.get("published") or "") for r in tables.episodes]
-    order = sorted(range(len(published)), key=lambda e: (published[e], e), reverse=True)
+    published = np.asarray([str(r.get("published") or "") for r in tables.episodes], dtype=str)
+    # A stable sort by date keeps ties in episode order: (published, id) ascending, then reversed.
+    order = np.argsort(published, kind="stable")[::-1]
     rank = np.empty(len(published), dtype=np.int64)
-    rank[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
+    rank[order] = np.arange(len(order))
     return rank
 
 
@@ -115,61 +133,66 @@ def overview_from_tables(tables: GraphTables, *, max_nodes: int = MAX_NODES,
     kept = _select_connected(adj, max_nodes) if adj.n > max_nodes else list(range(adj.n))
     rank = {"Entity": 0, "Topic": 1, "Episode": 2}
     kept.sort(key=lambda n: (rank[adj.kind(n)], -int(adj.degree[n]), n))
-    keep = set(kept)
+    keep = np.zeros(adj.n, dtype=bool)
+    keep[kept] = True
     links: list[tuple[str, str, int, str]] = []
     for u in kept:
         lo, hi = adj.ptr[u], adj.ptr[u + 1]
-        for v, w in zip(adj.nbr[lo:hi].tolist(), adj.weight[lo:hi].tolist(), strict=True):
-            if v in keep and ids[u] < ids[v]:
+        shown = keep[adj.nbr[lo:hi]]
+        for v, w in zip(adj.nbr[lo:hi][shown].tolist(), adj.weight[lo:hi][shown].tolist(), strict=True):
+            if ids[u] < ids[v]:
                 kind = HAS_TOPIC if "Topic" in (adj.kind(u), adj.kind(v)) else MENTIONS
                 links.append((ids[u], ids[v], w, kind))
     links.sort()
     newest = _newest_rank(tables)
-    refs: dict[str, tuple[list[str], int]] = {}
+    panel: dict[int, tuple[list[int], int]] = {}  # node -> its newest episodes, and how many it has
     for node in kept:
         if adj.kind(node) == "Episode":
-            refs[ids[node]] = ([ids[node]], 1)
+            panel[node] = ([node], 1)
             continue
         eps = adj.neighbours(node)
         eps = eps[(eps >= adj.n_ent) & (eps < adj.n_ent + adj.n_ep)]
-        top = eps[np.argsort(newest[eps - adj.n_ent], kind="stable")[:REFS_PER_NODE]]
-        refs[ids[node]] = ([ids[e] for e in top.tolist()], len(eps))
-    sub = _subgraph(tables, adj, records, kept, refs)
+        ranks = newest[eps - adj.n_ent]
+        if len(eps) > REFS_PER_NODE:  # ranks are distinct: the newest few, then only those sorted
+            first = np.argpartition(ranks, REFS_PER_NODE)[:REFS_PER_NODE]
+            top = eps[first[np.argsort(ranks[first])]]
+        else:
+            top = eps[np.argsort(ranks)]
+        panel[node] = (top.tolist(), len(eps))
+    sub = _subgraph(tables, adj, records, ids, panel)
+    refs = {ids[node]: ([ids[e] for e in eps], count) for node, (eps, count) in panel.items()}
     total = {"Entity": adj.n_ent, "Episode": adj.n_ep, "Topic": adj.n - adj.n_ent - adj.n_ep}
-    shown: dict[str, int] = {}
+    shown_kinds: dict[str, int] = {}
     for node in kept:
-        shown[adj.kind(node)] = shown.get(adj.kind(node), 0) + 1
-    note = left_out_note(total, shown, len(links), adj.links, "the most connected")
+        shown_kinds[adj.kind(node)] = shown_kinds.get(adj.kind(node), 0) + 1
+    note = left_out_note(total, shown_kinds, len(links), adj.links, "the most connected")
     entities = np.asarray([n for n in kept if n < adj.n_ent], dtype=np.int64)
     builder = _TablesViewBuilder(sub, refs, {ids[n]: s for n, s in _surfaces(tables, entities).items()})
     return builder.build("overview", title, [ids[n] for n in kept], links, note=note,
                          total_nodes=adj.n, total_edges=adj.links)
 
 
-def _subgraph(tables: GraphTables, adj: _Adjacency, records: list[dict[str, Any]], kept: list[int],
-              refs: dict[str, tuple[list[str], int]]) -> nx.MultiDiGraph:
+def _subgraph(tables: GraphTables, adj: _Adjacency, records: list[dict[str, Any]], ids: list[str],
+              panel: dict[int, tuple[list[int], int]]) -> nx.MultiDiGraph:
     """The shown nodes, the episodes their panels list, and the mention edges between them."""
-    pos = {r["id"]: i for i, r in enumerate(records)}
-    nodes = {*(records[n]["id"] for n in kept), *(e for eps, _ in refs.values() for e in eps)}
+    nodes = {*panel, *(e for eps, _ in panel.values() for e in eps)}
     sub = nx.MultiDiGraph()
-    sub.add_nodes_from((n, records[pos[n]]) for n in sorted(nodes))
-    wanted_pairs = [(pos[ep] - adj.n_ent, pos[node]) for node, (eps, _) in refs.items()
-                    if pos[node] < adj.n_ent for ep in eps]
+    sub.add_nodes_from((ids[n], records[n]) for n in sorted(nodes, key=ids.__getitem__))
+    wanted_pairs = [(ep - adj.n_ent, node) for node, (eps, _) in panel.items() if node < adj.n_ent
+                    for ep in eps]
     if wanted_pairs:
-        codes = np.asarray([ep * adj.n + ent for ep, ent in wanted_pairs], dtype=np.int64)
-        pair = tables.m_ep.astype(np.int64) * adj.n + tables.m_ent
-        rows = np.flatnonzero(np.isin(pair, codes))
+        rows = adj.rows_of(np.asarray(wanted_pairs, dtype=np.int64))
         rows = rows[np.lexsort((tables.m_ord[rows], tables.m_ep[rows]))]
         surfaces = tables.m_cols["surface"].take(rows) if "surface" in tables.m_cols else [""] * len(rows)
         # How each mention was obtained and where it was found (castgraph.link), when known.
         placed = {name: tables.m_cols[name].take(rows) for name in ("origin", "chapter", "timestamp")
                   if name in tables.m_cols}
-        for i, (row, surface) in enumerate(zip(rows.tolist(), surfaces, strict=True)):
-            ep, ent = int(tables.m_ep[row]), int(tables.m_ent[row])
+        columns = (tables.m_ep[rows].tolist(), tables.m_ent[rows].tolist(), tables.m_ord[rows].tolist(),
+                   surfaces)
+        for i, (ep, ent, ordinal, surface) in enumerate(zip(*columns, strict=True)):
             extra = {name: values[i] for name, values in placed.items() if values[i] is not ABSENT}
-            sub.add_edge(records[ep + adj.n_ent]["id"], records[ent]["id"],
-                         key=mention_key(int(tables.m_ord[row])), type=MENTIONS, surface=surface,
-                         ordinal=int(tables.m_ord[row]), **extra)
+            sub.add_edge(ids[ep + adj.n_ent], ids[ent], key=mention_key(ordinal), type=MENTIONS,
+                         surface=surface, ordinal=ordinal, **extra)
     return sub
 
 

@@ -1,0 +1,177 @@
+"""The linker's bulk steps: every hit of its names in a corpus, then the hits per episode and entity.
+
+:func:`find_hits` reads the episodes a batch at a time (their texts joined by newlines,
+as :func:`~castgraph.link.linker.episode_texts` gives them) and keeps each whole-word
+hit as a row of a few integer arrays; the only Python work per hit is to tell how it
+is written (``GitHub``, ``github``), as a number into a short list of written forms.
+:func:`group_spots` then sums up the hits of each entity in each episode (how many,
+the first, the first with a timestamp, how many through common words), with numpy.
+
+Examples
+--------
+>>> from castgraph.graph.model import Episode
+>>> from castgraph.link.automaton import NameAutomaton
+>>> eps = [Episode(id="a", title="GitHub", summary="We use github and GitHub.")]
+>>> hits = find_hits(NameAutomaton(["GitHub"]), eps, ("title", "summary"))
+>>> hits.start.tolist(), hits.unit.tolist(), hits.variant.tolist(), hits.variants
+([0, 14, 25], [0, 1, 1], [0, 1, 0], [(0, 'GitHub'), (0, 'github')])
+>>> spots = group_spots(np.arange(3), hits.episode, np.zeros(3, dtype=np.int64), hits.start, hits.timed,
+...                     np.zeros(3, dtype=bool), hits.opening)
+>>> spots.entity.tolist(), spots.count.tolist(), spots.first.tolist(), spots.timed.tolist()
+([0], [3], [0], [-1])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from castgraph.graph.model import Episode
+from castgraph.link.automaton import NameAutomaton
+
+__all__ = ["TEXT_FIELDS", "Spots", "TextHits", "find_hits", "group_spots"]
+
+Ints = npt.NDArray[np.int64]
+Flags = npt.NDArray[np.bool_]
+
+#: Episodes whose texts are held at once.
+BATCH = 2048
+#: The fields of the texts :func:`~castgraph.link.linker.episode_texts` yields (``TextHits.unit_field``
+#: numbers into it).
+TEXT_FIELDS = ("title", "summary", "chapter_title", "chapter_summary", "chapter_quote", "transcript")
+
+
+@dataclass
+class TextHits:
+    """Whole-word hits in a corpus, and the texts they are in.
+
+    Hit ``i`` is in episode ``episode[i]`` (its number), at ``start[i]:end[i]`` of that
+    episode's texts joined by newlines, in text ``unit[i]``, and is name and written form
+    ``variants[variant[i]]``; ``timed``: in or after the first text with a timestamp;
+    ``opening``: at the start of a sentence or a text. Text ``u`` spans
+    ``unit_start[u]:unit_end[u]`` of its episode's joined texts and is of field
+    ``TEXT_FIELDS[unit_field[u]]``, chapter ``unit_chapter[u]`` (-1: none) and timestamp
+    ``unit_time[u]`` (when ``unit_timed[u]``).
+    """
+
+    episode: Ints
+    variant: Ints
+    start: Ints
+    end: Ints
+    unit: Ints
+    timed: Flags
+    opening: Flags
+    variants: list[tuple[int, str]]
+    unit_start: Ints
+    unit_end: Ints
+    unit_field: Ints
+    unit_chapter: Ints
+    unit_time: npt.NDArray[np.float64]
+    unit_timed: Flags
+
+
+def find_hits(automaton: NameAutomaton, episodes: Sequence[Episode], fields: Sequence[str]) -> TextHits:
+    """Every whole-word hit of ``automaton``'s names in the ``fields`` of ``episodes``."""
+    from castgraph.link.linker import episode_texts  # the linker imports this module
+
+    code = {field: i for i, field in enumerate(TEXT_FIELDS)}
+    variant_of: dict[tuple[int, str], int] = {}
+    hit_parts: list[list[npt.NDArray[Any]]] = []
+    unit_parts: list[list[npt.NDArray[Any]]] = []
+    units = 0
+    for first in range(0, len(episodes), BATCH):
+        joined: list[str] = []
+        timed_from: list[int] = []
+        unit_episode: list[int] = []
+        # start, end, field, chapter, timestamp, timed of each text of the batch
+        starts: list[int] = []
+        ends: list[int] = []
+        codes: list[int] = []
+        chapters: list[int] = []
+        times: list[float] = []
+        timed: list[bool] = []
+        for number, ep in enumerate(episodes[first:first + BATCH]):
+            at, since, texts = 0, -1, []
+            for field, chapter, timestamp, text in episode_texts(ep, fields):
+                if since < 0 and timestamp is not None:
+                    since = at
+                unit_episode.append(number)
+                starts.append(at)
+                ends.append(at + len(text))
+                codes.append(code[field])
+                chapters.append(-1 if chapter is None else chapter)
+                times.append(0.0 if timestamp is None else timestamp)
+                timed.append(timestamp is not None)
+                at += len(text) + 1
+                texts.append(text)
+            joined.append("\n".join(texts))
+            timed_from.append(since)
+        hits = automaton.find_all(joined)
+        written = [joined[t][s:e] for t, s, e in zip(hits.text.tolist(), hits.start.tolist(),
+                                                       hits.end.tolist(), strict=True)]
+        number_of = variant_of.setdefault
+        variant = [number_of(key, len(variant_of)) for key in zip(hits.name.tolist(), written, strict=True)]
+        since_at = np.array(timed_from, dtype=np.int64)[hits.text]
+        # The text of a hit: the last of its episode's texts that starts at or before it.
+        stride = max(map(len, joined), default=0) + 2
+        unit_key = np.array(unit_episode, dtype=np.int64) * stride + np.array(starts, dtype=np.int64)
+        unit = np.searchsorted(unit_key, hits.text * stride + hits.start, side="right") - 1
+        hit_parts.append([hits.text + first, np.array(variant, dtype=np.int64), hits.start, hits.end,
+                          unit + units, (since_at >= 0) & (hits.start >= since_at), hits.opening])
+        unit_parts.append([np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64),
+                           np.array(codes, dtype=np.int64), np.array(chapters, dtype=np.int64),
+                           np.array(times, dtype=np.float64), np.array(timed, dtype=bool)])
+        units += len(starts)
+    hit_columns: list[npt.NDArray[Any]] = [np.zeros(0, dtype=np.int64)] * 5 + [np.zeros(0, dtype=bool)] * 2
+    unit_columns: list[npt.NDArray[Any]] = [np.zeros(0, dtype=np.int64)] * 4 + [np.zeros(0),
+                                                                               np.zeros(0, dtype=bool)]
+    if hit_parts:
+        hit_columns = [np.concatenate(column) for column in zip(*hit_parts, strict=True)]
+        unit_columns = [np.concatenate(column) for column in zip(*unit_parts, strict=True)]
+    episode, variant_at, start, end, unit_at, timed_at, opening = hit_columns
+    unit_start, unit_end, unit_field, unit_chapter, unit_time, unit_timed = unit_columns
+    return TextHits(episode, variant_at, start, end, unit_at, timed_at, opening, list(variant_of),
+                    unit_start, unit_end, unit_field, unit_chapter, unit_time, unit_timed)
+
+
+@dataclass
+class Spots:
+    """The hits of each entity in each episode, one row per (episode, entity), by episode then first hit.
+
+    ``first``: the first hit (a hit number); ``timed``: the first timed hit (-1 if none);
+    ``common``: hits through common words; ``inside``: those of them not at the start of
+    a sentence.
+    """
+
+    episode: Ints
+    entity: Ints
+    count: Ints
+    first: Ints
+    timed: Ints
+    common: Ints
+    inside: Ints
+
+
+def group_spots(hit: Ints, episode: Ints, entity: Ints, start: Ints, timed: Flags, common: Flags,
+                opening: Flags) -> Spots:
+    """Sum up hits (numbered ``hit``, one row each) per episode and entity (see :class:`Spots`)."""
+    if not len(hit):
+        return Spots(*(np.zeros(0, dtype=np.int64),) * 7)
+    order = np.lexsort((start, entity, episode))
+    hit, episode, entity, start = hit[order], episode[order], entity[order], start[order]
+    timed, common, opening = timed[order], common[order], opening[order]
+    size = len(order)
+    heads = np.flatnonzero(np.r_[True, (episode[1:] != episode[:-1]) | (entity[1:] != entity[:-1])])
+    count = np.diff(np.r_[heads, size])
+    # The first timed hit of each group: its row, or ``size`` when the group has none.
+    first_timed = np.minimum.reduceat(np.where(timed, np.arange(size), size), heads)
+    timed_hit = np.where(first_timed < size, hit[np.minimum(first_timed, size - 1)], -1)
+    commons = np.add.reduceat(common.astype(np.int64), heads)
+    inside = np.add.reduceat((common & ~opening).astype(np.int64), heads)
+    rows = np.lexsort((start[heads], episode[heads]))
+    return Spots(episode[heads][rows], entity[heads][rows], count[rows], hit[heads][rows], timed_hit[rows],
+                 commons[rows], inside[rows])
