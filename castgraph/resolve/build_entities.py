@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from itertools import chain, repeat
 from typing import Any
 
+import numpy as np
+
 from castgraph.graph.model import (
     Entity,
     EntityType,
@@ -202,10 +204,29 @@ def _merge_records(corpus: Any, comp: Component, entity_id: str, name: str, cano
             score, matched = 1.0, name
         else:
             rule, score, matched = reached.get(nodes[0], ("override", 1.0, ""))
-        records[surface] = MergeRecord(entity_id=entity_id, surface=surface, rule=rule,
-                                                       score=score,
-                                                       matched=matched)
+        # Built from checked values (strings, float scores): no second validation.
+        records[surface] = MergeRecord.model_construct(entity_id=entity_id, surface=surface, rule=rule,
+                                                       score=float(score), matched=matched)
     return list(records.values())
+
+
+def _component_mentions(corpus: Any, components: list[Component]) -> list[list[str]]:
+    """The mention ids of each component: its records in order, each record's mentions in reading order."""
+    # One stable sort of all mentions by (component, record rank) instead of a list per record.
+    rank = np.full(len(corpus.sk_surface) + 1, len(corpus.sk_surface), dtype=np.int64)
+    ranked = [sk for comp in components for sk in comp.sks]
+    rank[np.asarray(ranked, dtype=np.int64)] = np.arange(len(ranked), dtype=np.int64)
+    order = np.argsort(rank[corpus.mention_sk_array], kind="stable")
+    ids = corpus.mention_ids
+    counts = corpus.sk_count
+    out: list[list[str]] = []
+    start = 0
+    ordered = order.tolist()
+    for comp in components:
+        end = start + sum(counts[sk] for sk in comp.sks)
+        out.append([ids[g] for g in ordered[start:end]])
+        start = end
+    return out
 
 
 def build_resolution(corpus: Any, eps: list[Episode], components: list[Component],
@@ -213,13 +234,9 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
                      review: list[tuple[int, int, float, str]],
                      overrides: Overrides, prior: Resolution | None) -> Resolution:
     """Assemble the :class:`Resolution` from resolved components."""
-    comp_mentions: list[list[str]] = []
     for comp in components:
         comp.sks.sort(key=lambda i: corpus.sk_first[i])
-        mids: list[str] = []
-        for sk in comp.sks:
-            mids.extend(corpus.sk_mentions[sk])
-        comp_mentions.append(mids)
+    comp_mentions = _component_mentions(corpus, components)
     anchors = []
     for comp in components:
         first_sk = comp.sks[0]  # sorted oldest first above
@@ -265,7 +282,8 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
         spelled = {clean_surface(corpus.sk_surface[sk]) for sk in comp.sks}
         spelled.update(best_spelling(corpus.node_display[n]) for n in comp.nodes if corpus.node_display[n])
         aliases = sorted(spelled - {name, ""})
-        entities.append(Entity(
+        # model_construct: the mention ids alone are a million strings to re-validate at 100k episodes.
+        entities.append(Entity.model_construct(
             id=ids[ci], name=name, type=etype, aliases=aliases,
             descriptions=[d for d, _ in sorted(descs.items(), key=lambda kv: (kv[1], kv[0]))
                           ][:MAX_DESCRIPTIONS],

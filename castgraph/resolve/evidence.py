@@ -24,7 +24,10 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
+from itertools import chain
 from typing import Any
+
+import numpy as np
 
 from castgraph.resolve.normalize import clean_surface, strip_accents
 
@@ -93,14 +96,23 @@ def _node_sks(corpus: Any) -> dict[int, list[int]]:
 
 def _co_mentions(corpus: Any, node: int) -> set[int]:
     """Nodes mentioned in the same episodes as ``node`` (its first :data:`MAX_EPISODES` episodes)."""
-    episodes: list[str] = []
+    cache: dict[int, set[int]] | None = getattr(corpus, "_co_mention_cache", None)
+    if cache is None:
+        cache = corpus._co_mention_cache = {}
+    found = cache.get(node)
+    if found is not None:
+        return found
+    episode_of = corpus.mention_episode()
+    episodes: set[int] = set()
     for sk in _node_sks(corpus).get(node, []):
-        episodes.extend(mid[: mid.rindex("#")] for mid in corpus.sk_mentions[sk][:MAX_EPISODES])
+        episodes.update(episode_of[corpus.sk_mentions(sk, MAX_EPISODES)].tolist())
     out: set[int] = set()
-    for ep_id in sorted(set(episodes))[:MAX_EPISODES]:
-        for other in corpus.episode_sks[ep_id]:
-            out.update(corpus.sk_nodes[other])
+    sk_nodes = corpus.sk_nodes
+    for episode in sorted(episodes, key=corpus.episode_ids.__getitem__)[:MAX_EPISODES]:
+        for other in corpus.episode_sks(episode):
+            out.update(sk_nodes[other])
     out.discard(node)
+    cache[node] = out
     return out
 
 
@@ -120,11 +132,21 @@ def _rare_nodes(corpus: Any) -> set[int]:
     """Nodes in at most 1% of the episodes (at least 2): a shared one says something."""
     cached = getattr(corpus, "_rare_nodes", None)
     if cached is None:
-        df: Counter[int] = Counter()
-        for sks in corpus.episode_sks.values():
-            df.update({n for sk in sks for n in corpus.sk_nodes[sk]})
-        limit = max(2, len(corpus.episode_sks) // 100)
-        cached = corpus._rare_nodes = {n for n, count in df.items() if count <= limit}
+        # (episode, node) for every node of every mention, counted once per episode: one array pass.
+        sizes = np.fromiter(map(len, corpus.sk_nodes), dtype=np.int64, count=len(corpus.sk_nodes))
+        flat_nodes = np.fromiter(chain.from_iterable(corpus.sk_nodes), dtype=np.int64, count=int(sizes.sum()))
+        first = np.cumsum(sizes) - sizes
+        mention_sk = corpus.mention_sk_array
+        per_mention = sizes[mention_sk]
+        slot = np.arange(int(per_mention.sum()), dtype=np.int64)
+        slot -= np.repeat(np.cumsum(per_mention) - per_mention, per_mention)
+        nodes = flat_nodes[np.repeat(first[mention_sk], per_mention) + slot]
+        n_nodes = max(1, len(corpus.node_key))
+        pairs = np.sort(np.repeat(corpus.mention_episode(), per_mention) * n_nodes + nodes)
+        distinct = pairs[np.flatnonzero(np.diff(pairs, prepend=-1))]
+        df = np.bincount(distinct % n_nodes, minlength=n_nodes)
+        limit = max(2, len(corpus.episode_ids) // 100)
+        cached = corpus._rare_nodes = set(np.flatnonzero((df > 0) & (df <= limit)).tolist())
     return cached
 
 

@@ -16,10 +16,9 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from array import array
+from bisect import bisect_right
 from typing import Any, Protocol
-
-from castgraph.graph.model import Episode
 
 __all__ = ["href_edges", "href_key"]
 
@@ -39,33 +38,34 @@ def href_key(href: str) -> str:
 
 
 class _Corpus(Protocol):
-    episode_sks: dict[str, list[int]]
+    mention_hrefs: list[tuple[int, str]]
+    mention_sk: array[int]
+    episode_start: list[int]
     sk_nodes: list[tuple[int, ...]]
     node_key: list[tuple[str, str]]
 
 
-def href_edges(corpus: _Corpus, episodes: Iterable[Episode]) -> list[tuple[Any, ...]]:
+def href_edges(corpus: _Corpus) -> list[tuple[Any, ...]]:
     """Union candidates ``(1, -1.0, a, b, "href", key)`` between nodes of mentions sharing an ``href``.
 
     Only nodes of one type group are joined (a Person never with a Product).
     """
     nodes_of: dict[str, set[int]] = {}
     shared: set[str] = set()
-    for ep in episodes:
-        sks = corpus.episode_sks.get(ep.id)
-        if sks is None:
+    starts = corpus.episode_start
+    episode_end = -1
+    in_episode: dict[str, int] = {}
+    for mention, href in corpus.mention_hrefs:  # in reading order, episode after episode
+        if mention >= episode_end:
+            in_episode = {}
+            episode_end = starts[bisect_right(starts, mention)]
+        key = href_key(href)
+        nodes = corpus.sk_nodes[corpus.mention_sk[mention]]
+        if not key or not nodes:
             continue
-        in_episode: dict[str, int] = {}
-        for mention, sk in zip(ep.mentions, sks, strict=True):
-            if not mention.href:
-                continue
-            key = href_key(mention.href)
-            nodes = corpus.sk_nodes[sk]
-            if not key or not nodes:
-                continue
-            if in_episode.setdefault(key, nodes[0]) != nodes[0]:
-                shared.add(key)
-            nodes_of.setdefault(key, set()).add(nodes[0])
+        if in_episode.setdefault(key, nodes[0]) != nodes[0]:
+            shared.add(key)
+        nodes_of.setdefault(key, set()).add(nodes[0])
     edges: list[tuple[Any, ...]] = []
     for key in sorted(nodes_of.keys() - shared):
         joined = sorted(nodes_of[key])

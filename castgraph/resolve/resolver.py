@@ -60,12 +60,15 @@ Examples
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
 from itertools import product
 from typing import Any
+
+import numpy as np
 
 from castgraph.graph.model import EntityType, Episode, Mention, Resolution
 from castgraph.memory import gc_paused
@@ -129,8 +132,24 @@ class _UnionFind:
         return True
 
 
+class _MentionSuffixes(dict[int, str]):
+    """``"#<ordinal>"`` by ordinal, made once each: a mention id is its episode id plus one of these."""
+
+    def __missing__(self, ordinal: int) -> str:
+        suffix = self[ordinal] = f"#{ordinal}"
+        return suffix
+
+
+_SUFFIXES = _MentionSuffixes()
+
+
 class _Corpus:
-    """Distinct (surface, type label) records and the nodes their names map to."""
+    """Distinct (surface, type label) records and the nodes their names map to.
+
+    Mentions are numbered in reading order (episodes by date and id, then their order in the
+    episode); per-mention data are flat columns indexed by that number, so that no record holds
+    one list per surface of its mentions.
+    """
 
     def __init__(self, overrides: Overrides) -> None:
         self.split_keys = {normalize_name(n) for n in overrides.split_by_type}
@@ -143,7 +162,6 @@ class _Corpus:
         self.sk_count: list[int] = []
         self.sk_first: list[tuple[date, str, int]] = []
         self.sk_desc: list[dict[str, None]] = []
-        self.sk_mentions: list[list[str]] = []
         self.sk_nodes: list[tuple[int, ...]] = []
         self.sk_parts: list[tuple[tuple[str, int], ...]] = []
         self.sk_rule: list[str] = []
@@ -151,11 +169,22 @@ class _Corpus:
         self._nodes_by_key: dict[str, list[int]] | None = None
         self.node_key: list[tuple[str, str]] = []
         self.node_display: list[Counter[str]] = []
-        self.episode_sks: dict[str, list[int]] = {}
-        self.episode_show: dict[str, str] = {}
+        #: Per episode (reading order): its id, its show, and where its mentions start.
+        self.episode_ids: list[str] = []
+        self.episode_show: list[str] = []
+        self.episode_start: list[int] = [0]
+        #: Per mention: its record and its id (``"<episode id>#<ordinal>"``).
+        self.mention_sk = array("q")
+        self.mention_ids: list[str] = []
+        #: Mentions that carry an ``href``: (mention number, href).
+        self.mention_hrefs: list[tuple[int, str]] = []
+        self.mention_sk_array = np.zeros(0, dtype=np.int64)
+        self._sk_order: np.ndarray | None = None
+        self._sk_offsets: np.ndarray | None = None
+        self._mention_episode: np.ndarray | None = None
         self.uf = _UnionFind()
         self._types: dict[str, int] = {}
-        self._by_label: dict[tuple[str, str], int] = {}
+        self._by_label: dict[str, dict[str, int]] = {}
 
     def node(self, group: str, key: str) -> int:
         nk = (group, key)
@@ -191,44 +220,80 @@ class _Corpus:
         self.sk_type.append(etype)
         self.sk_first.append(first)
         self.sk_desc.append({})
-        self.sk_mentions.append([])
         self.sk_nodes.append(tuple(nodes))
         self.sk_parts.append(tuple(parts))
         self.sk_rule.append(rule)
         return idx
 
     def _sk_of(self, m: Mention, ep: Episode) -> int:
-        i = self._by_label.get((m.surface, m.type_label))
+        by_surface = self._by_label.setdefault(m.type_label, {})
+        i = by_surface.get(m.surface)
         if i is None:
             code = self.type_code(m.type_label)
             i = self.sk_index.get((m.surface, code))
             if i is None:  # episodes come oldest first: the first sighting is the earliest
                 i = self.add_sk(m.surface, code, (ep.published or _NO_DATE, ep.id, m.ordinal))
-            self._by_label[(m.surface, m.type_label)] = i
+            by_surface[m.surface] = i
         return i
 
     def read(self, episodes: list[Episode]) -> None:
         """Count every mention into its (surface, type) record; ``episodes`` in (date, id) order."""
-        descs, mids, episode_sks = self.sk_desc, self.sk_mentions, self.episode_sks
-        get = self._by_label.get
-        shows = self.episode_show
+        descs, by_label = self.sk_desc, self._by_label
+        mention_sk, mention_ids, hrefs = self.mention_sk, self.mention_ids, self.mention_hrefs
+        ids, shows, starts = self.episode_ids, self.episode_show, self.episode_start
+        suffixes = _SUFFIXES
         for ep in episodes:
             eid, mentions = ep.id, ep.mentions
-            shows[eid] = ep.show
-            found = [get((m.surface, m.type_label)) for m in mentions]
-            sks: list[int] = (
-                [self._sk_of(m, ep) if i is None else i for i, m in zip(found, mentions, strict=True)]
-                if None in found else found  # type: ignore[assignment]
-            )
-            episode_sks[eid] = sks
-            for i, m in zip(sks, mentions, strict=True):
-                mids[i].append(f"{eid}#{m.ordinal}")
-                if m.description and len(descs[i]) < MAX_DESCRIPTIONS_KEPT:
-                    descs[i].setdefault(m.description, None)
-        self.sk_count = counts = [len(x) for x in mids]
+            ids.append(eid)
+            shows.append(ep.show)
+            try:  # the common case: every (type label, surface) seen before
+                sks = [by_label[m.type_label][m.surface] for m in mentions]
+            except KeyError:
+                sks = [by_label.get(m.type_label, {}).get(m.surface, -1) for m in mentions]
+                for pos, i in enumerate(sks):
+                    if i < 0:
+                        sks[pos] = self._sk_of(mentions[pos], ep)
+            start = len(mention_sk)
+            mention_sk.extend(sks)
+            mention_ids.extend([eid + suffixes[m.ordinal] for m in mentions])
+            starts.append(start + len(sks))
+            for pos, (i, m) in enumerate(zip(sks, mentions, strict=True)):
+                text = m.description
+                if text:
+                    known = descs[i]
+                    if text not in known and len(known) < MAX_DESCRIPTIONS_KEPT:
+                        known[text] = None
+                if m.href:
+                    hrefs.append((start + pos, m.href))
+        self.mention_sk_array = np.frombuffer(mention_sk, dtype=np.int64)
+        self.sk_count = counts = np.bincount(self.mention_sk_array, minlength=len(self.sk_surface)).tolist()
         for i, parts in enumerate(self.sk_parts):
             for display, node in parts:
                 self.node_display[node][display] += counts[i]
+
+    def _group_by_sk(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._sk_order is None or self._sk_offsets is None:
+            self._sk_order = np.argsort(self.mention_sk_array, kind="stable")
+            self._sk_offsets = np.zeros(len(self.sk_surface) + 1, dtype=np.int64)
+            np.cumsum(np.asarray(self.sk_count, dtype=np.int64), out=self._sk_offsets[1:])
+        return self._sk_order, self._sk_offsets
+
+    def sk_mentions(self, sk: int, limit: int | None = None) -> np.ndarray:
+        """The numbers of the mentions of record ``sk`` (the first ``limit``), in reading order."""
+        order, offsets = self._group_by_sk()
+        start, end = int(offsets[sk]), int(offsets[sk + 1])
+        return order[start:end if limit is None else min(end, start + limit)]
+
+    def mention_episode(self) -> np.ndarray:
+        """The episode (reading order) of each mention."""
+        if self._mention_episode is None:
+            sizes = np.diff(np.asarray(self.episode_start, dtype=np.int64)).astype(np.int64)
+            self._mention_episode = np.repeat(np.arange(len(self.episode_ids), dtype=np.int64), sizes)
+        return self._mention_episode
+
+    def episode_sks(self, episode: int) -> array[int]:
+        """The records of the mentions of ``episode`` (reading order), in the episode's order."""
+        return self.mention_sk[self.episode_start[episode]:self.episode_start[episode + 1]]
 
 
 @lru_cache(maxsize=1 << 20)
@@ -263,7 +328,9 @@ def _id_nodes(corpus: _Corpus, entity_id: str) -> list[int]:
         for (group, key), node in corpus.node_index.items():
             by_id[anchor_id(group, key)].append(node)
         if corpus.prior is not None:
-            sk_of = {mid: sk for sk, mids in enumerate(corpus.sk_mentions) for mid in mids}
+            order, _ = corpus._group_by_sk()  # by record, then reading order: the last id of a record wins
+            mids, mention_sk = corpus.mention_ids, corpus.mention_sk
+            sk_of = {mids[g]: mention_sk[g] for g in order.tolist()}
             for entity in corpus.prior.entities:
                 nodes = {n for mid in entity.mention_ids if mid in sk_of for n in corpus.sk_nodes[sk_of[mid]]}
                 for eid in (entity.id, *entity.former_ids):
@@ -388,7 +455,7 @@ def _resolve(episodes: Iterable[Episode], overrides: Overrides, prior: Resolutio
                 uf.forbid.setdefault(b, set()).add(a)
     edges, borderline = _edges(corpus, overrides)
     # Feed persons with the same href are one entity, unless a person split the surface out.
-    edges += [e for e in href_edges(corpus, eps)
+    edges += [e for e in href_edges(corpus)
               if not any(corpus.node_key[n][1].startswith(SPLIT_PREFIX) for n in e[2:4])]
     accepted: list[tuple[int, int, str, float, str]] = []
     for edge in sorted(edges, key=lambda e: _node_sort_key(corpus, e)):

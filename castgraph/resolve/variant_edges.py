@@ -192,9 +192,9 @@ def variant_edges(corpus: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, .
     return _thing_edges(corpus, types) + person_edges, borderline + _script_edges(corpus)
 
 
-def _episodes(corpus: Any, node: int) -> set[str]:
-    sks = _node_sks(corpus).get(node, [])
-    return {mid[: mid.rindex("#")] for sk in sks for mid in corpus.sk_mentions[sk]}
+def _episodes(corpus: Any, node: int) -> set[int]:
+    episode_of = corpus.mention_episode()
+    return {e for sk in _node_sks(corpus).get(node, []) for e in episode_of[corpus.sk_mentions(sk)].tolist()}
 
 
 def _tied(corpus: Any, a: int, b: int) -> bool:
@@ -202,7 +202,7 @@ def _tied(corpus: Any, a: int, b: int) -> bool:
     if eps_a & eps_b:
         return True
     shows = corpus.episode_show
-    shows_a, shows_b = {shows.get(e, "") for e in eps_a}, {shows.get(e, "") for e in eps_b}
+    shows_a, shows_b = {shows[e] for e in eps_a}, {shows[e] for e in eps_b}
     if len(shows_a) == 1 and shows_a == shows_b and "" not in shows_a:
         return True
     return descriptions_agree(corpus, a, b) or co_mentions_significant(corpus, a, b)
