@@ -28,9 +28,14 @@ _skip = False
 
 
 def skip_teardown() -> None:
-    """Let commands keep their objects until the process ends (only the program's entry point calls this)."""
+    """Let commands keep their objects until the process ends (only the program's entry point calls this).
+
+    Not when a profiler, tracer or coverage watches the process (they write their report at
+    exit), nor with ``CASTGRAPH_FULL_EXIT=1`` in the environment.
+    """
     global _skip
-    _skip = True
+    watched = sys.gettrace() is not None or sys.getprofile() is not None or "coverage" in sys.modules
+    _skip = not watched and os.environ.get("CASTGRAPH_FULL_EXIT", "") in ("", "0")
 
 
 def teardown_skipped() -> bool:

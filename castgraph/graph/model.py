@@ -462,6 +462,34 @@ class Mention(BaseModel):
     def __setattr__(self, name: str, value: Any) -> None:
         _setattr_sharing(self, name, value)
 
+    def set_fields(self, values: dict[str, Any]) -> None:
+        """Assign several fields at once: the same as one assignment each, but the fields set
+        moves once (the linker places a million mentions this way).
+
+        >>> m = Mention.listed("swyx", "Person", "", "e1", 0)
+        >>> m.set_fields({"field": "summary", "span": (3, 7)})
+        >>> m.field, m.span, sorted(m.model_fields_set) == sorted(
+        ...     ["surface", "type_label", "description", "episode_id", "ordinal", "field", "span"])
+        ('summary', (3, 7), True)
+        """
+        fields = type(self).__pydantic_fields__
+        unknown = [n for n in values if n not in fields]
+        if unknown:
+            raise AttributeError(f"{type(self).__name__} has no field {unknown[0]!r}")
+        names = self.__pydantic_fields_set__
+        missing = [n for n in values if n not in names]
+        if missing:
+            if type(names) is _SharedNames:
+                for name in missing:
+                    grown = names.grown.get(name)
+                    if grown is None:
+                        grown = names.grown.setdefault(name, _shared_names((*names, name)))
+                    names = grown
+                _set(self, "__pydantic_fields_set__", names)
+            else:
+                names.update(missing)
+        self.__dict__.update(values)
+
 
 def _mention(cls: type[Mention], values: dict[str, Any], names: _SharedNames) -> Mention:
     mention = _new(cls)

@@ -155,8 +155,7 @@ class MentionPlace(NamedTuple):
 
 def _place(mention: Mention, place: MentionPlace) -> None:
     """Set the place fields of ``mention`` (assigned, so that its fields set follows, shared or not)."""
-    for name, value in zip(MentionPlace._fields, place, strict=True):
-        setattr(mention, name, value)
+    mention.set_fields(dict(zip(MentionPlace._fields, place, strict=True)))
 
 
 def _with_id(ep: Episode, mention_id: str) -> list[Mention]:
