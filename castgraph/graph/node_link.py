@@ -32,7 +32,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from castgraph.graph.schema import HAS_TOPIC, MENTIONS, TOPIC_KEY, mention_key
-from castgraph.graph.tables import GraphTables
+from castgraph.graph.tables import GraphTables, sorted_distinct
 
 __all__ = ["dump_indented", "write_node_link"]
 
@@ -108,7 +108,7 @@ def _write_edges(tables: GraphTables, out: TextIO) -> None:
     ent_line = [f'{pad}"target": {_encode_str(e)}' for e in ent_ids]
     order = tables.edge_order()
     ordinals = tables.m_ord[order]
-    distinct = np.unique(ordinals).tolist() if len(ordinals) else []
+    distinct = sorted_distinct(ordinals).tolist() if len(ordinals) else []
     ord_code = np.searchsorted(np.asarray(distinct, dtype=np.int64), ordinals) if distinct else ordinals
     lines["ordinal"] = [f'{pad}"ordinal": {o}' for o in distinct]
     lines["key"] = [f'{pad}"key": "{mention_key(o)}"' for o in distinct]

@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from castgraph.graph.model import Episode
+from castgraph.graph.tables import lex_order
 from castgraph.link.automaton import NameAutomaton
 
 __all__ = ["TEXT_FIELDS", "Spots", "TextHits", "find_hits", "group_spots"]
@@ -161,7 +162,7 @@ def group_spots(hit: Ints, episode: Ints, entity: Ints, start: Ints, timed: Flag
     """Sum up hits (numbered ``hit``, one row each) per episode and entity (see :class:`Spots`)."""
     if not len(hit):
         return Spots(*(np.zeros(0, dtype=np.int64),) * 7)
-    order = np.lexsort((start, entity, episode))
+    order = lex_order(start, entity, episode)
     hit, episode, entity, start = hit[order], episode[order], entity[order], start[order]
     timed, common, opening = timed[order], common[order], opening[order]
     size = len(order)
@@ -172,6 +173,6 @@ def group_spots(hit: Ints, episode: Ints, entity: Ints, start: Ints, timed: Flag
     timed_hit = np.where(first_timed < size, hit[np.minimum(first_timed, size - 1)], -1)
     commons = np.add.reduceat(common.astype(np.int64), heads)
     inside = np.add.reduceat((common & ~opening).astype(np.int64), heads)
-    rows = np.lexsort((start[heads], episode[heads]))
+    rows = lex_order(start[heads], episode[heads])
     return Spots(episode[heads][rows], entity[heads][rows], count[rows], hit[heads][rows], timed_hit[rows],
                  commons[rows], inside[rows])

@@ -34,7 +34,7 @@ import networkx as nx
 import numpy as np
 
 from castgraph.graph.schema import ABSENT, HAS_TOPIC, MENTIONS, mention_key
-from castgraph.graph.tables import GraphTables
+from castgraph.graph.tables import GraphTables, lex_order
 from castgraph.viz.views import (
     MAX_NODES,
     REFS_PER_NODE,
@@ -182,7 +182,7 @@ def _subgraph(tables: GraphTables, adj: _Adjacency, records: list[dict[str, Any]
                     for ep in eps]
     if wanted_pairs:
         rows = adj.rows_of(np.asarray(wanted_pairs, dtype=np.int64))
-        rows = rows[np.lexsort((tables.m_ord[rows], tables.m_ep[rows]))]
+        rows = rows[lex_order(tables.m_ord[rows], tables.m_ep[rows])]
         surfaces = tables.m_cols["surface"].take(rows) if "surface" in tables.m_cols else [""] * len(rows)
         # How each mention was obtained and where it was found (castgraph.link), when known.
         placed = {name: tables.m_cols[name].take(rows) for name in ("origin", "chapter", "timestamp")
