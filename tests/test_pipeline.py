@@ -241,3 +241,21 @@ def test_the_program_ends_with_every_output_written_and_the_exit_code(examples_d
     failed = subprocess.run([str(command), "build", str(tmp_path / "missing.jsonl"), "--out", str(tmp_path)],
                             capture_output=True, text=True, check=False)
     assert failed.returncode == 1 and "missing.jsonl" in failed.stderr
+
+
+@pytest.mark.parametrize(("env", "torn_down"), [({}, False), ({"CASTGRAPH_FULL_EXIT": "1"}, True)])
+def test_the_program_skips_teardown_unless_asked(examples_dir: Path, tmp_path: Path, env: dict[str, str],
+                                                 torn_down: bool) -> None:
+    # The exit handlers run only when the process ends normally, so they tell which way it ended.
+    script = ("import atexit, sys\n"
+              "atexit.register(print, 'torn down')\n"
+              "from castgraph.cli import main\n"
+              f"sys.argv = ['castgraph', 'build', {str(examples_dir)!r}, '--out', {str(tmp_path / 'out')!r}, "
+              "'--quiet']\n"
+              "main()\n")
+    clean = {k: v for k, v in os.environ.items() if k != "CASTGRAPH_FULL_EXIT"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False,
+                          env={**clean, **env})
+    assert done.returncode == 0, done.stderr
+    assert ("torn down" in done.stdout) is torn_down
+    assert json.loads((tmp_path / "out" / "graph.json").read_text())["nodes"]
