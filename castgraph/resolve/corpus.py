@@ -15,7 +15,7 @@ Examples
 ...        Episode(id="b", title="B", mentions=[Mention(surface="AWS", type_label="company", ordinal=0)])]
 >>> corpus = Corpus(Overrides())
 >>> corpus.read(eps)
->>> corpus.sk_surface, corpus.sk_count, corpus.mention_ids
+>>> corpus.sk_surface, corpus.sk_count, corpus.mention_ids_at(np.arange(3))
 (['AWS', 'Jane Doe'], [2, 1], ['a#0', 'a#1', 'b#0'])
 >>> corpus.mention_sk.tolist(), corpus.episode_start
 ([0, 1, 0], [0, 2, 3])
@@ -29,14 +29,14 @@ from array import array
 from collections import Counter
 from datetime import date
 from functools import lru_cache
-from itertools import chain, compress, repeat
+from itertools import chain, compress
 from operator import attrgetter
 from typing import Any, TypeVar
 
 import numpy as np
 
 from castgraph.graph.model import EntityType, Episode, Resolution
-from castgraph.resolve.build_entities import SPLIT_PREFIX
+from castgraph.resolve.build_entities import SPLIT_PREFIX, best_spelling
 from castgraph.resolve.normalize import (
     clean_surface,
     normalize_name,
@@ -212,15 +212,16 @@ class Corpus:
         self.episode_ids: list[str] = []
         self.episode_show: list[str] = []
         self.episode_start: list[int] = [0]
-        #: Per mention: its record and its id (``"<episode id>#<ordinal>"``).
+        #: Per mention: its record and its ordinal (its id is ``"<episode id>#<ordinal>"``).
         self.mention_sk = array("q")
-        self.mention_ids: list[str] = []
+        self.mention_ordinal = np.zeros(0, dtype=np.int64)
         #: Mentions that carry an ``href``: (mention number, href).
         self.mention_hrefs: list[tuple[int, str]] = []
         self.mention_sk_array = np.zeros(0, dtype=np.int64)
         self._sk_order: np.ndarray | None = None
         self._sk_offsets: np.ndarray | None = None
         self._mention_episode: np.ndarray | None = None
+        self._node_names: list[str] | None = None
         self.uf = UnionFind()
 
     def node(self, group: str, key: str) -> int:
@@ -260,14 +261,13 @@ class Corpus:
         """Read every mention into the columns and records; ``episodes`` in (date, id) order."""
         per_episode = list(map(attrgetter("mentions"), episodes))
         sizes = list(map(len, per_episode))
-        self.episode_ids = ids = list(map(attrgetter("id"), episodes))
+        self.episode_ids = list(map(attrgetter("id"), episodes))
         self.episode_show = list(map(attrgetter("show"), episodes))
         self.episode_start = [0, *np.cumsum(sizes, dtype=np.int64).tolist()]
         mentions = list(chain.from_iterable(per_episode))
         del per_episode
-        ordinals = list(map(attrgetter("ordinal"), mentions))
-        self.mention_ids = list(map(str.__add__, chain.from_iterable(map(repeat, ids, sizes)),
-                                    map(_SUFFIXES.__getitem__, ordinals)))
+        self.mention_ordinal = ordinals = np.fromiter(map(attrgetter("ordinal"), mentions), dtype=np.int64,
+                                                      count=len(mentions))
         hrefs = list(map(attrgetter("href"), mentions))
         self.mention_hrefs = list(zip(compress(range(len(hrefs)), hrefs), filter(None, hrefs), strict=True))
         del hrefs
@@ -285,8 +285,9 @@ class Corpus:
         for key, m in zip(sk_pair.tolist(), sk_first_mention.tolist(), strict=True):
             ep = episodes[int(mention_episode[m])]
             # Episodes come oldest first: the first sighting is the earliest.
-            self.add_sk(surfaces[key % width], key // width, (ep.published or NO_DATE, ep.id, ordinals[m]))
-        del ordinals, surfaces
+            self.add_sk(surfaces[key % width], key // width,
+                        (ep.published or NO_DATE, ep.id, int(ordinals[m])))
+        del surfaces
         self.mention_sk_array = mention_sk
         self.mention_sk = array("q")
         self.mention_sk.frombytes(mention_sk.tobytes())
@@ -315,6 +316,23 @@ class Corpus:
         descs = self.sk_desc
         for i, t in zip(sk[kept].tolist(), text[kept].tolist(), strict=True):
             descs[i][texts[t]] = None
+
+    def mention_ids_at(self, numbers: np.ndarray) -> list[str]:
+        """The ids of the mentions ``numbers``, in that order.
+
+        Made on demand, in the order they are wanted: a million fresh strings laid out in the
+        order they are then hashed and read is several times faster to use than scattered ones.
+        """
+        episodes = self.mention_episode()[numbers].tolist()
+        ordinals = self.mention_ordinal[numbers].tolist()
+        return list(map(str.__add__, map(self.episode_ids.__getitem__, episodes),
+                        map(_SUFFIXES.__getitem__, ordinals)))
+
+    def node_names(self) -> list[str]:
+        """The name each node shows: the best spelling of its names (see ``best_spelling``), once each."""
+        if self._node_names is None:
+            self._node_names = [best_spelling(counts) if counts else "" for counts in self.node_display]
+        return self._node_names
 
     def _group_by_sk(self) -> tuple[np.ndarray, np.ndarray]:
         if self._sk_order is None or self._sk_offsets is None:

@@ -98,8 +98,8 @@ def _id_nodes(corpus: Corpus, entity_id: str) -> list[int]:
             by_id[anchor_id(group, key)].append(node)
         if corpus.prior is not None:
             order, _ = corpus._group_by_sk()  # by record, then reading order: the last id of a record wins
-            mids, mention_sk = corpus.mention_ids, corpus.mention_sk
-            sk_of = {mids[g]: mention_sk[g] for g in order.tolist()}
+            sk_of = dict(zip(corpus.mention_ids_at(order), corpus.mention_sk_array[order].tolist(),
+                             strict=True))
             for entity in corpus.prior.entities:
                 nodes = {n for mid in entity.mention_ids if mid in sk_of for n in corpus.sk_nodes[sk_of[mid]]}
                 for eid in (entity.id, *entity.former_ids):
