@@ -244,12 +244,74 @@ _CHUNK = 1 << 16
 def mention_table(mentions: list[Mention]) -> dict[str, list[Any]]:
     """The :data:`MENTION_TABLE_FIELDS` of ``mentions`` as lists, one per field.
 
-    One pass over the mentions (a chunk at a time, in C): each mention is visited once, not
-    once per field, which is what a million scattered objects cost.
+    Mentions share a few fields sets (:mod:`castgraph.graph.model`), and a field outside a
+    mention's set holds its default: a field is read only from the mentions whose set has
+    it, the fields all sets have in one pass (in C); the rest of a column is the default.
+    Each mention is visited once per pass, not once per field: what a million scattered
+    objects cost.
 
-    >>> mention_table([Mention(surface="a", ordinal=3)])["ordinal"]
-    [3]
+    >>> table = mention_table([Mention(surface="a", ordinal=3), Mention(surface="b", role="guest")])
+    >>> table["ordinal"], table["role"], table["origin"]
+    ([3, 0], ['', 'guest'], [<MentionOrigin.LISTED: 'listed'>, <MentionOrigin.LISTED: 'listed'>])
     """
+    groups = _fields_sets(mentions)
+    if groups is None:
+        return _table_of_each(mentions)
+    dicts = list(map(vars, mentions))
+    shared = [name for name in MENTION_TABLE_FIELDS if all(name in names for names, _ in groups)]
+    table = dict(zip(shared, _read(dicts, shared), strict=True))
+    for name in MENTION_TABLE_FIELDS:
+        if name in table:
+            continue
+        column = [Mention.model_fields[name].default] * len(dicts)
+        rows = [at for names, at in groups if name in names]
+        if rows:
+            where = np.sort(np.concatenate(rows)).tolist() if len(rows) > 1 else rows[0].tolist()
+            for row, value in zip(where, map(itemgetter(name), map(dicts.__getitem__, where)), strict=True):
+                column[row] = value
+        table[name] = column
+    return {name: table[name] for name in MENTION_TABLE_FIELDS}
+
+
+_fields_set_of = attrgetter("__pydantic_fields_set__")
+# More distinct fields sets than this (mentions made one by one outside castgraph): read each mention.
+_MAX_FIELDS_SETS = 64
+# Fields a mention may leave unset (its value then the field's default).
+_OPTIONAL = frozenset(name for name in MENTION_TABLE_FIELDS if not Mention.model_fields[name].is_required())
+
+
+def _fields_sets(mentions: list[Mention]) -> list[tuple[frozenset[str], np.ndarray]] | None:
+    """The distinct fields sets of ``mentions`` (required fields counted in), each with the rows
+    of its mentions; ``None`` unless the mentions are all :class:`Mention` and share a few sets."""
+    if not mentions or set(map(type, mentions)) != {Mention}:
+        return None
+    sets = list(map(_fields_set_of, mentions))
+    ids = list(map(id, sets))
+    by_id = dict(zip(ids, sets, strict=True))
+    if len(by_id) > _MAX_FIELDS_SETS:
+        return None
+    code_of = {key: code for code, key in enumerate(by_id)}
+    codes = np.fromiter(map(code_of.__getitem__, ids), dtype=np.int32, count=len(ids))
+    return [(frozenset(names) | (frozenset(MENTION_TABLE_FIELDS) - _OPTIONAL), np.flatnonzero(codes == code))
+            for code, names in enumerate(by_id.values())]
+
+
+def _read(dicts: list[dict[str, Any]], names: list[str]) -> list[list[Any]]:
+    """The values of ``names`` in each of ``dicts``, a list per name (a chunk of rows at a time)."""
+    columns: list[list[Any]] = [[] for _ in names]
+    if len(names) == 1:
+        columns[0].extend(map(itemgetter(names[0]), dicts))
+        return columns
+    by_key = itemgetter(*names)
+    for start in range(0, len(dicts), _CHUNK):
+        for column, part in zip(columns, zip(*map(by_key, dicts[start:start + _CHUNK]), strict=True),
+                                strict=True):
+            column.extend(part)
+    return columns
+
+
+def _table_of_each(mentions: list[Mention]) -> dict[str, list[Any]]:
+    """:func:`mention_table` reading every field of every mention."""
     by_name, by_key = attrgetter(*MENTION_TABLE_FIELDS), itemgetter(*MENTION_TABLE_FIELDS)
     in_dict = _fields_in_dict(mentions)
     table: dict[str, list[Any]] = {name: [] for name in MENTION_TABLE_FIELDS}
