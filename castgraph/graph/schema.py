@@ -40,6 +40,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from castgraph.graph.feed_props import episode_feed_attrs
+from castgraph.graph.json_bytes import written_alike
 from castgraph.graph.link_props import mention_rule
 from castgraph.graph.model import Chapter, Entity, Episode, Mention, MentionOrigin, MergeRecord, Topic
 
@@ -66,6 +67,7 @@ __all__ = [
     "entity_record",
     "episode_node_id",
     "episode_record",
+    "episode_records_plain",
     "mention_columns",
     "mention_key",
     "mention_table",
@@ -209,6 +211,24 @@ def episode_record(ep: Episode) -> dict[str, Any]:
         # Show details, media, transcript: only those with a value (see feed_props).
         **episode_feed_attrs(ep),
     }
+
+
+def episode_records_plain(records: list[dict[str, Any]]) -> bool:
+    """Whether orjson writes episode records :func:`episode_record` made as json does
+    (:func:`castgraph.graph.json_bytes.written_alike`), looking only where they may hold floats
+    or other values: chapters, transcripts and the unknown keys (their other values are text,
+    whole numbers, lists of text and None, as the model's types say).
+
+    >>> chapters = [Chapter(title="a", start=1.5)]
+    >>> episode_records_plain([episode_record(Episode(id="e", title="T", chapters=chapters))])
+    True
+    >>> episode_records_plain([episode_record(Episode(id="e", title="T", extra={"x": 1e-9}))])
+    False
+    """
+    starts = [c.get("start") for r in records for c in r["chapters"]]
+    ends = [c.get("end") for r in records for c in r["chapters"] if "end" in c]
+    rest = [r[key] for r in records for key in ("extra", "transcript") if r.get(key)]
+    return written_alike([starts, ends, rest])
 
 
 def entity_record(entity: Entity, episode_count: int) -> dict[str, Any]:
