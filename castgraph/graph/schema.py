@@ -67,7 +67,7 @@ __all__ = [
     "entity_record",
     "episode_node_id",
     "episode_record",
-    "episode_records_plain",
+    "episode_records",
     "mention_columns",
     "mention_key",
     "mention_table",
@@ -213,22 +213,33 @@ def episode_record(ep: Episode) -> dict[str, Any]:
     }
 
 
-def episode_records_plain(records: list[dict[str, Any]]) -> bool:
-    """Whether orjson writes episode records :func:`episode_record` made as json does
-    (:func:`castgraph.graph.json_bytes.written_alike`), looking only where they may hold floats
-    or other values: chapters, transcripts and the unknown keys (their other values are text,
+def episode_records(episodes: Iterable[Episode]) -> tuple[list[dict[str, Any]], bool]:
+    """The :func:`episode_record` of each episode, and whether orjson writes them all as json
+    does (:func:`castgraph.graph.json_bytes.written_alike`).
+
+    Only the values that may be floats or anything else are checked, each record as it is
+    made: chapter and transcript times and the unknown keys (the other values are text,
     whole numbers, lists of text and None, as the model's types say).
 
     >>> chapters = [Chapter(title="a", start=1.5)]
-    >>> episode_records_plain([episode_record(Episode(id="e", title="T", chapters=chapters))])
+    >>> episode_records([Episode(id="e", title="T", chapters=chapters)])[1]
     True
-    >>> episode_records_plain([episode_record(Episode(id="e", title="T", extra={"x": 1e-9}))])
+    >>> episode_records([Episode(id="e", title="T", extra={"x": 1e-9})])[1]
     False
     """
-    starts = [c.get("start") for r in records for c in r["chapters"]]
-    ends = [c.get("end") for r in records for c in r["chapters"] if "end" in c]
-    rest = [r[key] for r in records for key in ("extra", "transcript") if r.get(key)]
-    return written_alike([starts, ends, rest])
+    records, times, rest = [], [], []
+    for ep in episodes:
+        record = episode_record(ep)
+        records.append(record)
+        for chapter in record["chapters"]:
+            times.append(chapter["start"])
+            if "end" in chapter:
+                times.append(chapter["end"])
+        if record["extra"]:
+            rest.append(record["extra"])
+        if "transcript" in record:
+            rest.append(record["transcript"])
+    return records, written_alike([times, rest])
 
 
 def entity_record(entity: Entity, episode_count: int) -> dict[str, Any]:

@@ -50,8 +50,7 @@ from castgraph.graph.schema import (
     KeyedColumn,
     entity_record,
     episode_node_id,
-    episode_record,
-    episode_records_plain,
+    episode_records,
     mention_columns,
     mention_key,
     mention_table,
@@ -359,7 +358,7 @@ class GraphTables:
         counts = np.bincount(pairs % max(1, len(ents)), minlength=len(ents)).tolist()
         ept = [sorted({topic_pos[topic_of[tag]] for tag in ep.tags}) for ep in eps]
         ept_ptr, ept_idx = _csr(ept)
-        records = [episode_record(ep) for ep in eps]
+        records, plain = episode_records(eps)
         return cls(
             episodes=records,
             entities=[entity_record(e, n) for e, n in zip(ents, counts, strict=True)],
@@ -371,7 +370,7 @@ class GraphTables:
             m_cols=m_cols,
             ept_ptr=ept_ptr,
             ept_idx=ept_idx,
-            plain_records=episode_records_plain(records),
+            plain_records=plain,
         )
 
     @classmethod
