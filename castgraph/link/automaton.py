@@ -20,9 +20,11 @@ Examples
 >>> auto = NameAutomaton(["Claude", "Claude Code", "GitHub", "ai"])
 >>> [(m.start, m.end, auto.names[m.name]) for m in auto.find("Claude Code on GitHub said AI")]
 [(0, 11, 'claude code'), (15, 21, 'github'), (27, 29, 'ai')]
->>> hits = auto.find_all(["Claude Code on GitHub", "said AI. GitHub"])
+>>> hits = auto.find_all(["Claude Code on GitHub", "said AI. GitHub", "github"])
 >>> hits.text.tolist(), hits.start.tolist(), hits.name.tolist(), hits.opening.tolist()
-([0, 0, 1, 1], [0, 15, 5, 9], [2, 3, 0, 3], [True, False, False, True])
+([0, 0, 1, 1, 2], [0, 15, 5, 9, 0], [2, 3, 0, 3, 3], [True, False, False, True, True])
+>>> hits.variant.tolist(), hits.variants
+([0, 1, 2, 1, 3], [(2, 'Claude Code'), (3, 'GitHub'), (0, 'AI'), (3, 'github')])
 """
 
 from __future__ import annotations
@@ -35,9 +37,17 @@ import numpy as np
 import numpy.typing as npt
 
 from castgraph.errors import CastgraphError
-from castgraph.link.boundaries import char_codes, on_boundary, sentence_start, sentence_starts, whole_words
+from castgraph.graph.tables import lex_order
+from castgraph.link.boundaries import (
+    Codes,
+    char_codes,
+    on_boundary,
+    sentence_start,
+    sentence_starts,
+    whole_words,
+)
 
-__all__ = ["IMPLEMENTATIONS", "Hits", "Match", "NameAutomaton", "lower_same_length"]
+__all__ = ["IMPLEMENTATIONS", "Hits", "Match", "NameAutomaton", "lower_same_length", "written_forms"]
 
 IMPLEMENTATIONS = ("ahocorasick_rs", "pyahocorasick")
 
@@ -74,7 +84,9 @@ def lower_same_length(text: str) -> str:
 class Hits(NamedTuple):
     """Whole-word hits in many texts: hit ``i`` is ``texts[text[i]][start[i]:end[i]]``, name ``name[i]``.
 
-    ``opening`` says whether the hit starts a sentence or a text (where any word is capitalized).
+    ``opening`` says whether the hit starts a sentence or a text (where any word is capitalized);
+    ``variants[variant[i]]`` is its name and how it is written (``(3, "GitHub")``), the
+    variants numbered in order of their first hit.
     """
 
     text: Ints
@@ -82,14 +94,22 @@ class Hits(NamedTuple):
     end: Ints
     name: Ints
     opening: npt.NDArray[np.bool_]
+    variant: Ints
+    variants: list[tuple[int, str]]
 
     @classmethod
     def concatenate(cls, parts: Sequence[Hits]) -> Hits:
         if not parts:
             empty = np.zeros(0, dtype=np.int64)
-            return cls(empty, empty, empty, empty, np.zeros(0, dtype=bool))
-        text, start, end, name, opening = (np.concatenate(column) for column in zip(*parts, strict=True))
-        return cls(text, start, end, name, opening)
+            return cls(empty, empty, empty, empty, np.zeros(0, dtype=bool), empty, [])
+        numbers: dict[tuple[int, str], int] = {}
+        variants = []
+        for part in parts:
+            renumber = np.array([numbers.setdefault(v, len(numbers)) for v in part.variants], dtype=np.int64)
+            variants.append(renumber[part.variant] if len(renumber) else part.variant)
+        text, start, end, name, opening = (np.concatenate(column) for column in
+                                           zip(*(part[:5] for part in parts), strict=True))
+        return cls(text, start, end, name, opening, np.concatenate(variants), list(numbers))
 
 
 class NameAutomaton:
@@ -195,16 +215,84 @@ class NameAutomaton:
         starts, ends = spans[:, 0], spans[:, 1]
         keep = whole_words(codes, starts, ends)
         starts, ends, names = starts[keep], ends[keep], spans[keep, 2]
+        variant, variants = written_forms(joined, codes, char_codes(lowered), starts, ends, names)
         offsets = np.cumsum([len(_SEPARATOR)] + [len(t) + len(_SEPARATOR) for t in chunk])
         text = np.searchsorted(offsets, starts, side="right") - 1
         base = offsets[text]
-        return Hits(text + first, starts - base, ends - base, names, sentence_starts(codes, starts))
+        return Hits(text + first, starts - base, ends - base, names, sentence_starts(codes, starts),
+                    variant, variants)
 
     def _find_each(self, texts: Sequence[str]) -> Hits:
         rows = [(i, s, e, name, sentence_start(text, s))
                 for i, text in enumerate(texts) for s, e, name in self.find_tuples(text)]
         if not rows:
             return Hits.concatenate([])
+        numbers: dict[tuple[int, str], int] = {}
+        variant = np.array([numbers.setdefault((name, texts[i][s:e]), len(numbers))
+                            for i, s, e, name, _ in rows], dtype=np.int64)
         text, start, end, name, opening = (np.array(c) for c in zip(*rows, strict=True))
         return Hits(text.astype(np.int64), start.astype(np.int64), end.astype(np.int64),
-                    name.astype(np.int64), opening.astype(bool))
+                    name.astype(np.int64), opening.astype(bool), variant, list(numbers))
+
+
+def written_forms(text: str, codes: Codes, lowered: Codes, starts: Ints, ends: Ints, names: Ints
+                  ) -> tuple[Ints, list[tuple[int, str]]]:
+    """How each hit ``text[starts[i]:ends[i]]`` of name ``names[i]`` is written, as numbers into
+    ``(name, written)`` pairs in order of first hit; ``codes`` and ``lowered``: the code points of
+    ``text`` and of its same-length lower case.
+
+    A hit's written form is its name with some letters in upper case: for names up to
+    62 characters whose upper-case letters are ASCII, the positions of those letters (a
+    bit mask) tell the form, with no Python work per hit; other hits are read one by one.
+
+    >>> text = "GitHub, github, GITHUB and GitHub"
+    >>> lowered = text.lower()
+    >>> starts, ends = np.array([0, 8, 16, 27]), np.array([6, 14, 22, 33])
+    >>> number, forms = written_forms(text, char_codes(text), char_codes(lowered), starts, ends,
+    ...                               np.zeros(4, dtype=np.int64))
+    >>> number.tolist(), forms
+    ([0, 1, 2, 0], [(0, 'GitHub'), (0, 'github'), (0, 'GITHUB')])
+    """
+    size = len(starts)
+    if not size:
+        return np.zeros(0, dtype=np.int64), []
+    upper = codes != lowered
+    # An upper-case letter a mask can stand for: ASCII A-Z over its own lower case.
+    plain = ~upper | ((codes >= 65) & (codes <= 90) & (lowered == codes + 32))
+    upper_before = np.concatenate(([0], np.cumsum(upper)))
+    odd_before = np.concatenate(([0], np.cumsum(~plain)))
+    count = upper_before[ends] - upper_before[starts]
+    fast = (odd_before[ends] == odd_before[starts]) & (ends - starts <= 62)
+    # The bit mask of each fast hit's upper-case letters, from the positions of all of them.
+    mask = np.zeros(size, dtype=np.int64)
+    with_upper = np.flatnonzero(fast & (count > 0))
+    if len(with_upper):
+        counts = count[with_upper]
+        owner = np.repeat(np.arange(len(with_upper)), counts)
+        first = np.cumsum(counts) - counts
+        nth = upper_before[starts[with_upper]][owner] + np.arange(len(owner)) - first[owner]
+        at = np.flatnonzero(upper)[nth]
+        bits = np.left_shift(np.int64(1), at - starts[with_upper][owner])
+        mask[with_upper] = np.bitwise_or.reduceat(bits, first)
+    # Hits read one by one get their own keys, after every mask.
+    slow = np.flatnonzero(~fast)
+    if len(slow):
+        own: dict[str, int] = {}
+        mask[slow] = [own.setdefault(text[s:e], len(own)) for s, e in
+                      zip(starts[slow].tolist(), ends[slow].tolist(), strict=True)]
+        mask[slow] += 1 << 62
+    order = lex_order(mask, names)
+    key_name, key_mask = names[order], mask[order]
+    head = np.concatenate(([True], (key_name[1:] != key_name[:-1]) | (key_mask[1:] != key_mask[:-1])))
+    group = np.cumsum(head) - 1
+    first_hit = np.minimum.reduceat(order, np.flatnonzero(head))
+    # Numbered in order of first hit; one form with two keys (never, but cheap to allow) is one variant.
+    numbers: dict[tuple[int, str], int] = {}
+    renumber = np.zeros(len(first_hit), dtype=np.int64)
+    for g in np.argsort(first_hit, kind="stable").tolist():
+        hit = int(first_hit[g])
+        written = text[int(starts[hit]):int(ends[hit])]
+        renumber[g] = numbers.setdefault((int(names[hit]), written), len(numbers))
+    variant = np.empty(size, dtype=np.int64)
+    variant[order] = renumber[group]
+    return variant, list(numbers)

@@ -112,16 +112,15 @@ def find_hits(automaton: NameAutomaton, episodes: Sequence[Episode], fields: Seq
             joined.append("\n".join(texts))
             timed_from.append(since)
         hits = automaton.find_all(joined)
-        written = [joined[t][s:e] for t, s, e in zip(hits.text.tolist(), hits.start.tolist(),
-                                                       hits.end.tolist(), strict=True)]
-        number_of = variant_of.setdefault
-        variant = [number_of(key, len(variant_of)) for key in zip(hits.name.tolist(), written, strict=True)]
+        renumber = np.array([variant_of.setdefault(v, len(variant_of)) for v in hits.variants],
+                            dtype=np.int64)
+        variant = renumber[hits.variant] if len(renumber) else hits.variant
         since_at = np.array(timed_from, dtype=np.int64)[hits.text]
         # The text of a hit: the last of its episode's texts that starts at or before it.
         stride = max(map(len, joined), default=0) + 2
         unit_key = np.array(unit_episode, dtype=np.int64) * stride + np.array(starts, dtype=np.int64)
         unit = np.searchsorted(unit_key, hits.text * stride + hits.start, side="right") - 1
-        hit_parts.append([hits.text + first, np.array(variant, dtype=np.int64), hits.start, hits.end,
+        hit_parts.append([hits.text + first, variant, hits.start, hits.end,
                           unit + units, (since_at >= 0) & (hits.start >= since_at), hits.opening])
         unit_parts.append([np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64),
                            np.array(codes, dtype=np.int64), np.array(chapters, dtype=np.int64),
