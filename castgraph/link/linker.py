@@ -356,9 +356,10 @@ class EntityLinker:
         opts = self.options
         eps = sorted(episodes, key=lambda e: e.id)
         entity_of = {e.id: e for e in resolution.entities}
-        if "tags" in opts.fields:
-            tags = HashtagIndex(resolution.entities, self.linkable)
-            for tag in sorted({t for ep in eps for t in ep.tags}):
+        corpus_tags = {t for ep in eps for t in ep.tags} if "tags" in opts.fields else set()
+        if corpus_tags:
+            tags = HashtagIndex(resolution.entities, self.linkable, corpus_tags)
+            for tag in sorted(corpus_tags):
                 owner = tags.entity_for(tag)
                 if owner is not None:
                     result.topic_entities[Topic.from_tag(tag).id] = owner
