@@ -49,7 +49,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from castgraph.errors import CastgraphError
 from castgraph.graph.model import Entity, Episode, Mention, MentionOrigin, Resolution, Topic
@@ -169,12 +169,18 @@ def _with_id(ep: Episode, mention_id: str) -> list[Mention]:
 
 
 class LinkResult(BaseModel):
-    """What the linker found; :meth:`apply` adds it to the episodes and the resolution."""
+    """What the linker found; :meth:`apply` adds it to the episodes and the resolution.
+
+    ``places`` maps the id of a mention the episodes have to where the text discusses it.
+    """
 
     mentions: list[Mention] = Field(default_factory=list)
     assignments: dict[str, str] = Field(default_factory=dict)
     places: dict[str, MentionPlace] = Field(default_factory=dict)
     topic_entities: dict[str, str] = Field(default_factory=dict)
+    # The mention each place was found for, by id: apply places it without looking it up again
+    # when it is still where it was.
+    _targets: dict[str, Mention] = PrivateAttr(default_factory=dict)
 
     def apply(self, episodes: Iterable[Episode], resolution: Resolution) -> None:
         """Append the found mentions to their episodes and entities; place the existing mentions."""
@@ -188,13 +194,19 @@ class LinkResult(BaseModel):
         places: dict[str, list[tuple[str, MentionPlace]]] = {}
         for mention_id, place in self.places.items():
             places.setdefault(mention_id.rpartition("#")[0], []).append((mention_id, place))
+        targets = self._targets
         entities = {e.id: e for e in resolution.entities}
         for ep in episodes:
+            listed = ep.mentions
             for mention_id, place in places.get(ep.id, ()):
+                target = targets.get(mention_id)
+                if target is not None and target.ordinal < len(listed) and listed[target.ordinal] is target:
+                    _place(target, place)
+                    continue
                 for mention in _with_id(ep, mention_id):
                     _place(mention, place)
             for mention in by_episode.get(ep.id, ()):
-                ep.mentions.append(mention)
+                listed.append(mention)
                 mention_id = mention.id
                 entity_id = self.assignments[mention_id]
                 resolution.assignments[mention_id] = entity_id
@@ -448,21 +460,26 @@ class EntityLinker:
                 hits.variant[at], hits.unit_end[where] - hits.start[at])), strict=True)
 
         places: dict[str, MentionPlace] = {}
+        targets: dict[str, Mention] = {}
         placing = np.flatnonzero(keep & known)
-        targets = present.mentions(spots.episode[placing], spots.entity[placing])
-        for (mention, listed), (number, _, count, s, e, field, chapter, time, timed, _, _) in \
-                zip(targets, rows(placing), strict=True):
+        chosen = present.mentions(spots.episode[placing], spots.entity[placing])
+        for (mention, listed), (_, _, count, s, e, field, chapter, time, timed, _, _) in \
+                zip(chosen, rows(placing), strict=True):
             place = MentionPlace(TEXT_FIELDS[field], (s, e), None if chapter < 0 else chapter,
                                  time if timed else None, count)
             if not listed:  # a hashtag mention is placed where the text discusses its entity
-                for attr, value in place._asdict().items():
-                    setattr(mention, attr, value)
+                _place(mention, place)
             elif not mention.field:  # listed mentions that say where they are (title patterns) keep it
-                places[f"{eps[number].id}#{mention.ordinal}"] = place
-        result.places = dict(sorted(places.items()))
+                mention_id = mention.id
+                places[mention_id] = place
+                targets[mention_id] = mention
+        result.places = places
+        result._targets = targets
 
         found: dict[int, list[tuple[Mention, str]]] = {}
         entity_ids = present.entity_ids
+        text_link = MentionOrigin.TEXT_LINK
+        type_of = {e.id: e.type.value for e in entity_of.values()}
         for number, entity_at, count, s, e, field, chapter, time, timed, variant, room in \
                 rows(np.flatnonzero(keep & ~known)):
             ep = eps[number]
@@ -470,11 +487,13 @@ class EntityLinker:
             mentions = found.setdefault(number, [])
             written = hits.variants[variant][1]
             ordinal = len(ep.mentions) + present.added(number) + len(mentions)
-            mention = Mention(surface=written if room >= len(written) else written[:room],
-                              type_label=entity_of[entity_id].type.value, origin=MentionOrigin.TEXT_LINK,
-                              episode_id=ep.id, ordinal=ordinal,
-                              field=TEXT_FIELDS[field], span=(s, e), chapter=None if chapter < 0 else chapter,
-                              timestamp=time if timed else None, occurrences=count)
+            # Every field is given (chapter and timestamp even when None), as the model's fields set says.
+            mention = Mention.from_checked({
+                "surface": written if room >= len(written) else written[:room],
+                "type_label": type_of[entity_id], "origin": text_link, "episode_id": ep.id,
+                "ordinal": ordinal, "field": TEXT_FIELDS[field], "span": (s, e),
+                "chapter": None if chapter < 0 else chapter,
+                "timestamp": time if timed else None, "occurrences": count})
             mentions.append((mention, entity_id))
         return found
 
