@@ -313,7 +313,13 @@ class EntityLinker:
 
     def _check_linkable(self, name: str) -> bool:
         text = name.strip()
-        if not text or " ".join(text.casefold().split()) in GENERIC_NAMES:
+        if not text:
+            return False
+        if text.isascii():  # most names: no CJK, and a letter is whatever has two cases
+            lowered = text.lower()
+            return len(text) >= self.options.min_chars and lowered != text.upper() \
+                and " ".join(lowered.split()) not in GENERIC_NAMES
+        if " ".join(text.casefold().split()) in GENERIC_NAMES:
             return False
         cjk = _CJK_CHARS.search(text) is not None
         if len(text) < (self.options.min_chars_cjk if cjk else self.options.min_chars):
@@ -337,12 +343,12 @@ class EntityLinker:
                     entry.entities.append(entity.id)
                 entry.forms.add(form)
         for key, entry in names.items():
-            letters = [c for c in key if c.isalpha()]
             entry.single = key.isalnum() and _CJK_CHARS.search(key) is None
             entry.capitalized = any(f != f.lower() for f in entry.forms)
-            entry.acronym = entry.single and all(c.isalpha() for c in key) and all(
-                all(c.isupper() for c in form if c.isalpha()) for form in entry.forms) and len(letters) > 1
-            entry.common = entry.single and key.isalpha() and key in COMMON_WORDS
+            if entry.single and key.isalpha():
+                entry.acronym = len(key) > 1 and all(
+                    all(c.isupper() for c in form if c.isalpha()) for form in entry.forms)
+                entry.common = key in COMMON_WORDS
         return names
 
     @staticmethod
