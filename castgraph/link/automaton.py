@@ -47,7 +47,9 @@ from castgraph.link.boundaries import (
     whole_words,
 )
 
-__all__ = ["IMPLEMENTATIONS", "Hits", "Match", "NameAutomaton", "lower_same_length", "written_forms"]
+__all__ = [
+    "IMPLEMENTATIONS", "Hits", "Match", "NameAutomaton", "Searched", "lower_same_length", "written_forms",
+]
 
 IMPLEMENTATIONS = ("ahocorasick_rs", "pyahocorasick")
 
@@ -112,6 +114,16 @@ class Hits(NamedTuple):
         return cls(text, start, end, name, opening, np.concatenate(variants), list(numbers))
 
 
+class Searched(NamedTuple):
+    """Texts ``first`` to ``stop`` joined, lowered, and the library's matches in the lowered text."""
+
+    first: int
+    stop: int
+    joined: str
+    lowered: str
+    found: list[tuple[int, int, int]]
+
+
 class NameAutomaton:
     """Find many names in text at once.
 
@@ -128,7 +140,10 @@ class NameAutomaton:
     def __init__(self, names: Iterable[str], *, implementation: str = "ahocorasick_rs") -> None:
         self.names: list[str] = sorted({lower_same_length(n) for n in names if n})
         self.implementation = implementation
-        self._spans = lambda text: np.zeros((0, 3), dtype=np.int64)
+        # _search gives the library's own list of matches (the part that may run beside other
+        # work), _spans_of makes it a (start, end, name) array.
+        self._search: Any = lambda text: []
+        self._spans_of: Any = lambda found: np.zeros((0, 3), dtype=np.int64)
         self._find = self._build(implementation)
         # A name that could reach across the separator: search text by text, as find_tuples does.
         self._joinable = not any("\x00" in n or n[0] == "\n" or n[-1] == "\n" for n in self.names)
@@ -145,12 +160,11 @@ class NameAutomaton:
             def find_rs(text: str) -> list[tuple[int, int, int]]:
                 return [(s, e, i) for i, s, e in rs.find_matches_as_indexes(text)]
 
-            def spans_rs(text: str) -> Ints:
-                found = rs.find_matches_as_indexes(text)
+            def spans_rs(found: list[tuple[int, int, int]]) -> Ints:
                 flat = np.fromiter(chain.from_iterable(found), dtype=np.int64, count=3 * len(found))
                 return flat.reshape(-1, 3)[:, [1, 2, 0]]
 
-            self._spans = spans_rs
+            self._search, self._spans_of = rs.find_matches_as_indexes, spans_rs
             return find_rs
         if implementation == "pyahocorasick":
             import ahocorasick
@@ -165,10 +179,10 @@ class NameAutomaton:
             def find_py(text: str) -> list[tuple[int, int, int]]:
                 return [(end + 1 - size, end + 1, i) for end, (i, size) in auto.iter_long(text)]
 
-            def spans_py(text: str) -> Ints:
-                return np.array(find_py(text), dtype=np.int64).reshape(-1, 3)
+            def spans_py(found: list[tuple[int, int, int]]) -> Ints:
+                return np.array(found, dtype=np.int64).reshape(-1, 3)
 
-            self._spans = spans_py
+            self._search, self._spans_of = find_py, spans_py
             return find_py
         raise CastgraphError(f"unknown automaton {implementation!r} "
                              f"(use one of: {', '.join(IMPLEMENTATIONS)})")
@@ -190,18 +204,33 @@ class NameAutomaton:
         word boundaries of all hits are decided together: the same hits as :meth:`find_tuples`
         text by text, without Python work per hit.
         """
+        return self.hits(texts, self.search(texts))
+
+    def search(self, texts: Sequence[str]) -> list[Searched] | None:
+        """The first half of :meth:`find_all`: the raw matches, chunk by chunk (``None``: the texts
+        are searched one by one, in :meth:`hits`).
+
+        The ``ahocorasick_rs`` search releases the GIL: a thread can run it while another
+        works, then hand its result to :meth:`hits`.
+        """
         if not self._joinable:
-            return self._find_each(texts)
-        parts, first, size = [], 0, 0
+            return None
+        chunks, first, size = [], 0, 0
         for i, text in enumerate(texts):
             size += len(text) + len(_SEPARATOR)
             if size >= CHUNK_CHARS:
-                parts.append(self._find_joined(texts, first, i + 1))
+                chunks.append(self._search_joined(texts, first, i + 1))
                 first, size = i + 1, 0
-        parts.append(self._find_joined(texts, first, len(texts)))
-        return Hits.concatenate(parts)
+        chunks.append(self._search_joined(texts, first, len(texts)))
+        return chunks
 
-    def _find_joined(self, texts: Sequence[str], first: int, stop: int) -> Hits:
+    def hits(self, texts: Sequence[str], searched: list[Searched] | None) -> Hits:
+        """The second half of :meth:`find_all`: the whole-word hits of :meth:`search`'s matches."""
+        if searched is None:
+            return self._find_each(texts)
+        return Hits.concatenate([self._hits_joined(texts, chunk) for chunk in searched])
+
+    def _search_joined(self, texts: Sequence[str], first: int, stop: int) -> Searched:
         chunk = texts[first:stop]
         joined = _SEPARATOR + _SEPARATOR.join(chunk) + _SEPARATOR
         # As if each text were lowered alone (as find_tuples lowers it): lowering all at once is the
@@ -210,13 +239,17 @@ class NameAutomaton:
         lowered = joined.lower()
         if len(lowered) != len(joined):
             lowered = _SEPARATOR + _SEPARATOR.join(map(lower_same_length, chunk)) + _SEPARATOR
-        spans = self._spans(lowered)
+        return Searched(first, stop, joined, lowered, self._search(lowered))
+
+    def _hits_joined(self, texts: Sequence[str], searched: Searched) -> Hits:
+        first, stop, joined, lowered, found = searched
+        spans = self._spans_of(found)
         codes = char_codes(joined)
         starts, ends = spans[:, 0], spans[:, 1]
         keep = whole_words(codes, starts, ends)
         starts, ends, names = starts[keep], ends[keep], spans[keep, 2]
         variant, variants = written_forms(joined, codes, char_codes(lowered), starts, ends, names)
-        offsets = np.cumsum([len(_SEPARATOR)] + [len(t) + len(_SEPARATOR) for t in chunk])
+        offsets = np.cumsum([len(_SEPARATOR)] + [len(t) + len(_SEPARATOR) for t in texts[first:stop]])
         text = np.searchsorted(offsets, starts, side="right") - 1
         base = offsets[text]
         return Hits(text + first, starts - base, ends - base, names, sentence_starts(codes, starts),

@@ -10,7 +10,7 @@ the first, the first with a timestamp, how many through common words), with nump
 Examples
 --------
 >>> from castgraph.graph.model import Episode
->>> from castgraph.link.automaton import Hits, NameAutomaton
+>>> from castgraph.link.automaton import Hits, NameAutomaton, Searched
 >>> eps = [Episode(id="a", title="GitHub", summary="We use github and GitHub.")]
 >>> hits = find_hits(NameAutomaton(["GitHub"]), eps, ("title", "summary"))
 >>> hits.start.tolist(), hits.unit.tolist(), hits.variant.tolist(), hits.variants
@@ -33,7 +33,7 @@ import numpy.typing as npt
 
 from castgraph.graph.model import Episode
 from castgraph.graph.tables import lex_order
-from castgraph.link.automaton import Hits, NameAutomaton
+from castgraph.link.automaton import Hits, NameAutomaton, Searched
 
 __all__ = ["TEXT_FIELDS", "Spots", "TextHits", "find_hits", "group_spots"]
 
@@ -79,8 +79,8 @@ class TextHits:
 def find_hits(automaton: NameAutomaton, episodes: Sequence[Episode], fields: Sequence[str]) -> TextHits:
     """Every whole-word hit of ``automaton``'s names in the ``fields`` of ``episodes``.
 
-    The search of one batch runs in a second thread while this one reads the next batch
-    and numbers the hits of the last (the automaton releases the GIL while it searches).
+    The automaton searches one batch in a second thread (it releases the GIL) while this
+    thread reads the next batch and finds the whole words among the last batch's matches.
     """
     variant_of: dict[tuple[int, str], int] = {}
     hit_parts: list[list[npt.NDArray[Any]]] = []
@@ -103,15 +103,15 @@ def find_hits(automaton: NameAutomaton, episodes: Sequence[Episode], fields: Seq
         units += len(batch.unit_episode)
 
     with ThreadPoolExecutor(max_workers=1) as search:
-        pending: tuple[_Batch, Future[Hits]] | None = None
+        pending: tuple[_Batch, Future[list[Searched] | None]] | None = None
         for first in range(0, len(episodes), BATCH):
             batch = _read_batch(episodes, first, fields)
-            running = search.submit(automaton.find_all, batch.joined)
+            running = search.submit(automaton.search, batch.joined)
             if pending is not None:
-                take(pending[0], pending[1].result())
+                take(pending[0], automaton.hits(pending[0].joined, pending[1].result()))
             pending = batch, running
         if pending is not None:
-            take(pending[0], pending[1].result())
+            take(pending[0], automaton.hits(pending[0].joined, pending[1].result()))
     hit_columns: list[npt.NDArray[Any]] = [np.zeros(0, dtype=np.int64)] * 5 + [np.zeros(0, dtype=bool)] * 2
     unit_columns: list[npt.NDArray[Any]] = [np.zeros(0, dtype=np.int64)] * 4 + [np.zeros(0),
                                                                                np.zeros(0, dtype=bool)]
