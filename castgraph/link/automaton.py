@@ -23,7 +23,8 @@ Examples
 >>> hits = auto.find_all(["Claude Code on GitHub", "said AI. GitHub", "github"])
 >>> hits.text.tolist(), hits.start.tolist(), hits.name.tolist(), hits.opening.tolist()
 ([0, 0, 1, 1, 2], [0, 15, 5, 9, 0], [2, 3, 0, 3, 3], [True, False, False, True, True])
->>> hits.variant.tolist(), hits.variants
+>>> variant, variants = auto.variants(hits)
+>>> variant.tolist(), variants
 ([0, 1, 2, 1, 3], [(2, 'Claude Code'), (3, 'GitHub'), (0, 'AI'), (3, 'github')])
 """
 
@@ -37,7 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from castgraph.errors import CastgraphError
-from castgraph.graph.tables import lex_order
+from castgraph.graph.tables import sorted_distinct
 from castgraph.link.boundaries import (
     Codes,
     char_codes,
@@ -48,7 +49,8 @@ from castgraph.link.boundaries import (
 )
 
 __all__ = [
-    "IMPLEMENTATIONS", "Hits", "Match", "NameAutomaton", "Searched", "lower_same_length", "written_forms",
+    "IMPLEMENTATIONS", "OTHER_FORM", "Hits", "Match", "NameAutomaton", "Searched", "lower_same_length",
+    "written_forms",
 ]
 
 IMPLEMENTATIONS = ("ahocorasick_rs", "pyahocorasick")
@@ -87,8 +89,7 @@ class Hits(NamedTuple):
     """Whole-word hits in many texts: hit ``i`` is ``texts[text[i]][start[i]:end[i]]``, name ``name[i]``.
 
     ``opening`` says whether the hit starts a sentence or a text (where any word is capitalized);
-    ``variants[variant[i]]`` is its name and how it is written (``(3, "GitHub")``), the
-    variants numbered in order of their first hit.
+    ``form`` tells how the hit is written (:meth:`NameAutomaton.written` reads it back).
     """
 
     text: Ints
@@ -96,22 +97,19 @@ class Hits(NamedTuple):
     end: Ints
     name: Ints
     opening: npt.NDArray[np.bool_]
-    variant: Ints
-    variants: list[tuple[int, str]]
+    form: Ints
 
     @classmethod
     def concatenate(cls, parts: Sequence[Hits]) -> Hits:
         if not parts:
             empty = np.zeros(0, dtype=np.int64)
-            return cls(empty, empty, empty, empty, np.zeros(0, dtype=bool), empty, [])
-        numbers: dict[tuple[int, str], int] = {}
-        variants = []
-        for part in parts:
-            renumber = np.array([numbers.setdefault(v, len(numbers)) for v in part.variants], dtype=np.int64)
-            variants.append(renumber[part.variant] if len(renumber) else part.variant)
-        text, start, end, name, opening = (np.concatenate(column) for column in
-                                           zip(*(part[:5] for part in parts), strict=True))
-        return cls(text, start, end, name, opening, np.concatenate(variants), list(numbers))
+            return cls(empty, empty, empty, empty, np.zeros(0, dtype=bool), empty)
+        return cls(*(np.concatenate(column) for column in zip(*parts, strict=True)))
+
+
+#: A hit's form: the bit mask of its upper-case letters (ASCII, in the first 62 characters),
+#: or this plus the number of its written text among those that no mask can tell.
+OTHER_FORM = 1 << 62
 
 
 class Searched(NamedTuple):
@@ -145,6 +143,9 @@ class NameAutomaton:
         self._search: Any = lambda text: []
         self._spans_of: Any = lambda found: np.zeros((0, 3), dtype=np.int64)
         self._find = self._build(implementation)
+        # The written texts of hits that no upper-case mask can tell (see written_forms).
+        self._other_forms: dict[str, int] = {}
+        self._other_list: list[str] = []
         # A name that could reach across the separator: search text by text, as find_tuples does.
         self._joinable = not any("\x00" in n or n[0] == "\n" or n[-1] == "\n" for n in self.names)
 
@@ -248,84 +249,99 @@ class NameAutomaton:
         starts, ends = spans[:, 0], spans[:, 1]
         keep = whole_words(codes, starts, ends)
         starts, ends, names = starts[keep], ends[keep], spans[keep, 2]
-        variant, variants = written_forms(joined, codes, char_codes(lowered), starts, ends, names)
+        form = written_forms(joined, codes, char_codes(lowered), starts, ends, self._other_forms)
         offsets = np.cumsum([len(_SEPARATOR)] + [len(t) + len(_SEPARATOR) for t in texts[first:stop]])
         text = np.searchsorted(offsets, starts, side="right") - 1
         base = offsets[text]
-        return Hits(text + first, starts - base, ends - base, names, sentence_starts(codes, starts),
-                    variant, variants)
+        return Hits(text + first, starts - base, ends - base, names, sentence_starts(codes, starts), form)
 
     def _find_each(self, texts: Sequence[str]) -> Hits:
         rows = [(i, s, e, name, sentence_start(text, s))
                 for i, text in enumerate(texts) for s, e, name in self.find_tuples(text)]
         if not rows:
             return Hits.concatenate([])
-        numbers: dict[tuple[int, str], int] = {}
-        variant = np.array([numbers.setdefault((name, texts[i][s:e]), len(numbers))
-                            for i, s, e, name, _ in rows], dtype=np.int64)
+        other = self._other_forms
+        form = np.array([OTHER_FORM + other.setdefault(texts[i][s:e], len(other)) for i, s, e, _, _ in rows],
+                        dtype=np.int64)
         text, start, end, name, opening = (np.array(c) for c in zip(*rows, strict=True))
         return Hits(text.astype(np.int64), start.astype(np.int64), end.astype(np.int64),
-                    name.astype(np.int64), opening.astype(bool), variant, list(numbers))
+                    name.astype(np.int64), opening.astype(bool), form)
+
+    def written(self, name: int, form: int) -> str:
+        """How a hit of name number ``name`` with form ``form`` (see :class:`Hits`) is written.
+
+        >>> auto = NameAutomaton(["GitHub"])
+        >>> [auto.written(0, form) for form in auto.find_all(["GitHub, github, GITHUB"]).form.tolist()]
+        ['GitHub', 'github', 'GITHUB']
+        """
+        if form >= OTHER_FORM:
+            if len(self._other_list) != len(self._other_forms):
+                self._other_list = list(self._other_forms)
+            return self._other_list[form - OTHER_FORM]
+        return "".join(c.upper() if form >> i & 1 else c for i, c in enumerate(self.names[name]))
+
+    def variants(self, hits: Hits) -> tuple[Ints, list[tuple[int, str]]]:
+        """Number the ways the names are written: ``variants[variant[i]]`` is hit ``i``'s name and
+        how it is written (``(3, "GitHub")``), numbered in order of their first hit."""
+        if not len(hits.form):
+            return np.zeros(0, dtype=np.int64), []
+        # One int64 key per (name, form): the forms ranked first (they are few, and span 63 bits).
+        forms = sorted_distinct(hits.form)
+        key = hits.name * len(forms) + np.searchsorted(forms, hits.form)
+        order = np.argsort(key, kind="stable")
+        ordered = key[order]
+        heads = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+        first_hit = order[heads]  # the sort is stable: a group's first row is its first hit
+        by_first = np.argsort(first_hit, kind="stable")
+        number = np.empty(len(heads), dtype=np.int64)
+        number[by_first] = np.arange(len(heads))
+        variant = np.empty(len(order), dtype=np.int64)
+        variant[order] = np.repeat(number, np.diff(np.append(heads, len(order))))
+        names, written = hits.name[first_hit[by_first]].tolist(), hits.form[first_hit[by_first]].tolist()
+        return variant, [(name, self.written(name, form)) for name, form in zip(names, written, strict=True)]
 
 
-def written_forms(text: str, codes: Codes, lowered: Codes, starts: Ints, ends: Ints, names: Ints
-                  ) -> tuple[Ints, list[tuple[int, str]]]:
-    """How each hit ``text[starts[i]:ends[i]]`` of name ``names[i]`` is written, as numbers into
-    ``(name, written)`` pairs in order of first hit; ``codes`` and ``lowered``: the code points of
-    ``text`` and of its same-length lower case.
+def written_forms(text: str, codes: Codes, lowered: Codes, starts: Ints, ends: Ints, other: dict[str, int]
+                  ) -> Ints:
+    """The form (see :class:`Hits`) of each hit ``text[starts[i]:ends[i]]``; ``codes`` and
+    ``lowered``: the code points of ``text`` and of its same-length lower case; ``other``
+    numbers the written texts no mask can tell (it grows).
 
-    A hit's written form is its name with some letters in upper case: for names up to
-    62 characters whose upper-case letters are ASCII, the positions of those letters (a
-    bit mask) tell the form, with no Python work per hit; other hits are read one by one.
+    A hit in lower case is form 0. For hits up to 62 characters whose upper-case letters
+    are ASCII, the positions of those letters (a bit mask) tell the form with no Python
+    work per hit; other hits are read one by one.
 
     >>> text = "GitHub, github, GITHUB and GitHub"
-    >>> lowered = text.lower()
     >>> starts, ends = np.array([0, 8, 16, 27]), np.array([6, 14, 22, 33])
-    >>> number, forms = written_forms(text, char_codes(text), char_codes(lowered), starts, ends,
-    ...                               np.zeros(4, dtype=np.int64))
-    >>> number.tolist(), forms
-    ([0, 1, 2, 0], [(0, 'GitHub'), (0, 'github'), (0, 'GITHUB')])
+    >>> written_forms(text, char_codes(text), char_codes(text.lower()), starts, ends, {}).tolist()
+    [9, 0, 63, 9]
     """
     size = len(starts)
+    form = np.zeros(size, dtype=np.int64)
     if not size:
-        return np.zeros(0, dtype=np.int64), []
-    upper = codes != lowered
-    # An upper-case letter a mask can stand for: ASCII A-Z over its own lower case.
-    plain = ~upper | ((codes >= 65) & (codes <= 90) & (lowered == codes + 32))
-    upper_before = np.concatenate(([0], np.cumsum(upper)))
-    odd_before = np.concatenate(([0], np.cumsum(~plain)))
-    count = upper_before[ends] - upper_before[starts]
-    fast = (odd_before[ends] == odd_before[starts]) & (ends - starts <= 62)
-    # The bit mask of each fast hit's upper-case letters, from the positions of all of them.
-    mask = np.zeros(size, dtype=np.int64)
+        return form
+    upper = np.flatnonzero(codes != lowered)
+    if not len(upper):
+        return form
+    # Where a mask cannot stand for an upper-case letter: not ASCII A-Z over its own lower case.
+    odd = upper[(codes[upper] < 65) | (codes[upper] > 90) | (lowered[upper] != codes[upper] + 32)]
+    first = np.searchsorted(upper, starts)
+    count = np.searchsorted(upper, ends) - first
+    # A hit in lower case is form 0, however long; one with upper case needs a mask that can tell it.
+    fast = ends - starts <= 62
+    if len(odd):
+        fast &= np.searchsorted(odd, ends) == np.searchsorted(odd, starts)
+    fast |= count == 0
     with_upper = np.flatnonzero(fast & (count > 0))
     if len(with_upper):
         counts = count[with_upper]
         owner = np.repeat(np.arange(len(with_upper)), counts)
-        first = np.cumsum(counts) - counts
-        nth = upper_before[starts[with_upper]][owner] + np.arange(len(owner)) - first[owner]
-        at = np.flatnonzero(upper)[nth]
+        begin = np.cumsum(counts) - counts
+        at = upper[first[with_upper][owner] + np.arange(len(owner)) - begin[owner]]
         bits = np.left_shift(np.int64(1), at - starts[with_upper][owner])
-        mask[with_upper] = np.bitwise_or.reduceat(bits, first)
-    # Hits read one by one get their own keys, after every mask.
+        form[with_upper] = np.bitwise_or.reduceat(bits, begin)
     slow = np.flatnonzero(~fast)
     if len(slow):
-        own: dict[str, int] = {}
-        mask[slow] = [own.setdefault(text[s:e], len(own)) for s, e in
+        form[slow] = [OTHER_FORM + other.setdefault(text[s:e], len(other)) for s, e in
                       zip(starts[slow].tolist(), ends[slow].tolist(), strict=True)]
-        mask[slow] += 1 << 62
-    order = lex_order(mask, names)
-    key_name, key_mask = names[order], mask[order]
-    head = np.concatenate(([True], (key_name[1:] != key_name[:-1]) | (key_mask[1:] != key_mask[:-1])))
-    group = np.cumsum(head) - 1
-    first_hit = np.minimum.reduceat(order, np.flatnonzero(head))
-    # Numbered in order of first hit; one form with two keys (never, but cheap to allow) is one variant.
-    numbers: dict[tuple[int, str], int] = {}
-    renumber = np.zeros(len(first_hit), dtype=np.int64)
-    for g in np.argsort(first_hit, kind="stable").tolist():
-        hit = int(first_hit[g])
-        written = text[int(starts[hit]):int(ends[hit])]
-        renumber[g] = numbers.setdefault((int(names[hit]), written), len(numbers))
-    variant = np.empty(size, dtype=np.int64)
-    variant[order] = renumber[group]
-    return variant, list(numbers)
+    return form

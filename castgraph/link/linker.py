@@ -412,9 +412,10 @@ class EntityLinker:
                 if owner is None or present.has(number, owner):
                     continue
                 mentions = found.setdefault(number, [])
-                mention = Mention(surface=f"#{tag}", type_label=entity_of[owner].type.value,
-                                  origin=MentionOrigin.HASHTAG, field="tags", episode_id=ep.id,
-                                  ordinal=len(ep.mentions) + len(mentions))
+                mention = Mention.from_checked({
+                    "surface": f"#{tag}", "type_label": entity_of[owner].type.value,
+                    "origin": MentionOrigin.HASHTAG, "field": "tags", "episode_id": ep.id,
+                    "ordinal": len(ep.mentions) + len(mentions)})
                 mentions.append((mention, owner))
                 present.add(number, owner, mention)
         return found

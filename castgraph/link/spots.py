@@ -82,22 +82,18 @@ def find_hits(automaton: NameAutomaton, episodes: Sequence[Episode], fields: Seq
     The automaton searches one batch in a second thread (it releases the GIL) while this
     thread reads the next batch and finds the whole words among the last batch's matches.
     """
-    variant_of: dict[tuple[int, str], int] = {}
     hit_parts: list[list[npt.NDArray[Any]]] = []
     unit_parts: list[list[npt.NDArray[Any]]] = []
     units = 0
 
     def take(batch: _Batch, hits: Hits) -> None:
         nonlocal units
-        renumber = np.array([variant_of.setdefault(v, len(variant_of)) for v in hits.variants],
-                            dtype=np.int64)
-        variant = renumber[hits.variant] if len(renumber) else hits.variant
         since_at = batch.timed_from[hits.text]
         # The text of a hit: the last of its episode's texts that starts at or before it.
         stride = max(map(len, batch.joined), default=0) + 2
         unit_key = batch.unit_episode * stride + batch.units[0]
         unit = np.searchsorted(unit_key, hits.text * stride + hits.start, side="right") - 1
-        hit_parts.append([hits.text + batch.first, variant, hits.start, hits.end,
+        hit_parts.append([hits.text + batch.first, hits.name, hits.form, hits.start, hits.end,
                           unit + units, (since_at >= 0) & (hits.start >= since_at), hits.opening])
         unit_parts.append(batch.units)
         units += len(batch.unit_episode)
@@ -112,15 +108,16 @@ def find_hits(automaton: NameAutomaton, episodes: Sequence[Episode], fields: Seq
             pending = batch, running
         if pending is not None:
             take(pending[0], automaton.hits(pending[0].joined, pending[1].result()))
-    hit_columns: list[npt.NDArray[Any]] = [np.zeros(0, dtype=np.int64)] * 5 + [np.zeros(0, dtype=bool)] * 2
+    hit_columns: list[npt.NDArray[Any]] = [np.zeros(0, dtype=np.int64)] * 6 + [np.zeros(0, dtype=bool)] * 2
     unit_columns: list[npt.NDArray[Any]] = [np.zeros(0, dtype=np.int64)] * 4 + [np.zeros(0),
                                                                                np.zeros(0, dtype=bool)]
     if hit_parts:
         hit_columns = [np.concatenate(column) for column in zip(*hit_parts, strict=True)]
         unit_columns = [np.concatenate(column) for column in zip(*unit_parts, strict=True)]
-    episode, variant_at, start, end, unit_at, timed_at, opening = hit_columns
+    episode, name, form, start, end, unit_at, timed_at, opening = hit_columns
+    variant_at, variants = automaton.variants(Hits(episode, start, end, name, opening, form))
     unit_start, unit_end, unit_field, unit_chapter, unit_time, unit_timed = unit_columns
-    return TextHits(episode, variant_at, start, end, unit_at, timed_at, opening, list(variant_of),
+    return TextHits(episode, variant_at, start, end, unit_at, timed_at, opening, variants,
                     unit_start, unit_end, unit_field, unit_chapter, unit_time, unit_timed)
 
 
