@@ -163,6 +163,23 @@ def test_ambiguous_alias_links_only_where_one_owner_is_already_mentioned() -> No
     assert result.places["e2#0"].field == "summary"
 
 
+def test_ambiguous_alias_stays_unlinked_where_two_owners_are_mentioned() -> None:
+    people = [Entity(id=f"entity:{k}", name=f"Sam {k.title()}", type=EntityType.PERSON, aliases=["Sam"])
+              for k in ("altman", "harris", "lessin")]
+    res = Resolution(entities=people, assignments={"e2#0": "entity:lessin", "e3#0": "entity:altman",
+                                                   "e3#1": "entity:harris", "e4#0": "entity:harris"})
+
+    def ep(number: int, *listed: str) -> Episode:
+        return Episode(id=f"e{number}", title="t", summary="So Sam said. Then Sam left.",
+                       mentions=[Mention(surface=name) for name in listed])
+
+    eps = [ep(1), ep(2, "Sam Lessin"), ep(3, "Sam Altman", "Sam Harris"), ep(4, "Sam Harris")]
+    result = EntityLinker().link(eps, res)
+    assert result.mentions == []
+    assert {k: (p.span, p.occurrences) for k, p in result.places.items()} == {
+        "e2#0": ((3, 6), 2), "e4#0": ((3, 6), 2)}
+
+
 def test_japanese_without_spaces_uses_script_boundaries() -> None:
     kuro = ("entity:k", "クロード", EntityType.PRODUCT)
     matsuo = ("entity:m", "松尾", EntityType.PERSON)

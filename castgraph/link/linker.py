@@ -53,6 +53,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from castgraph.errors import CastgraphError
 from castgraph.graph.model import Entity, Episode, Mention, MentionOrigin, Resolution, Topic
+from castgraph.graph.tables import sorted_distinct
 from castgraph.link.automaton import NameAutomaton, lower_same_length
 from castgraph.link.hashtags import HashtagIndex
 from castgraph.link.spots import TEXT_FIELDS, find_hits, group_spots
@@ -420,6 +421,25 @@ class EntityLinker:
                 present.add(number, owner, mention)
         return found
 
+    @staticmethod
+    def _owner_present(names: npt.NDArray[np.int64], episodes: npt.NDArray[np.int64], entries: list[_Name],
+                       present: _Present) -> npt.NDArray[np.int64]:
+        """For hits of ambiguous names: the one entity of the name the episode mentions already, else -1."""
+        distinct = sorted_distinct(names)
+        owners = [[present.index[e] for e in entries[name].entities] for name in distinct.tolist()]
+        sizes = np.array([len(o) for o in owners], dtype=np.int64)
+        flat = np.array([e for o in owners for e in o], dtype=np.int64)
+        at = np.searchsorted(distinct, names)
+        # One row per (hit, candidate entity).
+        count = sizes[at]
+        hit = np.repeat(np.arange(len(names)), count)
+        starts = np.cumsum(count) - count
+        candidate = flat[np.repeat((np.cumsum(sizes) - sizes)[at] - starts, count) + np.arange(len(hit))]
+        mentioned = present.contains(episodes[hit], candidate)
+        chosen = np.full(len(names), -1, dtype=np.int64)
+        chosen[hit[mentioned]] = candidate[mentioned]
+        return np.where(np.bincount(hit[mentioned], minlength=len(names)) == 1, chosen, -1)
+
     def _find(self, eps: list[Episode], text_fields: list[str], names: dict[str, _Name], present: _Present,
               entity_of: dict[str, Entity], result: LinkResult) -> dict[int, list[tuple[Mention, str]]]:
         """Find the names in the texts: place the mentions the episodes have, return new ones by episode."""
@@ -439,11 +459,11 @@ class EntityLinker:
                           for name, written in hits.variants] or [-1], dtype=np.int64)
         common = np.array([entries[name].common for name, _ in hits.variants] or [False], dtype=bool)
         entity = owner[hits.variant]
-        for at in np.flatnonzero(entity == -2).tolist():
-            number = int(hits.episode[at])
-            candidates = [e for e in entries[hits.variants[hits.variant[at]][0]].entities
-                          if present.has(number, e)]
-            entity[at] = index[candidates[0]] if len(candidates) == 1 else -1
+        ambiguous = np.flatnonzero(entity == -2)
+        if len(ambiguous):
+            name_of = np.array([name for name, _ in hits.variants], dtype=np.int64)
+            entity[ambiguous] = self._owner_present(
+                name_of[hits.variant[ambiguous]], hits.episode[ambiguous], entries, present)
         kept = np.flatnonzero(entity >= 0)
         spots = group_spots(kept, hits.episode[kept], entity[kept], hits.start[kept], hits.timed[kept],
                             common[hits.variant[kept]], hits.opening[kept])
