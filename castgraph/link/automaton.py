@@ -278,7 +278,16 @@ class NameAutomaton:
             if len(self._other_list) != len(self._other_forms):
                 self._other_list = list(self._other_forms)
             return self._other_list[form - OTHER_FORM]
-        return "".join(c.upper() if form >> i & 1 else c for i, c in enumerate(self.names[name]))
+        written = self.names[name]
+        if form:
+            chars = list(written)
+            while form:  # each set bit: one upper-case letter
+                bit = form & -form
+                at = bit.bit_length() - 1
+                chars[at] = chars[at].upper()
+                form ^= bit
+            written = "".join(chars)
+        return written
 
     def variants(self, hits: Hits) -> tuple[Ints, list[tuple[int, str]]]:
         """Number the ways the names are written: ``variants[variant[i]]`` is hit ``i``'s name and

@@ -189,25 +189,34 @@ class LinkResult(BaseModel):
             self._apply(episodes, resolution)
 
     def _apply(self, episodes: Iterable[Episode], resolution: Resolution) -> None:
+        episodes = list(episodes)
+        by_id = {ep.id: ep for ep in episodes}
+        # The mentions placed where the linker found them (all of them, unless the episodes
+        # changed since), with one fields-set check per kind of mention; the others by id.
+        placed: list[Mention] = []
+        values: list[dict[str, Any]] = []
+        elsewhere: dict[str, list[tuple[str, MentionPlace]]] = {}
+        targets = self._targets
+        for mention_id, place in self.places.items():
+            target = targets.get(mention_id)
+            ep = by_id.get(target.episode_id) if target is not None else None
+            if target is not None and ep is not None and target.ordinal < len(ep.mentions) \
+                    and ep.mentions[target.ordinal] is target:
+                placed.append(target)
+                values.append(dict(zip(MentionPlace._fields, place, strict=True)))
+            else:
+                elsewhere.setdefault(mention_id.rpartition("#")[0], []).append((mention_id, place))
+        Mention.set_fields_each(placed, values, MentionPlace._fields)
         by_episode: dict[str, list[Mention]] = {}
         for mention in self.mentions:
             by_episode.setdefault(mention.episode_id, []).append(mention)
-        places: dict[str, list[tuple[str, MentionPlace]]] = {}
-        for mention_id, place in self.places.items():
-            places.setdefault(mention_id.rpartition("#")[0], []).append((mention_id, place))
-        targets = self._targets
         entities = {e.id: e for e in resolution.entities}
         for ep in episodes:
-            listed = ep.mentions
-            for mention_id, place in places.get(ep.id, ()):
-                target = targets.get(mention_id)
-                if target is not None and target.ordinal < len(listed) and listed[target.ordinal] is target:
-                    _place(target, place)
-                    continue
+            for mention_id, place in elsewhere.get(ep.id, ()):
                 for mention in _with_id(ep, mention_id):
                     _place(mention, place)
             for mention in by_episode.get(ep.id, ()):
-                listed.append(mention)
+                ep.mentions.append(mention)
                 mention_id = mention.id
                 entity_id = self.assignments[mention_id]
                 resolution.assignments[mention_id] = entity_id
