@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import copy
 import pickle
+from datetime import date
 
 import pytest
 
-from castgraph.graph.model import Episode, Mention, Source
+from castgraph.graph.model import MENTIONS_NUMBERED, Chapter, Episode, Mention, Source
 
 FIELDS = {"surface": "swyx", "type_label": "Person", "episode_id": "e1", "ordinal": 2}
 
@@ -78,3 +79,29 @@ def test_episodes_and_sources_are_compact_and_unchanged() -> None:
     with pytest.raises(ValueError):
         source.line = 4
     assert source.line == 3 and source.model_fields_set == {"file", "line"}
+
+
+def test_episodes_chapters_and_sources_from_checked_fields_are_the_validated_ones() -> None:
+    chapter_fields = {"title": "Intro", "start": 0.0, "summary": "", "quotes": ["q"]}
+    chapter = Chapter.from_checked(chapter_fields)
+    assert chapter == Chapter.model_validate(chapter_fields)
+    assert chapter.model_dump() == Chapter.model_validate(chapter_fields).model_dump()
+    assert chapter.model_fields_set == set(chapter_fields)
+    fields = {"id": "e1", "title": "T", "published": date(2026, 1, 2), "tags": ["#AI", "ai", "Ops"],
+              "chapters": [chapter], "mentions": [Mention.listed("swyx", "Person", "", "e1", 0)],
+              "source": Source.from_checked({"file": "f.jsonl", "line": 3}), "extra": {"k": [1]}}
+    made, validated = Episode.from_checked(fields), Episode.model_validate(fields, context=MENTIONS_NUMBERED)
+    assert made == validated and repr(made) == repr(validated) and made.tags == ["ai", "ops"]
+    assert made.model_dump_json() == validated.model_dump_json()
+    assert made.model_fields_set == validated.model_fields_set == set(fields)
+    assert made.source == Source(file="f.jsonl", line=3) and made.source.model_fields_set == {"file", "line"}
+    # Defaults made by a factory are each episode's own.
+    other = Episode.from_checked({"id": "e2", "title": "U"})
+    other.links.append("https://example.org")
+    assert Episode.from_checked({"id": "e3", "title": "V"}).links == [] and made.links == []
+    made.summary = "more"
+    assert "summary" in made.model_fields_set and "summary" not in validated.model_fields_set
+    with pytest.raises(ValueError, match="not fields of episode"):
+        Episode.from_checked({"id": "e", "title": "T", "nickname": "x"})
+    with pytest.raises(ValueError, match="no title"):
+        Episode.from_checked({"id": "e"})

@@ -8,12 +8,14 @@ from pathlib import Path
 import networkx as nx
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import castgraph
 from castgraph.cli import main
 from castgraph.errors import CastgraphError
 from castgraph.graph.build import build_graph
-from castgraph.graph.compact import STORE_FILE, read_store, write_store
+from castgraph.graph.compact import STORE_FILE, compact_json, read_store, write_store
 from castgraph.graph.networkx_store import (
     GRAPH_FILE,
     NetworkXStore,
@@ -154,3 +156,24 @@ def test_overview_from_columns_without_mentions_or_episodes() -> None:
     for episodes in ([Episode(id="e1", title="T", tags=["#ai"])], []):
         tables = GraphTables.from_build(episodes, Resolution())
         assert overview_from_tables(tables) == overview_view(tables.to_networkx())
+
+
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.text(max_size=6) | st.floats()
+    | st.integers(min_value=-(2**70), max_value=2**70) | st.sampled_from([1e-05, -2.5e-07, 1e16, 5e-324]),
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner)
+    | st.dictionaries(st.text(max_size=3) | st.integers(0, 3), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.dictionaries(st.text(max_size=3), _VALUES, max_size=4), max_size=4) | _VALUES)
+def test_the_store_writes_json_as_json_writes_it(value: object) -> None:
+    try:
+        expected = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except (TypeError, ValueError) as exc:
+        with pytest.raises(type(exc)):
+            compact_json(value)
+        return
+    assert compact_json(value) == expected

@@ -29,10 +29,13 @@ import json
 import mmap
 import struct
 from collections.abc import Callable
+from itertools import chain, compress
+from operator import not_
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
 from castgraph.errors import CastgraphError
 from castgraph.graph.schema import SCHEMA_VERSION
@@ -40,7 +43,8 @@ from castgraph.graph.tables import Coded, GraphTables
 from castgraph.outputs import atomic_open
 
 __all__ = [
-    "STORE_FILE", "file_key", "json_encoder", "read_sections", "read_store", "write_sections", "write_store",
+    "STORE_FILE", "compact_json", "file_key", "json_encoder", "read_sections", "read_store", "write_sections",
+    "write_store",
 ]
 
 STORE_FILE = "graph.store"
@@ -151,10 +155,54 @@ def json_encoder(item_separator: str = ", ", key_separator: str = ": ") -> Calla
 
 
 _compact_json = json_encoder(",", ":")
+# Values orjson writes as json does (an integer beyond 64 bits it refuses).
+_PLAIN = frozenset({str, int, bool, type(None)})
+_is_plain, _is_dict = _PLAIN.__contains__, frozenset({dict}).__contains__
+_is_list, _is_float = frozenset({list, tuple}).__contains__, frozenset({float}).__contains__
+_KNOWN = _PLAIN | {dict, list, tuple, float}
 
 
-def _json(value: Any) -> bytes:
-    return _compact_json(value).encode("utf-8")
+def compact_json(value: Any) -> bytes:
+    """``json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()``, byte for byte,
+    several times faster on big values.
+
+    orjson writes it when it writes what json writes; otherwise (NaN and infinity, which it
+    writes as null; floats under 1e-4, formatted otherwise; types json does not know) and on
+    anything orjson refuses (integers beyond 64 bits, keys that are not text), json writes it,
+    with json's errors.
+
+    >>> compact_json({"a": [1, 2.5, "é", None]}).decode()
+    '{"a":[1,2.5,"é",null]}'
+    >>> [compact_json(v) for v in (float("nan"), [{"t": 1e-05}], 10**30, {1: "a"})]
+    [b'NaN', b'[{"t":1e-05}]', b'1000000000000000000000000000000', b'{"1":"a"}']
+    """
+    try:
+        data = orjson.dumps(value)
+    except (TypeError, orjson.JSONEncodeError):
+        return _compact_json(value).encode("utf-8")
+    return data if _written_alike(value) else _compact_json(value).encode("utf-8")
+
+
+def _written_alike(value: Any) -> bool:
+    """Whether orjson writes ``value`` as json does: only text, whole numbers, booleans, None and
+    floats from 1e-4 (or 0) up, in lists and maps. Checked a level at a time, each a few passes
+    in C: no Python call per value."""
+    level = [value]
+    while level:
+        kinds = list(map(type, level))
+        if not _KNOWN.issuperset(kinds):
+            return False
+        floats = np.fromiter(compress(level, map(_is_float, kinds)), dtype=np.float64)
+        if len(floats) and not (np.isfinite(floats) & ((floats == 0) | (np.abs(floats) >= 1e-4))).all():
+            return False
+        dicts = compress(level, map(_is_dict, kinds))
+        lists = compress(level, map(_is_list, kinds))
+        members = list(chain(chain.from_iterable(map(dict.values, dicts)), chain.from_iterable(lists)))
+        level = list(compress(members, map(not_, map(_is_plain, map(type, members)))))
+    return True
+
+
+_json = compact_json
 
 
 def write_store(tables: GraphTables, path: str | Path, *, graph_json: dict[str, Any] | None = None) -> Path:

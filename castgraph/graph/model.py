@@ -237,6 +237,52 @@ def _compact(model: BaseModel, template: dict[str, Any]) -> None:
     _set(model, "__pydantic_fields_set__", _shared_names(model.__pydantic_fields_set__))
 
 
+class _CheckedMaker:
+    """Makes instances of ``model`` from fields that already have the model's types, without
+    validating them: the compact attribute dict of :func:`_compact`, defaults filled in (a fresh
+    list or dict for each instance), and the shared fields set of the names given."""
+
+    def __init__(self, model: type[BaseModel], template: dict[str, Any]) -> None:
+        self.model = model
+        self.template = template
+        #: Per tuple of names given: the shared fields set, the template with the other fields'
+        #: defaults, and the default factories of the others.
+        self.by_names: dict[tuple[str, ...], tuple[_SharedNames, dict[str, Any], list[tuple[str, Any]]]] = {}
+
+    def _prepare(self, key: tuple[str, ...]) -> tuple[_SharedNames, dict[str, Any], list[tuple[str, Any]]]:
+        fields = self.model.model_fields
+        unknown = sorted(set(key) - set(fields))
+        required = [name for name, info in fields.items() if info.is_required() and name not in key]
+        if unknown or required:
+            what = self.model.__name__.lower()
+            raise ValueError(f"not fields of {what}: {unknown}" if unknown else f"no {required[0]}")
+        template = self.template.copy()
+        factories = []
+        for name, info in fields.items():
+            if name in key:
+                continue
+            if info.default_factory is not None:
+                factories.append((name, info.default_factory))
+            else:
+                template[name] = info.default
+        return self.by_names.setdefault(key, (_shared_names(key), template, factories))
+
+    def __call__(self, fields: dict[str, Any]) -> Any:
+        key = tuple(fields)
+        prepared = self.by_names.get(key)
+        names, template, factories = prepared if prepared is not None else self._prepare(key)
+        values = template.copy()
+        values.update(fields)
+        for name, factory in factories:
+            values[name] = factory()
+        instance = _new(self.model)
+        _set(instance, "__dict__", values)
+        _set(instance, "__pydantic_fields_set__", names)
+        _set(instance, "__pydantic_extra__", None)
+        _set(instance, "__pydantic_private__", None)
+        return instance
+
+
 class Source(BaseModel):
     """Where a record came from: a file and a line or record number (1-based)."""
 
@@ -250,6 +296,17 @@ class Source(BaseModel):
     def _share_memory(self) -> Source:
         _compact(self, _SOURCE_VALUES)  # frozen: nothing changes it afterwards
         return self
+
+    @classmethod
+    def from_checked(cls, fields: dict[str, Any]) -> Source:
+        """A source made from ``fields`` that already have the model's types, without validating them
+        (a loader makes one per line).
+
+        >>> Source.from_checked({"file": "a.jsonl", "line": 3}) == Source(file="a.jsonl", line=3)
+        True
+        """
+        source: Source = _make_source(fields)
+        return source
 
     def __str__(self) -> str:
         if self.line is not None:
@@ -303,6 +360,18 @@ class Chapter(BaseModel):
         _compact(self, _CHAPTER_VALUES)
         return self
 
+    @classmethod
+    def from_checked(cls, fields: dict[str, Any]) -> Chapter:
+        """A chapter made from ``fields`` that already have the model's types, without validating them.
+
+        >>> fields = {"title": "Intro", "start": 0.0, "quotes": ["hi"]}
+        >>> made = Chapter.from_checked(fields)
+        >>> made == Chapter.model_validate(fields), made.model_fields_set == {"title", "start", "quotes"}
+        (True, True)
+        """
+        chapter: Chapter = _make_chapter(fields)
+        return chapter
+
     def __setattr__(self, name: str, value: Any) -> None:
         _setattr_sharing(self, name, value)
 
@@ -317,6 +386,7 @@ class Chapter(BaseModel):
 
 
 _CHAPTER_VALUES = _values_template(Chapter, defaults=False)
+_make_chapter = _CheckedMaker(Chapter, _CHAPTER_VALUES)
 
 
 class TranscriptCue(BaseModel):
@@ -536,6 +606,7 @@ def _mention(cls: type[Mention], values: dict[str, Any], names: _SharedNames) ->
 _MENTION_NAMES: dict[tuple[str, ...], _SharedNames] = {}
 _LISTED_NAMES = _shared_names(("surface", "type_label", "description", "episode_id", "ordinal"))
 _SOURCE_VALUES = _values_template(Source, defaults=False)
+_make_source = _CheckedMaker(Source, _SOURCE_VALUES)
 _MENTION_VALUES = _values_template(Mention, defaults=True)
 
 
@@ -596,6 +667,25 @@ class Episode(BaseModel):
         _compact(self, _EPISODE_VALUES)
         return self
 
+    @classmethod
+    def from_checked(cls, fields: dict[str, Any]) -> Episode:
+        """An episode made from ``fields`` that already have the model's types, without validating
+        them: what ``Episode.model_validate(fields, context=MENTIONS_NUMBERED)`` gives, several
+        times faster. Chapters, mentions and the source are model instances; each mention has its
+        episode's id and its ordinal already. Tags are normalized, as validation does.
+
+        >>> fields = {"id": "e1", "title": "T", "tags": ["#AI", "ai"],
+        ...           "mentions": [Mention.listed("swyx", "Person", "", "e1", 0)]}
+        >>> made = Episode.from_checked(fields)
+        >>> made == Episode.model_validate(fields, context=MENTIONS_NUMBERED), made.tags
+        (True, ['ai'])
+        """
+        episode: Episode = _make_episode(fields)
+        tags = episode.tags
+        if tags:
+            episode.__dict__["tags"] = list(dict.fromkeys(t for t in map(_topic_name, tags) if t))
+        return episode
+
     def __setattr__(self, name: str, value: Any) -> None:
         _setattr_sharing(self, name, value)
 
@@ -607,6 +697,7 @@ class Episode(BaseModel):
 
 
 _EPISODE_VALUES = _values_template(Episode, defaults=False)
+_make_episode = _CheckedMaker(Episode, _EPISODE_VALUES)
 
 
 class Topic(BaseModel):
