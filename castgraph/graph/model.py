@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Iterable, Sequence
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -428,6 +429,38 @@ class Mention(BaseModel):
             else:
                 names.update(missing)
         self.__dict__.update(values)
+
+    @classmethod
+    def set_fields_each(cls, mentions: Iterable[Mention], values: Iterable[dict[str, Any]],
+                        keys: Sequence[str]) -> None:
+        """:meth:`set_fields` of many mentions, each from its dict of ``keys`` (the same keys for all):
+        the checks are made once per fields set instead of once per mention.
+
+        >>> ms = [Mention.listed("swyx", "Person", "", "e1", 0), Mention(surface="x", field="title")]
+        >>> Mention.set_fields_each(ms, [{"field": "summary"}, {"field": "summary"}], ["field"])
+        >>> [m.field for m in ms], [sorted(m.model_fields_set) for m in ms][1]
+        (['summary', 'summary'], ['field', 'surface'])
+        """
+        unknown = [n for n in keys if n not in cls.__pydantic_fields__]
+        if unknown:
+            raise AttributeError(f"{cls.__name__} has no field {unknown[0]!r}")
+        moved: dict[int, tuple[SharedNames, SharedNames]] = {}
+        for mention, fields in zip(mentions, values, strict=True):
+            names = mention.__pydantic_fields_set__
+            if type(names) is not SharedNames:
+                mention.set_fields(fields)
+                continue
+            known = moved.get(id(names))
+            if known is None or known[0] is not names:
+                grown = names
+                for name in keys:
+                    if name not in grown:
+                        grown = grown.grown.get(name) or grown.grown.setdefault(
+                            name, shared_names((*grown, name)))
+                known = moved[id(names)] = (names, grown)
+            if known[1] is not names:
+                set_slot(mention, "__pydantic_fields_set__", known[1])
+            mention.__dict__.update(fields)
 
 
 def _mention(cls: type[Mention], values: dict[str, Any], names: SharedNames) -> Mention:

@@ -19,9 +19,11 @@ from collections import Counter, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import chain, repeat
-from typing import Any
+from operator import attrgetter
+from typing import Any, TypeVar
 
 import numpy as np
+from pydantic import BaseModel
 
 from castgraph.graph.model import (
     Entity,
@@ -37,7 +39,7 @@ from castgraph.resolve.overrides import Overrides
 from castgraph.resolve.variants import person_parts
 
 __all__ = ["BORDERLINE_REASONS", "MAX_DESCRIPTIONS", "SPLIT_PREFIX", "TYPE_PRIORITY", "Component",
-           "anchor_id", "best_spelling", "build_resolution", "vote_type"]
+           "anchor_id", "best_spelling", "build_resolution", "construct", "vote_type"]
 
 MAX_DESCRIPTIONS = 5
 SPLIT_PREFIX = "split:"
@@ -53,6 +55,10 @@ BORDERLINE_REASONS = {  # why a borderline pair was left apart, by rule
                                "description or co-mention ties them",
     "middle-initial": "'{a}' could be any of several people with that name and different middle initials",
 }
+
+_Model = TypeVar("_Model", bound=BaseModel)
+_ALL_FIELDS: dict[type[BaseModel], set[str]] = {}
+_set = object.__setattr__
 
 TYPE_PRIORITY = [EntityType.PERSON, EntityType.ORGANIZATION, EntityType.PRODUCT, EntityType.CONCEPT,
                  EntityType.EVENT, EntityType.PLACE, EntityType.OTHER]
@@ -73,6 +79,31 @@ def anchor_id(group: str, key: str) -> str:
     True
     """
     return f"entity:{stable_id(group, key)}"
+
+
+def construct(cls: type[_Model], values: dict[str, Any]) -> _Model:
+    """What ``cls.model_construct(**values)`` builds when ``values`` holds every field, without its
+    per-field loop: for the checked values of hundreds of thousands of records.
+
+    The instances of a class share one fields set: it holds every field, so setting one adds nothing.
+
+    >>> values = {"entity_id": "entity:1", "surface": "AWS", "rule": "acronym", "score": 1.0, "matched": ""}
+    >>> construct(MergeRecord, dict(values)) == MergeRecord.model_construct(**values)
+    True
+    """
+    names = _ALL_FIELDS.get(cls)
+    if names is None:
+        plain = not cls.__pydantic_post_init__ and cls.model_config.get("extra") != "allow" \
+            and all(f.alias is None and f.validation_alias is None for f in cls.model_fields.values())
+        names = _ALL_FIELDS[cls] = set(cls.model_fields) if plain else set()
+    if len(values) != len(names) or not names:
+        return cls.model_construct(**values)
+    model = cls.__new__(cls)
+    _set(model, "__dict__", values)
+    _set(model, "__pydantic_fields_set__", names)
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", None)
+    return model
 
 
 def best_spelling(counts: Mapping[str, int]) -> str:
@@ -103,9 +134,9 @@ def vote_type(votes: Mapping[str, int]) -> EntityType:
     return EntityType(best)
 
 
-def _canonical(corpus: Any, comp: Component) -> tuple[int, str]:
+def _canonical(corpus: Any, comp: Component, shown: list[str]) -> tuple[int, str]:
     if len(comp.nodes) == 1:
-        return comp.nodes[0], best_spelling(corpus.node_display[comp.nodes[0]])
+        return comp.nodes[0], shown[comp.nodes[0]]
     totals = {n: sum(corpus.node_display[n].values()) for n in comp.nodes}
     # "A / B" is written main name first ("GPT-5 / ChatGPT Pro"): A wins a tie.
     lead = {n: 1 for n in comp.nodes}
@@ -115,11 +146,11 @@ def _canonical(corpus: Any, comp: Component) -> tuple[int, str]:
     # A person's plain name wins a tie over the same name with a title ("Dr. Jane Doe", "Jane Doe, PhD").
     titles = {"honorific", "post-nominal"}
     titled = {n: corpus.node_key[n][0] == EntityType.PERSON.value
-              and bool(titles & set(person_parts(best_spelling(corpus.node_display[n])).stripped))
+              and bool(titles & set(person_parts(shown[n]).stripped))
               for n in comp.nodes if corpus.node_display[n]}
     node = min(comp.nodes, key=lambda n: (-totals[n], lead[n], titled.get(n, False),
                                           -len(corpus.node_key[n][1]), corpus.node_key[n]))
-    return node, best_spelling(corpus.node_display[node])
+    return node, shown[node]
 
 
 def _prior_ids(prior: Resolution | None, comp_mentions: list[list[str]],
@@ -175,10 +206,8 @@ def _prior_ids(prior: Resolution | None, comp_mentions: list[list[str]],
 
 
 def _merge_records(corpus: Any, comp: Component, entity_id: str, name: str, canon: int,
-                   adjacency: Mapping[int, list[tuple[int, str, float, str]]]) -> list[MergeRecord]:
-    def display(node: int) -> str:
-        return best_spelling(corpus.node_display[node]) if corpus.node_display[node] else ""
-
+                   adjacency: Mapping[int, list[tuple[int, str, float, str]]],
+                   shown: list[str]) -> list[MergeRecord]:
     reached: dict[int, tuple[str, float, str]] = {canon: ("canonical", 1.0, "")}
     queue = deque([canon] if len(comp.nodes) > 1 else [])
     while queue:
@@ -186,11 +215,13 @@ def _merge_records(corpus: Any, comp: Component, entity_id: str, name: str, cano
         for other, rule, score, matched in sorted(adjacency.get(node, []),
                                                   key=lambda e: (corpus.node_key[e[0]], e[1])):
             if other not in reached:
-                reached[other] = (rule, score, matched or display(node))
+                reached[other] = (rule, score, matched or shown[node])
                 queue.append(other)
     records: dict[str, MergeRecord] = {}
-    for sk in sorted(comp.sks, key=lambda i: (corpus.sk_surface[i], i)):
-        surface = corpus.sk_surface[sk]
+    surfaces = corpus.sk_surface
+    sks = comp.sks if len(comp.sks) == 1 else sorted(comp.sks, key=lambda i: (surfaces[i], i))
+    for sk in sks:
+        surface = surfaces[sk]
         if surface in records:
             continue
         nodes = corpus.sk_nodes[sk]
@@ -205,27 +236,27 @@ def _merge_records(corpus: Any, comp: Component, entity_id: str, name: str, cano
         else:
             rule, score, matched = reached.get(nodes[0], ("override", 1.0, ""))
         # Built from checked values (strings, float scores): no second validation.
-        records[surface] = MergeRecord.model_construct(entity_id=entity_id, surface=surface, rule=rule,
-                                                       score=float(score), matched=matched)
+        records[surface] = construct(MergeRecord, {"entity_id": entity_id, "surface": surface, "rule": rule,
+                                                   "score": float(score), "matched": matched})
     return list(records.values())
 
 
 def _component_mentions(corpus: Any, components: list[Component]) -> list[list[str]]:
     """The mention ids of each component: its records in order, each record's mentions in reading order."""
-    # One stable sort of all mentions by (component, record rank) instead of a list per record.
+    # One stable sort of all mentions by (component, record rank) instead of a list per record;
+    # the ids are made in that order in one pass and sliced per component.
     rank = np.full(len(corpus.sk_surface) + 1, len(corpus.sk_surface), dtype=np.int64)
     ranked = [sk for comp in components for sk in comp.sks]
     rank[np.asarray(ranked, dtype=np.int64)] = np.arange(len(ranked), dtype=np.int64)
-    order = np.argsort(rank[corpus.mention_sk_array], kind="stable")
-    ids = corpus.mention_ids
     counts = corpus.sk_count
+    sizes = [sum(map(counts.__getitem__, comp.sks)) for comp in components]
+    order = np.argsort(rank[corpus.mention_sk_array], kind="stable")[:sum(sizes)]
+    ordered = corpus.mention_ids_at(order)
     out: list[list[str]] = []
     start = 0
-    ordered = order.tolist()
-    for comp in components:
-        end = start + sum(counts[sk] for sk in comp.sks)
-        out.append([ids[g] for g in ordered[start:end]])
-        start = end
+    for size in sizes:
+        out.append(ordered[start:start + size])
+        start += size
     return out
 
 
@@ -234,9 +265,10 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
                      review: list[tuple[int, int, float, str]],
                      overrides: Overrides, prior: Resolution | None) -> Resolution:
     """Assemble the :class:`Resolution` from resolved components."""
+    sk_first = corpus.sk_first
     for comp in components:
-        comp.sks.sort(key=lambda i: corpus.sk_first[i])
-    comp_mentions = _component_mentions(corpus, components)
+        if len(comp.sks) > 1:
+            comp.sks.sort(key=sk_first.__getitem__)
     anchors = []
     for comp in components:
         first_sk = comp.sks[0]  # sorted oldest first above
@@ -244,7 +276,17 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
         anchors.append(anchor_id(group, key))
     split = [corpus.node_key[corpus.sk_nodes[c.sks[0]][0]][1].startswith(SPLIT_PREFIX) for c in components]
     comp_keys = [{corpus.node_key[n][1] for n in c.nodes} for c in components] if prior is not None else None
-    ids, former_ids = _prior_ids(prior, comp_mentions, anchors, split, comp_keys)
+    ids: list[str] = anchors
+    former_ids: list[list[str]] = [[] for _ in anchors]
+    if prior is not None:
+        ids, former_ids = _prior_ids(prior, _component_mentions(corpus, components), anchors, split,
+                                     comp_keys)
+    # Entities in id order, their mention ids made in that order: assignments are then built
+    # (and later read) from strings laid out in the order they are used.
+    by_id = sorted(range(len(components)), key=ids.__getitem__)
+    components = [components[ci] for ci in by_id]
+    ids, former_ids = [ids[ci] for ci in by_id], [former_ids[ci] for ci in by_id]
+    comp_mentions = _component_mentions(corpus, components)
 
     # Keys (or entity ids, which win: they name one entity exactly) of the names to rename and retype.
     def ref(name: str) -> str:
@@ -258,11 +300,13 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
         adjacency.setdefault(b, []).append((a, rule, score, matched))
 
     type_values = [t.value for t in corpus.sk_type]
+    sk_count, sk_desc, sk_surface = corpus.sk_count, corpus.sk_desc, corpus.sk_surface
+    shown = corpus.node_names()
     entities: list[Entity] = []
     merges: list[MergeRecord] = []
     names: dict[int, str] = {}
     for ci, comp in enumerate(components):
-        canon, name = _canonical(corpus, comp)
+        canon, name = _canonical(corpus, comp, shown)
         keys = sorted(corpus.node_key[n][1] for n in comp.nodes) if renames or set_types else []
         keys = [*(i for i in (ids[ci], *former_ids[ci]) if i in renames or i in set_types), *keys]
         name = next((renames[k] for k in keys if k in renames), name)
@@ -270,28 +314,28 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
         descs: dict[str, tuple[Any, int]] = {}
         for sk in comp.sks:
             label = type_values[sk]
-            votes[label] = votes.get(label, 0) + corpus.sk_count[sk]
-            for rank, desc in enumerate(corpus.sk_desc[sk]):
-                mk = (corpus.sk_first[sk], rank)
+            votes[label] = votes.get(label, 0) + sk_count[sk]
+            for rank, desc in enumerate(sk_desc[sk]):
+                mk = (sk_first[sk], rank)
                 if desc not in descs or mk < descs[desc]:
                     descs[desc] = mk
         etype = next((set_types[k] for k in keys if k in set_types), None) or vote_type(votes)
         # Every surface as written, and each name inside one ("Shawn Wang / swyx" gives
         # "Shawn Wang"; "EHR (Electronic Health Record)" gives "EHR"), so that lookups by any
         # of them find the entity.
-        spelled = {clean_surface(corpus.sk_surface[sk]) for sk in comp.sks}
-        spelled.update(best_spelling(corpus.node_display[n]) for n in comp.nodes if corpus.node_display[n])
+        spelled = {clean_surface(sk_surface[sk]) for sk in comp.sks}
+        spelled.update(shown[n] for n in comp.nodes if corpus.node_display[n])
         aliases = sorted(spelled - {name, ""})
-        # model_construct: the mention ids alone are a million strings to re-validate at 100k episodes.
-        entities.append(Entity.model_construct(
-            id=ids[ci], name=name, type=etype, aliases=aliases,
-            descriptions=[d for d, _ in sorted(descs.items(), key=lambda kv: (kv[1], kv[0]))
-                          ][:MAX_DESCRIPTIONS],
-            type_votes=dict(sorted(votes.items())), mention_ids=comp_mentions[ci],
-            former_ids=former_ids[ci],
-        ))
+        # Not validated: the mention ids alone are a million strings to re-validate at 100k episodes.
+        entities.append(construct(Entity, {
+            "id": ids[ci], "name": name, "type": etype, "aliases": aliases,
+            "descriptions": [d for d, _ in sorted(descs.items(), key=lambda kv: (kv[1], kv[0]))
+                             ][:MAX_DESCRIPTIONS],
+            "type_votes": dict(sorted(votes.items())), "mention_ids": comp_mentions[ci],
+            "former_ids": former_ids[ci],
+        }))
         names[ci] = name
-        merges.extend(_merge_records(corpus, comp, ids[ci], name, canon, adjacency))
+        merges.extend(_merge_records(corpus, comp, ids[ci], name, canon, adjacency, shown))
 
     node_comp = {n: ci for ci, comp in enumerate(components) for n in comp.nodes}
     pairs: dict[tuple[str, str], ReviewPair] = {}
@@ -304,19 +348,16 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
         key = (ids[ca], ids[cb])
         if key in pairs and pairs[key].score >= score:
             continue
-        left, right = best_spelling(corpus.node_display[a]), best_spelling(corpus.node_display[b])
+        left, right = shown[a], shown[b]
         reason = BORDERLINE_REASONS.get(rule, BORDERLINE_REASONS["fuzzy+evidence"])
         pairs[key] = ReviewPair(left_id=ids[ca], left_name=names[ca], right_id=ids[cb], right_name=names[cb],
                                 score=score, reason=reason.format(a=left, b=right))
-    order = sorted(range(len(entities)), key=lambda i: entities[i].id)
-    ordered = [entities[i] for i in order]
-    assignments = dict(zip(chain.from_iterable(e.mention_ids for e in ordered),
-                           chain.from_iterable(repeat(e.id, len(e.mention_ids)) for e in ordered),
-                           strict=True))
+    assignments = dict(zip(chain.from_iterable(comp_mentions),
+                           chain.from_iterable(map(repeat, ids, map(len, comp_mentions))), strict=True))
     # Everything above is built from validated inputs with the right types: skip re-validation.
     return Resolution.model_construct(
-        entities=ordered,
+        entities=entities,
         assignments=assignments,
-        merges=sorted(merges, key=lambda m: (m.entity_id, m.surface)),
+        merges=sorted(merges, key=attrgetter("entity_id", "surface")),
         review=sorted(pairs.values(), key=lambda p: (-p.score, p.left_id, p.right_id)),
     )

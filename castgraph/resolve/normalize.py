@@ -41,6 +41,8 @@ __all__ = [
     "normalize_name",
     "strip_accents",
     "strip_suffixes",
+    "stripped_name_tokens",
+    "tokens_key",
 ]
 
 
@@ -135,9 +137,16 @@ def name_tokens(text: str) -> tuple[str, ...]:
     >>> name_tokens("C++")
     ('c++',)
     """
-    text = strip_suffixes(clean_surface(text))
-    text = strip_accents(text).casefold().replace("&", " and ")
-    return tuple(_TOKEN_RE.findall(text))
+    return stripped_name_tokens(strip_suffixes(clean_surface(text)))
+
+
+def stripped_name_tokens(text: str) -> tuple[str, ...]:
+    """:func:`name_tokens` of a name already cleaned and without suffixes (they are not looked for).
+
+    >>> stripped_name_tokens("Café & Co")
+    ('cafe', 'and', 'co')
+    """
+    return tuple(_TOKEN_RE.findall(strip_accents(text).casefold().replace("&", " and ")))
 
 
 @lru_cache(maxsize=1 << 20)
@@ -149,10 +158,19 @@ def normalize_name(text: str) -> str:
     >>> normalize_name("Llama 3.1"), normalize_name("Llama 31")
     ('llama3.1', 'llama31')
     """
-    tokens = name_tokens(text)
+    return tokens_key(name_tokens(text))
+
+
+def tokens_key(tokens: tuple[str, ...]) -> str:
+    """The key of a name from its :func:`name_tokens`.
+
+    >>> tokens_key(("llama", "3", "5")), tokens_key(("gpt", "4o"))
+    ('llama3 5', 'gpt4o')
+    """
     key = "".join(tokens)
     # Keep a boundary between two numbers ("3 5" is not "35"), rare but cheap to respect.
-    if len(tokens) > 1 and any(a[-1:].isdigit() and b[:1].isdigit() for a, b in itertools.pairwise(tokens)):
+    if len(tokens) > 1 and not key.isalpha() \
+            and any(a[-1:].isdigit() and b[:1].isdigit() for a, b in itertools.pairwise(tokens)):
         parts = [tokens[0]]
         for a, b in itertools.pairwise(tokens):
             parts.append((" " if a[-1:].isdigit() and b[:1].isdigit() else "") + b)

@@ -44,7 +44,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from castgraph.graph.model import EntityType
-from castgraph.resolve.build_entities import SPLIT_PREFIX, best_spelling, vote_type
+from castgraph.resolve.build_entities import SPLIT_PREFIX, vote_type
 from castgraph.resolve.evidence import (
     _node_sks,
     _word_frequency,
@@ -64,14 +64,7 @@ _NON_LATIN_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 def _display(corpus: Any, node: int) -> str:
-    cache: dict[int, str] | None = getattr(corpus, "_best_display", None)
-    if cache is None:
-        cache = corpus._best_display = {}
-    found = cache.get(node)
-    if found is None:
-        counts = corpus.node_display[node]
-        found = cache[node] = best_spelling(counts) if counts else ""
-    return found
+    return corpus.node_names()[node]
 
 
 def _node_types(corpus: Any) -> list[Counter[str]]:
