@@ -76,14 +76,19 @@ def test_bulk_search_finds_what_text_by_text_finds(implementation: str, chunk: i
     if implementation == "pyahocorasick":
         pytest.importorskip("ahocorasick", reason="pyahocorasick is not installed (the bench extra)")
     monkeypatch.setattr(automaton, "CHUNK_CHARS", chunk)
+    long_name = "A Product Whose Name Goes On And On For Well Over Sixty-Two Characters"
     names = ["Claude", "Claude Code", "GitHub", "クロード", "松尾", "gpt-5", "5.1", "ΟΔΟΣ", "İstanbul",
-             "Linear"]
+             "Linear", "Éclair", "Kafka", long_name]
     texts = ["Claude Codeで GitHubの話。", "", "クロードコードとクロード。松尾研究室と松尾氏。",
              "gpt-5.1 and gpt-5! 5.1", "Ὀδὸς ΟΔΟΣ's İstanbul",
-             "Linear maps. \"Linear\" is fast; left for Linear", "GitHub"]
+             "Linear maps. \"Linear\" is fast; left for Linear", "GitHub",
+             f"{long_name}, {long_name.upper()}"]
     rng = random.Random(5)
+    # Case variants, upper-case letters that are not ASCII (É, the Kelvin sign K) and a name too
+    # long for an upper-case mask: how each hit is written must come back as written.
     pieces = ["Claude", " ", "Code", "GitHub", "の", "松尾", "氏", "-", ".", "5", "gpt-5", "\n", "İ", "ΟΔΟΣ",
-              "x"]
+              "x", "CLAUDE", "github", "GitHUB", "Éclair", "éCLAIR", "\u212aafka", "KAFKA", long_name,
+              long_name.lower()]
     texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(200)]
     # The second cannot search texts joined (a name starts with a newline): it goes text by text.
     for auto in (NameAutomaton(names, implementation=implementation),
@@ -94,6 +99,14 @@ def test_bulk_search_finds_what_text_by_text_finds(implementation: str, chunk: i
         expected = [(i, s, e, n, sentence_start(t, s))
                     for i, t in enumerate(texts) for s, e, n in auto.find_tuples(t)]
         assert found == expected and len(found) > 100
+        written = [texts[i][s:e] for i, s, e, *_ in found]
+        forms = zip(hits.name.tolist(), hits.form.tolist(), strict=True)
+        assert [auto.written(n, f) for n, f in forms] == written
+        variant, variants = auto.variants(hits)
+        assert [variants[v] for v in variant.tolist()] == [(n, w) for (_, _, _, n, _), w in
+                                                            zip(found, written, strict=True)]
+        assert len(set(variants)) == len(variants)
+        assert {"\u212aafka", long_name.lower(), long_name.upper(), "GitHUB", "éCLAIR"} <= set(written)
 
 
 def test_longest_match_wins_and_words_stay_whole() -> None:
@@ -148,6 +161,23 @@ def test_ambiguous_alias_links_only_where_one_owner_is_already_mentioned() -> No
     result = EntityLinker().link(eps, res)
     assert result.mentions == []  # e1: ambiguous; e2: Sam Lessin already listed, so only placed
     assert result.places["e2#0"].field == "summary"
+
+
+def test_ambiguous_alias_stays_unlinked_where_two_owners_are_mentioned() -> None:
+    people = [Entity(id=f"entity:{k}", name=f"Sam {k.title()}", type=EntityType.PERSON, aliases=["Sam"])
+              for k in ("altman", "harris", "lessin")]
+    res = Resolution(entities=people, assignments={"e2#0": "entity:lessin", "e3#0": "entity:altman",
+                                                   "e3#1": "entity:harris", "e4#0": "entity:harris"})
+
+    def ep(number: int, *listed: str) -> Episode:
+        return Episode(id=f"e{number}", title="t", summary="So Sam said. Then Sam left.",
+                       mentions=[Mention(surface=name) for name in listed])
+
+    eps = [ep(1), ep(2, "Sam Lessin"), ep(3, "Sam Altman", "Sam Harris"), ep(4, "Sam Harris")]
+    result = EntityLinker().link(eps, res)
+    assert result.mentions == []
+    assert {k: (p.span, p.occurrences) for k, p in result.places.items()} == {
+        "e2#0": ((3, 6), 2), "e4#0": ((3, 6), 2)}
 
 
 def test_japanese_without_spaces_uses_script_boundaries() -> None:

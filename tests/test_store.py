@@ -177,3 +177,28 @@ def test_the_store_writes_json_as_json_writes_it(value: object) -> None:
             compact_json(value)
         return
     assert compact_json(value) == expected
+
+
+@pytest.mark.parametrize(("start", "extra", "plain"), [
+    (72.5, {"k": [1, "x"]}, True),
+    (float("nan"), {}, False),
+    (1e-05, {}, False),
+    (0.0, {"k": [float("inf")]}, True),  # the graph keeps what is not finite as text
+    (0.0, {"k": {"n": -2e-07}}, False),
+])
+def test_a_build_checks_its_records_once_and_writes_them_as_json_does(
+        tmp_path: Path, start: float, extra: dict[str, object], plain: bool) -> None:
+    from castgraph.graph.model import Chapter, Entity, EntityType, Episode, Mention, Resolution
+    from castgraph.queries.index import GraphIndex
+
+    ep = Episode(id="e1", title="T", chapters=[Chapter(title="Intro", start=start)], extra=extra,
+                 mentions=[Mention(surface="swyx")])
+    entity = Entity(id="entity:1", name="swyx", type=EntityType.PERSON, mention_ids=["e1#0"])
+    res = Resolution(entities=[entity], assignments={"e1#0": "entity:1"})
+    tables = GraphTables.from_build([ep], res)
+    assert tables.plain_records is plain
+    write_store(tables, tmp_path / STORE_FILE)
+    raw = (tmp_path / STORE_FILE).read_bytes()
+    assert json.dumps(tables.episodes, ensure_ascii=False, separators=(",", ":")).encode() in raw
+    chapters = GraphIndex.from_tables(tables).blobs["chapters"][0]
+    assert chapters == json.dumps(tables.episodes[0]["chapters"], separators=(",", ":"))

@@ -169,3 +169,43 @@ def test_index_surfaces_and_places_are_each_mentions_own() -> None:
                        m.chapter if m.field else None,
                        m.timestamp if m.field else None] for m in mine]
             assert index.places(e, ent) == places
+
+
+def _mixed_mentions(seed: int) -> list[Mention]:
+    """Mentions made every way castgraph and its users make them, in random order."""
+    rng = random.Random(seed)
+    made: list[Mention] = []
+    for i in range(300):
+        # Mentions made by model_construct or copied have a fields set each: a few of them.
+        kind = rng.randrange(6) if i % 30 == 0 else rng.choice([0, 1, 2, 4])
+        if kind == 0:
+            mention = Mention.listed(f"n{i % 7}", "Person", "d", "e", i)
+        elif kind == 1:
+            mention = Mention.from_checked({"surface": "s", "role": "guest", "href": f"h{i % 3}",
+                                            "ordinal": i})
+        elif kind == 2:
+            mention = Mention(surface="t", origin=MentionOrigin.TEXT_LINK, field="summary", span=(1, 4),
+                              chapter=i % 3 or None, timestamp=float(i), occurrences=2, ordinal=i)
+        elif kind == 3:
+            mention = Mention.model_construct(surface="m", type_label="Product", img="i.png", ordinal=i)
+        elif kind == 4:
+            mention = Mention.listed("x", "", "", "e", i)
+            mention.set_fields({"field": "title", "span": (0, 1), "pattern": "guest"})
+        else:
+            mention = Mention.listed("y", "Org", "", "e", i).model_copy(update={"group": "cast"})
+        made.append(mention)
+    return made
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_mention_table_reads_what_each_mention_holds(seed: int) -> None:
+    from castgraph.graph.schema import MENTION_TABLE_FIELDS, _table_of_each, mention_table
+
+    mentions = _mixed_mentions(seed)
+    expected = {name: [getattr(m, name) for m in mentions] for name in MENTION_TABLE_FIELDS}
+    assert mention_table(mentions) == _table_of_each(mentions) == expected
+    assert len({id(m.model_fields_set) for m in mentions}) < 20  # read by fields set, not one by one
+    # Many distinct fields sets (copies each have their own): every mention read in full.
+    copies = [m.model_copy() for m in mentions]
+    assert mention_table(copies) == expected
+    assert mention_table([]) == {name: [] for name in MENTION_TABLE_FIELDS}

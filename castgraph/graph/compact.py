@@ -28,16 +28,13 @@ import hashlib
 import json
 import mmap
 import struct
-from collections.abc import Callable
-from itertools import chain, compress
-from operator import not_
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 
 from castgraph.errors import CastgraphError
+from castgraph.graph.json_bytes import compact_json, json_encoder
 from castgraph.graph.schema import SCHEMA_VERSION
 from castgraph.graph.tables import Coded, GraphTables
 from castgraph.outputs import atomic_open
@@ -137,87 +134,21 @@ def read_sections(path: str | Path, magic: bytes, *, lazy: bool = False,
         return None
 
 
-def json_encoder(item_separator: str = ", ", key_separator: str = ": ") -> Callable[[Any], str]:
-    """``json.dumps(value, ensure_ascii=False)`` (with these separators) made once and reused:
-    the same text, without setting up an encoder per value.
-
-    >>> json_encoder()({"a": [1, "é"]}) == json.dumps({"a": [1, "é"]}, ensure_ascii=False)
-    True
-    """
-    make = json.encoder.c_make_encoder  # type: ignore[attr-defined]
-    encoder = json.JSONEncoder(ensure_ascii=False, separators=(item_separator, key_separator))
-    if make is None:  # no C accelerator: the plain encoder
-        return encoder.encode
-    # No markers: castgraph's records hold no cycles to detect.
-    run = make(None, encoder.default, json.encoder.encode_basestring, None, key_separator, item_separator,
-               False, False, True)
-    return lambda value: "".join(run(value, 0))
-
-
-_compact_json = json_encoder(",", ":")
-# Values orjson writes as json does (an integer beyond 64 bits it refuses).
-_PLAIN = frozenset({str, int, bool, type(None)})
-_is_plain, _is_dict = _PLAIN.__contains__, frozenset({dict}).__contains__
-_is_list, _is_float = frozenset({list, tuple}).__contains__, frozenset({float}).__contains__
-_KNOWN = _PLAIN | {dict, list, tuple, float}
-
-
-def compact_json(value: Any) -> bytes:
-    """``json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()``, byte for byte,
-    several times faster on big values.
-
-    orjson writes it when it writes what json writes; otherwise (NaN and infinity, which it
-    writes as null; floats under 1e-4, formatted otherwise; types json does not know) and on
-    anything orjson refuses (integers beyond 64 bits, keys that are not text), json writes it,
-    with json's errors.
-
-    >>> compact_json({"a": [1, 2.5, "é", None]}).decode()
-    '{"a":[1,2.5,"é",null]}'
-    >>> [compact_json(v) for v in (float("nan"), [{"t": 1e-05}], 10**30, {1: "a"})]
-    [b'NaN', b'[{"t":1e-05}]', b'1000000000000000000000000000000', b'{"1":"a"}']
-    """
-    try:
-        data = orjson.dumps(value)
-    except (TypeError, orjson.JSONEncodeError):
-        return _compact_json(value).encode("utf-8")
-    return data if _written_alike(value) else _compact_json(value).encode("utf-8")
-
-
-def _written_alike(value: Any) -> bool:
-    """Whether orjson writes ``value`` as json does: only text, whole numbers, booleans, None and
-    floats from 1e-4 (or 0) up, in lists and maps. Checked a level at a time, each a few passes
-    in C: no Python call per value."""
-    level = [value]
-    while level:
-        kinds = list(map(type, level))
-        if not _KNOWN.issuperset(kinds):
-            return False
-        floats = np.fromiter(compress(level, map(_is_float, kinds)), dtype=np.float64)
-        if len(floats) and not (np.isfinite(floats) & ((floats == 0) | (np.abs(floats) >= 1e-4))).all():
-            return False
-        dicts = compress(level, map(_is_dict, kinds))
-        lists = compress(level, map(_is_list, kinds))
-        members = list(chain(chain.from_iterable(map(dict.values, dicts)), chain.from_iterable(lists)))
-        level = list(compress(members, map(not_, map(_is_plain, map(type, members)))))
-    return True
-
-
-_json = compact_json
 
 
 def write_store(tables: GraphTables, path: str | Path, *, graph_json: dict[str, Any] | None = None) -> Path:
     """Write ``tables`` to ``path``; ``graph_json`` is the :func:`file_key` of the graph.json
     written from the same tables (``None`` when none was)."""
     sections: list[tuple[str, str, bytes]] = [
-        ("episodes", "json", _json(tables.episodes)),
-        ("entities", "json", _json(tables.entities)),
-        ("topics", "json", _json(tables.topics)),
+        ("episodes", "json", compact_json(tables.episodes, checked=tables.plain_records)),
+        ("entities", "json", compact_json(tables.entities, checked=tables.plain_records)),
+        ("topics", "json", compact_json(tables.topics, checked=tables.plain_records)),
     ]
     for name in ("m_ep", "m_ent", "m_ord", "ept_ptr", "ept_idx"):
         arr = getattr(tables, name)
         sections.append((name, arr.dtype.str, np.ascontiguousarray(arr).tobytes()))
     for name, column in tables.m_cols.items():
-        sections.append((f"col.{name}.values", "json", _json(column.values)))
+        sections.append((f"col.{name}.values", "json", compact_json(column.values)))
         sections.append((f"col.{name}.codes", column.codes.dtype.str, column.codes.tobytes()))
     meta = {"schema_version": SCHEMA_VERSION, "graph": tables.graph_attrs, "columns": list(tables.m_cols),
             "counts": tables.counts(), "graph_json": graph_json}

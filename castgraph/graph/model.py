@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -31,6 +31,17 @@ from pydantic import (
     ValidationInfo,
     model_serializer,
     model_validator,
+)
+
+from castgraph.graph.instances import (
+    CheckedMaker,
+    SharedNames,
+    compact,
+    new_instance,
+    set_slot,
+    setattr_sharing,
+    shared_names,
+    values_template,
 )
 
 __all__ = [
@@ -142,147 +153,6 @@ for _type, _labels in {
         _TYPE_LABELS[_label] = _type
 
 
-# Compact instances. A build holds a million mentions and a hundred thousand episodes;
-# pydantic gives each its own fields set (200-700 bytes) and attribute dict. Here instances
-# with the same fields set share one (which never changes: setting another field moves the
-# instance to the shared set that has it too), and each attribute dict shares its keys with
-# the others of its model (CPython's split-table dicts, half the size of an ordinary one).
-_set = object.__setattr__
-_new = BaseModel.__new__
-
-
-class _SharedNames(set[str]):
-    """A fields set that instances share; it refuses to change (copies of it are plain sets)."""
-
-    __slots__ = ("grown",)
-
-    def __init__(self, names: Iterable[str]) -> None:
-        super().__init__(names)
-        #: The shared set with one more name, by that name (filled as instances set fields).
-        self.grown: dict[str, _SharedNames] = {}
-
-    def __repr__(self) -> str:
-        return repr(set(self))
-
-    def __copy__(self) -> set[str]:
-        return set(self)
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> set[str]:
-        return set(self)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return set, (list(self),)
-
-    def add(self, name: str) -> None:
-        # pydantic adds the field it just set; the instance has moved to a set that holds it.
-        if name not in self:
-            raise TypeError("a shared fields set does not change; set the field on the model instead")
-
-    def _refuse(self, *args: Any) -> Any:
-        raise TypeError("a shared fields set does not change; set the field on the model instead")
-
-    discard = remove = pop = clear = update = _refuse
-    difference_update = intersection_update = symmetric_difference_update = _refuse
-    __ior__ = __iand__ = __isub__ = __ixor__ = _refuse
-
-
-_SHARED_NAMES: dict[frozenset[str], _SharedNames] = {}
-
-
-def _shared_names(names: Iterable[str]) -> _SharedNames:
-    key = frozenset(names)
-    shared = _SHARED_NAMES.get(key)
-    if shared is None:
-        shared = _SHARED_NAMES.setdefault(key, _SharedNames(key))
-    return shared
-
-
-def _setattr_sharing(model: BaseModel, name: str, value: Any) -> None:
-    """``BaseModel.__setattr__`` for a model whose instances share fields sets."""
-    names = model.__pydantic_fields_set__
-    if name not in names and type(names) is _SharedNames:
-        grown = names.grown.get(name)
-        if grown is None and name in type(model).__pydantic_fields__:
-            grown = names.grown.setdefault(name, _shared_names((*names, name)))
-        if grown is not None:
-            _set(model, "__pydantic_fields_set__", grown)
-    BaseModel.__setattr__(model, name, value)
-
-
-def _values_template(model: type[BaseModel], defaults: bool) -> dict[str, Any]:
-    """An attribute dict whose copies share their keys: one key per field, in the model's order.
-
-    ``defaults``: the values are the fields' defaults (every copy shares them, so they must
-    be immutable); else placeholders that every copy replaces.
-    """
-    holder_type = type(f"_{model.__name__}Values", (), {"__module__": __name__})
-    holder = holder_type()
-    for name, info in model.model_fields.items():
-        default = info.get_default(call_default_factory=False)
-        setattr(holder, name, default if defaults and not info.is_required() else None)
-    # Each new instance of a plain class trims the spare room of its shared keys (CPython 3.11+),
-    # so copies of the dict hold one slot per field rather than thirty.
-    for _ in range(64):
-        holder_type()
-    return holder.__dict__
-
-
-def _compact(model: BaseModel, template: dict[str, Any]) -> None:
-    """Give a validated instance the compact attribute dict and a shared fields set."""
-    if type(model.__pydantic_fields_set__) is _SharedNames:
-        return  # compact already (an instance inside another model is validated again)
-    values = template.copy()
-    values.update(model.__dict__)
-    _set(model, "__dict__", values)
-    _set(model, "__pydantic_fields_set__", _shared_names(model.__pydantic_fields_set__))
-
-
-class _CheckedMaker:
-    """Makes instances of ``model`` from fields that already have the model's types, without
-    validating them: the compact attribute dict of :func:`_compact`, defaults filled in (a fresh
-    list or dict for each instance), and the shared fields set of the names given."""
-
-    def __init__(self, model: type[BaseModel], template: dict[str, Any]) -> None:
-        self.model = model
-        self.template = template
-        #: Per tuple of names given: the shared fields set, the template with the other fields'
-        #: defaults, and the default factories of the others.
-        self.by_names: dict[tuple[str, ...], tuple[_SharedNames, dict[str, Any], list[tuple[str, Any]]]] = {}
-
-    def _prepare(self, key: tuple[str, ...]) -> tuple[_SharedNames, dict[str, Any], list[tuple[str, Any]]]:
-        fields = self.model.model_fields
-        unknown = sorted(set(key) - set(fields))
-        required = [name for name, info in fields.items() if info.is_required() and name not in key]
-        if unknown or required:
-            what = self.model.__name__.lower()
-            raise ValueError(f"not fields of {what}: {unknown}" if unknown else f"no {required[0]}")
-        template = self.template.copy()
-        factories = []
-        for name, info in fields.items():
-            if name in key:
-                continue
-            if info.default_factory is not None:
-                factories.append((name, info.default_factory))
-            else:
-                template[name] = info.default
-        return self.by_names.setdefault(key, (_shared_names(key), template, factories))
-
-    def __call__(self, fields: dict[str, Any]) -> Any:
-        key = tuple(fields)
-        prepared = self.by_names.get(key)
-        names, template, factories = prepared if prepared is not None else self._prepare(key)
-        values = template.copy()
-        values.update(fields)
-        for name, factory in factories:
-            values[name] = factory()
-        instance = _new(self.model)
-        _set(instance, "__dict__", values)
-        _set(instance, "__pydantic_fields_set__", names)
-        _set(instance, "__pydantic_extra__", None)
-        _set(instance, "__pydantic_private__", None)
-        return instance
-
-
 class Source(BaseModel):
     """Where a record came from: a file and a line or record number (1-based)."""
 
@@ -294,7 +164,7 @@ class Source(BaseModel):
 
     @model_validator(mode="after")
     def _share_memory(self) -> Source:
-        _compact(self, _SOURCE_VALUES)  # frozen: nothing changes it afterwards
+        compact(self, _SOURCE_VALUES)  # frozen: nothing changes it afterwards
         return self
 
     @classmethod
@@ -357,7 +227,7 @@ class Chapter(BaseModel):
 
     @model_validator(mode="after")
     def _share_memory(self) -> Chapter:
-        _compact(self, _CHAPTER_VALUES)
+        compact(self, _CHAPTER_VALUES)
         return self
 
     @classmethod
@@ -373,7 +243,7 @@ class Chapter(BaseModel):
         return chapter
 
     def __setattr__(self, name: str, value: Any) -> None:
-        _setattr_sharing(self, name, value)
+        setattr_sharing(self, name, value)
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -385,8 +255,8 @@ class Chapter(BaseModel):
         return data
 
 
-_CHAPTER_VALUES = _values_template(Chapter, defaults=False)
-_make_chapter = _CheckedMaker(Chapter, _CHAPTER_VALUES)
+_CHAPTER_VALUES = values_template(Chapter, defaults=False)
+_make_chapter = CheckedMaker(Chapter, _CHAPTER_VALUES)
 
 
 class TranscriptCue(BaseModel):
@@ -483,7 +353,7 @@ class Mention(BaseModel):
 
     @model_validator(mode="after")
     def _share_memory(self) -> Mention:
-        _compact(self, _MENTION_VALUES)
+        compact(self, _MENTION_VALUES)
         return self
 
     @classmethod
@@ -506,7 +376,7 @@ class Mention(BaseModel):
             unknown = set(key) - set(cls.model_fields)
             if unknown or "surface" not in key:
                 raise ValueError(f"not fields of a mention: {sorted(unknown)}" if unknown else "no surface")
-            names = _MENTION_NAMES.setdefault(key, _shared_names(key))
+            names = _MENTION_NAMES.setdefault(key, shared_names(key))
         values = _MENTION_VALUES.copy()
         values.update(fields)
         return _mention(cls, values, names)
@@ -530,7 +400,7 @@ class Mention(BaseModel):
         return _mention(cls, values, _LISTED_NAMES)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        _setattr_sharing(self, name, value)
+        setattr_sharing(self, name, value)
 
     def set_fields(self, values: dict[str, Any]) -> None:
         """Assign several fields at once: the same as one assignment each, but the fields set
@@ -549,33 +419,65 @@ class Mention(BaseModel):
         names = self.__pydantic_fields_set__
         missing = [n for n in values if n not in names]
         if missing:
-            if type(names) is _SharedNames:
+            if type(names) is SharedNames:
                 for name in missing:
                     grown = names.grown.get(name)
                     if grown is None:
-                        grown = names.grown.setdefault(name, _shared_names((*names, name)))
+                        grown = names.grown.setdefault(name, shared_names((*names, name)))
                     names = grown
-                _set(self, "__pydantic_fields_set__", names)
+                set_slot(self, "__pydantic_fields_set__", names)
             else:
                 names.update(missing)
         self.__dict__.update(values)
 
+    @classmethod
+    def set_fields_each(cls, mentions: Iterable[Mention], values: Iterable[dict[str, Any]],
+                        keys: Sequence[str]) -> None:
+        """:meth:`set_fields` of many mentions, each from its dict of ``keys`` (the same keys for all):
+        the checks are made once per fields set instead of once per mention.
 
-def _mention(cls: type[Mention], values: dict[str, Any], names: _SharedNames) -> Mention:
-    mention = _new(cls)
-    _set(mention, "__dict__", values)
-    _set(mention, "__pydantic_fields_set__", names)
-    _set(mention, "__pydantic_extra__", None)
-    _set(mention, "__pydantic_private__", None)
+        >>> ms = [Mention.listed("swyx", "Person", "", "e1", 0), Mention(surface="x", field="title")]
+        >>> Mention.set_fields_each(ms, [{"field": "summary"}, {"field": "summary"}], ["field"])
+        >>> [m.field for m in ms], [sorted(m.model_fields_set) for m in ms][1]
+        (['summary', 'summary'], ['field', 'surface'])
+        """
+        unknown = [n for n in keys if n not in cls.__pydantic_fields__]
+        if unknown:
+            raise AttributeError(f"{cls.__name__} has no field {unknown[0]!r}")
+        moved: dict[int, tuple[SharedNames, SharedNames]] = {}
+        for mention, fields in zip(mentions, values, strict=True):
+            names = mention.__pydantic_fields_set__
+            if type(names) is not SharedNames:
+                mention.set_fields(fields)
+                continue
+            known = moved.get(id(names))
+            if known is None or known[0] is not names:
+                grown = names
+                for name in keys:
+                    if name not in grown:
+                        grown = grown.grown.get(name) or grown.grown.setdefault(
+                            name, shared_names((*grown, name)))
+                known = moved[id(names)] = (names, grown)
+            if known[1] is not names:
+                set_slot(mention, "__pydantic_fields_set__", known[1])
+            mention.__dict__.update(fields)
+
+
+def _mention(cls: type[Mention], values: dict[str, Any], names: SharedNames) -> Mention:
+    mention = new_instance(cls)
+    set_slot(mention, "__dict__", values)
+    set_slot(mention, "__pydantic_fields_set__", names)
+    set_slot(mention, "__pydantic_extra__", None)
+    set_slot(mention, "__pydantic_private__", None)
     return mention
 
 
 # Mention.from_checked's shared set for each order of fields it is given.
-_MENTION_NAMES: dict[tuple[str, ...], _SharedNames] = {}
-_LISTED_NAMES = _shared_names(("surface", "type_label", "description", "episode_id", "ordinal"))
-_SOURCE_VALUES = _values_template(Source, defaults=False)
-_make_source = _CheckedMaker(Source, _SOURCE_VALUES)
-_MENTION_VALUES = _values_template(Mention, defaults=True)
+_MENTION_NAMES: dict[tuple[str, ...], SharedNames] = {}
+_LISTED_NAMES = shared_names(("surface", "type_label", "description", "episode_id", "ordinal"))
+_SOURCE_VALUES = values_template(Source, defaults=False)
+_make_source = CheckedMaker(Source, _SOURCE_VALUES)
+_MENTION_VALUES = values_template(Mention, defaults=True)
 
 
 #: The validation context of a loader whose mentions already have their episode's id and
@@ -632,14 +534,14 @@ class Episode(BaseModel):
                 mention.episode_id = self.id
                 mention.ordinal = i
         self.tags = list(dict.fromkeys(t for t in map(_topic_name, self.tags) if t))
-        _compact(self, _EPISODE_VALUES)
+        compact(self, _EPISODE_VALUES)
         return self
 
     @classmethod
     def from_checked(cls, fields: dict[str, Any]) -> Episode:
         """An episode made from ``fields`` that already have the model's types, without validating
-        them: what ``Episode.model_validate(fields, context=MENTIONS_NUMBERED)`` gives, several
-        times faster. Chapters, mentions and the source are model instances; each mention has its
+        them: what ``Episode.model_validate(fields, context=MENTIONS_NUMBERED)`` gives, about
+        three times faster. Chapters, mentions and the source are model instances; each mention has its
         episode's id and its ordinal already. Tags are normalized, as validation does.
 
         >>> fields = {"id": "e1", "title": "T", "tags": ["#AI", "ai"],
@@ -655,7 +557,7 @@ class Episode(BaseModel):
         return episode
 
     def __setattr__(self, name: str, value: Any) -> None:
-        _setattr_sharing(self, name, value)
+        setattr_sharing(self, name, value)
 
     @staticmethod
     def make_id(show: str, title: str) -> str:
@@ -664,8 +566,8 @@ class Episode(BaseModel):
         return stable_id(*norm)
 
 
-_EPISODE_VALUES = _values_template(Episode, defaults=False)
-_make_episode = _CheckedMaker(Episode, _EPISODE_VALUES)
+_EPISODE_VALUES = values_template(Episode, defaults=False)
+_make_episode = CheckedMaker(Episode, _EPISODE_VALUES)
 
 
 class Topic(BaseModel):

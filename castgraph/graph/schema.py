@@ -40,6 +40,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from castgraph.graph.feed_props import episode_feed_attrs
+from castgraph.graph.json_bytes import written_alike
 from castgraph.graph.link_props import mention_rule
 from castgraph.graph.model import Chapter, Entity, Episode, Mention, MentionOrigin, MergeRecord, Topic
 
@@ -66,6 +67,7 @@ __all__ = [
     "entity_record",
     "episode_node_id",
     "episode_record",
+    "episode_records",
     "mention_columns",
     "mention_key",
     "mention_table",
@@ -211,6 +213,35 @@ def episode_record(ep: Episode) -> dict[str, Any]:
     }
 
 
+def episode_records(episodes: Iterable[Episode]) -> tuple[list[dict[str, Any]], bool]:
+    """The :func:`episode_record` of each episode, and whether orjson writes them all as json
+    does (:func:`castgraph.graph.json_bytes.written_alike`).
+
+    Only the values that may be floats or anything else are checked, each record as it is
+    made: chapter and transcript times and the unknown keys (the other values are text,
+    whole numbers, lists of text and None, as the model's types say).
+
+    >>> chapters = [Chapter(title="a", start=1.5)]
+    >>> episode_records([Episode(id="e", title="T", chapters=chapters)])[1]
+    True
+    >>> episode_records([Episode(id="e", title="T", extra={"x": 1e-9})])[1]
+    False
+    """
+    records, times, rest = [], [], []
+    for ep in episodes:
+        record = episode_record(ep)
+        records.append(record)
+        for chapter in record["chapters"]:
+            times.append(chapter["start"])
+            if "end" in chapter:
+                times.append(chapter["end"])
+        if record["extra"]:
+            rest.append(record["extra"])
+        if "transcript" in record:
+            rest.append(record["transcript"])
+    return records, written_alike([times, rest])
+
+
 def entity_record(entity: Entity, episode_count: int) -> dict[str, Any]:
     """The node record of an entity that appears in ``episode_count`` episodes."""
     return {
@@ -244,12 +275,74 @@ _CHUNK = 1 << 16
 def mention_table(mentions: list[Mention]) -> dict[str, list[Any]]:
     """The :data:`MENTION_TABLE_FIELDS` of ``mentions`` as lists, one per field.
 
-    One pass over the mentions (a chunk at a time, in C): each mention is visited once, not
-    once per field, which is what a million scattered objects cost.
+    Mentions share a few fields sets (:mod:`castgraph.graph.model`), and a field outside a
+    mention's set holds its default: a field is read only from the mentions whose set has
+    it, the fields all sets have in one pass (in C); the rest of a column is the default.
+    Each mention is visited once per pass, not once per field: what a million scattered
+    objects cost.
 
-    >>> mention_table([Mention(surface="a", ordinal=3)])["ordinal"]
-    [3]
+    >>> table = mention_table([Mention(surface="a", ordinal=3), Mention(surface="b", role="guest")])
+    >>> table["ordinal"], table["role"], table["origin"]
+    ([3, 0], ['', 'guest'], [<MentionOrigin.LISTED: 'listed'>, <MentionOrigin.LISTED: 'listed'>])
     """
+    groups = _fields_sets(mentions)
+    if groups is None:
+        return _table_of_each(mentions)
+    dicts = list(map(vars, mentions))
+    shared = [name for name in MENTION_TABLE_FIELDS if all(name in names for names, _ in groups)]
+    table = dict(zip(shared, _read(dicts, shared), strict=True))
+    for name in MENTION_TABLE_FIELDS:
+        if name in table:
+            continue
+        column = [Mention.model_fields[name].default] * len(dicts)
+        rows = [at for names, at in groups if name in names]
+        if rows:
+            where = np.sort(np.concatenate(rows)).tolist() if len(rows) > 1 else rows[0].tolist()
+            for row, value in zip(where, map(itemgetter(name), map(dicts.__getitem__, where)), strict=True):
+                column[row] = value
+        table[name] = column
+    return {name: table[name] for name in MENTION_TABLE_FIELDS}
+
+
+_fields_set_of = attrgetter("__pydantic_fields_set__")
+# More distinct fields sets than this (mentions made one by one outside castgraph): read each mention.
+_MAX_FIELDS_SETS = 64
+# Fields a mention may leave unset (its value then the field's default).
+_OPTIONAL = frozenset(name for name in MENTION_TABLE_FIELDS if not Mention.model_fields[name].is_required())
+
+
+def _fields_sets(mentions: list[Mention]) -> list[tuple[frozenset[str], np.ndarray]] | None:
+    """The distinct fields sets of ``mentions`` (required fields counted in), each with the rows
+    of its mentions; ``None`` unless the mentions are all :class:`Mention` and share a few sets."""
+    if not mentions or set(map(type, mentions)) != {Mention}:
+        return None
+    sets = list(map(_fields_set_of, mentions))
+    ids = list(map(id, sets))
+    by_id = dict(zip(ids, sets, strict=True))
+    if len(by_id) > _MAX_FIELDS_SETS:
+        return None
+    code_of = {key: code for code, key in enumerate(by_id)}
+    codes = np.fromiter(map(code_of.__getitem__, ids), dtype=np.int32, count=len(ids))
+    return [(frozenset(names) | (frozenset(MENTION_TABLE_FIELDS) - _OPTIONAL), np.flatnonzero(codes == code))
+            for code, names in enumerate(by_id.values())]
+
+
+def _read(dicts: list[dict[str, Any]], names: list[str]) -> list[list[Any]]:
+    """The values of ``names`` in each of ``dicts``, a list per name (a chunk of rows at a time)."""
+    columns: list[list[Any]] = [[] for _ in names]
+    if len(names) == 1:
+        columns[0].extend(map(itemgetter(names[0]), dicts))
+        return columns
+    by_key = itemgetter(*names)
+    for start in range(0, len(dicts), _CHUNK):
+        for column, part in zip(columns, zip(*map(by_key, dicts[start:start + _CHUNK]), strict=True),
+                                strict=True):
+            column.extend(part)
+    return columns
+
+
+def _table_of_each(mentions: list[Mention]) -> dict[str, list[Any]]:
+    """:func:`mention_table` reading every field of every mention."""
     by_name, by_key = attrgetter(*MENTION_TABLE_FIELDS), itemgetter(*MENTION_TABLE_FIELDS)
     in_dict = _fields_in_dict(mentions)
     table: dict[str, list[Any]] = {name: [] for name in MENTION_TABLE_FIELDS}

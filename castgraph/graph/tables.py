@@ -50,7 +50,7 @@ from castgraph.graph.schema import (
     KeyedColumn,
     entity_record,
     episode_node_id,
-    episode_record,
+    episode_records,
     mention_columns,
     mention_key,
     mention_table,
@@ -292,6 +292,9 @@ class GraphTables:
     ept_ptr: np.ndarray
     ept_idx: np.ndarray
     graph_attrs: dict[str, Any] = field(default_factory=lambda: {"schema_version": SCHEMA_VERSION})
+    #: Whether orjson writes the node records as json does (:mod:`castgraph.graph.json_bytes`):
+    #: checked when the build made them, so that writers need not check them again.
+    plain_records: bool = False
 
     # --- making -------------------------------------------------------------------
     @classmethod
@@ -355,8 +358,9 @@ class GraphTables:
         counts = np.bincount(pairs % max(1, len(ents)), minlength=len(ents)).tolist()
         ept = [sorted({topic_pos[topic_of[tag]] for tag in ep.tags}) for ep in eps]
         ept_ptr, ept_idx = _csr(ept)
+        records, plain = episode_records(eps)
         return cls(
-            episodes=[episode_record(ep) for ep in eps],
+            episodes=records,
             entities=[entity_record(e, n) for e, n in zip(ents, counts, strict=True)],
             topics=[_named(topic_record(topics[t]), resolution.topic_entities.get(t), ent_pos)
                     for t in topic_ids],
@@ -366,6 +370,7 @@ class GraphTables:
             m_cols=m_cols,
             ept_ptr=ept_ptr,
             ept_idx=ept_idx,
+            plain_records=plain,
         )
 
     @classmethod

@@ -20,9 +20,12 @@ Examples
 >>> auto = NameAutomaton(["Claude", "Claude Code", "GitHub", "ai"])
 >>> [(m.start, m.end, auto.names[m.name]) for m in auto.find("Claude Code on GitHub said AI")]
 [(0, 11, 'claude code'), (15, 21, 'github'), (27, 29, 'ai')]
->>> hits = auto.find_all(["Claude Code on GitHub", "said AI. GitHub"])
+>>> hits = auto.find_all(["Claude Code on GitHub", "said AI. GitHub", "github"])
 >>> hits.text.tolist(), hits.start.tolist(), hits.name.tolist(), hits.opening.tolist()
-([0, 0, 1, 1], [0, 15, 5, 9], [2, 3, 0, 3], [True, False, False, True])
+([0, 0, 1, 1, 2], [0, 15, 5, 9, 0], [2, 3, 0, 3, 3], [True, False, False, True, True])
+>>> variant, variants = auto.variants(hits)
+>>> variant.tolist(), variants
+([0, 1, 2, 1, 3], [(2, 'Claude Code'), (3, 'GitHub'), (0, 'AI'), (3, 'github')])
 """
 
 from __future__ import annotations
@@ -35,9 +38,20 @@ import numpy as np
 import numpy.typing as npt
 
 from castgraph.errors import CastgraphError
-from castgraph.link.boundaries import char_codes, on_boundary, sentence_start, sentence_starts, whole_words
+from castgraph.graph.tables import sorted_distinct
+from castgraph.link.boundaries import (
+    Codes,
+    char_codes,
+    on_boundary,
+    sentence_start,
+    sentence_starts,
+    whole_words,
+)
 
-__all__ = ["IMPLEMENTATIONS", "Hits", "Match", "NameAutomaton", "lower_same_length"]
+__all__ = [
+    "IMPLEMENTATIONS", "OTHER_FORM", "Hits", "Match", "NameAutomaton", "Searched", "lower_same_length",
+    "written_forms",
+]
 
 IMPLEMENTATIONS = ("ahocorasick_rs", "pyahocorasick")
 
@@ -74,7 +88,8 @@ def lower_same_length(text: str) -> str:
 class Hits(NamedTuple):
     """Whole-word hits in many texts: hit ``i`` is ``texts[text[i]][start[i]:end[i]]``, name ``name[i]``.
 
-    ``opening`` says whether the hit starts a sentence or a text (where any word is capitalized).
+    ``opening`` says whether the hit starts a sentence or a text (where any word is capitalized);
+    ``form`` tells how the hit is written (:meth:`NameAutomaton.written` reads it back).
     """
 
     text: Ints
@@ -82,14 +97,29 @@ class Hits(NamedTuple):
     end: Ints
     name: Ints
     opening: npt.NDArray[np.bool_]
+    form: Ints
 
     @classmethod
     def concatenate(cls, parts: Sequence[Hits]) -> Hits:
         if not parts:
             empty = np.zeros(0, dtype=np.int64)
-            return cls(empty, empty, empty, empty, np.zeros(0, dtype=bool))
-        text, start, end, name, opening = (np.concatenate(column) for column in zip(*parts, strict=True))
-        return cls(text, start, end, name, opening)
+            return cls(empty, empty, empty, empty, np.zeros(0, dtype=bool), empty)
+        return cls(*(np.concatenate(column) for column in zip(*parts, strict=True)))
+
+
+#: A hit's form: the bit mask of its upper-case letters (ASCII, in the first 62 characters),
+#: or this plus the number of its written text among those that no mask can tell.
+OTHER_FORM = 1 << 62
+
+
+class Searched(NamedTuple):
+    """Texts ``first`` to ``stop`` joined, lowered, and the library's matches in the lowered text."""
+
+    first: int
+    stop: int
+    joined: str
+    lowered: str
+    found: list[tuple[int, int, int]]
 
 
 class NameAutomaton:
@@ -108,8 +138,14 @@ class NameAutomaton:
     def __init__(self, names: Iterable[str], *, implementation: str = "ahocorasick_rs") -> None:
         self.names: list[str] = sorted({lower_same_length(n) for n in names if n})
         self.implementation = implementation
-        self._spans = lambda text: np.zeros((0, 3), dtype=np.int64)
+        # _search gives the library's own list of matches (the part that may run beside other
+        # work), _spans_of makes it a (start, end, name) array.
+        self._search: Any = lambda text: []
+        self._spans_of: Any = lambda found: np.zeros((0, 3), dtype=np.int64)
         self._find = self._build(implementation)
+        # The written texts of hits that no upper-case mask can tell (see written_forms).
+        self._other_forms: dict[str, int] = {}
+        self._other_list: list[str] = []
         # A name that could reach across the separator: search text by text, as find_tuples does.
         self._joinable = not any("\x00" in n or n[0] == "\n" or n[-1] == "\n" for n in self.names)
 
@@ -125,12 +161,11 @@ class NameAutomaton:
             def find_rs(text: str) -> list[tuple[int, int, int]]:
                 return [(s, e, i) for i, s, e in rs.find_matches_as_indexes(text)]
 
-            def spans_rs(text: str) -> Ints:
-                found = rs.find_matches_as_indexes(text)
+            def spans_rs(found: list[tuple[int, int, int]]) -> Ints:
                 flat = np.fromiter(chain.from_iterable(found), dtype=np.int64, count=3 * len(found))
                 return flat.reshape(-1, 3)[:, [1, 2, 0]]
 
-            self._spans = spans_rs
+            self._search, self._spans_of = rs.find_matches_as_indexes, spans_rs
             return find_rs
         if implementation == "pyahocorasick":
             import ahocorasick
@@ -145,10 +180,10 @@ class NameAutomaton:
             def find_py(text: str) -> list[tuple[int, int, int]]:
                 return [(end + 1 - size, end + 1, i) for end, (i, size) in auto.iter_long(text)]
 
-            def spans_py(text: str) -> Ints:
-                return np.array(find_py(text), dtype=np.int64).reshape(-1, 3)
+            def spans_py(found: list[tuple[int, int, int]]) -> Ints:
+                return np.array(found, dtype=np.int64).reshape(-1, 3)
 
-            self._spans = spans_py
+            self._search, self._spans_of = find_py, spans_py
             return find_py
         raise CastgraphError(f"unknown automaton {implementation!r} "
                              f"(use one of: {', '.join(IMPLEMENTATIONS)})")
@@ -170,18 +205,33 @@ class NameAutomaton:
         word boundaries of all hits are decided together: the same hits as :meth:`find_tuples`
         text by text, without Python work per hit.
         """
+        return self.hits(texts, self.search(texts))
+
+    def search(self, texts: Sequence[str]) -> list[Searched] | None:
+        """The first half of :meth:`find_all`: the raw matches, chunk by chunk (``None``: the texts
+        are searched one by one, in :meth:`hits`).
+
+        The ``ahocorasick_rs`` search releases the GIL: a thread can run it while another
+        works, then hand its result to :meth:`hits`.
+        """
         if not self._joinable:
-            return self._find_each(texts)
-        parts, first, size = [], 0, 0
+            return None
+        chunks, first, size = [], 0, 0
         for i, text in enumerate(texts):
             size += len(text) + len(_SEPARATOR)
             if size >= CHUNK_CHARS:
-                parts.append(self._find_joined(texts, first, i + 1))
+                chunks.append(self._search_joined(texts, first, i + 1))
                 first, size = i + 1, 0
-        parts.append(self._find_joined(texts, first, len(texts)))
-        return Hits.concatenate(parts)
+        chunks.append(self._search_joined(texts, first, len(texts)))
+        return chunks
 
-    def _find_joined(self, texts: Sequence[str], first: int, stop: int) -> Hits:
+    def hits(self, texts: Sequence[str], searched: list[Searched] | None) -> Hits:
+        """The second half of :meth:`find_all`: the whole-word hits of :meth:`search`'s matches."""
+        if searched is None:
+            return self._find_each(texts)
+        return Hits.concatenate([self._hits_joined(texts, chunk) for chunk in searched])
+
+    def _search_joined(self, texts: Sequence[str], first: int, stop: int) -> Searched:
         chunk = texts[first:stop]
         joined = _SEPARATOR + _SEPARATOR.join(chunk) + _SEPARATOR
         # As if each text were lowered alone (as find_tuples lowers it): lowering all at once is the
@@ -190,21 +240,117 @@ class NameAutomaton:
         lowered = joined.lower()
         if len(lowered) != len(joined):
             lowered = _SEPARATOR + _SEPARATOR.join(map(lower_same_length, chunk)) + _SEPARATOR
-        spans = self._spans(lowered)
+        return Searched(first, stop, joined, lowered, self._search(lowered))
+
+    def _hits_joined(self, texts: Sequence[str], searched: Searched) -> Hits:
+        first, stop, joined, lowered, found = searched
+        spans = self._spans_of(found)
         codes = char_codes(joined)
         starts, ends = spans[:, 0], spans[:, 1]
         keep = whole_words(codes, starts, ends)
         starts, ends, names = starts[keep], ends[keep], spans[keep, 2]
-        offsets = np.cumsum([len(_SEPARATOR)] + [len(t) + len(_SEPARATOR) for t in chunk])
+        form = written_forms(joined, codes, char_codes(lowered), starts, ends, self._other_forms)
+        offsets = np.cumsum([len(_SEPARATOR)] + [len(t) + len(_SEPARATOR) for t in texts[first:stop]])
         text = np.searchsorted(offsets, starts, side="right") - 1
         base = offsets[text]
-        return Hits(text + first, starts - base, ends - base, names, sentence_starts(codes, starts))
+        return Hits(text + first, starts - base, ends - base, names, sentence_starts(codes, starts), form)
 
     def _find_each(self, texts: Sequence[str]) -> Hits:
         rows = [(i, s, e, name, sentence_start(text, s))
                 for i, text in enumerate(texts) for s, e, name in self.find_tuples(text)]
         if not rows:
             return Hits.concatenate([])
+        other = self._other_forms
+        form = np.array([OTHER_FORM + other.setdefault(texts[i][s:e], len(other)) for i, s, e, _, _ in rows],
+                        dtype=np.int64)
         text, start, end, name, opening = (np.array(c) for c in zip(*rows, strict=True))
         return Hits(text.astype(np.int64), start.astype(np.int64), end.astype(np.int64),
-                    name.astype(np.int64), opening.astype(bool))
+                    name.astype(np.int64), opening.astype(bool), form)
+
+    def written(self, name: int, form: int) -> str:
+        """How a hit of name number ``name`` with form ``form`` (see :class:`Hits`) is written.
+
+        >>> auto = NameAutomaton(["GitHub"])
+        >>> [auto.written(0, form) for form in auto.find_all(["GitHub, github, GITHUB"]).form.tolist()]
+        ['GitHub', 'github', 'GITHUB']
+        """
+        if form >= OTHER_FORM:
+            if len(self._other_list) != len(self._other_forms):
+                self._other_list = list(self._other_forms)
+            return self._other_list[form - OTHER_FORM]
+        written = self.names[name]
+        if form:
+            chars = list(written)
+            while form:  # each set bit: one upper-case letter
+                bit = form & -form
+                at = bit.bit_length() - 1
+                chars[at] = chars[at].upper()
+                form ^= bit
+            written = "".join(chars)
+        return written
+
+    def variants(self, hits: Hits) -> tuple[Ints, list[tuple[int, str]]]:
+        """Number the ways the names are written: ``variants[variant[i]]`` is hit ``i``'s name and
+        how it is written (``(3, "GitHub")``), numbered in order of their first hit."""
+        if not len(hits.form):
+            return np.zeros(0, dtype=np.int64), []
+        # One int64 key per (name, form): the forms ranked first (they are few, and span 63 bits).
+        forms = sorted_distinct(hits.form)
+        key = hits.name * len(forms) + np.searchsorted(forms, hits.form)
+        order = np.argsort(key, kind="stable")
+        ordered = key[order]
+        heads = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+        first_hit = order[heads]  # the sort is stable: a group's first row is its first hit
+        by_first = np.argsort(first_hit, kind="stable")
+        number = np.empty(len(heads), dtype=np.int64)
+        number[by_first] = np.arange(len(heads))
+        variant = np.empty(len(order), dtype=np.int64)
+        variant[order] = np.repeat(number, np.diff(np.append(heads, len(order))))
+        names, written = hits.name[first_hit[by_first]].tolist(), hits.form[first_hit[by_first]].tolist()
+        return variant, [(name, self.written(name, form)) for name, form in zip(names, written, strict=True)]
+
+
+def written_forms(text: str, codes: Codes, lowered: Codes, starts: Ints, ends: Ints, other: dict[str, int]
+                  ) -> Ints:
+    """The form (see :class:`Hits`) of each hit ``text[starts[i]:ends[i]]``; ``codes`` and
+    ``lowered``: the code points of ``text`` and of its same-length lower case; ``other``
+    numbers the written texts no mask can tell (it grows).
+
+    A hit in lower case is form 0. For hits up to 62 characters whose upper-case letters
+    are ASCII, the positions of those letters (a bit mask) tell the form with no Python
+    work per hit; other hits are read one by one.
+
+    >>> text = "GitHub, github, GITHUB and GitHub"
+    >>> starts, ends = np.array([0, 8, 16, 27]), np.array([6, 14, 22, 33])
+    >>> written_forms(text, char_codes(text), char_codes(text.lower()), starts, ends, {}).tolist()
+    [9, 0, 63, 9]
+    """
+    size = len(starts)
+    form = np.zeros(size, dtype=np.int64)
+    if not size:
+        return form
+    upper = np.flatnonzero(codes != lowered)
+    if not len(upper):
+        return form
+    # Where a mask cannot stand for an upper-case letter: not ASCII A-Z over its own lower case.
+    odd = upper[(codes[upper] < 65) | (codes[upper] > 90) | (lowered[upper] != codes[upper] + 32)]
+    first = np.searchsorted(upper, starts)
+    count = np.searchsorted(upper, ends) - first
+    # A hit in lower case is form 0, however long; one with upper case needs a mask that can tell it.
+    fast = ends - starts <= 62
+    if len(odd):
+        fast &= np.searchsorted(odd, ends) == np.searchsorted(odd, starts)
+    fast |= count == 0
+    with_upper = np.flatnonzero(fast & (count > 0))
+    if len(with_upper):
+        counts = count[with_upper]
+        owner = np.repeat(np.arange(len(with_upper)), counts)
+        begin = np.cumsum(counts) - counts
+        at = upper[first[with_upper][owner] + np.arange(len(owner)) - begin[owner]]
+        bits = np.left_shift(np.int64(1), at - starts[with_upper][owner])
+        form[with_upper] = np.bitwise_or.reduceat(bits, begin)
+    slow = np.flatnonzero(~fast)
+    if len(slow):
+        form[slow] = [OTHER_FORM + other.setdefault(text[s:e], len(other)) for s, e in
+                      zip(starts[slow].tolist(), ends[slow].tolist(), strict=True)]
+    return form

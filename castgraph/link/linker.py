@@ -49,10 +49,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from castgraph.errors import CastgraphError
 from castgraph.graph.model import Entity, Episode, Mention, MentionOrigin, Resolution, Topic
+from castgraph.graph.tables import sorted_distinct
 from castgraph.link.automaton import NameAutomaton, lower_same_length
 from castgraph.link.hashtags import HashtagIndex
 from castgraph.link.spots import TEXT_FIELDS, find_hits, group_spots
@@ -169,12 +170,18 @@ def _with_id(ep: Episode, mention_id: str) -> list[Mention]:
 
 
 class LinkResult(BaseModel):
-    """What the linker found; :meth:`apply` adds it to the episodes and the resolution."""
+    """What the linker found; :meth:`apply` adds it to the episodes and the resolution.
+
+    ``places`` maps the id of a mention the episodes have to where the text discusses it.
+    """
 
     mentions: list[Mention] = Field(default_factory=list)
     assignments: dict[str, str] = Field(default_factory=dict)
     places: dict[str, MentionPlace] = Field(default_factory=dict)
     topic_entities: dict[str, str] = Field(default_factory=dict)
+    # The mention each place was found for, by id: apply places it without looking it up again
+    # when it is still where it was.
+    _targets: dict[str, Mention] = PrivateAttr(default_factory=dict)
 
     def apply(self, episodes: Iterable[Episode], resolution: Resolution) -> None:
         """Append the found mentions to their episodes and entities; place the existing mentions."""
@@ -182,15 +189,30 @@ class LinkResult(BaseModel):
             self._apply(episodes, resolution)
 
     def _apply(self, episodes: Iterable[Episode], resolution: Resolution) -> None:
+        episodes = list(episodes)
+        by_id = {ep.id: ep for ep in episodes}
+        # The mentions placed where the linker found them (all of them, unless the episodes
+        # changed since), with one fields-set check per kind of mention; the others by id.
+        placed: list[Mention] = []
+        values: list[dict[str, Any]] = []
+        elsewhere: dict[str, list[tuple[str, MentionPlace]]] = {}
+        targets = self._targets
+        for mention_id, place in self.places.items():
+            target = targets.get(mention_id)
+            ep = by_id.get(target.episode_id) if target is not None else None
+            if target is not None and ep is not None and target.ordinal < len(ep.mentions) \
+                    and ep.mentions[target.ordinal] is target:
+                placed.append(target)
+                values.append(dict(zip(MentionPlace._fields, place, strict=True)))
+            else:
+                elsewhere.setdefault(mention_id.rpartition("#")[0], []).append((mention_id, place))
+        Mention.set_fields_each(placed, values, MentionPlace._fields)
         by_episode: dict[str, list[Mention]] = {}
         for mention in self.mentions:
             by_episode.setdefault(mention.episode_id, []).append(mention)
-        places: dict[str, list[tuple[str, MentionPlace]]] = {}
-        for mention_id, place in self.places.items():
-            places.setdefault(mention_id.rpartition("#")[0], []).append((mention_id, place))
         entities = {e.id: e for e in resolution.entities}
         for ep in episodes:
-            for mention_id, place in places.get(ep.id, ()):
+            for mention_id, place in elsewhere.get(ep.id, ()):
                 for mention in _with_id(ep, mention_id):
                     _place(mention, place)
             for mention in by_episode.get(ep.id, ()):
@@ -301,7 +323,13 @@ class EntityLinker:
 
     def _check_linkable(self, name: str) -> bool:
         text = name.strip()
-        if not text or " ".join(text.casefold().split()) in GENERIC_NAMES:
+        if not text:
+            return False
+        if text.isascii():  # most names: no CJK, and a letter is whatever has two cases
+            lowered = text.lower()
+            return len(text) >= self.options.min_chars and lowered != text.upper() \
+                and " ".join(lowered.split()) not in GENERIC_NAMES
+        if " ".join(text.casefold().split()) in GENERIC_NAMES:
             return False
         cjk = _CJK_CHARS.search(text) is not None
         if len(text) < (self.options.min_chars_cjk if cjk else self.options.min_chars):
@@ -325,12 +353,12 @@ class EntityLinker:
                     entry.entities.append(entity.id)
                 entry.forms.add(form)
         for key, entry in names.items():
-            letters = [c for c in key if c.isalpha()]
             entry.single = key.isalnum() and _CJK_CHARS.search(key) is None
             entry.capitalized = any(f != f.lower() for f in entry.forms)
-            entry.acronym = entry.single and all(c.isalpha() for c in key) and all(
-                all(c.isupper() for c in form if c.isalpha()) for form in entry.forms) and len(letters) > 1
-            entry.common = entry.single and key.isalpha() and key in COMMON_WORDS
+            if entry.single and key.isalpha():
+                entry.acronym = len(key) > 1 and all(
+                    all(c.isupper() for c in form if c.isalpha()) for form in entry.forms)
+                entry.common = key in COMMON_WORDS
         return names
 
     @staticmethod
@@ -356,9 +384,10 @@ class EntityLinker:
         opts = self.options
         eps = sorted(episodes, key=lambda e: e.id)
         entity_of = {e.id: e for e in resolution.entities}
-        if "tags" in opts.fields:
-            tags = HashtagIndex(resolution.entities, self.linkable)
-            for tag in sorted({t for ep in eps for t in ep.tags}):
+        corpus_tags = {t for ep in eps for t in ep.tags} if "tags" in opts.fields else set()
+        if corpus_tags:
+            tags = HashtagIndex(resolution.entities, self.linkable, corpus_tags)
+            for tag in sorted(corpus_tags):
                 owner = tags.entity_for(tag)
                 if owner is not None:
                     result.topic_entities[Topic.from_tag(tag).id] = owner
@@ -393,12 +422,32 @@ class EntityLinker:
                 if owner is None or present.has(number, owner):
                     continue
                 mentions = found.setdefault(number, [])
-                mention = Mention(surface=f"#{tag}", type_label=entity_of[owner].type.value,
-                                  origin=MentionOrigin.HASHTAG, field="tags", episode_id=ep.id,
-                                  ordinal=len(ep.mentions) + len(mentions))
+                mention = Mention.from_checked({
+                    "surface": f"#{tag}", "type_label": entity_of[owner].type.value,
+                    "origin": MentionOrigin.HASHTAG, "field": "tags", "episode_id": ep.id,
+                    "ordinal": len(ep.mentions) + len(mentions)})
                 mentions.append((mention, owner))
                 present.add(number, owner, mention)
         return found
+
+    @staticmethod
+    def _owner_present(names: npt.NDArray[np.int64], episodes: npt.NDArray[np.int64], entries: list[_Name],
+                       present: _Present) -> npt.NDArray[np.int64]:
+        """For hits of ambiguous names: the one entity of the name the episode mentions already, else -1."""
+        distinct = sorted_distinct(names)
+        owners = [[present.index[e] for e in entries[name].entities] for name in distinct.tolist()]
+        sizes = np.array([len(o) for o in owners], dtype=np.int64)
+        flat = np.array([e for o in owners for e in o], dtype=np.int64)
+        at = np.searchsorted(distinct, names)
+        # One row per (hit, candidate entity).
+        count = sizes[at]
+        hit = np.repeat(np.arange(len(names)), count)
+        starts = np.cumsum(count) - count
+        candidate = flat[np.repeat((np.cumsum(sizes) - sizes)[at] - starts, count) + np.arange(len(hit))]
+        mentioned = present.contains(episodes[hit], candidate)
+        chosen = np.full(len(names), -1, dtype=np.int64)
+        chosen[hit[mentioned]] = candidate[mentioned]
+        return np.where(np.bincount(hit[mentioned], minlength=len(names)) == 1, chosen, -1)
 
     def _find(self, eps: list[Episode], text_fields: list[str], names: dict[str, _Name], present: _Present,
               entity_of: dict[str, Entity], result: LinkResult) -> dict[int, list[tuple[Mention, str]]]:
@@ -419,11 +468,11 @@ class EntityLinker:
                           for name, written in hits.variants] or [-1], dtype=np.int64)
         common = np.array([entries[name].common for name, _ in hits.variants] or [False], dtype=bool)
         entity = owner[hits.variant]
-        for at in np.flatnonzero(entity == -2).tolist():
-            number = int(hits.episode[at])
-            candidates = [e for e in entries[hits.variants[hits.variant[at]][0]].entities
-                          if present.has(number, e)]
-            entity[at] = index[candidates[0]] if len(candidates) == 1 else -1
+        ambiguous = np.flatnonzero(entity == -2)
+        if len(ambiguous):
+            name_of = np.array([name for name, _ in hits.variants], dtype=np.int64)
+            entity[ambiguous] = self._owner_present(
+                name_of[hits.variant[ambiguous]], hits.episode[ambiguous], entries, present)
         kept = np.flatnonzero(entity >= 0)
         spots = group_spots(kept, hits.episode[kept], entity[kept], hits.start[kept], hits.timed[kept],
                             common[hits.variant[kept]], hits.opening[kept])
@@ -447,21 +496,26 @@ class EntityLinker:
                 hits.variant[at], hits.unit_end[where] - hits.start[at])), strict=True)
 
         places: dict[str, MentionPlace] = {}
+        targets: dict[str, Mention] = {}
         placing = np.flatnonzero(keep & known)
-        targets = present.mentions(spots.episode[placing], spots.entity[placing])
-        for (mention, listed), (number, _, count, s, e, field, chapter, time, timed, _, _) in \
-                zip(targets, rows(placing), strict=True):
+        chosen = present.mentions(spots.episode[placing], spots.entity[placing])
+        for (mention, listed), (_, _, count, s, e, field, chapter, time, timed, _, _) in \
+                zip(chosen, rows(placing), strict=True):
             place = MentionPlace(TEXT_FIELDS[field], (s, e), None if chapter < 0 else chapter,
                                  time if timed else None, count)
             if not listed:  # a hashtag mention is placed where the text discusses its entity
-                for attr, value in place._asdict().items():
-                    setattr(mention, attr, value)
+                _place(mention, place)
             elif not mention.field:  # listed mentions that say where they are (title patterns) keep it
-                places[f"{eps[number].id}#{mention.ordinal}"] = place
-        result.places = dict(sorted(places.items()))
+                mention_id = mention.id
+                places[mention_id] = place
+                targets[mention_id] = mention
+        result.places = places
+        result._targets = targets
 
         found: dict[int, list[tuple[Mention, str]]] = {}
         entity_ids = present.entity_ids
+        text_link = MentionOrigin.TEXT_LINK
+        type_of = {e.id: e.type.value for e in entity_of.values()}
         for number, entity_at, count, s, e, field, chapter, time, timed, variant, room in \
                 rows(np.flatnonzero(keep & ~known)):
             ep = eps[number]
@@ -469,11 +523,13 @@ class EntityLinker:
             mentions = found.setdefault(number, [])
             written = hits.variants[variant][1]
             ordinal = len(ep.mentions) + present.added(number) + len(mentions)
-            mention = Mention(surface=written if room >= len(written) else written[:room],
-                              type_label=entity_of[entity_id].type.value, origin=MentionOrigin.TEXT_LINK,
-                              episode_id=ep.id, ordinal=ordinal,
-                              field=TEXT_FIELDS[field], span=(s, e), chapter=None if chapter < 0 else chapter,
-                              timestamp=time if timed else None, occurrences=count)
+            # Every field is given (chapter and timestamp even when None), as the model's fields set says.
+            mention = Mention.from_checked({
+                "surface": written if room >= len(written) else written[:room],
+                "type_label": type_of[entity_id], "origin": text_link, "episode_id": ep.id,
+                "ordinal": ordinal, "field": TEXT_FIELDS[field], "span": (s, e),
+                "chapter": None if chapter < 0 else chapter,
+                "timestamp": time if timed else None, "occurrences": count})
             mentions.append((mention, entity_id))
         return found
 

@@ -10,7 +10,7 @@ the first, the first with a timestamp, how many through common words), with nump
 Examples
 --------
 >>> from castgraph.graph.model import Episode
->>> from castgraph.link.automaton import NameAutomaton
+>>> from castgraph.link.automaton import Hits, NameAutomaton, Searched
 >>> eps = [Episode(id="a", title="GitHub", summary="We use github and GitHub.")]
 >>> hits = find_hits(NameAutomaton(["GitHub"]), eps, ("title", "summary"))
 >>> hits.start.tolist(), hits.unit.tolist(), hits.variant.tolist(), hits.variants
@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +33,7 @@ import numpy.typing as npt
 
 from castgraph.graph.model import Episode
 from castgraph.graph.tables import lex_order
-from castgraph.link.automaton import NameAutomaton
+from castgraph.link.automaton import Hits, NameAutomaton, Searched
 
 __all__ = ["TEXT_FIELDS", "Spots", "TextHits", "find_hits", "group_spots"]
 
@@ -76,67 +77,90 @@ class TextHits:
 
 
 def find_hits(automaton: NameAutomaton, episodes: Sequence[Episode], fields: Sequence[str]) -> TextHits:
-    """Every whole-word hit of ``automaton``'s names in the ``fields`` of ``episodes``."""
-    from castgraph.link.linker import episode_texts  # the linker imports this module
+    """Every whole-word hit of ``automaton``'s names in the ``fields`` of ``episodes``.
 
-    code = {field: i for i, field in enumerate(TEXT_FIELDS)}
-    variant_of: dict[tuple[int, str], int] = {}
+    The automaton searches one batch in a second thread (it releases the GIL) while this
+    thread reads the next batch and finds the whole words among the last batch's matches.
+    """
     hit_parts: list[list[npt.NDArray[Any]]] = []
     unit_parts: list[list[npt.NDArray[Any]]] = []
     units = 0
-    for first in range(0, len(episodes), BATCH):
-        joined: list[str] = []
-        timed_from: list[int] = []
-        unit_episode: list[int] = []
-        # start, end, field, chapter, timestamp, timed of each text of the batch
-        starts: list[int] = []
-        ends: list[int] = []
-        codes: list[int] = []
-        chapters: list[int] = []
-        times: list[float] = []
-        timed: list[bool] = []
-        for number, ep in enumerate(episodes[first:first + BATCH]):
-            at, since, texts = 0, -1, []
-            for field, chapter, timestamp, text in episode_texts(ep, fields):
-                if since < 0 and timestamp is not None:
-                    since = at
-                unit_episode.append(number)
-                starts.append(at)
-                ends.append(at + len(text))
-                codes.append(code[field])
-                chapters.append(-1 if chapter is None else chapter)
-                times.append(0.0 if timestamp is None else timestamp)
-                timed.append(timestamp is not None)
-                at += len(text) + 1
-                texts.append(text)
-            joined.append("\n".join(texts))
-            timed_from.append(since)
-        hits = automaton.find_all(joined)
-        written = [joined[t][s:e] for t, s, e in zip(hits.text.tolist(), hits.start.tolist(),
-                                                       hits.end.tolist(), strict=True)]
-        number_of = variant_of.setdefault
-        variant = [number_of(key, len(variant_of)) for key in zip(hits.name.tolist(), written, strict=True)]
-        since_at = np.array(timed_from, dtype=np.int64)[hits.text]
+
+    def take(batch: _Batch, hits: Hits) -> None:
+        nonlocal units
+        since_at = batch.timed_from[hits.text]
         # The text of a hit: the last of its episode's texts that starts at or before it.
-        stride = max(map(len, joined), default=0) + 2
-        unit_key = np.array(unit_episode, dtype=np.int64) * stride + np.array(starts, dtype=np.int64)
+        stride = max(map(len, batch.joined), default=0) + 2
+        unit_key = batch.unit_episode * stride + batch.units[0]
         unit = np.searchsorted(unit_key, hits.text * stride + hits.start, side="right") - 1
-        hit_parts.append([hits.text + first, np.array(variant, dtype=np.int64), hits.start, hits.end,
+        hit_parts.append([hits.text + batch.first, hits.name, hits.form, hits.start, hits.end,
                           unit + units, (since_at >= 0) & (hits.start >= since_at), hits.opening])
-        unit_parts.append([np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64),
-                           np.array(codes, dtype=np.int64), np.array(chapters, dtype=np.int64),
-                           np.array(times, dtype=np.float64), np.array(timed, dtype=bool)])
-        units += len(starts)
-    hit_columns: list[npt.NDArray[Any]] = [np.zeros(0, dtype=np.int64)] * 5 + [np.zeros(0, dtype=bool)] * 2
+        unit_parts.append(batch.units)
+        units += len(batch.unit_episode)
+
+    with ThreadPoolExecutor(max_workers=1) as search:
+        pending: tuple[_Batch, Future[list[Searched] | None]] | None = None
+        for first in range(0, len(episodes), BATCH):
+            batch = _read_batch(episodes, first, fields)
+            running = search.submit(automaton.search, batch.joined)
+            if pending is not None:
+                take(pending[0], automaton.hits(pending[0].joined, pending[1].result()))
+            pending = batch, running
+        if pending is not None:
+            take(pending[0], automaton.hits(pending[0].joined, pending[1].result()))
+    hit_columns: list[npt.NDArray[Any]] = [np.zeros(0, dtype=np.int64)] * 6 + [np.zeros(0, dtype=bool)] * 2
     unit_columns: list[npt.NDArray[Any]] = [np.zeros(0, dtype=np.int64)] * 4 + [np.zeros(0),
                                                                                np.zeros(0, dtype=bool)]
     if hit_parts:
         hit_columns = [np.concatenate(column) for column in zip(*hit_parts, strict=True)]
         unit_columns = [np.concatenate(column) for column in zip(*unit_parts, strict=True)]
-    episode, variant_at, start, end, unit_at, timed_at, opening = hit_columns
+    episode, name, form, start, end, unit_at, timed_at, opening = hit_columns
+    variant_at, variants = automaton.variants(Hits(episode, start, end, name, opening, form))
     unit_start, unit_end, unit_field, unit_chapter, unit_time, unit_timed = unit_columns
-    return TextHits(episode, variant_at, start, end, unit_at, timed_at, opening, list(variant_of),
+    return TextHits(episode, variant_at, start, end, unit_at, timed_at, opening, variants,
                     unit_start, unit_end, unit_field, unit_chapter, unit_time, unit_timed)
+
+
+@dataclass
+class _Batch:
+    """Episodes ``first``, ``first + 1``, ... : their texts joined, and each text's place.
+
+    ``units``: start, end, field, chapter, timestamp and timed of each text (as in
+    :class:`TextHits`), ``unit_episode`` its episode (in the batch); ``timed_from``: where
+    each episode's first timed text starts (-1: none).
+    """
+
+    first: int
+    joined: list[str]
+    timed_from: Ints
+    unit_episode: Ints
+    units: list[npt.NDArray[Any]]
+
+
+def _read_batch(episodes: Sequence[Episode], first: int, fields: Sequence[str]) -> _Batch:
+    from castgraph.link.linker import episode_texts  # the linker imports this module
+
+    code = {field: i for i, field in enumerate(TEXT_FIELDS)}
+    joined: list[str] = []
+    timed_from: list[int] = []
+    # episode, start, end, field, chapter, timed, timestamp of each text
+    rows: list[tuple[int, int, int, int, int, int, float]] = []
+    for number, ep in enumerate(episodes[first:first + BATCH]):
+        at, since, texts = 0, -1, []
+        for field, chapter, timestamp, text in episode_texts(ep, fields):
+            if since < 0 and timestamp is not None:
+                since = at
+            rows.append((number, at, at + len(text), code[field], -1 if chapter is None else chapter,
+                         0 if timestamp is None else 1, 0.0 if timestamp is None else timestamp))
+            at += len(text) + 1
+            texts.append(text)
+        joined.append("\n".join(texts))
+        timed_from.append(since)
+    table = np.array(rows, dtype=np.float64).reshape(-1, 7)
+    ints = table[:, :6].astype(np.int64)
+    units = [ints[:, 1].copy(), ints[:, 2].copy(), ints[:, 3].copy(), ints[:, 4].copy(),
+             table[:, 6].copy(), ints[:, 5] == 1]
+    return _Batch(first, joined, np.array(timed_from, dtype=np.int64), ints[:, 0].copy(), units)
 
 
 @dataclass

@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from castgraph.graph.compact import file_key, json_encoder, read_sections, write_sections
+from castgraph.graph.compact import file_key, read_sections, write_sections
+from castgraph.graph.json_bytes import compact_json
 from castgraph.graph.tables import GraphTables, lex_order
 from castgraph.memory import gc_paused
 
@@ -60,15 +61,21 @@ class _Blob:
         data = text.encode("utf-8")
         # All ASCII (one byte per character): the lengths are the strings' own.
         parts = items if len(data) == len(text) else [item.encode("utf-8") for item in items]
-        offsets = np.zeros(len(parts) + 1, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)), out=offsets[1:])
-        return cls(data, offsets)
+        return cls(data, _offsets(parts))
+
+    @classmethod
+    def of_bytes(cls, parts: list[bytes]) -> _Blob:
+        return cls(b"".join(parts), _offsets(parts))
 
     def __getitem__(self, i: int) -> str:
         return bytes(self.data[self.offsets[i]:self.offsets[i + 1]]).decode("utf-8")
 
 
-_to_json = json_encoder()
+def _offsets(parts: Sequence[Sized]) -> np.ndarray:
+    """Where each of ``parts`` starts when they are joined, and the end of the last."""
+    offsets = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)), out=offsets[1:])
+    return offsets
 
 
 def _gather(ptr: np.ndarray, flat: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -327,7 +334,9 @@ class GraphIndex:
         rank[np.asarray(order_eps, dtype=np.int64)] = np.arange(len(order_eps), dtype=np.int32)
         arrays["ep_rank"] = rank
         blobs = {
-            "chapters": _Blob.of([_to_json(r.get("chapters") or []) for r in eps]),
+            # Chapters written as the store writes them (orjson, where it writes what json does).
+            "chapters": _Blob.of_bytes([compact_json(r.get("chapters") or [], checked=t.plain_records)
+                                        for r in eps]),
             "surfaces": _Blob.of(surfaces),
             "places": _Blob.of(_place_lists(t, order, n_eps)),
             "ent_desc": _Blob.of([str(r.get("description") or "") for r in ents]),
@@ -505,7 +514,7 @@ def cache_key(graph_file: str | Path) -> dict[str, Any]:
 def write_index(index: GraphIndex, path: str | Path, key: dict[str, Any]) -> None:
     """Write ``index`` to ``path`` (atomically), tagged with the graph's ``key``."""
     sections: list[tuple[str, str, bytes]] = [
-        (f"table.{name}", "bytes", json.dumps(index.tables[name]).encode("utf-8")) for name in index.tables
+        (f"table.{name}", "bytes", compact_json(index.tables[name])) for name in index.tables
     ]
     for name, arr in sorted(index.arrays.items()):
         sections.append((name, arr.dtype.str, np.ascontiguousarray(arr).tobytes()))
