@@ -12,6 +12,7 @@ from test_queries_support import make_graph, random_graph
 from castgraph.errors import CastgraphError
 from castgraph.graph.model import Chapter, EntityType
 from castgraph.graph.networkx_store import NetworkXStore
+from castgraph.pipeline import BuildOptions, GraphBuilder
 from castgraph.queries import (
     NetworkXQueries,
     NotFoundError,
@@ -106,10 +107,16 @@ def _brute_force(graph: nx.MultiDiGraph, episode: str) -> list[tuple[str, float]
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("batch", [1, 3, 20_000])
-def test_pruned_ranking_equals_brute_force(seed: int, batch: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    # A tiny batch forces the bound-and-check path (terms read one by one, frequent ones only checked).
-    monkeypatch.setattr(related, "POSTINGS_BATCH", batch)
+@pytest.mark.parametrize("batch", [1, 3, 20_000, "all at once"])
+def test_pruned_ranking_equals_brute_force(seed: int, batch: int | str,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    if batch == "all at once":  # the embedded backend's own scorer (NetworkXQueries.rank_terms)
+        assert hasattr(NetworkXQueries, "rank_terms")
+    else:
+        # The posting-list scorer other backends use; a tiny batch forces its bound-and-check path
+        # (terms read one by one, frequent ones only checked).
+        monkeypatch.delattr(NetworkXQueries, "rank_terms")
+        monkeypatch.setattr(related, "POSTINGS_BATCH", batch)
     graph = random_graph(seed)
     backend = NetworkXQueries(graph)
     for i in range(0, 60, 5):
@@ -254,3 +261,23 @@ def test_missing_or_broken_graph_folder(tmp_path: Path) -> None:
     (tmp_path / "graph.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(CastgraphError, match=r"graph.json: not a castgraph graph.json"):
         open_graph_dir(tmp_path)
+
+
+@pytest.mark.parametrize("origins", [None, ["listed"], ["listed", "text_link"]])
+def test_both_scorers_rank_mixed_origins_alike(tmp_path: Path, origins: list[str] | None,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # The examples, linked: listed, title-pattern, hashtag and text-link mentions, so entity
+    # terms come in several strength tiers.
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    GraphBuilder(BuildOptions(inputs=[examples], out=tmp_path, html=False)).run()
+    backend = open_graph_dir(tmp_path)
+    episodes = backend.index.ep_ids
+
+    def ranked() -> list[list[tuple[str, float, list[str]]]]:
+        return [[(r.id, r.score, [s.id for s in r.shared_entities]) for r in
+                 related_episodes(backend, e, limit=limit, origins=origins)]
+                for e in episodes for limit in (1, 3, None)]
+
+    all_at_once = ranked()
+    monkeypatch.delattr(NetworkXQueries, "rank_terms")
+    assert ranked() == all_at_once and sum(map(len, all_at_once)) > len(episodes)

@@ -14,6 +14,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,6 +30,7 @@ from castgraph.queries.backend import (
     tier_key,
 )
 from castgraph.queries.index import GraphIndex
+from castgraph.queries.scoring import sum_weights
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -46,6 +48,9 @@ class NetworkXQueries(QueryBackend):
             index = GraphIndex.from_graph(graph)
         self.index = index
         self._named: dict[str, list[int]] | None = None
+        # For rank_terms: strength tables by origin weights, and whether positions follow ids.
+        self._tables: dict[tuple[tuple[str, float], ...] | None, np.ndarray] = {}
+        self._sorted_ids: bool | None = None
 
     # --- rows ---------------------------------------------------------------------
     def _episode_row(self, ep: int, chapters: bool = True) -> EpisodeRow:
@@ -135,6 +140,79 @@ class NetworkXQueries(QueryBackend):
                 eps = idx.topic_episodes(idx.topic_pos[term.id])
             out[term.key] = [idx.ep_ids[e] for e in eps]
         return out
+
+    def _posting_positions(self, terms: Sequence[Term], table: np.ndarray) -> list[np.ndarray]:
+        """Episode positions (ascending) of each term's posting list, as :meth:`postings` reads them."""
+        idx = self.index
+        strengths: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # once per entity, for all its tiers
+        out = []
+        for term in terms:
+            if term.kind == "entity" and term.id in idx.ent_pos:
+                if term.id not in strengths:
+                    strengths[term.id] = idx.entity_strengths(idx.ent_pos[term.id], table)
+                all_eps, strength = strengths[term.id]
+                out.append(all_eps if term.tier is None else all_eps[strength == term.tier])
+            elif term.kind == "topic" and term.id in idx.topic_pos:
+                ptr, at = idx.arrays["topic_ptr"], idx.topic_pos[term.id]
+                out.append(idx.arrays["topic_idx"][ptr[at]:ptr[at + 1]])  # topic_episodes, as an array
+            else:
+                out.append(np.zeros(0, dtype=np.int64))
+        return out
+
+    def rank_terms(self, weighted: Sequence[tuple[float, Term]], exclude: str | None, limit: int | None,
+                   weights: OriginWeights | None = None) -> list[tuple[float, str, int]]:
+        """``(score, episode id, bits of the shared terms)`` of the best ``limit`` episodes sharing
+        ``weighted`` terms, best first (score desc, then id): what
+        :func:`~castgraph.queries.related.rank_episodes` reads from posting lists, scored for
+        every episode at once.
+
+        The sums of all episodes are added up in one pass (popular entities cost one array
+        operation, however many episodes they are in); only the episodes that can be in the
+        top ``limit`` get their shared terms and an exact sum.
+        """
+        idx = self.index
+        key = tuple(sorted(weights.items())) if weights is not None else None
+        table = self._tables.get(key)
+        if table is None:
+            table = self._tables[key] = idx.strength_table(weights)
+        lists = self._posting_positions([term for _, term in weighted], table)
+        sizes = [len(p) for p in lists]
+        if not sum(sizes):
+            return []
+        approx = np.bincount(np.concatenate(lists), minlength=len(idx.ep_ids),
+                             weights=np.repeat([w for w, _ in weighted], sizes))
+        if exclude is not None and exclude in idx.ep_pos:
+            approx[idx.ep_pos[exclude]] = 0.0
+        chosen = np.flatnonzero(approx > 0)
+        if limit is not None and len(chosen) > limit:
+            sums = approx[chosen]
+            kth = np.partition(sums, len(sums) - limit)[len(sums) - limit]
+            # The float sums differ from the exact ones by far less than this slack.
+            chosen = chosen[sums >= kth - 1e-9 * (1.0 + float(sums.max()))]
+        # Which terms each chosen episode shares: its bit set, and its exact sum once per set.
+        shares = np.zeros((len(weighted), len(chosen)), dtype=bool)
+        for k, posting in enumerate(lists):
+            if len(posting):
+                at = np.minimum(np.searchsorted(posting, chosen), len(posting) - 1)
+                shares[k] = posting[at] == chosen
+        sets, which = np.unique(np.packbits(shares, axis=0, bitorder="little").T, axis=0, return_inverse=True)
+        bits = [int.from_bytes(row.tobytes(), "little") for row in sets]
+        exact = np.array([sum_weights(w for k, (w, _) in enumerate(weighted) if b >> k & 1) for b in bits])
+        score = exact[which.reshape(-1)]
+        # Best first, ties by id (positions follow ids when the index lists episodes in id order).
+        if self._ids_sorted():
+            order = np.lexsort((chosen, -score))
+        else:
+            order = np.array(sorted(range(len(chosen)), key=lambda i: (-score[i], idx.ep_ids[chosen[i]])),
+                             dtype=np.int64)
+        if limit is not None:
+            order = order[:limit]
+        return [(float(score[i]), idx.ep_ids[chosen[i]], bits[which.reshape(-1)[i]]) for i in order.tolist()]
+
+    def _ids_sorted(self) -> bool:
+        if self._sorted_ids is None:
+            self._sorted_ids = all(a < b for a, b in pairwise(self.index.ep_ids))
+        return self._sorted_ids
 
     def memberships(self, episode_ids: Sequence[str], terms: Sequence[Term],
                     weights: OriginWeights | None = None) -> dict[str, set[str]]:

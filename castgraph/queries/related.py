@@ -116,6 +116,29 @@ def rank_episodes(
     weighted = sorted(((w, t) for w, t in weighted if w > 0), key=lambda wt: (-wt[0], wt[1].key))
     if not weighted or limit == 0:
         return []
+    rank_terms = getattr(backend, "rank_terms", None)
+    if rank_terms is not None:  # a backend that scores every episode at once (the embedded one)
+        scored: list[tuple[float, str, int]] = rank_terms(weighted, exclude, limit, weights)
+    else:
+        scored = _rank_by_postings(backend, weighted, exclude, limit, weights)
+    rows = backend.episodes([ep for _, ep, _ in scored])
+    results = []
+    for score, ep, bits in scored:
+        terms_shared = [k for k in range(len(weighted)) if bits >> k & 1]
+        results.append(RelatedEpisode(
+            id=ep, title=rows[ep].title, published=rows[ep].published, score=score,
+            shared_entities=[SharedEntity(id=t.id, name=t.name, type=t.type, weight=w)
+                             for w, t in (weighted[k] for k in terms_shared) if t.kind == "entity"],
+            shared_topics=[SharedTopic(id=t.id, name=t.name, weight=w)
+                           for w, t in (weighted[k] for k in terms_shared) if t.kind == "topic"],
+        ))
+    return results
+
+
+def _rank_by_postings(backend: QueryBackend, weighted: list[tuple[float, Term]], exclude: str | None,
+                      limit: int | None, weights: OriginWeights | None) -> list[tuple[float, str, int]]:
+    """``(score, episode, bits of the shared terms)`` of the best episodes, best first, read
+    from the posting lists of the rarest terms only (the MaxScore bound)."""
     # suffix[i]: the most an episode can still gain from terms i.. on.
     suffix = [0.0] * (len(weighted) + 1)
     for i in range(len(weighted) - 1, -1, -1):
@@ -176,15 +199,4 @@ def rank_episodes(
         tied = chain.from_iterable(groups[bits] for bits in by_score[score])
         best = sorted(tied) if need is None else heapq.nsmallest(need, tied)
         scored += [(score, ep, shared[ep]) for ep in best]
-    rows = backend.episodes([ep for _, ep, _ in scored])
-    results = []
-    for score, ep, bits in scored:
-        terms_shared = [k for k in range(len(weighted)) if bits >> k & 1]
-        results.append(RelatedEpisode(
-            id=ep, title=rows[ep].title, published=rows[ep].published, score=score,
-            shared_entities=[SharedEntity(id=t.id, name=t.name, type=t.type, weight=w)
-                             for w, t in (weighted[k] for k in terms_shared) if t.kind == "entity"],
-            shared_topics=[SharedTopic(id=t.id, name=t.name, weight=w)
-                           for w, t in (weighted[k] for k in terms_shared) if t.kind == "topic"],
-        ))
-    return results
+    return scored
