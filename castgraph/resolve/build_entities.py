@@ -241,6 +241,33 @@ def _merge_records(corpus: Any, comp: Component, entity_id: str, name: str, cano
     return list(records.values())
 
 
+def _votes_and_descriptions(sks: list[int], type_values: list[str], sk_count: list[int],
+                            sk_first: list[tuple[Any, ...]], sk_desc: list[dict[str, None]]
+                            ) -> tuple[dict[str, int], list[str]]:
+    """The type votes of records ``sks`` (sorted oldest first), and their first descriptions.
+
+    Descriptions go by the first sighting of their record, then their rank in it, then text.
+    """
+    if len(sks) == 1:
+        return {type_values[sks[0]]: sk_count[sks[0]]}, list(sk_desc[sks[0]])[:MAX_DESCRIPTIONS]
+    votes: dict[str, int] = {}
+    for sk in sks:
+        label = type_values[sk]
+        votes[label] = votes.get(label, 0) + sk_count[sk]
+    firsts = list(map(sk_first.__getitem__, sks))
+    if len(set(firsts)) == len(firsts):  # no two records first seen at one place: reading order decides
+        seen = dict.fromkeys(chain.from_iterable(map(sk_desc.__getitem__, sks)))
+        return dict(sorted(votes.items())), list(seen)[:MAX_DESCRIPTIONS]
+    descs: dict[str, tuple[Any, int]] = {}
+    for sk in sks:
+        for rank, desc in enumerate(sk_desc[sk]):
+            mk = (sk_first[sk], rank)
+            if desc not in descs or mk < descs[desc]:
+                descs[desc] = mk
+    ordered = [d for d, _ in sorted(descs.items(), key=lambda kv: (kv[1], kv[0]))]
+    return dict(sorted(votes.items())), ordered[:MAX_DESCRIPTIONS]
+
+
 def _component_mentions(corpus: Any, components: list[Component]) -> list[list[str]]:
     """The mention ids of each component: its records in order, each record's mentions in reading order."""
     # One stable sort of all mentions by (component, record rank) instead of a list per record;
@@ -307,19 +334,14 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
     names: dict[int, str] = {}
     for ci, comp in enumerate(components):
         canon, name = _canonical(corpus, comp, shown)
-        keys = sorted(corpus.node_key[n][1] for n in comp.nodes) if renames or set_types else []
-        keys = [*(i for i in (ids[ci], *former_ids[ci]) if i in renames or i in set_types), *keys]
-        name = next((renames[k] for k in keys if k in renames), name)
-        votes: dict[str, int] = {}
-        descs: dict[str, tuple[Any, int]] = {}
-        for sk in comp.sks:
-            label = type_values[sk]
-            votes[label] = votes.get(label, 0) + sk_count[sk]
-            for rank, desc in enumerate(sk_desc[sk]):
-                mk = (sk_first[sk], rank)
-                if desc not in descs or mk < descs[desc]:
-                    descs[desc] = mk
-        etype = next((set_types[k] for k in keys if k in set_types), None) or vote_type(votes)
+        votes, descriptions = _votes_and_descriptions(comp.sks, type_values, sk_count, sk_first, sk_desc)
+        etype = None
+        if renames or set_types:
+            keys = sorted(corpus.node_key[n][1] for n in comp.nodes)
+            keys = [*(i for i in (ids[ci], *former_ids[ci]) if i in renames or i in set_types), *keys]
+            name = next((renames[k] for k in keys if k in renames), name)
+            etype = next((set_types[k] for k in keys if k in set_types), None)
+        etype = etype or vote_type(votes)
         # Every surface as written, and each name inside one ("Shawn Wang / swyx" gives
         # "Shawn Wang"; "EHR (Electronic Health Record)" gives "EHR"), so that lookups by any
         # of them find the entity.
@@ -329,9 +351,7 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
         # Not validated: the mention ids alone are a million strings to re-validate at 100k episodes.
         entities.append(construct(Entity, {
             "id": ids[ci], "name": name, "type": etype, "aliases": aliases,
-            "descriptions": [d for d, _ in sorted(descs.items(), key=lambda kv: (kv[1], kv[0]))
-                             ][:MAX_DESCRIPTIONS],
-            "type_votes": dict(sorted(votes.items())), "mention_ids": comp_mentions[ci],
+            "descriptions": descriptions, "type_votes": votes, "mention_ids": comp_mentions[ci],
             "former_ids": former_ids[ci],
         }))
         names[ci] = name

@@ -32,9 +32,10 @@ True
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Mapping
+from itertools import chain
 
+import numpy as np
 from rapidfuzz.distance import OSA
 from rapidfuzz.fuzz import ratio
 
@@ -47,31 +48,59 @@ MAX_BLOCK = 40
 _NUM_RE = re.compile(r"\d+(?:\.\d+)*")
 
 
-def _index_keys(tokens: tuple[str, ...]) -> set[str]:
-    keys: set[str] = set()
-    for i, tok in enumerate(tokens):
-        if len(tok) < MIN_GREY or _NUM_RE.search(tok):  # a word with digits never differs by a typo
-            continue
-        prefix = "\x1f".join(tokens[:i] + tokens[i + 1:]) + f"\x1e{i}\x1e"
-        keys.add(prefix + tok)
-        keys.update(prefix + tok[:j] + tok[j + 1:] for j in range(len(tok)))
-    return keys
-
-
 def candidate_pairs(tokens_of: Mapping[int, tuple[str, ...]]) -> set[tuple[int, int]]:
-    """Pairs of ids (low, high) whose names may be one edit apart, from the deletion index."""
-    blocks: dict[str, list[int]] = defaultdict(list)
+    """Pairs of ids (low, high) whose names may be one edit apart, from the deletion index.
+
+    An index key is (the other words with the word's position, the word or one of its
+    deletions), held as two numbers: a word's deletions are made once however many names
+    hold it, and the blocks and their pairs come from array operations (most keys hold one
+    name, and no Python code runs for them).
+    """
+    rests: dict[str, int] = {}
+    words: dict[str, int] = {}
+    variants: dict[str, list[int]] = {}
+    # One entry per indexed word of a name: its name, its key's first half, its spellings.
+    entry_node: list[int] = []
+    entry_rest: list[int] = []
+    entry_words: list[list[int]] = []
     for node in sorted(tokens_of):
-        for key in _index_keys(tokens_of[node]):
-            blocks[key].append(node)
-    pairs: set[tuple[int, int]] = set()
-    for members in blocks.values():
-        if 1 < len(members) <= MAX_BLOCK:
-            for a_pos, a in enumerate(members):
-                for b in members[a_pos + 1:]:
-                    if tokens_of[a] != tokens_of[b]:
-                        pairs.add((a, b))
-    return pairs
+        tokens = tokens_of[node]
+        for i, tok in enumerate(tokens):
+            found = variants.get(tok)
+            if found is None:
+                found = variants[tok] = []
+                if len(tok) >= MIN_GREY and not _NUM_RE.search(tok):  # a word with digits is never a typo
+                    spellings = dict.fromkeys([tok, *(tok[:j] + tok[j + 1:] for j in range(len(tok)))])
+                    found.extend(words.setdefault(w, len(words)) for w in spellings)
+            if not found:
+                continue
+            rest = rests.setdefault("\x1f".join(tokens[:i] + tokens[i + 1:]) + f"\x1e{i}", len(rests))
+            entry_node.append(node)
+            entry_rest.append(rest)
+            entry_words.append(found)
+    if not entry_node:
+        return set()
+    lengths = np.fromiter(map(len, entry_words), dtype=np.int64, count=len(entry_words))
+    key_word = np.fromiter(chain.from_iterable(entry_words), dtype=np.int64, count=int(lengths.sum()))
+    codes = np.repeat(np.asarray(entry_rest, dtype=np.int64), lengths) * len(words) + key_word
+    order = np.argsort(codes, kind="stable")  # within a block, ids ascending (they were added so)
+    codes = codes[order]
+    ids = np.repeat(np.asarray(entry_node, dtype=np.int64), lengths)[order]
+    starts = np.flatnonzero(np.diff(codes, prepend=codes[0] - 1))
+    sizes = np.diff(np.append(starts, len(codes)))
+    lows: list[np.ndarray] = []
+    highs: list[np.ndarray] = []
+    for size in range(2, MAX_BLOCK + 1):
+        heads = starts[sizes == size]
+        if not len(heads):
+            continue
+        left, right = np.triu_indices(size, 1)
+        lows.append(ids[heads[:, None] + left].ravel())
+        highs.append(ids[heads[:, None] + right].ravel())
+    if not lows:
+        return set()
+    pairs = set(zip(np.concatenate(lows).tolist(), np.concatenate(highs).tolist(), strict=True))
+    return {(a, b) for a, b in pairs if tokens_of[a] != tokens_of[b]}
 
 
 def fuzzy_verdict(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, float] | None:

@@ -125,7 +125,7 @@ def is_latin(text: str) -> bool:
     >>> is_latin("José"), is_latin("事前承認")
     (True, False)
     """
-    return all(c.isascii() for c in strip_accents(text) if c.isalpha())
+    return text.isascii() or all(c.isascii() for c in strip_accents(text) if c.isalpha())
 
 
 @lru_cache(maxsize=1 << 20)
