@@ -209,3 +209,8 @@ def test_the_mention_table_reads_what_each_mention_holds(seed: int) -> None:
     copies = [m.model_copy() for m in mentions]
     assert mention_table(copies) == expected
     assert mention_table([]) == {name: [] for name in MENTION_TABLE_FIELDS}
+    # One fields set for all (as one loader makes them), shared or equal: read as one group.
+    listed = [m for m in mentions if m.model_fields_set == {"surface", "type_label", "description",
+                                                             "episode_id", "ordinal"}]
+    for same in (listed, [m.model_copy() for m in listed]):
+        assert mention_table(same) == {n: [getattr(m, n) for m in same] for n in MENTION_TABLE_FIELDS}

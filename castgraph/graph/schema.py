@@ -317,13 +317,16 @@ def _fields_sets(mentions: list[Mention]) -> list[tuple[frozenset[str], np.ndarr
     if not mentions or set(map(type, mentions)) != {Mention}:
         return None
     sets = list(map(_fields_set_of, mentions))
+    required = frozenset(MENTION_TABLE_FIELDS) - _OPTIONAL
+    if sets.count(sets[0]) == len(sets):  # one set (or equal ones), as from one loader: in C
+        return [(frozenset(sets[0]) | required, np.arange(len(sets)))]
     ids = list(map(id, sets))
     by_id = dict(zip(ids, sets, strict=True))
     if len(by_id) > _MAX_FIELDS_SETS:
         return None
     code_of = {key: code for code, key in enumerate(by_id)}
     codes = np.fromiter(map(code_of.__getitem__, ids), dtype=np.int32, count=len(ids))
-    return [(frozenset(names) | (frozenset(MENTION_TABLE_FIELDS) - _OPTIONAL), np.flatnonzero(codes == code))
+    return [(frozenset(names) | required, np.flatnonzero(codes == code))
             for code, names in enumerate(by_id.values())]
 
 

@@ -132,6 +132,8 @@ def _override_warnings(corpus: Corpus, overrides: Overrides, resolution: Resolut
         if missing(name):
             where = overrides.where("split_by_type", i)
             warnings.append(f"{where}: split_by_type: {name!r} matches no entity (decision skipped)")
+    if not overrides.split:  # the keys of every surface are only worth making for a split to check
+        return warnings
     seen = {normalize_name(corpus.sk_surface[i]) for i, nodes in enumerate(corpus.sk_nodes) if nodes}
     for i, decision in enumerate(overrides.split):
         if normalize_name(decision.surface) not in seen:
