@@ -202,15 +202,27 @@ def _first_owner(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return owners
 
 
-def _table(name: str) -> Any:
-    """A :class:`GraphIndex` attribute read from its ``tables`` once, on first use."""
+class _Table:
+    """A :class:`GraphIndex` attribute read from its ``tables`` once, on first use.
 
-    def get(self: GraphIndex) -> Any:
-        value = self.tables[name]
-        self.__dict__[name] = value
+    Not a property: a descriptor with only ``__get__`` lets the value stored on the instance
+    answer every later access directly (``ep_ids[e]`` in a loop costs a list lookup).
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: GraphIndex | None, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value = instance.tables[self.name]
+        instance.__dict__[self.name] = value
         return value
 
-    return property(get)
+
+def _table(name: str) -> Any:
+    """:class:`_Table` of ``name``, typed as the value it gives."""
+    return _Table(name)
 
 
 class _LazyTables(Mapping[str, Any]):

@@ -14,7 +14,6 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -48,9 +47,8 @@ class NetworkXQueries(QueryBackend):
             index = GraphIndex.from_graph(graph)
         self.index = index
         self._named: dict[str, list[int]] | None = None
-        # For rank_terms: strength tables by origin weights, and whether positions follow ids.
+        # For rank_terms: strength tables by origin weights.
         self._tables: dict[tuple[tuple[str, float], ...] | None, np.ndarray] = {}
-        self._sorted_ids: bool | None = None
 
     # --- rows ---------------------------------------------------------------------
     def _episode_row(self, ep: int, chapters: bool = True) -> EpisodeRow:
@@ -199,20 +197,11 @@ class NetworkXQueries(QueryBackend):
         bits = [int.from_bytes(row.tobytes(), "little") for row in sets]
         exact = np.array([sum_weights(w for k, (w, _) in enumerate(weighted) if b >> k & 1) for b in bits])
         score = exact[which.reshape(-1)]
-        # Best first, ties by id (positions follow ids when the index lists episodes in id order).
-        if self._ids_sorted():
-            order = np.lexsort((chosen, -score))
-        else:
-            order = np.array(sorted(range(len(chosen)), key=lambda i: (-score[i], idx.ep_ids[chosen[i]])),
-                             dtype=np.int64)
+        # Best first, ties by id (the index numbers episodes in id order).
+        order = np.lexsort((chosen, -score))
         if limit is not None:
             order = order[:limit]
         return [(float(score[i]), idx.ep_ids[chosen[i]], bits[which.reshape(-1)[i]]) for i in order.tolist()]
-
-    def _ids_sorted(self) -> bool:
-        if self._sorted_ids is None:
-            self._sorted_ids = all(a < b for a, b in pairwise(self.index.ep_ids))
-        return self._sorted_ids
 
     def memberships(self, episode_ids: Sequence[str], terms: Sequence[Term],
                     weights: OriginWeights | None = None) -> dict[str, set[str]]:
@@ -250,7 +239,7 @@ class NetworkXQueries(QueryBackend):
             wanted = set(types)
             allowed = np.fromiter((t in wanted for t in idx.ent_type), dtype=bool, count=len(idx.ent_type))
         codes, episodes, df = idx.entity_pairs(np.asarray(selected, dtype=np.int64), allowed, min_weight)
-        ids, n = idx.ent_ids, len(idx.ent_ids)
+        ids, n, ep_ids = idx.ent_ids, len(idx.ent_ids), idx.ep_ids
         pairs: dict[tuple[str, str], list[str]] = {}
         # Codes come sorted, so each pair's episodes are one run of the arrays.
         unique, starts, counts = np.unique(codes, return_index=True, return_counts=True)
@@ -258,7 +247,7 @@ class NetworkXQueries(QueryBackend):
             if count >= min_weight:
                 a, b = divmod(code, n)
                 shared = sorted(episodes[start:start + count].tolist())
-                pairs[(ids[a], ids[b])] = [idx.ep_ids[e] for e in shared]
+                pairs[(ids[a], ids[b])] = [ep_ids[e] for e in shared]
         present = np.flatnonzero(df).tolist()
         return ComentionCounts(
             pairs=pairs,
