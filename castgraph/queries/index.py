@@ -32,7 +32,7 @@ import numpy as np
 
 from castgraph.graph.compact import file_key, read_sections, write_sections
 from castgraph.graph.json_bytes import compact_json
-from castgraph.graph.tables import GraphTables, lex_order
+from castgraph.graph.tables import GraphTables, lex_order, sorted_distinct
 from castgraph.memory import gc_paused
 
 if TYPE_CHECKING:
@@ -93,6 +93,23 @@ def _top(counts: np.ndarray, limit: int) -> list[tuple[int, int]]:
     nonzero = np.flatnonzero(counts)
     order = np.lexsort((nonzero, -counts[nonzero]))[:limit]
     return [(int(nonzero[o]), int(counts[nonzero[o]])) for o in order]
+
+
+def _pair_codes(ents: np.ndarray, lengths: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair ``a < b`` within each slot of ``ents`` (slot ``s`` holds ``lengths[s]``
+    ascending entities, slots in a row): ``(a * m + b, s)`` per pair, unsorted."""
+    starts = np.cumsum(lengths) - lengths
+    codes, slots = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    # Slots with the same number of entities form a matrix; pairs are its column pairs.
+    for size in sorted_distinct(lengths).tolist():
+        if size < 2:
+            continue
+        rows = np.flatnonzero(lengths == size)
+        matrix = ents[starts[rows][:, None] + np.arange(size)]
+        left, right = np.triu_indices(size, 1)
+        codes.append((matrix[:, left] * m + matrix[:, right]).ravel())
+        slots.append(np.repeat(rows, len(left)))
+    return np.concatenate(codes), np.concatenate(slots)
 
 
 def _nested_lists(eps: np.ndarray, starts: np.ndarray, tokens: np.ndarray, n_eps: int) -> list[str]:
@@ -370,45 +387,59 @@ class GraphIndex:
         topics = _gather(a["ept_ptr"], a["ept_idx"], a["ent_idx"][a["ent_ptr"][ent]:a["ent_ptr"][ent + 1]])
         return _top(np.bincount(topics, minlength=len(self.topic_ids)), limit)
 
-    def entity_pairs(self, episodes: np.ndarray, allowed: np.ndarray | None, min_df: int = 1
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every pair of entities within each of ``episodes``: ``(codes, episode, df)``.
+    def entity_pairs(self, episodes: np.ndarray, allowed: np.ndarray | None, min_weight: int = 1
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The pairs of entities sharing at least ``min_weight`` of ``episodes`` (ascending):
+        ``(first, second, bounds, shared, df)``.
 
-        A pair ``a < b`` is coded ``a * n + b`` (n entities); codes come sorted, with the
-        episode of each occurrence beside it. Only entities where ``allowed`` is true count;
-        ``df`` counts each entity's episodes among ``episodes``. Pairs are formed within one
-        episode only, so the work grows with entities per episode, not with the graph; an
-        entity with a ``df`` under ``min_df`` can share no more episodes with another, so it
-        forms no pairs.
+        Pair ``i`` is ``first[i] < second[i]``, pairs sorted; its episodes are
+        ``shared[bounds[i]:bounds[i + 1]]``, ascending. Only entities where ``allowed`` is
+        true count; ``df`` counts each entity's episodes among ``episodes``. Pairs are formed
+        within one episode only, so the work grows with entities per episode, not with the
+        graph; an entity with a ``df`` under ``min_weight`` can share no more episodes with
+        another, so it forms no pairs.
         """
         a = self.arrays
-        n = len(self.ent_ids)
+        n_eps = len(episodes)
         ptr, flat = a["ep_ptr"], a["ep_idx"]
         ents = _gather(ptr, flat, episodes)
-        owner = np.repeat(episodes, ptr[episodes + 1] - ptr[episodes])
+        # Each occurrence's slot: the place of its episode in ``episodes``.
+        slot = np.repeat(np.arange(n_eps, dtype=np.int64), ptr[episodes + 1] - ptr[episodes])
         if allowed is not None:
             keep = allowed[ents]
-            ents, owner = ents[keep], owner[keep]
-        df = np.bincount(ents, minlength=n)
-        if min_df > 1:
-            keep = df[ents] >= min_df
-            ents, owner = ents[keep], owner[keep]
-        lengths = np.bincount(np.searchsorted(episodes, owner), minlength=len(episodes)) if len(episodes) \
+            ents, slot = ents[keep], slot[keep]
+        df = np.bincount(ents, minlength=len(self.ent_ids))
+        if min_weight > 1:
+            keep = df[ents] >= min_weight
+            ents, slot = ents[keep], slot[keep]
+        # The entities left, numbered densely in id order: pair codes stay small.
+        used = np.flatnonzero(df >= max(1, min_weight))
+        m = len(used)
+        dense = np.zeros(len(df), dtype=np.int64)
+        dense[used] = np.arange(m, dtype=np.int64)
+        codes, slots = _pair_codes(dense[ents], np.bincount(slot, minlength=n_eps), m)
+        if len(codes) and m * m * n_eps < 1 << 62:
+            # One key (pair, slot) per occurrence: a plain sort of int64 groups the pairs with
+            # their episodes ascending, many times faster than an argsort.
+            codes *= n_eps
+            codes += slots
+            codes.sort()
+            codes, slots = np.divmod(codes, n_eps)
+        else:
+            order = np.lexsort((slots, codes))
+            codes, slots = codes[order], slots[order]
+        firsts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1]))) if len(codes) \
             else np.zeros(0, dtype=np.int64)
-        starts = np.cumsum(lengths) - lengths
-        codes_parts, eps_parts = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
-        # Episodes with the same number of entities form a matrix; pairs are its column pairs.
-        for size in np.unique(lengths).tolist():
-            if size < 2:
-                continue
-            rows = np.flatnonzero(lengths == size)
-            matrix = ents[starts[rows][:, None] + np.arange(size)].astype(np.int64)
-            left, right = np.triu_indices(size, 1)
-            codes_parts.append((matrix[:, left] * n + matrix[:, right]).ravel())
-            eps_parts.append(np.repeat(episodes[rows], len(left)))
-        codes, eps = np.concatenate(codes_parts), np.concatenate(eps_parts)
-        order = np.argsort(codes, kind="stable")
-        return codes[order], eps[order], df
+        counts = np.diff(np.append(firsts, len(codes)))
+        good = counts >= min_weight
+        if not good.all():
+            slots = slots[np.repeat(good, counts)]
+            firsts, counts = firsts[good], counts[good]
+        pair_codes = codes[firsts]
+        bounds = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=bounds[1:])
+        first, second = np.divmod(pair_codes, max(1, m))
+        return used[first], used[second], bounds, episodes[slots], df
 
     def appearances(self, ent: int, limit: int | None) -> list[int]:
         """``ent``'s episodes in profile order (newest first, undated last, then id), at most ``limit``."""

@@ -238,21 +238,24 @@ class NetworkXQueries(QueryBackend):
         if types:
             wanted = set(types)
             allowed = np.fromiter((t in wanted for t in idx.ent_type), dtype=bool, count=len(idx.ent_type))
-        codes, episodes, df = idx.entity_pairs(np.asarray(selected, dtype=np.int64), allowed, min_weight)
-        ids, n, ep_ids = idx.ent_ids, len(idx.ent_ids), idx.ep_ids
-        pairs: dict[tuple[str, str], list[str]] = {}
-        # Codes come sorted, so each pair's episodes are one run of the arrays.
-        unique, starts, counts = np.unique(codes, return_index=True, return_counts=True)
-        for code, start, count in zip(unique.tolist(), starts.tolist(), counts.tolist(), strict=True):
-            if count >= min_weight:
-                a, b = divmod(code, n)
-                shared = sorted(episodes[start:start + count].tolist())
-                pairs[(ids[a], ids[b])] = [ep_ids[e] for e in shared]
-        present = np.flatnonzero(df).tolist()
+        first, second, bounds, shared, df = idx.entity_pairs(np.asarray(selected, dtype=np.int64), allowed,
+                                                             min_weight)
+        # Whole columns at a time: positions to ids by one take each, then one slice per pair.
+        # Episodes come ascending by position, which is id order.
+        ids = np.asarray(idx.ent_ids, dtype=object)
+        names = np.asarray(idx.ep_ids, dtype=object)[shared].tolist()
+        runs = (names[lo:hi] for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
+        pairs = dict(zip(zip(ids[first].tolist(), ids[second].tolist(), strict=True), runs, strict=True))
+        present = np.flatnonzero(df)
+        # Rows only for the entities of some pair: the rest appear in no edge.
+        paired = np.zeros(len(df), dtype=bool)
+        paired[first] = paired[second] = True
+        names_of, types_of = idx.ent_name, idx.ent_type
         return ComentionCounts(
             pairs=pairs,
-            df={ids[e]: int(df[e]) for e in present},
-            refs={ids[e]: EntityRow(id=ids[e], name=idx.ent_name[e], type=idx.ent_type[e]) for e in present},
+            df=dict(zip(ids[present].tolist(), df[present].tolist(), strict=True)),
+            refs={idx.ent_ids[e]: EntityRow(id=idx.ent_ids[e], name=names_of[e], type=types_of[e])
+                  for e in np.flatnonzero(paired).tolist()},
             episodes=len(selected),
         )
 
