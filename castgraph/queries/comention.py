@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from castgraph.errors import CastgraphError
 from castgraph.graph.model import EntityType
+from castgraph.memory import gc_paused
 from castgraph.queries.backend import QueryBackend
 from castgraph.queries.models import ComentionEdge, Community, EntityRef, KeyPlayer
 from castgraph.queries.scoring import NORMALIZATIONS, edge_score
@@ -107,15 +108,24 @@ def comention_graph(
         from castgraph.queries.lookup import find_entity
 
         around = {find_entity(backend, text)[0].id for text in entities}
-    counts = backend.comention_counts(types=parse_types(types), since=_iso(since), until=_iso(until),
-                                      min_weight=max(1, min_weight))
+    with gc_paused():
+        # Many young lists and models, none of them cyclic: collections would only walk them.
+        return _comention_edges(backend, types=parse_types(types), min_weight=min_weight, top_k=top_k,
+                                since=_iso(since), until=_iso(until), normalize=normalize, limit=limit,
+                                around=around)
+
+
+def _comention_edges(backend: QueryBackend, *, types: list[str] | None, min_weight: int, top_k: int | None,
+                     since: str | None, until: str | None, normalize: str | None, limit: int | None,
+                     around: set[str] | None) -> list[ComentionEdge]:
+    counts = backend.comention_counts(types=types, since=since, until=until, min_weight=max(1, min_weight))
+    df, n = counts.df, counts.episodes
     scored = []
     for (a, b), episodes in counts.pairs.items():
         weight = len(episodes)
         if weight < min_weight or (around is not None and a not in around and b not in around):
             continue
-        score = edge_score(weight, counts.df[a], counts.df[b], counts.episodes, normalize)
-        scored.append((-score, -weight, a, b, episodes))
+        scored.append((-edge_score(weight, df[a], df[b], n, normalize), -weight, a, b, episodes))
     scored.sort()
     if top_k is not None:
         kept: dict[str, int] = {}
@@ -130,12 +140,17 @@ def comention_graph(
         scored = chosen
     if limit is not None:
         scored = scored[:limit]
+    refs: dict[str, EntityRef] = {}
 
     def ref(entity_id: str) -> EntityRef:
-        row = counts.refs[entity_id]
-        return EntityRef(id=row.id, name=row.name, type=row.type)
+        # One reference per entity, shared by its edges (as communities share their members').
+        if entity_id not in refs:
+            row = counts.refs[entity_id]
+            refs[entity_id] = EntityRef(id=row.id, name=row.name, type=row.type)
+        return refs[entity_id]
 
-    return [ComentionEdge(source=ref(a), target=ref(b), weight=-neg_w, score=-neg_s, episodes=sorted(eps))
+    # Backends give each pair's episodes sorted already.
+    return [ComentionEdge(source=ref(a), target=ref(b), weight=-neg_w, score=-neg_s, episodes=eps)
             for neg_s, neg_w, a, b, eps in scored]
 
 
