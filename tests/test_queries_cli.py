@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,3 +111,22 @@ def test_help_has_examples() -> None:
         assert code == 0 and "Examples:" in out and f"castgraph {command}" in out
 
 
+
+
+def test_a_query_on_a_graph_folder_loads_no_networkx_nor_resolver(tmp_path: Path) -> None:
+    # Query commands start fast: they read the index, not a networkx graph, and match names
+    # without loading the resolver (nor the Neo4j driver, nor YAML).
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    built = CliRunner().invoke(main, ["build", str(examples), "--out", str(tmp_path), "--no-html"])
+    assert built.exit_code == 0, built.output
+    code = (
+        "import sys; from click.testing import CliRunner; from castgraph.cli import main\n"
+        f"done = CliRunner().invoke(main, ['entity', 'OpenAI', '--graph', {str(tmp_path)!r}, '--json'])\n"
+        "assert done.exit_code == 0, done.output\n"
+        "heavy = ('networkx', 'neo4j', 'yaml', 'castgraph.resolve.resolver')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    env = {**os.environ, "NEO4J_URI": ""}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

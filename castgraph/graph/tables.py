@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
+from castgraph.graph.assigned import entity_positions
 from castgraph.graph.model import Entity, Episode, MergeRecord, Resolution, Topic
 from castgraph.graph.schema import (
     ABSENT,
@@ -328,14 +329,19 @@ class GraphTables:
         sizes = [len(ep.mentions) for ep in eps]
         owner = np.repeat(np.arange(len(eps), dtype=np.int32), sizes)
         table = mention_table(mentions)
-        # Mention ids "<episode id>#<ordinal>", made by C-level concatenation.
-        prefixes = chain.from_iterable(map(repeat, [f"{ep.id}#" for ep in eps], sizes))
-        keys = map(str.__add__, prefixes, map(str, table["ordinal"]))
         missing = len(ents)
-        # ent_pos.get(None, missing) is missing too: unassigned mentions drop out below.
-        position_of = cast(Callable[[Any, int], int], ent_pos.get)
-        positions = np.fromiter(map(position_of, map(resolution.assignments.get, keys), repeat(missing)),
-                                dtype=np.int32, count=len(mentions))
+        known = entity_positions(eps, resolution)
+        if known is not None:  # the resolver's columns (castgraph.graph.assigned): no id strings
+            number = np.array([ent_pos[e.id] for e in resolution.entities] + [missing], dtype=np.int32)
+            positions = number[known]  # -1 (no entity) picks missing
+        else:
+            # Mention ids "<episode id>#<ordinal>", made by C-level concatenation.
+            prefixes = chain.from_iterable(map(repeat, [f"{ep.id}#" for ep in eps], sizes))
+            keys = map(str.__add__, prefixes, map(str, table["ordinal"]))
+            # ent_pos.get(None, missing) is missing too: unassigned mentions drop out below.
+            position_of = cast(Callable[[Any, int], int], ent_pos.get)
+            positions = np.fromiter(map(position_of, map(resolution.assignments.get, keys), repeat(missing)),
+                                    dtype=np.int32, count=len(mentions))
         keep = np.flatnonzero(positions != missing)
         if len(keep) < len(mentions):
             rows = keep.tolist()

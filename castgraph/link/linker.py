@@ -52,6 +52,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from castgraph.errors import CastgraphError
+from castgraph.graph.assigned import MentionEntities, attach, entity_positions, mention_entities
 from castgraph.graph.model import Entity, Episode, Mention, MentionOrigin, Resolution, Topic
 from castgraph.graph.tables import sorted_distinct
 from castgraph.link.automaton import NameAutomaton, lower_same_length
@@ -211,6 +212,8 @@ class LinkResult(BaseModel):
         for mention in self.mentions:
             by_episode.setdefault(mention.episode_id, []).append(mention)
         entities = {e.id: e for e in resolution.entities}
+        columns = mention_entities(resolution)
+        added: list[tuple[str, int, str]] = []
         for ep in episodes:
             for mention_id, place in elsewhere.get(ep.id, ()):
                 for mention in _with_id(ep, mention_id):
@@ -221,9 +224,26 @@ class LinkResult(BaseModel):
                 entity_id = self.assignments[mention_id]
                 resolution.assignments[mention_id] = entity_id
                 entities[entity_id].mention_ids.append(mention_id)
+                added.append((ep.id, mention.ordinal, entity_id))
         for entity in entities.values():
             entity.mention_ids.sort()
         resolution.topic_entities.update(self.topic_entities)
+        if columns is not None:  # the resolver's columns follow: the build reads them next
+            _extend(columns, added, resolution)
+
+
+def _extend(columns: MentionEntities, added: list[tuple[str, int, str]], resolution: Resolution) -> None:
+    """Append the mentions the linker added to the resolver's columns (if they know every episode)."""
+    number = {episode_id: k for k, episode_id in enumerate(columns.episode_ids)}
+    position = {entity_id: k for k, entity_id in enumerate(columns.entity_ids)}
+    rows = [(number.get(episode_id, -1), ordinal, position.get(entity_id, -1))
+            for episode_id, ordinal, entity_id in added]
+    if any(episode < 0 or entity < 0 for episode, _, entity in rows):
+        return  # an episode or entity they do not know: let them go stale
+    if rows:
+        episodes, ordinals, entity_numbers = (np.array(c, dtype=np.int64) for c in zip(*rows, strict=True))
+        columns.append(episodes, ordinals, entity_numbers)
+    attach(resolution, columns)
 
 
 def _cues(ep: Episode) -> list[tuple[float | None, str]]:
@@ -545,9 +565,16 @@ class _Present:
         self.index = {entity_id: i for i, entity_id in enumerate(entity_ids)}
         self.size = max(len(entity_ids), 1)
         counts = np.fromiter((len(ep.mentions) for ep in eps), dtype=np.int64, count=len(eps))
-        get, index = resolution.assignments.get, self.index
-        entity = np.fromiter((index.get(get(f"{ep.id}#{m.ordinal}"), -1)  # type: ignore[arg-type]
-                              for ep in eps for m in ep.mentions), dtype=np.int64, count=int(counts.sum()))
+        index = self.index
+        known = entity_positions(eps, resolution)
+        if known is not None:  # the resolver's columns: no mention id to make or look up
+            number = np.array([index.get(e.id, -1) for e in resolution.entities] + [-1], dtype=np.int64)
+            entity = number[known]  # -1 (no entity) picks the last
+        else:
+            get = resolution.assignments.get
+            entity = np.fromiter((index.get(get(f"{ep.id}#{m.ordinal}"), -1)  # type: ignore[arg-type]
+                                  for ep in eps for m in ep.mentions),
+                                 dtype=np.int64, count=int(counts.sum()))
         episode = np.repeat(np.arange(len(eps), dtype=np.int64), counts)
         position = np.arange(len(entity)) - np.repeat(np.cumsum(counts) - counts, counts)
         listed = entity >= 0

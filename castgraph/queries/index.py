@@ -22,13 +22,14 @@ Examples
 from __future__ import annotations
 
 import json
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+import orjson
 
 from castgraph.graph.compact import file_key, read_sections, write_sections
 from castgraph.graph.json_bytes import compact_json
@@ -237,9 +238,26 @@ class _Table:
         return value
 
 
+def _position(index: GraphIndex, built: str, ids: list[str], key: str) -> int | None:
+    positions = index.__dict__.get(built)
+    if positions is not None:
+        return cast(int | None, positions.get(key))
+    at = bisect_left(ids, key)
+    return at if at < len(ids) and ids[at] == key else None
+
+
 def _table(name: str) -> Any:
     """:class:`_Table` of ``name``, typed as the value it gives."""
     return _Table(name)
+
+
+def _loads(data: bytes) -> Any:
+    """JSON as :func:`json.loads` reads it: with orjson, several times faster, unless it refuses
+    (NaN, integers beyond 64 bits), where json reads it."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
 
 
 class _LazyTables(Mapping[str, Any]):
@@ -251,7 +269,7 @@ class _LazyTables(Mapping[str, Any]):
 
     def __getitem__(self, key: str) -> Any:
         if key not in self.decoded:
-            self.decoded[key] = json.loads(bytes(self.raw[key]))
+            self.decoded[key] = _loads(bytes(self.raw[key]))
         return self.decoded[key]
 
     def __iter__(self) -> Iterator[str]:
@@ -292,6 +310,15 @@ class GraphIndex:
     @cached_property
     def ent_pos(self) -> dict[str, int]:
         return {e: i for i, e in enumerate(self.ent_ids)}
+
+    def episode_position(self, episode_id: str) -> int | None:
+        """The position of one episode: :attr:`ep_pos` once it is built, else a binary search
+        in the sorted ids (a single query need not build a dict of every episode)."""
+        return _position(self, "ep_pos", self.ep_ids, episode_id)
+
+    def entity_position(self, entity_id: str) -> int | None:
+        """The position of one entity (see :meth:`episode_position`)."""
+        return _position(self, "ent_pos", self.ent_ids, entity_id)
 
     @cached_property
     def topic_pos(self) -> dict[str, int]:

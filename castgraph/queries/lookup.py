@@ -33,15 +33,17 @@ from __future__ import annotations
 import weakref
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import networkx as nx
 from rapidfuzz import fuzz, process
 
 from castgraph.queries.backend import EntityRow, EpisodeRow
 from castgraph.queries.models import NotFoundError
 from castgraph.resolve.normalize import LEGAL_SUFFIXES, normalize_name
 from castgraph.resolve.normalize import fold_name as _fold
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["FUZZY_ACCEPT", "GraphNames", "NameIndex", "NameSource", "find_entity", "find_episode",
            "find_node", "lookup_keys", "lookup_rules"]
@@ -242,6 +244,7 @@ def _strings(value: Any) -> list[str]:
 class GraphNames:
     """The names of a graph in memory, for the lookup (``viz`` and ``resolve --explain`` read graphs).
 
+    >>> import networkx as nx
     >>> g = nx.MultiDiGraph()
     >>> g.add_node("entity:1", label="Entity", name="GitHub", type="Organization", episode_count=2)
     >>> find_entity(GraphNames(g), "GitHub, Inc.")[0].id

@@ -66,8 +66,9 @@ class NetworkXQueries(QueryBackend):
         return len(self.index.ep_ids)
 
     def episodes(self, ids: Sequence[str]) -> dict[str, EpisodeRow]:
-        pos = self.index.ep_pos
-        return {i: self._episode_row(pos[i]) for i in ids if i in pos}
+        idx = self.index
+        found = ((i, idx.episode_position(i)) for i in ids)
+        return {i: self._episode_row(ep) for i, ep in found if ep is not None}
 
     def episodes_titled(self, fragment: str) -> list[EpisodeRow]:
         return [self._episode_row(ep, chapters=False) for ep in self.index.episodes_titled(fragment)]
@@ -109,7 +110,7 @@ class NetworkXQueries(QueryBackend):
 
     def episode_terms(self, episode_id: str, weights: OriginWeights | None = None) -> list[Term]:
         idx = self.index
-        ep = idx.ep_pos.get(episode_id)
+        ep = idx.episode_position(episode_id)
         if ep is None:
             return []
         ents, strengths = idx.episode_strengths(ep, idx.strength_table(weights))
@@ -145,9 +146,10 @@ class NetworkXQueries(QueryBackend):
         strengths: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # once per entity, for all its tiers
         out = []
         for term in terms:
-            if term.kind == "entity" and term.id in idx.ent_pos:
+            ent = idx.entity_position(term.id) if term.kind == "entity" else None
+            if ent is not None:
                 if term.id not in strengths:
-                    strengths[term.id] = idx.entity_strengths(idx.ent_pos[term.id], table)
+                    strengths[term.id] = idx.entity_strengths(ent, table)
                 all_eps, strength = strengths[term.id]
                 out.append(all_eps if term.tier is None else all_eps[strength == term.tier])
             elif term.kind == "topic" and term.id in idx.topic_pos:
@@ -179,8 +181,9 @@ class NetworkXQueries(QueryBackend):
             return []
         approx = np.bincount(np.concatenate(lists), minlength=len(idx.ep_ids),
                              weights=np.repeat([w for w, _ in weighted], sizes))
-        if exclude is not None and exclude in idx.ep_pos:
-            approx[idx.ep_pos[exclude]] = 0.0
+        excluded = idx.episode_position(exclude) if exclude is not None else None
+        if excluded is not None:
+            approx[excluded] = 0.0
         chosen = np.flatnonzero(approx > 0)
         if limit is not None and len(chosen) > limit:
             sums = approx[chosen]

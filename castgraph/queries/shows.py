@@ -24,10 +24,10 @@ Examples
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from typing import Any
 
-import networkx as nx
 from pydantic import BaseModel
 
 __all__ = ["ShowEpisode", "ShowPerson", "ShowSummary", "list_shows", "show_episodes", "show_people"]
@@ -79,8 +79,14 @@ def _run(source: Any, query: str, **params: Any) -> list[dict[str, Any]]:
     return [dict(r.items()) for r in records]
 
 
+def _is_graph(source: Any) -> bool:
+    """Whether ``source`` is a NetworkX graph (without importing networkx for a store or a server)."""
+    nx = sys.modules.get("networkx")
+    return nx is not None and isinstance(source, nx.MultiDiGraph)
+
+
 def _episode_rows(source: Any, show: str) -> list[dict[str, Any]]:
-    if isinstance(source, nx.MultiDiGraph):
+    if _is_graph(source):
         return [{"id": n, **{k: a.get(k) for k in ("title", "show", "published", "season", "episode_number",
                                                   "url", "show_author")}}
                 for n, a in source.nodes(data=True) if a.get("label") == "Episode"]
@@ -121,7 +127,7 @@ def _iso(value: Any) -> str | None:
 
 
 def _people_rows(source: Any, show: str) -> list[dict[str, Any]]:
-    if isinstance(source, nx.MultiDiGraph):
+    if _is_graph(source):
         rows = []
         for u, v, attrs in source.edges(data=True):
             if attrs.get("type") != "MENTIONS" or not attrs.get("role"):

@@ -8,6 +8,7 @@ the rules (keys, aliases, fuzzy matching behind blocking, types, ids),
 Examples
 --------
 >>> from castgraph.graph.model import Episode, Mention
+>>> from castgraph.resolve import resolve
 >>> ep = Episode(id="e1", title="T", mentions=[Mention(surface="GitHub, Inc.", type_label="organization"),
 ...                                           Mention(surface="Github", type_label="software")])
 >>> res = resolve([ep])
@@ -15,10 +16,39 @@ Examples
 [('GitHub', 'Organization', {'Organization': 1, 'Product': 1})]
 """
 
-from castgraph.resolve.normalize import name_tokens, normalize_name
-from castgraph.resolve.output import explain_entity, read_review_csv, write_resolution_csv, write_review_csv
-from castgraph.resolve.overrides import Overrides, OverridesError, parse_overrides, read_overrides
-from castgraph.resolve.resolver import resolve
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from castgraph.resolve.normalize import name_tokens, normalize_name
+    from castgraph.resolve.output import (
+        explain_entity,
+        read_review_csv,
+        write_resolution_csv,
+        write_review_csv,
+    )
+    from castgraph.resolve.overrides import Overrides, OverridesError, parse_overrides, read_overrides
+    from castgraph.resolve.resolver import resolve
+
+# Imported on first use: a query that only normalizes names need not load the resolver.
+_HOMES = {
+    "name_tokens": "normalize", "normalize_name": "normalize", "explain_entity": "output",
+    "read_review_csv": "output", "write_resolution_csv": "output", "write_review_csv": "output",
+    "Overrides": "overrides", "OverridesError": "overrides", "parse_overrides": "overrides",
+    "read_overrides": "overrides", "resolve": "resolver",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Overrides",

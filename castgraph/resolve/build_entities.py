@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 import numpy as np
 from pydantic import BaseModel
 
+from castgraph.graph.assigned import MentionEntities, attach
 from castgraph.graph.model import (
     Entity,
     EntityType,
@@ -374,10 +375,18 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
                                 score=score, reason=reason.format(a=left, b=right))
     assignments = dict(zip(chain.from_iterable(comp_mentions),
                            chain.from_iterable(map(repeat, ids, map(len, comp_mentions))), strict=True))
+    # The same assignments as numbers, for the linker and the build (castgraph.graph.assigned).
+    sk_entity = np.full(len(corpus.sk_surface) + 1, -1, dtype=np.int64)
+    for ci, comp in enumerate(components):
+        sk_entity[np.asarray(comp.sks, dtype=np.int64)] = ci
+    columns = MentionEntities(corpus.episode_ids, corpus.episode_start, corpus.mention_ordinal,
+                              sk_entity[corpus.mention_sk_array], ids)
     # Everything above is built from validated inputs with the right types: skip re-validation.
-    return Resolution.model_construct(
+    resolution = Resolution.model_construct(
         entities=entities,
         assignments=assignments,
         merges=sorted(merges, key=attrgetter("entity_id", "surface")),
         review=sorted(pairs.values(), key=lambda p: (-p.score, p.left_id, p.right_id)),
     )
+    attach(resolution, columns)
+    return resolution

@@ -1,0 +1,135 @@
+"""Which entity each mention is assigned to, as columns that travel with a resolution.
+
+:attr:`Resolution.assignments <castgraph.graph.model.Resolution.assignments>` maps mention
+ids (``"<episode id>#<ordinal>"``) to entity ids: the interchange form. At 100k episodes,
+asking it for every mention means a million id strings made and looked up, twice (the
+linker and the build both do). The resolver already knows the answer as numbers; it
+leaves them on the resolution as a :class:`MentionEntities` (not a field: not dumped,
+compared or validated), and :func:`entity_positions` reads them for any order of the
+episodes. The linker appends the mentions it adds. Whenever the columns might not
+describe the resolution and the episodes at hand (the assignments changed size, an
+episode or an ordinal differs, the entities were reordered), :func:`entity_positions`
+answers ``None`` and the caller reads the assignments as before.
+
+Examples
+--------
+>>> from castgraph.graph.model import Entity, EntityType, Episode, Mention, Resolution
+>>> x, y = Mention(surface="x", ordinal=0), Mention(surface="y", ordinal=1)
+>>> eps = [Episode(id="b", title="B", mentions=[Mention(surface="y", ordinal=0)]),
+...        Episode(id="a", title="A", mentions=[x, y])]
+>>> res = Resolution(entities=[Entity(id="entity:x", name="x", type=EntityType.OTHER),
+...                            Entity(id="entity:y", name="y", type=EntityType.OTHER)],
+...                  assignments={"a#0": "entity:x", "a#1": "entity:y", "b#0": "entity:y"})
+>>> attach(res, MentionEntities(["a", "b"], [0, 2, 3], [0, 1, 0], [0, 1, 1], ["entity:x", "entity:y"]))
+>>> entity_positions(eps, res).tolist()
+[1, 0, 1]
+>>> res.assignments["a#2"] = "entity:x"  # changed behind the columns' back: they stand aside
+>>> entity_positions(eps, res) is None
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import chain
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from castgraph.graph.model import Episode, Resolution
+
+__all__ = ["MentionEntities", "attach", "entity_positions", "mention_entities"]
+
+# The resolution's instance dict holds them under this name (a non-field key: pydantic
+# neither dumps nor compares it, and copies share it).
+_KEY = "_mention_entities"
+
+Ints = np.ndarray
+
+
+class MentionEntities:
+    """Mentions in episode blocks: episode ``episode_ids[k]`` owns rows
+    ``episode_start[k]:episode_start[k + 1]``; row ``i`` is the mention with ordinal
+    ``ordinal[i]``, assigned to ``entity_ids[entity[i]]`` (-1: none). Rows appended later
+    (:meth:`append`) follow their episode's block. ``size``: how many assignments the
+    resolution had when the columns last matched it.
+    """
+
+    __slots__ = ("entity", "entity_ids", "episode_ids", "episode_start", "extra", "ordinal", "size")
+
+    def __init__(self, episode_ids: Sequence[str], episode_start: Sequence[int] | Ints,
+                 ordinal: Sequence[int] | Ints, entity: Sequence[int] | Ints, entity_ids: Sequence[str],
+                 size: int | None = None) -> None:
+        self.episode_ids = list(episode_ids)
+        self.episode_start = np.asarray(episode_start, dtype=np.int64)
+        self.ordinal = np.asarray(ordinal, dtype=np.int64)
+        self.entity = np.asarray(entity, dtype=np.int64)
+        self.entity_ids = list(entity_ids)
+        self.size = int((self.entity >= 0).sum()) if size is None else size
+        #: Appended rows: (episode number, ordinal, entity) arrays, in the order they came.
+        self.extra: list[tuple[Ints, Ints, Ints]] = []
+
+    def append(self, episodes: Ints, ordinals: Ints, entities: Ints) -> None:
+        """Add rows after their episodes' blocks (episode numbers into :attr:`episode_ids`)."""
+        self.extra.append((np.asarray(episodes, dtype=np.int64), np.asarray(ordinals, dtype=np.int64),
+                           np.asarray(entities, dtype=np.int64)))
+
+    def rows(self) -> tuple[Ints, Ints, Ints]:
+        """Every row as (episode number, ordinal, entity), blocks in episode order."""
+        counts = np.diff(self.episode_start)
+        episode = np.repeat(np.arange(len(self.episode_ids), dtype=np.int64), counts)
+        if not self.extra:
+            return episode, self.ordinal, self.entity
+        parts = [(episode, self.ordinal, self.entity), *self.extra]
+        episodes, ordinals, entities = (np.concatenate(c) for c in zip(*parts, strict=True))
+        order = np.argsort(episodes, kind="stable")  # appended rows stay after their block, in order
+        return episodes[order], ordinals[order], entities[order]
+
+
+def attach(resolution: Resolution, columns: MentionEntities) -> None:
+    """Leave ``columns`` on ``resolution`` for :func:`entity_positions`."""
+    columns.size = len(resolution.assignments)
+    resolution.__dict__[_KEY] = columns
+
+
+def mention_entities(resolution: Resolution) -> MentionEntities | None:
+    """The columns left on ``resolution``, if they still match its assignments and entities."""
+    columns: Any = resolution.__dict__.get(_KEY)
+    if not isinstance(columns, MentionEntities) or columns.size != len(resolution.assignments):
+        return None
+    if len(columns.entity_ids) != len(resolution.entities) or any(
+            e.id != i for e, i in zip(resolution.entities, columns.entity_ids, strict=True)):
+        return None
+    return columns
+
+
+def entity_positions(episodes: Sequence[Episode], resolution: Resolution) -> Ints | None:
+    """For every mention of ``episodes`` (in that order, each episode's mentions in order), the
+    position of its entity in ``resolution.entities`` (-1: none), or ``None`` when the columns
+    left by the resolver do not describe these episodes (read the assignments then)."""
+    columns = mention_entities(resolution)
+    if columns is None:
+        return None
+    if not episodes:
+        return np.zeros(0, dtype=np.int64)
+    number = {episode_id: k for k, episode_id in enumerate(columns.episode_ids)}
+    wanted = [number.get(ep.id, -1) for ep in episodes]
+    if -1 in wanted:
+        return None
+    episode, ordinal, entity = columns.rows()
+    counts = np.bincount(episode, minlength=len(columns.episode_ids))
+    starts = np.concatenate(([0], np.cumsum(counts)))
+    sizes = np.fromiter((len(ep.mentions) for ep in episodes), dtype=np.int64, count=len(episodes))
+    chosen = np.asarray(wanted, dtype=np.int64)
+    if not np.array_equal(counts[chosen], sizes):
+        return None
+    # The rows of the chosen episodes, in their order, and each one's ordinal as the episodes say.
+    begin = np.repeat(starts[chosen] - (np.cumsum(sizes) - sizes), sizes)
+    rows = begin + np.arange(int(sizes.sum()), dtype=np.int64)
+    said = np.fromiter(map(attrgetter("ordinal"), chain.from_iterable(ep.mentions for ep in episodes)),
+                       dtype=np.int64, count=len(rows))
+    if not np.array_equal(ordinal[rows], said):
+        return None
+    return entity[rows]

@@ -1,0 +1,68 @@
+"""The resolver's mention-to-entity columns: the same answers as the assignments, or none."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+
+from castgraph.graph.assigned import entity_positions, mention_entities
+from castgraph.graph.model import Episode, Mention, Resolution
+from castgraph.link import EntityLinker
+from castgraph.loaders import read_episodes
+from castgraph.resolve import resolve
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _by_ids(eps: list[Episode], res: Resolution) -> list[int]:
+    """What the columns must say: each mention's entity position, read from the assignments."""
+    index = {e.id: i for i, e in enumerate(res.entities)}
+    return [index.get(res.assignments.get(m.id, ""), -1) for ep in eps for m in ep.mentions]
+
+
+def _examples() -> tuple[list[Episode], Resolution]:
+    eps = read_episodes([EXAMPLES]).episodes
+    eps.append(Episode(id="zz-no-entities", title="Nothing listed",
+                       summary="A look back at OpenAI's launch playbook, and what OpenAI learned."))
+    EntityLinker().add_title_mentions(eps)
+    return eps, resolve(eps)
+
+
+def test_columns_answer_as_the_assignments_in_any_episode_order() -> None:
+    eps, res = _examples()
+    for seed in range(3):
+        random.Random(seed).shuffle(eps)
+        found = entity_positions(eps, res)
+        assert found is not None and found.tolist() == _by_ids(eps, res)
+    assert (np.asarray(_by_ids(eps, res)) >= 0).sum() == len(res.assignments) > 10
+
+
+def test_columns_follow_the_mentions_the_linker_adds() -> None:
+    eps, res = _examples()
+    linker = EntityLinker()
+    result = linker.link(eps, res)
+    assert result.mentions  # the examples name listed entities in their notes
+    result.apply(eps, res)
+    found = entity_positions(eps, res)
+    assert found is not None and found.tolist() == _by_ids(eps, res)
+
+
+def test_columns_stand_aside_when_they_may_not_describe_the_episodes() -> None:
+    eps, res = _examples()
+    assert mention_entities(res) is not None
+    # An episode they never saw, a mention added behind their back, an ordinal changed.
+    assert entity_positions([*eps, Episode(id="new", title="New")], res) is None
+    with_extra = [ep.model_copy(deep=True) for ep in eps]
+    with_extra[0].mentions.append(Mention(surface="x", episode_id=with_extra[0].id, ordinal=99))
+    assert entity_positions(with_extra, res) is None
+    renumbered = [ep.model_copy(deep=True) for ep in eps]
+    first = next(ep for ep in renumbered if ep.mentions)
+    first.mentions[0].ordinal = 77
+    assert entity_positions(renumbered, res) is None
+    # Entities reordered, or an assignment added: the columns no longer match the resolution.
+    reordered = res.model_copy(update={"entities": list(reversed(res.entities))})
+    assert entity_positions(eps, reordered) is None
+    res.assignments["zz-no-entities#0"] = res.entities[0].id
+    assert entity_positions(eps, res) is None
