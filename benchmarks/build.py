@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -49,6 +50,8 @@ def run_build(corpus: Path, out: Path, extra: list[str]) -> dict[str, Any]:
     """Run ``castgraph build`` once; return its stage seconds, wall, CPU, peak RSS and load."""
     castgraph = Path(sys.executable).parent / "castgraph"
     env = {**os.environ, "COLUMNS": "400"}  # one line per table row
+    # A new folder each run: a build into an existing one first reads its graph to keep the ids.
+    shutil.rmtree(out, ignore_errors=True)
     load = os.getloadavg()[0]
     proc = subprocess.run(["/usr/bin/time", "-v", str(castgraph), "build", str(corpus), "--out", str(out),
                            *extra], capture_output=True, text=True, env=env, check=False)
