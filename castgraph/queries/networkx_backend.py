@@ -113,7 +113,7 @@ class NetworkXQueries(QueryBackend):
         ep = idx.episode_position(episode_id)
         if ep is None:
             return []
-        ents, strengths = idx.episode_strengths(ep, idx.strength_table(weights))
+        ents, strengths = idx.episode_strengths(ep, self._strength_table(weights))
         terms = [self._entity_term(ent, s) for ent, s in zip(ents, strengths, strict=True) if s > 0]
         terms += [Term(id=idx.topic_ids[t], kind="topic", name=idx.topic_name[t], type="Topic",
                        df=idx.topic_df(t)) for t in idx.episode_topics(ep)]
@@ -159,6 +159,14 @@ class NetworkXQueries(QueryBackend):
                 out.append(np.zeros(0, dtype=np.int64))
         return out
 
+    def _strength_table(self, weights: OriginWeights | None) -> np.ndarray:
+        """:meth:`GraphIndex.strength_table`, made once per set of origin weights."""
+        key = tuple(sorted(weights.items())) if weights is not None else None
+        table = self._tables.get(key)
+        if table is None:
+            table = self._tables[key] = self.index.strength_table(weights)
+        return table
+
     def rank_terms(self, weighted: Sequence[tuple[float, Term]], exclude: str | None, limit: int | None,
                    weights: OriginWeights | None = None) -> list[tuple[float, str, int]]:
         """``(score, episode id, bits of the shared terms)`` of the best ``limit`` episodes sharing
@@ -171,10 +179,7 @@ class NetworkXQueries(QueryBackend):
         top ``limit`` get their shared terms and an exact sum.
         """
         idx = self.index
-        key = tuple(sorted(weights.items())) if weights is not None else None
-        table = self._tables.get(key)
-        if table is None:
-            table = self._tables[key] = idx.strength_table(weights)
+        table = self._strength_table(weights)
         lists = self._posting_positions([term for _, term in weighted], table)
         sizes = [len(p) for p in lists]
         if not sum(sizes):

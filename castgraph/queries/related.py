@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from itertools import chain
 from typing import TYPE_CHECKING
 
@@ -111,7 +110,9 @@ def rank_episodes(
         if t.kind != "entity":
             weighted.append((w, t))
             continue
-        weighted += [(w * t.strength * tier, replace(t, tier=tier)) for tier in tiers]
+        # The Term made directly: dataclasses.replace costs more than the ranking of a query.
+        weighted += [(w * t.strength * tier, Term(t.id, t.kind, t.name, t.type, t.df, t.strength, tier))
+                     for tier in tiers]
     # Rarest (heaviest) first; weight-0 terms (in every episode) can change nothing.
     weighted = sorted(((w, t) for w, t in weighted if w > 0), key=lambda wt: (-wt[0], wt[1].key))
     if not weighted or limit == 0:
