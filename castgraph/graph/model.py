@@ -420,12 +420,7 @@ class Mention(BaseModel):
         missing = [n for n in values if n not in names]
         if missing:
             if type(names) is SharedNames:
-                for name in missing:
-                    grown = names.grown.get(name)
-                    if grown is None:
-                        grown = names.grown.setdefault(name, shared_names((*names, name)))
-                    names = grown
-                set_slot(self, "__pydantic_fields_set__", names)
+                set_slot(self, "__pydantic_fields_set__", _with_names(names, missing))
             else:
                 names.update(missing)
         self.__dict__.update(values)
@@ -452,15 +447,18 @@ class Mention(BaseModel):
                 continue
             known = moved.get(id(names))
             if known is None or known[0] is not names:
-                grown = names
-                for name in keys:
-                    if name not in grown:
-                        grown = grown.grown.get(name) or grown.grown.setdefault(
-                            name, shared_names((*grown, name)))
-                known = moved[id(names)] = (names, grown)
+                known = moved[id(names)] = (names, _with_names(names, keys))
             if known[1] is not names:
                 set_slot(mention, "__pydantic_fields_set__", known[1])
             mention.__dict__.update(fields)
+
+
+def _with_names(names: SharedNames, added: Iterable[str]) -> SharedNames:
+    """The shared fields set ``names`` plus ``added``, grown one name at a time (each step is kept)."""
+    for name in added:
+        if name not in names:
+            names = names.grown.get(name) or names.grown.setdefault(name, shared_names((*names, name)))
+    return names
 
 
 def _mention(cls: type[Mention], values: dict[str, Any], names: SharedNames) -> Mention:

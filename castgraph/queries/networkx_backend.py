@@ -124,24 +124,13 @@ class NetworkXQueries(QueryBackend):
         return [self._entity_term(pos[i]) for i in ids if i in pos]
 
     def postings(self, terms: Sequence[Term], weights: OriginWeights | None = None) -> dict[str, list[str]]:
-        idx = self.index
-        table = idx.strength_table(weights)
-        out: dict[str, list[str]] = {}
-        for term in terms:
-            eps: Sequence[int] = []
-            if term.kind == "entity" and term.id in idx.ent_pos:
-                if term.tier is None:
-                    eps = idx.entity_episodes(idx.ent_pos[term.id])
-                else:
-                    all_eps, strengths = idx.entity_strengths(idx.ent_pos[term.id], table)
-                    eps = all_eps[strengths == term.tier].tolist()
-            elif term.kind == "topic" and term.id in idx.topic_pos:
-                eps = idx.topic_episodes(idx.topic_pos[term.id])
-            out[term.key] = [idx.ep_ids[e] for e in eps]
-        return out
+        ep_ids = self.index.ep_ids
+        positions = self._posting_positions(terms, self._strength_table(weights))
+        return {term.key: [ep_ids[e] for e in eps.tolist()]
+                for term, eps in zip(terms, positions, strict=True)}
 
     def _posting_positions(self, terms: Sequence[Term], table: np.ndarray) -> list[np.ndarray]:
-        """Episode positions (ascending) of each term's posting list, as :meth:`postings` reads them."""
+        """Episode positions (ascending) of each term's posting list (:meth:`postings` gives their ids)."""
         idx = self.index
         strengths: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # once per entity, for all its tiers
         out = []
