@@ -10,11 +10,10 @@ from castgraph.link.linker import (
     LINK_FIELDS,
     EntityLinker,
     LinkOptions,
-    LinkResult,
-    MentionPlace,
     episode_texts,
     parse_link_fields,
 )
+from castgraph.link.result import LinkResult, MentionPlace
 from castgraph.link.titles import (
     DEFAULT_TITLE_PATTERNS,
     TitleGuestFinder,
