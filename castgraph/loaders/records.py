@@ -36,6 +36,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date
+from itertools import accumulate, chain, islice, repeat
 from pathlib import Path
 from typing import Any
 
@@ -312,6 +313,18 @@ def episode_from_record(
 def _episode(
     record: Any, where: Source, as_of: date | None, strings: dict[str, str]
 ) -> tuple[Episode, list[LoadWarning]]:
+    fields, note, _ = _fields(record, where, as_of, strings, mentions_later=False)
+    return Episode.from_checked(fields), [LoadWarning(source=where, message=m) for m in note]
+
+
+def _fields(
+    record: Any, where: Source, as_of: date | None, strings: dict[str, str], *, mentions_later: bool
+) -> tuple[dict[str, Any], list[str], tuple[list[Any], int] | None]:
+    """The checked fields of a record's episode, and the notes about it.
+
+    With ``mentions_later``, a list of entities is left for :func:`_mention_lists` (all the
+    chunk's at once): returned with the place its notes take among the others.
+    """
     if not isinstance(record, dict):
         raise _Broken(f"a record must be a JSON object, not {type(record).__name__}")
     title = record.get("title")
@@ -350,6 +363,9 @@ def _episode(
     except ValueError as exc:
         note.append(f"{exc}; ignored")
         tags = []
+    chapters = _chapters(record.get("chapters"), note, strings)
+    entities = record.get("entities", record.get("mentions"))
+    later = (entities, len(note)) if mentions_later and type(entities) is list else None
     fields = dict(
         id=record_id,
         title=title,
@@ -362,14 +378,14 @@ def _episode(
         else [],
         url=_text(record.get("url"), "url").strip(),
         summary=_text(record.get("summary"), "summary").strip(),
-        chapters=_chapters(record.get("chapters"), note, strings),
+        chapters=chapters,
         tags=tags,
-        mentions=_mentions(record.get("entities", record.get("mentions")), note, record_id, strings),
+        mentions=[] if later is not None else _mentions(entities, note, record_id, strings),
         source=where,
         extra=_extra(record, note),
     )
     # Every field has the model's type already (checked above): no second check of 100k episodes.
-    return Episode.from_checked(fields), [LoadWarning(source=where, message=m) for m in note]
+    return fields, note, later
 
 
 def _collect(items: Iterable[tuple[Source, Any]], as_of: date | None, result: LoadResult) -> int:
@@ -378,23 +394,109 @@ def _collect(items: Iterable[tuple[Source, Any]], as_of: date | None, result: Lo
         return _collect_all(items, as_of, result)
 
 
+# Records read together: their mentions are made as columns (see _mention_lists).
+_CHUNK = 64
+
+
 def _collect_all(items: Iterable[tuple[Source, Any]], as_of: date | None, result: LoadResult) -> int:
     broken = 0
     strings: dict[str, str] = {}
-    for where, record in items:
+    items = iter(items)
+    while chunk := list(islice(items, _CHUNK)):
+        broken += _collect_chunk(chunk, as_of, result, strings)
+    return broken
+
+
+def _collect_chunk(chunk: list[tuple[Source, Any]], as_of: date | None, result: LoadResult,
+                   strings: dict[str, str]) -> int:
+    """:func:`_collect` of a chunk of records, in their order."""
+    broken = 0
+    made: list[tuple[dict[str, Any], list[str], Source] | LoadWarning] = []
+    later: list[tuple[dict[str, Any], list[str], list[Any], int]] = []
+    for where, record in chunk:
         if isinstance(record, _Broken):
-            result.warnings.append(LoadWarning(source=where, message=f"broken record skipped: {record}"))
+            made.append(LoadWarning(source=where, message=f"broken record skipped: {record}"))
             broken += 1
             continue
         try:
-            episode, notes = _episode(record, where, as_of, strings)
+            fields, note, entities = _fields(record, where, as_of, strings, mentions_later=True)
         except _Broken as exc:
-            result.warnings.append(LoadWarning(source=where, message=f"broken record skipped: {exc}"))
+            made.append(LoadWarning(source=where, message=f"broken record skipped: {exc}"))
             broken += 1
             continue
-        result.episodes.append(episode)
-        result.warnings.extend(notes)
+        if entities is not None:
+            later.append((fields, note, *entities))
+        made.append((fields, note, where))
+    lists = _mention_lists([entities for _, _, entities, _ in later], [f["id"] for f, *_ in later], strings)
+    for (fields, note, entities, at), mentions in zip(later, lists, strict=True):
+        if mentions is None:  # an entity that needs a closer look (or a note): one at a time
+            notes: list[str] = []
+            mentions = _mentions(entities, notes, fields["id"], strings)
+            note[at:at] = notes
+        fields["mentions"] = mentions
+    for item in made:
+        if isinstance(item, LoadWarning):
+            result.warnings.append(item)
+            continue
+        fields, note, where = item
+        result.episodes.append(Episode.from_checked(fields))
+        result.warnings.extend(LoadWarning(source=where, message=m) for m in note)
     return broken
+
+
+# Keys of an entity that :func:`_mention_lists` leaves to :func:`_mentions`.
+_CAREFUL_KEYS = frozenset({"type_label", *_CREDIT_KEYS})
+
+
+def _mention_lists(entity_lists: list[list[Any]], episode_ids: list[str], strings: dict[str, str]
+                   ) -> list[list[Mention] | None]:
+    """The mentions of each list of entities, as :func:`_mentions` makes them, or ``None`` for a
+    list that needs it (an entity that is not a plain named object, or credits a person).
+
+    All lists' mentions are made as columns: a few passes in C, not a Python loop per mention.
+    A list that needs a closer look is found by halving, so one odd entity costs little.
+    """
+    made = _plain_mentions(entity_lists, episode_ids, strings)
+    if made is not None:
+        return made
+    if len(entity_lists) <= 1:
+        return [None] * len(entity_lists)
+    half = len(entity_lists) // 2
+    return [*_mention_lists(entity_lists[:half], episode_ids[:half], strings),
+            *_mention_lists(entity_lists[half:], episode_ids[half:], strings)]
+
+
+def _plain_mentions(entity_lists: list[list[Any]], episode_ids: list[str], strings: dict[str, str]
+                    ) -> list[list[Mention]] | None:
+    """The mentions of each list when every entity is an object with a name, none credits a
+    person and none has a ``type_label``; ``None`` otherwise."""
+    entities = list(chain.from_iterable(entity_lists))
+    if not entities:
+        return [[] for _ in entity_lists]
+    if set(map(type, entities)) != {dict} or not all(map(_CAREFUL_KEYS.isdisjoint, entities)):
+        return None
+    names = list(map(dict.get, entities, repeat("name")))
+    if set(map(type, names)) != {str}:
+        return None
+    surfaces = list(map(str.strip, names))
+    if not all(surfaces):
+        return None
+    same = strings.setdefault  # names, types and descriptions repeat across episodes
+    columns = [list(map(same, texts, texts)) for texts in (
+        surfaces, _stripped(list(map(dict.get, entities, repeat("type")))),
+        _stripped(list(map(dict.get, entities, repeat("description")))))]
+    sizes = list(map(len, entity_lists))
+    mentions = Mention.listed_many(*columns, chain.from_iterable(map(repeat, episode_ids, sizes)),
+                                   chain.from_iterable(map(range, sizes)))
+    ends = list(accumulate(sizes))
+    return [mentions[end - size:end] for size, end in zip(sizes, ends, strict=True)]
+
+
+def _stripped(values: list[Any]) -> list[str]:
+    """Each value stripped if it is text, else ``""``."""
+    if set(map(type, values)) == {str}:
+        return list(map(str.strip, values))
+    return [value.strip() if isinstance(value, str) else "" for value in values]
 
 
 def _json_lines(
