@@ -271,11 +271,23 @@ def test_mentions_made_as_columns_equal_those_made_one_at_a_time(tmp_path: Path)
         "not a list",
         [],
     ]
+    chapters = [{"title": " Intro ", "start": 0},
+                {"title": "Main", "start": 90.5, "summary": "s", "quotes": ["q"]}]
+    odd_chapters = [
+        [*chapters, {"title": "Late", "start": "1:00", "summary": 3, "quotes": ["a", 1]}],
+        [{"start": 5}, *chapters],  # no title: a note
+        [{"title": "Before", "start": -1}, *chapters],
+        [{"title": "Odd", "start": True, "quotes": "not a list"}],
+        [*chapters, {"title": "Huge", "start": 1e12}],
+        {"title": "not a list"},
+    ]
     # Odd episodes among thousands of plain ones, in several chunks; a broken line too.
-    records = [{"id": f"e{i}", "title": f"T{i}", "entities": odd[i // 700] if i % 700 == 3 else plain}
+    records = [{"id": f"e{i}", "title": f"T{i}", "entities": odd[i // 700] if i % 700 == 3 else plain,
+                "chapters": odd_chapters[i // 700] if i % 700 == 5 else chapters}
                for i in range(700 * len(odd))]
     lines = [json.dumps(r) for r in records]
     lines.insert(1500, "{not json")
+    lines[2500] = lines[2500].replace('"start": 0}', '"start": NaN}')  # read by json, not orjson
     path = tmp_path / "eps.jsonl"
     path.write_text("\n".join(lines), encoding="utf-8")
     result = read_records(path)
@@ -291,6 +303,8 @@ def test_mentions_made_as_columns_equal_those_made_one_at_a_time(tmp_path: Path)
         warnings += [str(n) for n in notes]
     assert [str(w) for w in result.warnings] == warnings
     assert any("entity 1 has no name" in w for w in warnings) and any("not a list" in w for w in warnings)
+    assert any("chapter 1 has no title" in w for w in warnings)
+    assert result.episodes[5].chapters[2].start == 60.0 and result.episodes[2499].chapters[0].start is None
     assert [ep.model_dump() for ep in result.episodes] == [ep.model_dump() for ep in one_at_a_time]
     assert [[m.model_fields_set for m in ep.mentions] for ep in result.episodes] == [
         [m.model_fields_set for m in ep.mentions] for ep in one_at_a_time]

@@ -17,7 +17,7 @@ Examples
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from itertools import repeat
 from operator import setitem
 from typing import Any
@@ -182,7 +182,7 @@ class CheckedMaker:
 
 
 def make_many(model: type[BaseModel], template: dict[str, Any], names: SharedNames,
-              columns: dict[str, Iterable[Any]], size: int) -> list[Any]:
+              columns: Mapping[str, Iterable[Any]], size: int) -> list[Any]:
     """``size`` instances of ``model``, each with a copy of ``template`` updated with its row of
     ``columns`` and the fields set ``names``; no validation.
 
