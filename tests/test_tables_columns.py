@@ -21,7 +21,7 @@ from castgraph.graph.model import (
     MergeRecord,
     Resolution,
 )
-from castgraph.graph.schema import ABSENT, KeyedColumn, episode_record, episode_records, mention_columns
+from castgraph.graph.schema import ABSENT, KeyedColumn, episode_record, mention_columns
 from castgraph.graph.tables import Coded, GraphTables, lex_order, sorted_distinct
 from castgraph.queries.index import GraphIndex
 
@@ -215,50 +215,3 @@ def test_the_mention_table_reads_what_each_mention_holds(seed: int) -> None:
     for same in (listed, [m.model_copy() for m in listed]):
         assert mention_table(same) == {n: [getattr(m, n) for m in same] for n in MENTION_TABLE_FIELDS}
 
-
-def test_merge_rows_found_by_key_search_equal_those_found_by_pair() -> None:
-    from castgraph.graph.tables import _merge_rows, _merge_rows_by_pairs
-
-    rng = random.Random(3)
-    ents = [Entity(id=f"entity:{i:03d}", name=f"n{i}", type=EntityType.PERSON) for i in range(40)]
-    names = [f"s{i}" for i in range(30)]
-    m_ent = np.asarray([rng.randrange(40) for _ in range(5000)], dtype=np.int32)
-    surface = Coded.of([rng.choice(names) for _ in range(5000)])
-    # Some merges name unknown entities or surfaces no mention has; some pairs are merged twice.
-    merges = [MergeRecord(entity_id=f"entity:{rng.randrange(45):03d}", surface=rng.choice([*names, "zz"]),
-                          rule=rng.choice(["canonical", "fuzzy"])) for _ in range(600)]
-    found = _merge_rows(merges, ents, m_ent, surface)
-    assert found == _merge_rows_by_pairs(merges, ents, m_ent, surface)
-    assert len(set(found)) > 100 and len(merges) in found
-
-
-def test_episode_records_made_as_columns_equal_those_made_one_by_one() -> None:
-    from castgraph.graph.model import Enclosure
-    from castgraph.graph.schema import _episode_records_as_columns, _episode_records_one_by_one
-    from castgraph.loaders import parse_records
-
-    rng = random.Random(5)
-    lines = []
-    for i in range(300):
-        record: dict[str, Any] = {"id": f"e{i}", "title": f"T{i}", "languages": rng.choice([[], ["en"]])}
-        if rng.random() < 0.5:
-            record["published"] = f"2026-01-{1 + i % 28:02d}"
-        if rng.random() < 0.7:
-            record["chapters"] = [{"title": f"c{k}", "start": rng.choice([None, k * 60, k * 1.5e-5]),
-                                   "summary": "s", "quotes": rng.choice([[], ["q"]])}
-                                  for k in range(rng.randint(0, 3))]
-        if rng.random() < 0.2:
-            record["guests"] = {"b": [1, 2.5], "a": None}
-        lines.append(json.dumps(record))
-    episodes = parse_records("\n".join(lines)).episodes
-    by_column = _episode_records_as_columns(episodes)
-    one_by_one = _episode_records_one_by_one(episodes)
-    assert by_column is not None
-    assert json.dumps(by_column[0]) == json.dumps(one_by_one[0])
-    assert by_column[0] == one_by_one[0] and by_column[1] is one_by_one[1] is False  # 1.5e-5
-    plain = [ep for ep in episodes if not any(0 < (c.start or 0) < 1e-4 for c in ep.chapters)]
-    assert _episode_records_as_columns(plain)[1] is _episode_records_one_by_one(plain)[1] is True
-    # Episodes the columns do not cover are made one by one.
-    other = [*episodes[:3], episodes[3].model_copy(update={"enclosure": Enclosure(url="https://m")})]
-    assert _episode_records_as_columns(other) is None
-    assert episode_records(other)[0][3]["enclosure_url"] == "https://m"

@@ -32,7 +32,7 @@ import json
 import math
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
-from itertools import accumulate, chain, repeat
+from itertools import repeat
 from operator import attrgetter, is_not, itemgetter
 from typing import Any, NamedTuple
 
@@ -42,7 +42,7 @@ from pydantic import BaseModel
 from castgraph.graph.feed_props import episode_feed_attrs
 from castgraph.graph.json_bytes import written_alike
 from castgraph.graph.link_props import mention_rule
-from castgraph.graph.model import Chapter, Entity, Episode, Mention, MentionOrigin, MergeRecord, Source, Topic
+from castgraph.graph.model import Chapter, Entity, Episode, Mention, MentionOrigin, MergeRecord, Topic
 
 __all__ = [
     "ABSENT",
@@ -227,11 +227,6 @@ def episode_records(episodes: Iterable[Episode]) -> tuple[list[dict[str, Any]], 
     >>> episode_records([Episode(id="e", title="T", extra={"x": 1e-9})])[1]
     False
     """
-    episodes = list(episodes)
-    return _episode_records_as_columns(episodes) or _episode_records_one_by_one(episodes)
-
-
-def _episode_records_one_by_one(episodes: list[Episode]) -> tuple[list[dict[str, Any]], bool]:
     records, times, rest = [], [], []
     for ep in episodes:
         record = episode_record(ep)
@@ -245,71 +240,6 @@ def _episode_records_one_by_one(episodes: list[Episode]) -> tuple[list[dict[str,
         if "transcript" in record:
             rest.append(record["transcript"])
     return records, written_alike([times, rest])
-
-
-# Episode fields whose value adds keys to a record (episode_feed_attrs), each with its empty value.
-_FEED_FIELDS: tuple[tuple[str, Any], ...] = (
-    ("show_info", None), ("enclosure", None), ("season", None), ("episode_number", None), ("links", []),
-    ("transcript", []))
-_PLAIN_CHAPTER = (("end", None), ("url", ""), ("img", ""))
-
-
-def _episode_records_as_columns(episodes: list[Episode]) -> tuple[list[dict[str, Any]], bool] | None:
-    """:func:`episode_records` made field by field, each a pass in C over all episodes, for
-    episodes of this model whose sources name lines and that have no feed properties and no
-    chapter ends, pages or images (what records and tables give); ``None`` for others.
-    """
-    if not episodes or set(map(type, episodes)) != {Episode} or _chapter_record is not _chapter_dict:
-        return None
-    values = list(map(vars, episodes))
-
-    def column(name: str) -> list[Any]:
-        return list(map(itemgetter(name), values))
-
-    if any(column(name).count(empty) != len(values) for name, empty in _FEED_FIELDS):
-        return None
-    sources = column("source")
-    if set(map(type, sources)) != {Source}:
-        return None
-    files, lines = (list(map(attrgetter(name), sources)) for name in ("file", "line"))
-    if None in lines:
-        return None
-    chapter_lists = column("chapters")
-    chapters = list(chain.from_iterable(chapter_lists))
-    if set(map(type, chapters)) - {Chapter}:
-        return None
-    chapter_values = list(map(vars, chapters))
-    if any(list(map(itemgetter(name), chapter_values)).count(empty) != len(chapters)
-           for name, empty in _PLAIN_CHAPTER):
-        return None
-    starts = list(map(itemgetter("start"), chapter_values))
-    chapter_dicts = list(map(dict, map(zip, repeat(("title", "start", "summary", "quotes")), zip(
-        map(itemgetter("title"), chapter_values), starts, map(itemgetter("summary"), chapter_values),
-        map(list, map(itemgetter("quotes"), chapter_values)), strict=True))))
-    sizes = list(map(len, chapter_lists))
-    ids = column("id")
-    published = column("published")
-    extras = column("extra")
-    fields = {
-        "label": [EPISODE] * len(values),
-        "id": map(episode_node_id, ids),
-        "record_id": ids,
-        "title": column("title"),
-        "show": column("show"),
-        "published": [day.isoformat() if day else None for day in published],
-        "age_days": column("age_days"),
-        "duration_seconds": column("duration_seconds"),
-        "languages": map(list, column("languages")),
-        "url": column("url"),
-        "summary": column("summary"),
-        "chapters": [chapter_dicts[end - size:end]
-                     for size, end in zip(sizes, accumulate(sizes), strict=True)],
-        "source": map("{}, line {}".format, files, lines),
-        "extra": [plain(extra) if extra else {} for extra in extras],
-    }
-    records = list(map(dict, map(zip, repeat(tuple(fields)), zip(*fields.values(), strict=True))))
-    rest = [record["extra"] for record in records if record["extra"]]
-    return records, written_alike([starts, rest])
 
 
 def entity_record(entity: Entity, episode_count: int) -> dict[str, Any]:
