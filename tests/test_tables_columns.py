@@ -214,4 +214,3 @@ def test_the_mention_table_reads_what_each_mention_holds(seed: int) -> None:
                                                              "episode_id", "ordinal"}]
     for same in (listed, [m.model_copy() for m in listed]):
         assert mention_table(same) == {n: [getattr(m, n) for m in same] for n in MENTION_TABLE_FIELDS}
-
