@@ -37,6 +37,7 @@ __all__ = [
     "fold_name",
     "is_acronym_of",
     "is_latin",
+    "many_name_tokens",
     "name_tokens",
     "normalize_name",
     "plain_names",
@@ -156,6 +157,7 @@ _NUL_TOKEN_RE = re.compile(_TOKEN_RE.pattern + "|\x00")
 _SUFFIX_END_RE = re.compile(r"(?:[ ,](?:" + "|".join(map(re.escape, sorted(LEGAL_SUFFIXES)))
                             + r")\.*|\.com|\.io)\Z", re.IGNORECASE)
 _NUMBERS_APART_RE = re.compile(r"\d \d")
+_ASCII_RE = re.compile(r"[\x01-\x7f]*\Z")  # without NUL, which joins texts in bulk
 
 
 def plain_names(texts: list[str]) -> list[tuple[str, str]]:
@@ -173,12 +175,30 @@ def plain_names(texts: list[str]) -> list[tuple[str, str]]:
         return []
     bases = [" ".join(text.split()).strip(" ,;:") for text in texts]
     displays = [strip_suffixes(base) if _SUFFIX_END_RE.search(base) else base for base in bases]
-    # ASCII: casefold is lower() and no accents; as stripped_name_tokens does for each.
-    tokens = _NUL_TOKEN_RE.findall("\x00".join(displays).lower().replace("&", " and "))
-    pieces = " ".join(tokens).split("\x00")
     keys = [tokens_key(tuple(piece.split())) if _NUMBERS_APART_RE.search(piece) else piece.replace(" ", "")
-            for piece in pieces]
+            for piece in _joined_tokens(displays)]
     return list(zip(displays, keys, strict=True))
+
+
+def many_name_tokens(texts: list[str]) -> list[tuple[str, ...]]:
+    """:func:`name_tokens` of each of ``texts``; ASCII ones in bulk (one regex pass for all).
+
+    >>> texts = ["Claude Code, Inc.", "C++ & Rust", "José Valim"]
+    >>> many_name_tokens(texts) == [name_tokens(t) for t in texts]
+    True
+    """
+    ascii_text = [_ASCII_RE.match(text) is not None for text in texts]
+    cleaned = [" ".join(text.split()) for text in itertools.compress(texts, ascii_text)]
+    stripped = [strip_suffixes(text) if _SUFFIX_END_RE.search(text) else text for text in cleaned]
+    bulk = iter(map(tuple, map(str.split, _joined_tokens(stripped)))) if stripped else iter(())
+    return [next(bulk) if plain else name_tokens(text) for text, plain in zip(texts, ascii_text, strict=True)]
+
+
+def _joined_tokens(texts: list[str]) -> list[str]:
+    """The tokens of each text (cleaned ASCII, suffixes dropped) joined by spaces: one regex pass for all."""
+    # ASCII: casefold is lower() and there are no accents; otherwise as stripped_name_tokens.
+    tokens = _NUL_TOKEN_RE.findall("\x00".join(texts).lower().replace("&", " and "))
+    return " ".join(tokens).split("\x00")
 
 
 @lru_cache(maxsize=1 << 20)

@@ -71,7 +71,7 @@ from castgraph.resolve.build_entities import SPLIT_PREFIX, Component, anchor_id,
 from castgraph.resolve.corpus import NO_DATE, Corpus, group_of
 from castgraph.resolve.fuzzy import candidate_pairs, fuzzy_verdict
 from castgraph.resolve.hints import href_edges
-from castgraph.resolve.normalize import clean_surface, name_tokens, normalize_name
+from castgraph.resolve.normalize import clean_surface, many_name_tokens, normalize_name
 from castgraph.resolve.overrides import ENTITY_ID_RE, Overrides
 from castgraph.resolve.variant_edges import confirmed, variant_edges
 
@@ -155,15 +155,16 @@ def _edges(corpus: Corpus, overrides: Overrides) -> tuple[list[tuple[Any, ...]],
             rule = corpus.sk_rule[i] or "alias-paren"
             surface = clean_surface(corpus.sk_surface[i])
             edges.extend((1, -1.0, sk_nodes[0], n, rule, surface) for n in sk_nodes[1:])
-    tokens_of = {}
+    named: list[tuple[int, str]] = []  # (node, its most written name)
     for node, display in enumerate(corpus.node_display):
         if corpus.node_key[node][1].startswith(SPLIT_PREFIX):  # split out by a person: no rule joins it
             continue
         if len(display) == 1:
-            tokens_of[node] = name_tokens(next(iter(display)))
+            named.append((node, next(iter(display))))
         elif display:
-            best = min(display.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-            tokens_of[node] = name_tokens(best)
+            named.append((node, min(display.items(), key=lambda kv: (-kv[1], kv[0]))[0]))
+    nodes, texts = [node for node, _ in named], [text for _, text in named]
+    tokens_of = dict(zip(nodes, many_name_tokens(texts), strict=True))
     borderline: list[tuple[Any, ...]] = []
     for a, b in sorted(candidate_pairs(tokens_of)):
         if corpus.node_key[a][0] != corpus.node_key[b][0]:
