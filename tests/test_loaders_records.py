@@ -255,3 +255,59 @@ def test_loaded_mentions_are_the_validated_ones_and_share_their_repeated_parts()
     first[0].field = "title"
     assert "field" in first[0].model_fields_set and "field" not in second[0].model_fields_set
     assert second[0].field == ""
+
+
+def test_mentions_made_as_columns_equal_those_made_one_at_a_time(tmp_path: Path) -> None:
+    from castgraph.graph.model import Source
+    from castgraph.loaders.records import episode_from_record
+
+    plain = [{"name": " swyx ", "type": "Person", "description": "host"}, {"name": "Cursor", "type": 3},
+             {"name": "GitHub", "description": None, "aliases": ["GH"]}]
+    odd = [
+        [*plain, {"name": "Jane", "role": "guest"}],  # credits a person
+        [{"name": "   "}, *plain],  # no name: a note
+        ["swyx", *plain],  # not an object: a note
+        [{"surface": "GitHub", "type_label": "org"}],
+        "not a list",
+        [],
+    ]
+    chapters = [{"title": " Intro ", "start": 0},
+                {"title": "Main", "start": 90.5, "summary": "s", "quotes": ["q"]}]
+    odd_chapters = [
+        [*chapters, {"title": "Late", "start": "1:00", "summary": 3, "quotes": ["a", 1]}],
+        [{"start": 5}, *chapters],  # no title: a note
+        [{"title": "Before", "start": -1}, *chapters],
+        [{"title": "Odd", "start": True, "quotes": "not a list"}],
+        [*chapters, {"title": "Huge", "start": 1e12}],
+        {"title": "not a list"},
+    ]
+    # Odd episodes among thousands of plain ones, in several chunks; a broken line too.
+    records = [{"id": f"e{i}", "title": f"T{i}", "entities": odd[i // 700] if i % 700 == 3 else plain,
+                "chapters": odd_chapters[i // 700] if i % 700 == 5 else chapters}
+               for i in range(700 * len(odd))]
+    lines = [json.dumps(r) for r in records]
+    lines.insert(1500, "{not json")
+    lines[2500] = lines[2500].replace('"start": 0}', '"start": NaN}')  # read by json, not orjson
+    path = tmp_path / "eps.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    result = read_records(path)
+    one_at_a_time = []
+    warnings = []
+    for number, line in enumerate(lines, 1):
+        if line.startswith("{not"):
+            warnings.append(f"{path}, line {number}: broken record skipped: not valid JSON "
+                            "(Expecting property name enclosed in double quotes at column 2)")
+            continue
+        ep, notes = episode_from_record(json.loads(line), Source(file=str(path), line=number))
+        one_at_a_time.append(ep)
+        warnings += [str(n) for n in notes]
+    assert [str(w) for w in result.warnings] == warnings
+    assert any("entity 1 has no name" in w for w in warnings) and any("not a list" in w for w in warnings)
+    assert any("chapter 1 has no title" in w for w in warnings)
+    assert result.episodes[5].chapters[2].start == 60.0 and result.episodes[2499].chapters[0].start is None
+    assert [ep.model_dump() for ep in result.episodes] == [ep.model_dump() for ep in one_at_a_time]
+    assert [[m.model_fields_set for m in ep.mentions] for ep in result.episodes] == [
+        [m.model_fields_set for m in ep.mentions] for ep in one_at_a_time]
+    assert result.episodes[3].mentions[3].role == "guest"
+    first = result.episodes[0].mentions
+    assert (first[0].surface, first[1].type_label) == ("swyx", "")

@@ -21,6 +21,7 @@ from castgraph.queries import (
     entity_profile,
     episodes_about,
     key_players,
+    networkx_backend,
     open_graph_dir,
     related,
     related_episodes,
@@ -107,10 +108,14 @@ def _brute_force(graph: nx.MultiDiGraph, episode: str) -> list[tuple[str, float]
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("batch", [1, 3, 20_000, "all at once"])
+@pytest.mark.parametrize("batch", [1, 3, 20_000, "all at once", "all at once, lists kept"])
 def test_pruned_ranking_equals_brute_force(seed: int, batch: int | str,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    if batch == "all at once":  # the embedded backend's own scorer (NetworkXQueries.rank_terms)
+    if batch == "all at once, lists kept":
+        # Every posting list counts as long: kept across queries, and the oldest dropped.
+        monkeypatch.setattr(networkx_backend, "_KEPT_POSTING_MIN", 1)
+        monkeypatch.setattr(networkx_backend, "_KEPT_POSTINGS", 4)
+    if isinstance(batch, str):  # the embedded backend's own scorer (NetworkXQueries.rank_terms)
         assert hasattr(NetworkXQueries, "rank_terms")
     else:
         # The posting-list scorer other backends use; a tiny batch forces its bound-and-check path
@@ -279,5 +284,10 @@ def test_both_scorers_rank_mixed_origins_alike(tmp_path: Path, origins: list[str
                 for e in episodes for limit in (1, 3, None)]
 
     all_at_once = ranked()
+    # Again with every posting list kept across queries by tier (as a host's are), a few at a time.
+    monkeypatch.setattr(networkx_backend, "_KEPT_POSTING_MIN", 1)
+    monkeypatch.setattr(networkx_backend, "_KEPT_POSTINGS", 3)
+    backend = open_graph_dir(tmp_path)
+    assert ranked() == all_at_once
     monkeypatch.delattr(NetworkXQueries, "rank_terms")
     assert ranked() == all_at_once and sum(map(len, all_at_once)) > len(episodes)

@@ -115,18 +115,35 @@ def test_help_has_examples() -> None:
 
 def test_a_query_on_a_graph_folder_loads_no_networkx_nor_resolver(tmp_path: Path) -> None:
     # Query commands start fast: they read the index, not a networkx graph, and match names
-    # without loading the resolver (nor the Neo4j driver, nor YAML).
+    # without loading the resolver (nor the Neo4j driver, nor YAML, nor rich for JSON output).
     examples = Path(__file__).resolve().parents[1] / "examples"
     built = CliRunner().invoke(main, ["build", str(examples), "--out", str(tmp_path), "--no-html"])
     assert built.exit_code == 0, built.output
+    # The same for a query that fails: a name the graph does not have is one line, not an import.
+    for args, exit_code in ((["entity", "OpenAI"], 0), (["related", "no such episode"], 1)):
+        code = (
+            "import sys; from click.testing import CliRunner; from castgraph.cli import main\n"
+            f"done = CliRunner().invoke(main, {args!r} + ['--graph', {str(tmp_path)!r}, '--json'])\n"
+            f"assert done.exit_code == {exit_code}, done.output\n"
+            "heavy = ('networkx', 'neo4j', 'yaml', 'rich', 'castgraph.resolve.resolver')\n"
+            "print(sorted(m for m in heavy if m in sys.modules))\n"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
+                              env={**os.environ, "NEO4J_URI": ""})
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "[]", args
+
+
+def test_the_queries_package_loads_its_names_on_first_use() -> None:
+    # The package imports a submodule only when one of its names is asked for; every name it
+    # exports must still be there, and a query module must not drag in the others.
     code = (
-        "import sys; from click.testing import CliRunner; from castgraph.cli import main\n"
-        f"done = CliRunner().invoke(main, ['entity', 'OpenAI', '--graph', {str(tmp_path)!r}, '--json'])\n"
-        "assert done.exit_code == 0, done.output\n"
-        "heavy = ('networkx', 'neo4j', 'yaml', 'castgraph.resolve.resolver')\n"
-        "print(sorted(m for m in heavy if m in sys.modules))\n"
+        "import sys, castgraph.queries as q\n"
+        "assert 'castgraph.queries.neo4j_backend' not in sys.modules\n"
+        "names = {n: getattr(q, n) for n in q.__all__}\n"
+        "assert all(getattr(v, '__name__', n) == n for n, v in names.items()), names\n"
+        "print(sorted(q._HOMES) == sorted(q.__all__))\n"
     )
-    env = {**os.environ, "NEO4J_URI": ""}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=env)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
+    assert done.stdout.strip() == "True"

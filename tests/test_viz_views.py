@@ -231,3 +231,23 @@ def test_viewer_and_profile_agree_on_where_an_entity_is_discussed() -> None:
                                             profile.episodes[0].chapters[0].title]
     # An id absorbed in an incremental build still finds its entity, as `castgraph entity` does.
     assert ego_view(graph, "entity:old").center == "entity:ai" == entity_profile(graph, "entity:old").id
+
+
+def test_chapter_words_find_what_the_chapter_pattern_finds() -> None:
+    import random
+
+    from castgraph.queries.profile import chapter_pattern
+    from castgraph.viz.views import chapter_words, has_word
+
+    rng = random.Random(7)
+    pieces = ["ai", "AI", "ai lab", "lab", "Said", "x", "9", "_", " ", "\n", "-", "の", "Kyle", "kyle2", "é"]
+    checked = found = 0
+    for _ in range(3000):
+        surfaces = [rng.choice(pieces) + rng.choice(["", " ", "s"]) for _ in range(rng.randint(0, 3))]
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8))).casefold()
+        pattern = chapter_pattern(surfaces)
+        expected = pattern is not None and pattern.search(text) is not None
+        assert has_word(text, chapter_words(surfaces)) == expected, (surfaces, text)
+        checked += 1
+        found += expected
+    assert 0 < found < checked  # both answers were put to the test

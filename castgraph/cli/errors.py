@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,8 +13,9 @@ from castgraph.outputs import terminal_safe
 
 __all__ = ["fail_cleanly", "user_errors"]
 
-# Error types that carry a message for the user, by module; looked up lazily so a
-# layer that is not installed (or not imported yet) costs nothing.
+# Error types that carry a message for the user, by module. Only modules already loaded are
+# looked at: an error of a layer that was never imported cannot have been raised, and importing
+# it just to test an exception (the neo4j driver: a quarter of a second) would slow every error.
 # castgraph's own errors are all CastgraphErrors.
 _USER_ERRORS = {
     "neo4j.exceptions": ["Neo4jError", "DriverError"],
@@ -26,9 +27,8 @@ def user_errors() -> tuple[type[BaseException], ...]:
     """The exception types whose message is shown to the user as is."""
     found: list[type[BaseException]] = [CastgraphError, OSError]
     for module_name, names in _USER_ERRORS.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
+        module = sys.modules.get(module_name)
+        if module is None:
             continue
         found.extend(getattr(module, name) for name in names if hasattr(module, name))
     return tuple(found)

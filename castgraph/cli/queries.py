@@ -90,9 +90,6 @@ def related_cmd(episode: str | None, entities: tuple[str, ...], graph_dir: str, 
         castgraph related "Abridge" --limit 3 --json
         castgraph related --entity "Claude Code" --entity Cursor
     """
-    from rich.console import Console
-    from rich.table import Table
-
     from castgraph.queries.related import episodes_about, related_episodes
 
     if bool(episode) == bool(entities):
@@ -105,6 +102,8 @@ def related_cmd(episode: str | None, entities: tuple[str, ...], graph_dir: str, 
     if as_json:
         _print_json(list(results))
         return
+    from rich.console import Console  # only for tables: --json output does not load rich
+    from rich.table import Table
     table = Table(title=escape(f"related to {episode or ', '.join(entities)}"), title_justify="left")
     for column in ("score", "episode", "published", "shares"):
         table.add_column(column, justify="right" if column == "score" else "left")
@@ -150,9 +149,6 @@ def comention_cmd(graph_dir: str, neo4j_uri: str | None, neo4j_user: str | None,
         castgraph comention --entity "GitHub, Inc." --limit 10
         castgraph comention --min-weight 2 --html comention.html --key-players 10
     """
-    from rich.console import Console
-    from rich.table import Table
-
     from castgraph.queries.comention import comention_communities, comention_graph, key_players
 
     with fail_cleanly(), open_backend(graph_dir, _settings(neo4j_uri, neo4j_user, neo4j_password,
@@ -174,6 +170,8 @@ def comention_cmd(graph_dir: str, neo4j_uri: str | None, neo4j_user: str | None,
         else:
             _print_json(list(edges))
         return
+    from rich.console import Console  # only for tables: --json output does not load rich
+    from rich.table import Table
     console = Console()
     table = Table(title=f"co-mentions ({len(edges)} links)", title_justify="left")
     for column in ("score", "episodes", "entity", "entity "):
@@ -211,9 +209,6 @@ def entity_cmd(name: str, graph_dir: str, neo4j_uri: str | None, neo4j_user: str
         castgraph entity swyx
         castgraph entity "claude code" --json
     """
-    from rich.console import Console
-    from rich.table import Table
-
     from castgraph.queries.profile import entity_profile
 
     with fail_cleanly(), open_backend(graph_dir, _settings(neo4j_uri, neo4j_user, neo4j_password,
@@ -222,6 +217,8 @@ def entity_cmd(name: str, graph_dir: str, neo4j_uri: str | None, neo4j_user: str
     if as_json:
         _print_json(profile)
         return
+    from rich.console import Console  # only for tables: --json output does not load rich
+    from rich.table import Table
     console = Console()
     head = Table(title=escape(f"{profile.name} ({profile.type})"), show_header=False, title_justify="left")
     head.add_column(style="bold")

@@ -37,6 +37,7 @@ from castgraph.graph.instances import (
     CheckedMaker,
     SharedNames,
     compact,
+    make_many,
     new_instance,
     set_slot,
     setattr_sharing,
@@ -242,6 +243,18 @@ class Chapter(BaseModel):
         chapter: Chapter = _make_chapter(fields)
         return chapter
 
+    @classmethod
+    def from_checked_columns(cls, columns: dict[str, list[Any]]) -> list[Chapter]:
+        """:meth:`from_checked` of each row of ``columns`` (field name -> a value per row), made
+        column by column in C.
+
+        >>> made = Chapter.from_checked_columns({"title": ["Intro", "Q&A"], "start": [0.0, None]})
+        >>> made == [Chapter.from_checked({"title": "Intro", "start": 0.0}), Chapter(title="Q&A")]
+        True
+        """
+        chapters: list[Chapter] = _make_chapter.many(columns)
+        return chapters
+
     def __setattr__(self, name: str, value: Any) -> None:
         setattr_sharing(self, name, value)
 
@@ -398,6 +411,22 @@ class Mention(BaseModel):
         values["episode_id"] = episode_id
         values["ordinal"] = ordinal
         return _mention(cls, values, _LISTED_NAMES)
+
+    @classmethod
+    def listed_many(cls, surfaces: list[str], type_labels: list[str], descriptions: list[str],
+                    episode_ids: Iterable[str], ordinals: Iterable[int]) -> list[Mention]:
+        """:meth:`listed` of each row of these columns, made column by column: each step is one
+        pass in C over all rows, no Python call per mention (loaders make a million of them).
+
+        >>> made = Mention.listed_many(["swyx", "Cursor"], ["Person", ""], ["", "editor"], ["e", "e"], [0, 1])
+        >>> made[1] == Mention.listed("Cursor", "", "editor", "e", 1), made[0].model_fields_set == {
+        ...     "surface", "type_label", "description", "episode_id", "ordinal"}
+        (True, True)
+        """
+        columns = {"surface": surfaces, "type_label": type_labels, "description": descriptions,
+                   "episode_id": episode_ids, "ordinal": ordinals}
+        mentions: list[Mention] = make_many(cls, _MENTION_VALUES, _LISTED_NAMES, columns, len(surfaces))
+        return mentions
 
     def __setattr__(self, name: str, value: Any) -> None:
         setattr_sharing(self, name, value)

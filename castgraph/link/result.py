@@ -8,7 +8,10 @@ and extends the resolver's mention columns (:mod:`castgraph.graph.assigned`).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
+from itertools import groupby, repeat
+from operator import attrgetter, gt, is_not
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -71,55 +74,107 @@ class LinkResult(BaseModel):
     def _apply(self, episodes: Iterable[Episode], resolution: Resolution) -> None:
         episodes = list(episodes)
         by_id = {ep.id: ep for ep in episodes}
-        # The mentions placed where the linker found them (all of them, unless the episodes
-        # changed since), with one fields-set check per kind of mention; the others by id.
+        if len(by_id) < len(episodes):  # an episode given twice: each copy gets the mentions
+            self._apply_each(episodes, by_id, resolution)
+            return
+        self._place(by_id)
+        entities = {e.id: e for e in resolution.entities}
+        columns = mention_entities(resolution)
+        # In the order of ``episodes``, each episode's in the order of ``mentions`` (the linker's
+        # order already: then no sort).
+        position = {ep.id: k for k, ep in enumerate(episodes)}
+        added = [m for m in self.mentions if m.episode_id in position]
+        episode_of = list(map(position.__getitem__, map(_EPISODE_ID, added)))
+        if any(map(gt, episode_of, episode_of[1:])):
+            added = [added[i] for i in sorted(range(len(added)), key=episode_of.__getitem__)]
+        # Each step a pass in C: a large build adds a few hundred thousand mentions.
+        for episode_id, group in groupby(added, key=_EPISODE_ID):
+            by_id[episode_id].mentions.extend(group)
+        ids = [m.id for m in added]
+        owners = list(map(self.assignments.__getitem__, ids))
+        resolution.assignments.update(zip(ids, owners, strict=True))
+        deque(map(list.append, map(_MENTION_IDS, map(entities.__getitem__, owners)), ids), maxlen=0)
+        for entity in entities.values():
+            entity.mention_ids.sort()
+        resolution.topic_entities.update(self.topic_entities)
+        if columns is not None:  # the resolver's columns follow: the build reads them next
+            _extend(columns, list(map(_EPISODE_ID, added)), list(map(_ORDINAL, added)), owners, resolution)
+
+    def _place(self, by_id: dict[str, Episode]) -> None:
+        """Place the mentions the episodes have: those still where the linker found them with one
+        fields-set check per kind of mention (:meth:`Mention.set_fields_each`), the others by id."""
+        fields = MentionPlace._fields
+        targets = list(map(self._targets.get, self.places))
+        # The usual case, checked in bulk (by identity: ``None in`` would ask each mention's __eq__).
+        if all(map(is_not, targets, repeat(None))):
+            eps = list(map(by_id.get, map(_EPISODE_ID, targets)))
+            if all(map(is_not, eps, repeat(None))) and all(map(_still_at, eps, targets)):  # type: ignore[arg-type]
+                each = map(dict, map(zip, repeat(fields), self.places.values()))
+                Mention.set_fields_each(targets, each, fields)  # type: ignore[arg-type]
+                return
         placed: list[Mention] = []
         values: list[dict[str, Any]] = []
-        elsewhere: dict[str, list[tuple[str, MentionPlace]]] = {}
-        targets = self._targets
+        elsewhere: list[tuple[str, MentionPlace]] = []
         for mention_id, place in self.places.items():
-            target = targets.get(mention_id)
+            target = self._targets.get(mention_id)
             ep = by_id.get(target.episode_id) if target is not None else None
-            if target is not None and ep is not None and target.ordinal < len(ep.mentions) \
-                    and ep.mentions[target.ordinal] is target:
+            if target is not None and ep is not None and _still_at(ep, target):
                 placed.append(target)
-                values.append(dict(zip(MentionPlace._fields, place, strict=True)))
+                values.append(dict(zip(fields, place, strict=True)))
             else:
-                elsewhere.setdefault(mention_id.rpartition("#")[0], []).append((mention_id, place))
-        Mention.set_fields_each(placed, values, MentionPlace._fields)
+                elsewhere.append((mention_id, place))
+        Mention.set_fields_each(placed, values, fields)
+        for mention_id, place in elsewhere:
+            ep = by_id.get(mention_id.rpartition("#")[0])
+            for mention in _with_id(ep, mention_id) if ep is not None else ():
+                place_mention(mention, place)
+
+    def _apply_each(self, episodes: list[Episode], by_id: dict[str, Episode], resolution: Resolution) -> None:
+        """:meth:`apply` mention by mention (when ``episodes`` repeat an episode)."""
+        self._place(by_id)
         by_episode: dict[str, list[Mention]] = {}
         for mention in self.mentions:
             by_episode.setdefault(mention.episode_id, []).append(mention)
         entities = {e.id: e for e in resolution.entities}
         columns = mention_entities(resolution)
-        added: list[tuple[str, int, str]] = []
+        added: list[Mention] = []
+        owners: list[str] = []
         for ep in episodes:
-            for mention_id, place in elsewhere.get(ep.id, ()):
-                for mention in _with_id(ep, mention_id):
-                    place_mention(mention, place)
             for mention in by_episode.get(ep.id, ()):
                 ep.mentions.append(mention)
                 mention_id = mention.id
                 entity_id = self.assignments[mention_id]
                 resolution.assignments[mention_id] = entity_id
                 entities[entity_id].mention_ids.append(mention_id)
-                added.append((ep.id, mention.ordinal, entity_id))
+                added.append(mention)
+                owners.append(entity_id)
         for entity in entities.values():
             entity.mention_ids.sort()
         resolution.topic_entities.update(self.topic_entities)
-        if columns is not None:  # the resolver's columns follow: the build reads them next
-            _extend(columns, added, resolution)
+        if columns is not None:
+            _extend(columns, list(map(_EPISODE_ID, added)), list(map(_ORDINAL, added)), owners, resolution)
 
 
-def _extend(columns: MentionEntities, added: list[tuple[str, int, str]], resolution: Resolution) -> None:
+_EPISODE_ID = attrgetter("episode_id")
+_ORDINAL = attrgetter("ordinal")
+_MENTION_IDS = attrgetter("mention_ids")
+
+
+def _still_at(ep: Episode, mention: Mention) -> bool:
+    """Whether ``mention`` is still in ``ep`` at its ordinal."""
+    return mention.ordinal < len(ep.mentions) and ep.mentions[mention.ordinal] is mention
+
+
+def _extend(columns: MentionEntities, episode_ids: list[str], ordinals: list[int], owners: list[str],
+            resolution: Resolution) -> None:
     """Append the mentions the linker added to the resolver's columns (if they know every episode)."""
     number = {episode_id: k for k, episode_id in enumerate(columns.episode_ids)}
     position = {entity_id: k for k, entity_id in enumerate(columns.entity_ids)}
-    rows = [(number.get(episode_id, -1), ordinal, position.get(entity_id, -1))
-            for episode_id, ordinal, entity_id in added]
-    if any(episode < 0 or entity < 0 for episode, _, entity in rows):
+    size = len(episode_ids)
+    episodes = np.fromiter(map(number.get, episode_ids, repeat(-1)), dtype=np.int64, count=size)
+    entities = np.fromiter(map(position.get, owners, repeat(-1)), dtype=np.int64, count=size)
+    if (episodes < 0).any() or (entities < 0).any():
         return  # an episode or entity they do not know: let them go stale
-    if rows:
-        episodes, ordinals, entity_numbers = (np.array(c, dtype=np.int64) for c in zip(*rows, strict=True))
-        columns.append(episodes, ordinals, entity_numbers)
+    if size:
+        columns.append(episodes, np.fromiter(ordinals, dtype=np.int64, count=size), entities)
     attach(resolution, columns)

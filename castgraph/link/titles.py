@@ -175,6 +175,21 @@ _TITLE_WORDS = frozenset([
 ])
 
 
+def _any_of(prefilters: list[re.Pattern[str] | None]) -> re.Pattern[str] | None:
+    """One expression that matches where any of ``prefilters`` does (``None``: a pattern has none,
+    or they do not combine: groups, whose numbers would shift, or flags that must come first).
+
+    >>> _any_of([re.compile("a"), re.compile("b|c"), re.compile("a")]).pattern, _any_of([re.compile("(a)")])
+    ('(?:a)|(?:b|c)', None)
+    """
+    if not prefilters or any(p is None or p.groups for p in prefilters):
+        return None
+    try:
+        return re.compile("|".join(dict.fromkeys(f"(?:{p.pattern})" for p in prefilters if p is not None)))
+    except re.error:
+        return None
+
+
 @lru_cache(maxsize=1 << 17)
 def _fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
@@ -247,6 +262,7 @@ class TitleGuestFinder:
         self.patterns = tuple(DEFAULT_TITLE_PATTERNS if patterns is None else patterns)
         self._compiled = [(p, _compile(p.regex), _compile(p.prefilter) if p.prefilter else None)
                           for p in self.patterns]
+        self._any_prefilter = _any_of([prefilter for _, _, prefilter in self._compiled])
 
     def find_in_title(self, title: str, known: Mapping[str, str] | None = None) -> list[Mention]:
         """The mentions a title gives; ``known`` maps folded names to the type label other episodes use."""
@@ -276,6 +292,8 @@ class TitleGuestFinder:
 
     def _captures(self, title: str) -> list[str]:
         """Every name any pattern captures in ``title``, plausible or not (to look their types up)."""
+        if self._any_prefilter is not None and self._any_prefilter.search(title) is None:
+            return []  # most titles: one search instead of one per pattern
         return [text for _, compiled, prefilter in self._compiled
                 for _, text, _, _ in _names_in(compiled, prefilter, title)]
 

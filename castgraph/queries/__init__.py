@@ -9,6 +9,7 @@ Examples
 --------
 >>> from castgraph.graph.build import build_graph
 >>> from castgraph.graph.model import Entity, EntityType, Episode, Mention, Resolution
+>>> from castgraph.queries import NetworkXQueries, entity_profile, related_episodes
 >>> eps = [Episode(id=i, title=f"Episode {i}", mentions=[Mention(surface="Claude Code")]) for i in "ab"]
 >>> eps.append(Episode(id="c", title="Episode c"))
 >>> res = Resolution(entities=[Entity(id="entity:cc", name="Claude Code", type=EntityType.PRODUCT)],
@@ -20,24 +21,58 @@ Examples
 2
 """
 
-from castgraph.queries.backend import QueryBackend
-from castgraph.queries.comention import comention_communities, comention_graph, key_players
-from castgraph.queries.loading import open_graph_dir, read_graph_index
-from castgraph.queries.lookup import find_entity, find_episode
-from castgraph.queries.models import (
-    ComentionEdge,
-    Community,
-    EntityProfile,
-    EntityRef,
-    KeyPlayer,
-    NotFoundError,
-    RelatedEpisode,
-)
-from castgraph.queries.neo4j_backend import Neo4jQueries
-from castgraph.queries.networkx_backend import NetworkXQueries
-from castgraph.queries.profile import entity_profile
-from castgraph.queries.related import episodes_about, related_episodes
-from castgraph.queries.shows import list_shows, show_episodes, show_people
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from castgraph.queries.backend import QueryBackend
+    from castgraph.queries.comention import comention_communities, comention_graph, key_players
+    from castgraph.queries.loading import open_graph_dir, read_graph_index
+    from castgraph.queries.lookup import find_entity, find_episode
+    from castgraph.queries.models import (
+        ComentionEdge,
+        Community,
+        EntityProfile,
+        EntityRef,
+        KeyPlayer,
+        NotFoundError,
+        RelatedEpisode,
+    )
+    from castgraph.queries.neo4j_backend import Neo4jQueries
+    from castgraph.queries.networkx_backend import NetworkXQueries
+    from castgraph.queries.profile import entity_profile
+    from castgraph.queries.related import episodes_about, related_episodes
+    from castgraph.queries.shows import list_shows, show_episodes, show_people
+
+# Imported on first use: a command that runs one query (a new process each time) loads that
+# query's modules only, not every query's, nor the Neo4j backend.
+_HOMES = {
+    "QueryBackend": "backend",
+    "comention_communities": "comention", "comention_graph": "comention", "key_players": "comention",
+    "open_graph_dir": "loading", "read_graph_index": "loading",
+    "find_entity": "lookup", "find_episode": "lookup",
+    "ComentionEdge": "models", "Community": "models", "EntityProfile": "models", "EntityRef": "models",
+    "KeyPlayer": "models", "NotFoundError": "models", "RelatedEpisode": "models",
+    "Neo4jQueries": "neo4j_backend", "NetworkXQueries": "networkx_backend",
+    "entity_profile": "profile", "episodes_about": "related", "related_episodes": "related",
+    "list_shows": "shows", "show_episodes": "shows", "show_people": "shows",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "ComentionEdge",

@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 
 __all__ = ["NetworkXQueries"]
 
+# Posting lists this long (a show's hosts are in most of its episodes, so in most queries) are
+# split by strength once per set of origin weights and kept, not split again for every query.
+_KEPT_POSTING_MIN = 2_000
+_KEPT_POSTINGS = 128
+
 
 class NetworkXQueries(QueryBackend):
     """Queries over an in-memory graph; pass a graph, or an already built (cached) index."""
@@ -49,6 +54,8 @@ class NetworkXQueries(QueryBackend):
         self._named: dict[str, list[int]] | None = None
         # For rank_terms: strength tables by origin weights.
         self._tables: dict[tuple[tuple[str, float], ...] | None, np.ndarray] = {}
+        # Long posting lists by (strength table, entity, tier); the oldest dropped past _KEPT_POSTINGS.
+        self._kept: dict[tuple[int, int, float | None], np.ndarray] = {}
 
     # --- rows ---------------------------------------------------------------------
     def _episode_row(self, ep: int, chapters: bool = True) -> EpisodeRow:
@@ -134,9 +141,12 @@ class NetworkXQueries(QueryBackend):
         idx = self.index
         strengths: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # once per entity, for all its tiers
         out = []
+        ent_ptr = idx.arrays["ent_ptr"]
         for term in terms:
             ent = idx.entity_position(term.id) if term.kind == "entity" else None
-            if ent is not None:
+            if ent is not None and ent_ptr[ent + 1] - ent_ptr[ent] >= _KEPT_POSTING_MIN:
+                out.append(self._kept_posting(ent, term.tier, table))
+            elif ent is not None:
                 if term.id not in strengths:
                     strengths[term.id] = idx.entity_strengths(ent, table)
                 all_eps, strength = strengths[term.id]
@@ -147,6 +157,18 @@ class NetworkXQueries(QueryBackend):
             else:
                 out.append(np.zeros(0, dtype=np.int64))
         return out
+
+    def _kept_posting(self, ent: int, tier: float | None, table: np.ndarray) -> np.ndarray:
+        """The episodes of ``ent`` (of its ``tier``, when given): a long posting list, kept."""
+        key = (id(table), ent, tier)  # strength tables live as long as the backend (_strength_table)
+        posting = self._kept.pop(key, None)
+        if posting is None:
+            all_eps, strength = self.index.entity_strengths(ent, table)
+            posting = all_eps if tier is None else all_eps[strength == tier]
+            if len(self._kept) >= _KEPT_POSTINGS:
+                del self._kept[next(iter(self._kept))]
+        self._kept[key] = posting  # last used last
+        return posting
 
     def _strength_table(self, weights: OriginWeights | None) -> np.ndarray:
         """:meth:`GraphIndex.strength_table`, made once per set of origin weights."""

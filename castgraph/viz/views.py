@@ -24,7 +24,6 @@ Examples
 from __future__ import annotations
 
 import heapq
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ import networkx as nx
 
 from castgraph.errors import CastgraphError
 from castgraph.graph.model import EntityType
-from castgraph.queries.profile import chapter_pattern, chapters_matching, names_in_text
+from castgraph.queries.profile import names_in_text
 from castgraph.queries.scoring import ORIGIN_WEIGHTS
 from castgraph.viz.feed_records import feed_record, has_roles
 
@@ -42,9 +41,11 @@ __all__ = [
     "MAX_NODES",
     "REFS_PER_NODE",
     "View",
+    "chapter_words",
     "ego_view",
     "episode_view",
     "find_node",
+    "has_word",
     "left_out_note",
     "overview_view",
     "select_connected",
@@ -232,6 +233,37 @@ def left_out_note(total: Mapping[str, int], shown: Mapping[str, int], shown_edge
             f"Left out: {left} and {_plural(total_edges - shown_edges, 'link')}.")
 
 
+# Characters that continue a word around a chapter match (chapter_pattern's rule: ASCII only).
+_WORD_CHARACTERS = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
+
+
+def chapter_words(surfaces: Iterable[str]) -> list[str]:
+    """The words :func:`castgraph.queries.profile.chapter_pattern` looks for, case-folded.
+
+    >>> chapter_words(["Swyx", " swyx ", "", "AI"])
+    ['ai', 'swyx']
+    """
+    return sorted({s.strip().casefold() for s in surfaces if s and s.strip()})
+
+
+def has_word(text: str, words: Iterable[str]) -> bool:
+    """Whether ``chapter_pattern(words)`` finds a match in ``text`` (case-folded): one of ``words``
+    as a whole word. The same answer without compiling a pattern for each entity.
+
+    >>> has_word("we said hi", ["ai"]), has_word("the ai lab", ["ai lab"]), has_word("codeの話", ["code"])
+    (False, True, True)
+    """
+    for word in words:
+        at = text.find(word)
+        while at >= 0:
+            end = at + len(word)
+            if (at == 0 or text[at - 1] not in _WORD_CHARACTERS) and \
+                    (end == len(text) or text[end] not in _WORD_CHARACTERS):
+                return True
+            at = text.find(word, at + 1)
+    return False
+
+
 class _Chapters:
     """Finds where an episode discusses an entity: the first chapter naming it, by the
     rule of ``castgraph entity`` (:func:`castgraph.queries.profile.chapters_matching`)."""
@@ -239,6 +271,7 @@ class _Chapters:
     def __init__(self, graph: nx.MultiDiGraph) -> None:
         self.graph = graph
         self._chapters: dict[str, list[dict[str, object]]] = {}
+        self._texts: dict[str, list[str]] = {}
 
     def chapters(self, episode: str) -> list[dict[str, object]]:
         if episode not in self._chapters:
@@ -246,11 +279,29 @@ class _Chapters:
                                        if isinstance(ch, dict)]
         return self._chapters[episode]
 
-    def locate(self, episode: str, pattern: re.Pattern[str] | None) -> tuple[float | None, str]:
-        if pattern is None:
+    def texts(self, episode: str) -> list[str]:
+        """Each chapter's title, summary and quotes, case-folded, as ``chapters_matching`` reads them."""
+        texts = self._texts.get(episode)
+        if texts is None:
+            texts = self._texts[episode] = []
+            for chapter in self.chapters(episode):
+                quotes = chapter.get("quotes")
+                parts = [str(chapter.get("title") or ""), str(chapter.get("summary") or "")]
+                if isinstance(quotes, list):
+                    parts += [str(q) for q in quotes]
+                texts.append("\n".join(parts).casefold())
+        return texts
+
+    def locate(self, episode: str, words: list[str]) -> tuple[float | None, str]:
+        """The start and title of the first chapter of ``episode`` naming one of ``words``."""
+        if not words:
             return None, ""
-        found = chapters_matching(self.chapters(episode), pattern)
-        return (found[0].start, found[0].title) if found else (None, "")
+        for chapter, text in zip(self.chapters(episode), self.texts(episode), strict=True):
+            if has_word(text, words):
+                start = chapter.get("start")
+                title = str(chapter.get("title") or "")
+                return (float(start) if isinstance(start, (int, float)) else None), title
+        return None, ""
 
 
 class _ViewBuilder:
@@ -286,12 +337,12 @@ class _ViewBuilder:
                                   _entity_type(attrs.get("type")))
             surfaces = [str(d.get("surface") or "") for ep in eps
                         for d in graph.get_edge_data(ep, node, default={}).values()]
-            pattern = chapter_pattern([*names, *surfaces])  # once per entity, for all its episodes
+            words = chapter_words([*names, *surfaces])  # once per entity, for all its episodes
             for ep in eps:
                 found = graph.get_edge_data(ep, node, default={}).values()
                 start, chapter = self._place(ep, found)
                 if start is None and not chapter:
-                    start, chapter = self.chapters.locate(ep, pattern)
+                    start, chapter = self.chapters.locate(ep, words)
                 refs.append([ep, start, chapter, _strongest_origin(found)])
         else:
             refs = [[ep, None, "", ""] for ep in eps]
