@@ -311,3 +311,31 @@ def test_mentions_made_as_columns_equal_those_made_one_at_a_time(tmp_path: Path)
     assert result.episodes[3].mentions[3].role == "guest"
     first = result.episodes[0].mentions
     assert (first[0].surface, first[1].type_label) == ("swyx", "")
+
+
+def test_lines_read_a_block_at_a_time_whatever_the_block_size(tmp_path: Path, monkeypatch) -> None:
+    import castgraph.loaders.records as records
+
+    lines = [
+        b'\xef\xbb\xbf{"id": "a", "title": "A"}\r',
+        b"",
+        b'{"id": "b", "title": "B", "n": 12345678901234567890123}\r',  # 19+ digits: read by json
+        b'{"id": "c", "title": "Caf\xe9"}',  # not UTF-8: read as cp1252, with a warning
+        b"   ",
+        b'{"id": "d", "title": "D", "x": NaN}',
+        b"{broken",
+        b'{"id": "e", "title": "E"}',  # the last line, without a line end
+    ]
+    path = tmp_path / "eps.jsonl"
+    path.write_bytes(b"\n".join(lines))
+    results = []
+    for block in (7, 40, 1 << 22):
+        monkeypatch.setattr(records, "_BLOCK", block)
+        result = read_records(path)
+        results.append(([ep.model_dump() for ep in result.episodes], [str(w) for w in result.warnings]))
+    assert results[0] == results[1] == results[2]
+    episodes, warnings = results[2]
+    assert [(ep["id"], ep["title"], ep["source"]["line"]) for ep in episodes] == [
+        ("a", "A", 1), ("b", "B", 3), ("c", "Café", 4), ("d", "D", 6), ("e", "E", 8)]
+    assert episodes[1]["extra"] == {"n": 12345678901234567890123}
+    assert [w.split(":")[0] for w in warnings] == [f"{path}, line 4", f"{path}, line 7"]

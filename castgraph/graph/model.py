@@ -179,6 +179,18 @@ class Source(BaseModel):
         source: Source = _make_source(fields)
         return source
 
+    @classmethod
+    def from_checked_columns(cls, columns: dict[str, list[Any]]) -> list[Source]:
+        """:meth:`from_checked` of each row of ``columns`` (field name -> a value per row), made
+        column by column in C.
+
+        >>> made = Source.from_checked_columns({"file": ["a.jsonl"] * 2, "line": [1, 2]})
+        >>> made[1] == Source(file="a.jsonl", line=2), made[1].model_fields_set
+        (True, {'file', 'line'})
+        """
+        sources: list[Source] = _make_source.many(columns)
+        return sources
+
     def __str__(self) -> str:
         if self.line is not None:
             return f"{self.file}, line {self.line}"

@@ -118,6 +118,8 @@ def _tags(value: Any) -> list[str]:
     if isinstance(value, str):
         return [t for t in re.split(r"[#,\s]+", value) if t]
     if isinstance(value, list):
+        if set(map(type, value)) <= {str}:  # as a record has them: kept as they are, checked in C
+            return list(value)
         return [str(t) for t in value if isinstance(t, str | int) and not isinstance(t, bool)]
     raise ValueError("'tags' is not a list")
 
@@ -647,14 +649,49 @@ def _first_line_is_record(head: bytes) -> bool:
         return False
 
 
-def _stream(path: Path) -> Iterator[tuple[int, bytes]]:
-    """The lines of a JSONL file, one at a time, without their line ends (and the first without a BOM)."""
+# Bytes of a JSONL file read at a time (whole lines of it are parsed; the rest waits for the next).
+_BLOCK = 1 << 22
+
+
+def _line_blocks(path: Path) -> Iterator[tuple[int, list[bytes], bool]]:
+    """The lines of a JSONL file a block at a time, without their line ends (and the first
+    without a BOM): the first line's number, the lines, and whether one may hold 19 digits in a
+    row (checked once per block: most blocks have none, and their lines go straight to orjson)."""
+    first, rest = 1, b""
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, 1):
-            raw = raw.rstrip(b"\r\n")
-            if number == 1:
-                raw = raw.removeprefix(b"\xef\xbb\xbf")
-            yield number, raw
+        while block := handle.read(_BLOCK):
+            data = rest + block
+            lines = data.split(b"\n")
+            rest = lines.pop()  # the line the next block ends
+            if lines:
+                yield first, _trimmed(lines, first), _has_long_digit_run(data)
+                first += len(lines)
+        if rest:
+            yield first, _trimmed([rest], first), _has_long_digit_run(rest)
+
+
+def _trimmed(lines: list[bytes], first: int) -> list[bytes]:
+    """``lines`` without the ``"\r"`` before their line ends (and the file's first without a BOM)."""
+    lines = list(map(bytes.rstrip, lines, repeat(b"\r\n")))
+    if first == 1:
+        lines[0] = lines[0].removeprefix(b"\xef\xbb\xbf")
+    return lines
+
+
+def _json_file_lines(path: Path, source: str, warnings: list[LoadWarning]) -> Iterator[tuple[Source, Any]]:
+    """:func:`_json_lines` of a file's lines, a block at a time: their sources made together, and
+    a line of a block without long digit runs read by orjson directly (the careful way if it fails)."""
+    for first, lines, maybe_long in _line_blocks(path):
+        numbers = range(first, first + len(lines))
+        sources = Source.from_checked_columns({"file": [source] * len(lines), "line": list(numbers)})
+        for where, number, line in zip(sources, numbers, lines, strict=True):
+            if not maybe_long and line.strip():
+                try:
+                    yield where, orjson.loads(line)
+                    continue
+                except orjson.JSONDecodeError:
+                    pass
+            yield from _json_lines([(number, line)], source, warnings)
 
 
 def _decode_line(raw: bytes, number: int, source: str, warnings: list[LoadWarning]) -> str:
@@ -694,7 +731,7 @@ def read_records(path: str | Path, *, as_of: date | None = None) -> LoadResult:
         raise InputError(name, "empty file")
     if streamed:
         result = make_result([], [])
-        broken = _collect(_json_lines(_stream(file), name, result.warnings), as_of, result)
+        broken = _collect(_json_file_lines(file, name, result.warnings), as_of, result)
         return _finish(result, name, broken)
     text, warnings = decode_text(data, name)
     result = parse_records(text, source=name, as_of=as_of)
