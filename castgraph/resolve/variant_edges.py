@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from itertools import chain
 from typing import Any
 
@@ -64,7 +65,7 @@ from castgraph.resolve.variants import (
     script_key,
 )
 
-__all__ = ["MAX_VARIANT_BLOCK", "confirmed", "variant_edges"]
+__all__ = ["MAX_VARIANT_BLOCK", "confirmed", "foreign_names", "variant_edges"]
 
 MAX_VARIANT_BLOCK = 20
 _HEADED = (EntityType.ORGANIZATION, EntityType.PRODUCT)
@@ -175,14 +176,19 @@ def _person_edges(corpus: Any, nodes: list[int]) -> tuple[list[tuple[Any, ...]],
     return edges, borderline
 
 
-def _script_edges(corpus: Any) -> list[tuple[Any, ...]]:
+def foreign_names(corpus: Any) -> list[tuple[int, str]]:
+    """(node, name) of the nodes named in Japanese script: those the cross-script rule romanizes."""
+    names = corpus.node_names()
+    return [(node, names[node]) for node, (_, node_key) in enumerate(corpus.node_key)
+            if names[node] and _NON_LATIN_RE.search(names[node]) and not node_key.startswith(SPLIT_PREFIX)]
+
+
+def _script_edges(corpus: Any, key_of: Callable[[str], str]) -> list[tuple[Any, ...]]:
     foreign: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for node, (group, node_key) in enumerate(corpus.node_key):
-        display = _display(corpus, node)
-        if display and _NON_LATIN_RE.search(display) and not node_key.startswith(SPLIT_PREFIX):
-            key = script_key(display)
-            if key:
-                foreign[(group, key)].append(node)
+    for node, display in foreign_names(corpus):
+        key = key_of(display)
+        if key:
+            foreign[(corpus.node_key[node][0], key)].append(node)
     if not foreign:
         return []
     groups = {g for g, _ in foreign}
@@ -202,13 +208,18 @@ def _script_edges(corpus: Any) -> list[tuple[Any, ...]]:
     return borderline
 
 
-def variant_edges(corpus: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Unions to make (``(order, -score, a, b, rule, matched)``) and borderline pairs to confirm."""
+def variant_edges(corpus: Any, key_of: Callable[[str], str] = script_key
+                  ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Unions to make (``(order, -score, a, b, rule, matched)``) and borderline pairs to confirm.
+
+    ``key_of`` gives the :func:`~castgraph.resolve.variants.script_key` of each of
+    :func:`foreign_names` (e.g. from a :class:`~castgraph.resolve.script_keys.ScriptKeys` started early).
+    """
     types = _node_types(corpus)
     persons = [n for n, (group, key) in enumerate(corpus.node_key)
                if group == EntityType.PERSON.value and not key.startswith(SPLIT_PREFIX)]
     person_edges, borderline = _person_edges(corpus, persons)
-    return _thing_edges(corpus, types) + person_edges, borderline + _script_edges(corpus)
+    return _thing_edges(corpus, types) + person_edges, borderline + _script_edges(corpus, key_of)
 
 
 def _episodes(corpus: Any, node: int) -> set[int]:
