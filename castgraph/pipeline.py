@@ -29,6 +29,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from castgraph.errors import CastgraphError
+from castgraph.graph.assigned import entity_positions
 from castgraph.graph.build import resolution_from_graph
 from castgraph.graph.compact import STORE_FILE
 from castgraph.graph.model import Episode, MentionOrigin, Resolution
@@ -105,6 +106,9 @@ class BuildReport(BaseModel):
 
 def _unresolved(episodes: list[Episode], resolution: Resolution) -> list[str]:
     """A warning per mention left out of the graph: its name has nothing to resolve (emoji, punctuation)."""
+    positions = entity_positions(episodes, resolution)
+    if positions is not None and not (positions < 0).any():  # the resolver's columns: all resolved
+        return []
     known = resolution.assignments.__contains__
     warnings = []
     for ep in episodes:

@@ -53,6 +53,7 @@ from pydantic import BaseModel, ConfigDict
 
 from castgraph.errors import CastgraphError
 from castgraph.graph.assigned import entity_positions
+from castgraph.graph.instances import make_many, shared_names, values_template
 from castgraph.graph.model import Entity, Episode, Mention, MentionOrigin, Resolution, Topic
 from castgraph.graph.tables import sorted_distinct
 from castgraph.link.automaton import NameAutomaton, lower_same_length
@@ -429,26 +430,45 @@ class EntityLinker:
         result.places = places
         result._targets = targets
 
-        found: dict[int, list[tuple[Mention, str]]] = {}
+        # New mentions: their fields as columns, made at once (see castgraph.graph.instances.make_many).
         entity_ids = present.entity_ids
-        text_link = MentionOrigin.TEXT_LINK
         type_of = {e.id: e.type.value for e in entity_of.values()}
+        columns: dict[str, list[Any]] = {name: [] for name in _TEXT_LINK_FIELDS}
+        surfaces, type_labels, episode_ids, ordinals, fields, spans, chapters, timestamps, occurrences = (
+            columns[name] for name in _TEXT_LINK_FIELDS if name != "origin")
+        owners: list[tuple[int, str]] = []
+        added: dict[int, int] = {}
         for number, entity_at, count, s, e, field, chapter, time, timed, variant, room in \
                 rows(np.flatnonzero(keep & ~known)):
             ep = eps[number]
             entity_id = entity_ids[entity_at]
-            mentions = found.setdefault(number, [])
             written = hits.variants[variant][1]
-            ordinal = len(ep.mentions) + present.added(number) + len(mentions)
-            # Every field is given (chapter and timestamp even when None), as the model's fields set says.
-            mention = Mention.from_checked({
-                "surface": written if room >= len(written) else written[:room],
-                "type_label": type_of[entity_id], "origin": text_link, "episode_id": ep.id,
-                "ordinal": ordinal, "field": TEXT_FIELDS[field], "span": (s, e),
-                "chapter": None if chapter < 0 else chapter,
-                "timestamp": time if timed else None, "occurrences": count})
-            mentions.append((mention, entity_id))
+            before = added.get(number, 0)
+            added[number] = before + 1
+            surfaces.append(written if room >= len(written) else written[:room])
+            type_labels.append(type_of[entity_id])
+            episode_ids.append(ep.id)
+            ordinals.append(len(ep.mentions) + present.added(number) + before)
+            fields.append(TEXT_FIELDS[field])
+            spans.append((s, e))
+            chapters.append(None if chapter < 0 else chapter)
+            timestamps.append(time if timed else None)
+            occurrences.append(count)
+            owners.append((number, entity_id))
+        columns["origin"] = [MentionOrigin.TEXT_LINK] * len(owners)
+        # Every field is given (chapter and timestamp even when None), as Mention.from_checked would.
+        fields_set = shared_names(_TEXT_LINK_FIELDS)
+        mentions = make_many(Mention, _MENTION_TEMPLATE, fields_set, columns, len(owners))
+        found: dict[int, list[tuple[Mention, str]]] = {}
+        for (number, entity_id), mention in zip(owners, mentions, strict=True):
+            found.setdefault(number, []).append((mention, entity_id))
         return found
+
+
+#: The fields of a ``text_link`` mention, in the order Mention.from_checked was given them.
+_TEXT_LINK_FIELDS = ("surface", "type_label", "origin", "episode_id", "ordinal", "field", "span", "chapter",
+                     "timestamp", "occurrences")
+_MENTION_TEMPLATE = values_template(Mention, defaults=True)
 
 
 class _Present:

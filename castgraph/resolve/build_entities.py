@@ -208,31 +208,34 @@ def _prior_ids(prior: Resolution | None, comp_mentions: list[list[str]],
 
 def _merge_records(corpus: Any, comp: Component, entity_id: str, name: str, canon: int,
                    adjacency: Mapping[int, list[tuple[int, str, float, str]]],
-                   shown: list[str]) -> list[MergeRecord]:
+                   shown: list[str], sk_clean: list[str]) -> list[MergeRecord]:
+    """The component's merge records, one per surface, in surface order."""
     reached: dict[int, tuple[str, float, str]] = {canon: ("canonical", 1.0, "")}
-    queue = deque([canon] if len(comp.nodes) > 1 else [])
-    while queue:
-        node = queue.popleft()
-        for other, rule, score, matched in sorted(adjacency.get(node, []),
-                                                  key=lambda e: (corpus.node_key[e[0]], e[1])):
-            if other not in reached:
-                reached[other] = (rule, score, matched or shown[node])
-                queue.append(other)
+    if len(comp.nodes) > 1:
+        queue = deque([canon])
+        while queue:
+            node = queue.popleft()
+            for other, rule, score, matched in sorted(adjacency.get(node, []),
+                                                      key=lambda e: (corpus.node_key[e[0]], e[1])):
+                if other not in reached:
+                    reached[other] = (rule, score, matched or shown[node])
+                    queue.append(other)
     records: dict[str, MergeRecord] = {}
-    surfaces = corpus.sk_surface
+    surfaces, sk_nodes = corpus.sk_surface, corpus.sk_nodes
     sks = comp.sks if len(comp.sks) == 1 else sorted(comp.sks, key=lambda i: (surfaces[i], i))
+    folded = name.casefold()
     for sk in sks:
         surface = surfaces[sk]
         if surface in records:
             continue
-        nodes = corpus.sk_nodes[sk]
-        clean = clean_surface(surface)
+        nodes = sk_nodes[sk]
+        clean = sk_clean[sk]
         if clean == name:
             rule, score, matched = "canonical", 1.0, ""
         elif len(nodes) > 1:
             rule, score, matched = corpus.sk_rule[sk] or "alias-paren", 1.0, name
         elif nodes[0] == canon:
-            rule = "exact" if clean.casefold() == name.casefold() else "normalized"
+            rule = "exact" if clean.casefold() == folded else "normalized"
             score, matched = 1.0, name
         else:
             rule, score, matched = reached.get(nodes[0], ("override", 1.0, ""))
@@ -242,31 +245,54 @@ def _merge_records(corpus: Any, comp: Component, entity_id: str, name: str, cano
     return list(records.values())
 
 
-def _votes_and_descriptions(sks: list[int], type_values: list[str], sk_count: list[int],
-                            sk_first: list[tuple[Any, ...]], sk_desc: list[dict[str, None]]
-                            ) -> tuple[dict[str, int], list[str]]:
-    """The type votes of records ``sks`` (sorted oldest first), and their first descriptions.
+def _type_votes(corpus: Any, components: list[Component]) -> tuple[list[dict[str, int]], list[EntityType]]:
+    """The type votes of each component (labels sorted) and the type they elect (see :func:`vote_type`).
+
+    One count matrix (component x type) for all components: no Python loop per record.
+    """
+    labels = sorted(t.value for t in EntityType)
+    column = {EntityType(label): i for i, label in enumerate(labels)}
+    sizes = np.fromiter(map(len, map(attrgetter("sks"), components)), dtype=np.int64, count=len(components))
+    sks = np.fromiter(chain.from_iterable(map(attrgetter("sks"), components)), dtype=np.int64,
+                      count=int(sizes.sum()))
+    sk_column = np.fromiter(map(column.__getitem__, corpus.sk_type), dtype=np.int64,
+                            count=len(corpus.sk_type))
+    counts = np.asarray(corpus.sk_count, dtype=np.int64)
+    cells = np.repeat(np.arange(len(components), dtype=np.int64), sizes) * len(labels) + sk_column[sks]
+    matrix = np.bincount(cells, weights=counts[sks], minlength=len(components) * len(labels))
+    matrix = matrix.astype(np.int64).reshape(len(components), len(labels))
+    votes: list[dict[str, int]] = [{} for _ in components]
+    rows, cols = np.nonzero(matrix)  # by component, then label: each dict comes out sorted
+    for row, col, n in zip(rows.tolist(), cols.tolist(), matrix[rows, cols].tolist(), strict=True):
+        votes[row][labels[col]] = n
+    # The most votes wins, ties by TYPE_PRIORITY (argmax takes the first); Other only alone.
+    by_priority = matrix[:, [column[t] for t in TYPE_PRIORITY]]
+    other = TYPE_PRIORITY.index(EntityType.OTHER)
+    known = np.delete(by_priority, other, axis=1).any(axis=1)
+    by_priority[known, other] = 0
+    elected = np.argmax(by_priority, axis=1).tolist()
+    return votes, [TYPE_PRIORITY[i] for i in elected]
+
+
+def _descriptions(sks: list[int], sk_place: list[int], sk_desc: list[dict[str, None]]) -> list[str]:
+    """The first descriptions of records ``sks`` (sorted oldest first).
 
     Descriptions go by the first sighting of their record, then their rank in it, then text.
     """
     if len(sks) == 1:
-        return {type_values[sks[0]]: sk_count[sks[0]]}, list(sk_desc[sks[0]])[:MAX_DESCRIPTIONS]
-    votes: dict[str, int] = {}
-    for sk in sks:
-        label = type_values[sk]
-        votes[label] = votes.get(label, 0) + sk_count[sk]
-    firsts = list(map(sk_first.__getitem__, sks))
-    if len(set(firsts)) == len(firsts):  # no two records first seen at one place: reading order decides
+        return list(sk_desc[sks[0]])[:MAX_DESCRIPTIONS]
+    places = list(map(sk_place.__getitem__, sks))
+    if len(set(places)) == len(places):  # no two records first seen at one place: reading order decides
         seen = dict.fromkeys(chain.from_iterable(map(sk_desc.__getitem__, sks)))
-        return dict(sorted(votes.items())), list(seen)[:MAX_DESCRIPTIONS]
-    descs: dict[str, tuple[Any, int]] = {}
+        return list(seen)[:MAX_DESCRIPTIONS]
+    descs: dict[str, tuple[int, int]] = {}
     for sk in sks:
         for rank, desc in enumerate(sk_desc[sk]):
-            mk = (sk_first[sk], rank)
+            mk = (sk_place[sk], rank)
             if desc not in descs or mk < descs[desc]:
                 descs[desc] = mk
     ordered = [d for d, _ in sorted(descs.items(), key=lambda kv: (kv[1], kv[0]))]
-    return dict(sorted(votes.items())), ordered[:MAX_DESCRIPTIONS]
+    return ordered[:MAX_DESCRIPTIONS]
 
 
 def _component_mentions(corpus: Any, components: list[Component]) -> list[list[str]]:
@@ -293,10 +319,10 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
                      review: list[tuple[int, int, float, str]],
                      overrides: Overrides, prior: Resolution | None) -> Resolution:
     """Assemble the :class:`Resolution` from resolved components."""
-    sk_first = corpus.sk_first
+    sk_place = corpus.sk_place
     for comp in components:
         if len(comp.sks) > 1:
-            comp.sks.sort(key=sk_first.__getitem__)
+            comp.sks.sort(key=sk_place.__getitem__)
     anchors = []
     for comp in components:
         first_sk = comp.sks[0]  # sorted oldest first above
@@ -327,28 +353,31 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
         adjacency.setdefault(a, []).append((b, rule, score, matched))
         adjacency.setdefault(b, []).append((a, rule, score, matched))
 
-    type_values = [t.value for t in corpus.sk_type]
-    sk_count, sk_desc, sk_surface = corpus.sk_count, corpus.sk_desc, corpus.sk_surface
+    sk_desc = corpus.sk_desc
+    sk_clean = list(map(clean_surface, corpus.sk_surface))
     shown = corpus.node_names()
+    all_votes, elected = _type_votes(corpus, components)
     entities: list[Entity] = []
     merges: list[MergeRecord] = []
     names: dict[int, str] = {}
     for ci, comp in enumerate(components):
         canon, name = _canonical(corpus, comp, shown)
-        votes, descriptions = _votes_and_descriptions(comp.sks, type_values, sk_count, sk_first, sk_desc)
+        votes, descriptions = all_votes[ci], _descriptions(comp.sks, sk_place, sk_desc)
         etype = None
         if renames or set_types:
             keys = sorted(corpus.node_key[n][1] for n in comp.nodes)
             keys = [*(i for i in (ids[ci], *former_ids[ci]) if i in renames or i in set_types), *keys]
             name = next((renames[k] for k in keys if k in renames), name)
             etype = next((set_types[k] for k in keys if k in set_types), None)
-        etype = etype or vote_type(votes)
+        etype = etype or elected[ci]
         # Every surface as written, and each name inside one ("Shawn Wang / swyx" gives
         # "Shawn Wang"; "EHR (Electronic Health Record)" gives "EHR"), so that lookups by any
-        # of them find the entity.
-        spelled = {clean_surface(sk_surface[sk]) for sk in comp.sks}
-        spelled.update(shown[n] for n in comp.nodes if corpus.node_display[n])
-        aliases = sorted(spelled - {name, ""})
+        # of them find the entity (a node without a name shows "", dropped with the name).
+        spelled = set(map(sk_clean.__getitem__, comp.sks))
+        spelled.update(map(shown.__getitem__, comp.nodes))
+        spelled.discard(name)
+        spelled.discard("")
+        aliases = sorted(spelled)
         # Not validated: the mention ids alone are a million strings to re-validate at 100k episodes.
         entities.append(construct(Entity, {
             "id": ids[ci], "name": name, "type": etype, "aliases": aliases,
@@ -356,7 +385,7 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
             "former_ids": former_ids[ci],
         }))
         names[ci] = name
-        merges.extend(_merge_records(corpus, comp, ids[ci], name, canon, adjacency, shown))
+        merges.extend(_merge_records(corpus, comp, ids[ci], name, canon, adjacency, shown, sk_clean))
 
     node_comp = {n: ci for ci, comp in enumerate(components) for n in comp.nodes}
     pairs: dict[tuple[str, str], ReviewPair] = {}
@@ -385,7 +414,7 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
     resolution = Resolution.model_construct(
         entities=entities,
         assignments=assignments,
-        merges=sorted(merges, key=attrgetter("entity_id", "surface")),
+        merges=merges,  # by entity id (components are in id order), then surface
         review=sorted(pairs.values(), key=lambda p: (-p.score, p.left_id, p.right_id)),
     )
     attach(resolution, columns)

@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from array import array
 from collections import Counter
 from datetime import date
@@ -40,6 +41,7 @@ from castgraph.resolve.build_entities import SPLIT_PREFIX, best_spelling
 from castgraph.resolve.normalize import (
     clean_surface,
     normalize_name,
+    plain_names,
     strip_suffixes,
     stripped_name_tokens,
     tokens_key,
@@ -54,6 +56,8 @@ NO_DATE = date.max
 # Descriptions kept per (surface, type): enough for the entity's first few and for evidence.
 MAX_DESCRIPTIONS_KEPT = 8
 _TYPES = list(EntityType)
+# A surface named_parts reads as one name, and plain_names in bulk: ASCII, no "/", "(" or NUL.
+_PLAIN_RE = re.compile(r"[^\x00/(\x80-\U0010ffff]*\Z")
 _T = TypeVar("_T")
 
 
@@ -106,6 +110,21 @@ def first_seen_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     codes = np.empty(len(keys), dtype=np.int64)
     codes[order] = rank[np.cumsum(new) - 1]
     return codes, ordered[heads][by_first], first[by_first]
+
+
+def _places(episodes: np.ndarray, ordinals: np.ndarray) -> list[int]:
+    """(episode in reading order, ordinal) pairs as numbers in the same order: they sort like
+    (date, episode id, ordinal), since episodes are read in (date, id) order.
+
+    >>> _places(np.array([0, 0, 2]), np.array([5, -1, 0]))
+    [6, 0, 15]
+    """
+    if not len(ordinals):
+        return []
+    low, width = int(ordinals.min()), int(ordinals.max()) - int(ordinals.min()) + 1
+    if width * (int(episodes.max()) + 1) < 1 << 62:
+        return (episodes * width + (ordinals - low)).tolist()
+    return [e * width + (o - low) for e, o in zip(episodes.tolist(), ordinals.tolist(), strict=True)]
 
 
 class UnionFind:
@@ -198,7 +217,8 @@ class Corpus:
         self.sk_surface: list[str] = []
         self.sk_type: list[EntityType] = []
         self.sk_count: list[int] = []
-        self.sk_first: list[tuple[date, str, int]] = []
+        #: Where each record was first seen, as a number that sorts like (date, episode id, ordinal).
+        self.sk_place: list[int] = []
         self.sk_desc: list[dict[str, None]] = []
         self.sk_nodes: list[tuple[int, ...]] = []
         self.sk_parts: list[tuple[tuple[str, int], ...]] = []
@@ -234,14 +254,19 @@ class Corpus:
             self.node_display.append(Counter())
         return idx
 
-    def add_records(self, surfaces: list[str], codes: list[int], firsts: list[tuple[date, str, int]]) -> None:
-        """Add the records (``surfaces[i]``, type number ``codes[i]``) first seen at ``firsts[i]``."""
+    def add_records(self, surfaces: list[str], codes: list[int], places: list[int]) -> None:
+        """Add the records (``surfaces[i]``, type number ``codes[i]``) first seen at ``places[i]``."""
         split_keys, split_surfaces, node_index = self.split_keys, self.split_surfaces, self.node_index
         groups = [group_of(t) for t in _TYPES]
         person = _TYPES.index(EntityType.PERSON)
         sk_nodes, sk_parts, sk_rule = self.sk_nodes, self.sk_parts, self.sk_rule
-        for surface, code in zip(surfaces, codes, strict=True):
-            rule, named = named_parts(surface, code == person)
+        # Plain ASCII surfaces (one name: no slash, no parenthesis) are parsed in bulk.
+        plain = list(compress(range(len(surfaces)), map(_PLAIN_RE.match, surfaces)))
+        parsed: list[tuple[str, tuple[tuple[str, str], ...]] | None] = [None] * len(surfaces)
+        for i, (display, key) in zip(plain, plain_names(list(map(surfaces.__getitem__, plain))), strict=True):
+            parsed[i] = ("", ((display, key),) if key else ())
+        for surface, code, done in zip(surfaces, codes, parsed, strict=True):
+            rule, named = done or named_parts(surface, code == person)
             if split_surfaces and named and normalize_name(surface) in split_surfaces:
                 rule, named = "", ((clean_surface(surface), SPLIT_PREFIX + normalize_name(surface)),)
             if len(named) == 1:  # the common case, without the lists
@@ -266,7 +291,7 @@ class Corpus:
             sk_rule.append(rule)
         self.sk_surface.extend(surfaces)
         self.sk_type.extend(map(_TYPES.__getitem__, codes))
-        self.sk_first.extend(firsts)
+        self.sk_place.extend(places)
         self.sk_desc.extend({} for _ in surfaces)
 
     def read(self, episodes: list[Episode]) -> None:
@@ -295,12 +320,10 @@ class Corpus:
         mention_sk, sk_pair, sk_first_mention = first_seen_codes(pair)
         del pair, surface_code, label_code
         # Episodes come oldest first: the first sighting of a record is its earliest.
-        first_episodes = [episodes[e] for e in mention_episode[sk_first_mention].tolist()]
         self.add_records(list(map(surfaces.__getitem__, (sk_pair % width).tolist())),
                          (sk_pair // width).tolist(),
-                         [(ep.published or NO_DATE, ep.id, ordinal) for ep, ordinal
-                          in zip(first_episodes, ordinals[sk_first_mention].tolist(), strict=True)])
-        del surfaces, first_episodes
+                         _places(mention_episode[sk_first_mention], ordinals[sk_first_mention]))
+        del surfaces
         self.mention_sk_array = mention_sk
         self.mention_sk = array("q")
         self.mention_sk.frombytes(mention_sk.tobytes())

@@ -81,6 +81,10 @@ def surface_counts(tables: GraphTables) -> dict[tuple[str, str], tuple[int, int]
 _GUARDED_FIRST = frozenset("=+-@\t\r\n'")
 
 
+def _safe_text(text: str) -> str:
+    return csv_safe_cell(text) if text[:1] in _GUARDED_FIRST else text
+
+
 def write_resolution_csv(resolution: Resolution, path: str | Path, *,
                          episodes: Iterable[Episode] | None = None,
                          tables: GraphTables | None = None) -> None:
@@ -103,18 +107,15 @@ def write_resolution_csv(resolution: Resolution, path: str | Path, *,
                     row[1].add(ep.id)
         counts = {k: (n, len(eps)) for k, (n, eps) in found.items()}
     unknown = ("", 0) if tables is not None or episodes is not None else ("", "")
-    by_id = {e.id: e for e in resolution.entities}
     # An entity's cells repeat on the row of each of its surfaces, a rule and score on many rows:
     # each is made safe once.
-    entity_cells: dict[str, list[Any] | None] = {}
+    type_cells = {t: _safe_text(t.value) for t in {e.type for e in resolution.entities}}
+    entity_cells = {e.id: (_safe_text(e.id), _safe_text(e.name), type_cells[e.type])
+                    for e in resolution.entities}
     rule_cells: dict[tuple[str, float], tuple[Any, Any]] = {}
     rows = []
     for merge in sorted(resolution.merges, key=attrgetter("entity_id", "surface")):
-        cells = entity_cells.get(merge.entity_id, [])
-        if cells == []:
-            entity = by_id.get(merge.entity_id)
-            cells = entity_cells[merge.entity_id] = None if entity is None else [
-                csv_safe_cell(entity.id), csv_safe_cell(entity.name), csv_safe_cell(entity.type.value)]
+        cells = entity_cells.get(merge.entity_id)
         if cells is None:
             continue
         surface = merge.surface

@@ -62,7 +62,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from itertools import product
+from itertools import chain, product
+from operator import attrgetter
 from typing import Any
 
 from castgraph.graph.model import Episode, Resolution
@@ -71,11 +72,16 @@ from castgraph.resolve.build_entities import SPLIT_PREFIX, Component, anchor_id,
 from castgraph.resolve.corpus import NO_DATE, Corpus, group_of
 from castgraph.resolve.fuzzy import candidate_pairs, fuzzy_verdict
 from castgraph.resolve.hints import href_edges
-from castgraph.resolve.normalize import clean_surface, name_tokens, normalize_name
+from castgraph.resolve.normalize import clean_surface, many_name_tokens, normalize_name
 from castgraph.resolve.overrides import ENTITY_ID_RE, Overrides
-from castgraph.resolve.variant_edges import confirmed, variant_edges
+from castgraph.resolve.script_keys import ScriptKeys
+from castgraph.resolve.variant_edges import _NON_LATIN_RE, confirmed, foreign_names, variant_edges
 
-__all__ = ["group_of", "resolve"]
+__all__ = ["EARLY_ROMANIZER_MENTIONS", "group_of", "resolve"]
+
+EARLY_ROMANIZER_MENTIONS = 100_000
+"""Mentions from which a corpus with Japanese names has them romanized by a second process
+(:mod:`castgraph.resolve.script_keys`), started before the mentions are read."""
 
 def _override_nodes(corpus: Corpus, name: str) -> list[int]:
     """The nodes an override name (one per type group) or entity id refers to."""
@@ -142,8 +148,11 @@ def _override_warnings(corpus: Corpus, overrides: Overrides, resolution: Resolut
     return warnings
 
 
-def _edges(corpus: Corpus, overrides: Overrides) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+def _edges(corpus: Corpus, overrides: Overrides,
+           script_keys: ScriptKeys) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """All candidate unions as (order, score, a, b, rule, matched), plus borderline pairs."""
+    # Japanese names are romanized for the cross-script rule by a second process meanwhile, when many.
+    script_keys.make(name for _, name in foreign_names(corpus))
     edges: list[tuple[Any, ...]] = []
     for names in overrides.merge:
         nodes = [n for name in names for n in _override_nodes(corpus, name)]
@@ -155,15 +164,16 @@ def _edges(corpus: Corpus, overrides: Overrides) -> tuple[list[tuple[Any, ...]],
             rule = corpus.sk_rule[i] or "alias-paren"
             surface = clean_surface(corpus.sk_surface[i])
             edges.extend((1, -1.0, sk_nodes[0], n, rule, surface) for n in sk_nodes[1:])
-    tokens_of = {}
+    named: list[tuple[int, str]] = []  # (node, its most written name)
     for node, display in enumerate(corpus.node_display):
         if corpus.node_key[node][1].startswith(SPLIT_PREFIX):  # split out by a person: no rule joins it
             continue
         if len(display) == 1:
-            tokens_of[node] = name_tokens(next(iter(display)))
+            named.append((node, next(iter(display))))
         elif display:
-            best = min(display.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-            tokens_of[node] = name_tokens(best)
+            named.append((node, min(display.items(), key=lambda kv: (-kv[1], kv[0]))[0]))
+    nodes, texts = [node for node, _ in named], [text for _, text in named]
+    tokens_of = dict(zip(nodes, many_name_tokens(texts), strict=True))
     borderline: list[tuple[Any, ...]] = []
     for a, b in sorted(candidate_pairs(tokens_of)):
         if corpus.node_key[a][0] != corpus.node_key[b][0]:
@@ -176,7 +186,7 @@ def _edges(corpus: Corpus, overrides: Overrides) -> tuple[list[tuple[Any, ...]],
             edges.append((2, -score, a, b, "fuzzy", ""))
         else:
             borderline.append((3, -score, a, b, "fuzzy+evidence", ""))
-    more_edges, more_borderline = variant_edges(corpus)
+    more_edges, more_borderline = variant_edges(corpus, script_keys.__getitem__)
     return edges + more_edges, borderline + more_borderline
 
 
@@ -214,6 +224,26 @@ def _resolve(episodes: Iterable[Episode], overrides: Overrides, prior: Resolutio
              warnings: list[str] | None) -> Resolution:
     by_id = {ep.id: ep for ep in episodes}
     eps = sorted(by_id.values(), key=lambda e: (e.published or NO_DATE, e.id))
+    script_keys = ScriptKeys()
+    if _japanese_at_scale(eps):  # the dictionary loads in a second process while the mentions are read
+        script_keys.start()
+    try:
+        return _resolve_sorted(eps, overrides, prior, warnings, script_keys)
+    finally:
+        script_keys.close()
+
+
+def _japanese_at_scale(eps: list[Episode]) -> bool:
+    """True for a large corpus that has names in Japanese script (seen in a sample of its episodes)."""
+    if sum(map(len, map(attrgetter("mentions"), eps))) < EARLY_ROMANIZER_MENTIONS:
+        return False
+    sample = eps[::max(1, len(eps) // 2000)]
+    return any(map(_NON_LATIN_RE.search, map(attrgetter("surface"), chain.from_iterable(
+        map(attrgetter("mentions"), sample)))))
+
+
+def _resolve_sorted(eps: list[Episode], overrides: Overrides, prior: Resolution | None,
+                    warnings: list[str] | None, script_keys: ScriptKeys) -> Resolution:
     corpus = Corpus(overrides)
     corpus.prior = prior
     corpus.read(eps)
@@ -224,7 +254,7 @@ def _resolve(episodes: Iterable[Episode], overrides: Overrides, prior: Resolutio
             for a, b in product(left, [n for right in groups[gi + 1:] for n in right]):
                 uf.forbid.setdefault(a, set()).add(b)
                 uf.forbid.setdefault(b, set()).add(a)
-    edges, borderline = _edges(corpus, overrides)
+    edges, borderline = _edges(corpus, overrides, script_keys)
     # Feed persons with the same href are one entity, unless a person split the surface out.
     edges += [e for e in href_edges(corpus)
               if not any(corpus.node_key[n][1].startswith(SPLIT_PREFIX) for n in e[2:4])]

@@ -40,8 +40,12 @@ Examples
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
+from collections.abc import Callable
+from itertools import chain
 from typing import Any
+
+import numpy as np
 
 from castgraph.graph.model import EntityType
 from castgraph.resolve.build_entities import SPLIT_PREFIX, vote_type
@@ -53,32 +57,53 @@ from castgraph.resolve.evidence import (
     has_evidence,
 )
 from castgraph.resolve.normalize import is_latin, name_tokens
-from castgraph.resolve.variants import given_name_family, person_parts, reduced_thing_key, script_key
+from castgraph.resolve.variants import (
+    GENERIC_HEADS,
+    given_name_family,
+    person_parts,
+    reduced_thing_key,
+    script_key,
+)
 
-__all__ = ["MAX_VARIANT_BLOCK", "confirmed", "variant_edges"]
+__all__ = ["MAX_VARIANT_BLOCK", "confirmed", "foreign_names", "variant_edges"]
 
 MAX_VARIANT_BLOCK = 20
 _HEADED = (EntityType.ORGANIZATION, EntityType.PRODUCT)
 _LATIN_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9]{3,}")
 _NON_LATIN_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+# ASCII text whose name tokens (lower-cased pieces of it) may start with "the" or end with a
+# generic head: only these can have a reduced key.
+_MAYBE_REDUCED = re.compile("|".join(["the", *sorted(GENERIC_HEADS)]), re.IGNORECASE)
 
 
 def _display(corpus: Any, node: int) -> str:
     return corpus.node_names()[node]
 
 
-def _node_types(corpus: Any) -> list[Counter[str]]:
+_TYPE_COLUMN = {t: i for i, t in enumerate(EntityType)}
+
+
+def _node_types(corpus: Any) -> np.ndarray:
+    """Mentions per (node, type), a row per node and a column per type (:data:`_TYPE_COLUMN`)."""
     cached = getattr(corpus, "_node_types", None)
     if cached is None:
-        cached = [Counter() for _ in corpus.node_key]
-        for sk, nodes in enumerate(corpus.sk_nodes):
-            for node in nodes:
-                cached[node][corpus.sk_type[sk].value] += corpus.sk_count[sk]
-        corpus._node_types = cached
+        sizes = np.fromiter(map(len, corpus.sk_nodes), dtype=np.int64, count=len(corpus.sk_nodes))
+        nodes = np.fromiter(chain.from_iterable(corpus.sk_nodes), dtype=np.int64, count=int(sizes.sum()))
+        columns = np.fromiter(map(_TYPE_COLUMN.__getitem__, corpus.sk_type), dtype=np.int64,
+                              count=len(corpus.sk_type))
+        counts = np.asarray(corpus.sk_count, dtype=np.int64)
+        width = len(_TYPE_COLUMN)
+        cells = nodes * width + np.repeat(columns, sizes)
+        cached = np.bincount(cells, weights=np.repeat(counts, sizes), minlength=len(corpus.node_key) * width)
+        cached = corpus._node_types = cached.astype(np.int64).reshape(len(corpus.node_key), width)
     return cached
 
 
-def _thing_edges(corpus: Any, types: list[Counter[str]]) -> list[tuple[Any, ...]]:
+def _type_votes(corpus: Any, node: int) -> dict[str, int]:
+    return {t.value: n for t, n in zip(EntityType, _node_types(corpus)[node].tolist(), strict=True) if n}
+
+
+def _thing_edges(corpus: Any, types: np.ndarray) -> list[tuple[Any, ...]]:
     edges = []
     for sk, parts in enumerate(corpus.sk_parts):
         etype = corpus.sk_type[sk]
@@ -87,9 +112,11 @@ def _thing_edges(corpus: Any, types: list[Counter[str]]) -> list[tuple[Any, ...]
         for display, node in parts:
             if corpus.node_key[node][1].startswith(SPLIT_PREFIX):
                 continue
+            if display.isascii() and not _MAYBE_REDUCED.search(display):  # most names: nothing to drop
+                continue
             reduced = reduced_thing_key(display, article_only=etype not in _HEADED)
             target = corpus.node_index.get((corpus.node_key[node][0], reduced)) if reduced else None
-            if target is None or target == node or not types[target][etype.value]:
+            if target is None or target == node or not types[target, _TYPE_COLUMN[etype]]:
                 continue
             rule = "article" if name_tokens(display)[:1] == ("the",) else "generic-head"
             edges.append((2, -1.0, node, target, rule, _display(corpus, target)))
@@ -149,14 +176,19 @@ def _person_edges(corpus: Any, nodes: list[int]) -> tuple[list[tuple[Any, ...]],
     return edges, borderline
 
 
-def _script_edges(corpus: Any) -> list[tuple[Any, ...]]:
+def foreign_names(corpus: Any) -> list[tuple[int, str]]:
+    """(node, name) of the nodes named in Japanese script: those the cross-script rule romanizes."""
+    names = corpus.node_names()
+    return [(node, names[node]) for node, (_, node_key) in enumerate(corpus.node_key)
+            if names[node] and _NON_LATIN_RE.search(names[node]) and not node_key.startswith(SPLIT_PREFIX)]
+
+
+def _script_edges(corpus: Any, key_of: Callable[[str], str]) -> list[tuple[Any, ...]]:
     foreign: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for node, (group, node_key) in enumerate(corpus.node_key):
-        display = _display(corpus, node)
-        if display and _NON_LATIN_RE.search(display) and not node_key.startswith(SPLIT_PREFIX):
-            key = script_key(display)
-            if key:
-                foreign[(group, key)].append(node)
+    for node, display in foreign_names(corpus):
+        key = key_of(display)
+        if key:
+            foreign[(corpus.node_key[node][0], key)].append(node)
     if not foreign:
         return []
     groups = {g for g, _ in foreign}
@@ -176,13 +208,18 @@ def _script_edges(corpus: Any) -> list[tuple[Any, ...]]:
     return borderline
 
 
-def variant_edges(corpus: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Unions to make (``(order, -score, a, b, rule, matched)``) and borderline pairs to confirm."""
+def variant_edges(corpus: Any, key_of: Callable[[str], str] = script_key
+                  ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Unions to make (``(order, -score, a, b, rule, matched)``) and borderline pairs to confirm.
+
+    ``key_of`` gives the :func:`~castgraph.resolve.variants.script_key` of each of
+    :func:`foreign_names` (e.g. from a :class:`~castgraph.resolve.script_keys.ScriptKeys` started early).
+    """
     types = _node_types(corpus)
     persons = [n for n, (group, key) in enumerate(corpus.node_key)
                if group == EntityType.PERSON.value and not key.startswith(SPLIT_PREFIX)]
     person_edges, borderline = _person_edges(corpus, persons)
-    return _thing_edges(corpus, types) + person_edges, borderline + _script_edges(corpus)
+    return _thing_edges(corpus, types) + person_edges, borderline + _script_edges(corpus, key_of)
 
 
 def _episodes(corpus: Any, node: int) -> set[int]:
@@ -207,8 +244,7 @@ def _latin_words(corpus: Any, node: int) -> set[str]:
 
 
 def _corroborated(corpus: Any, a: int, b: int) -> bool:
-    types = _node_types(corpus)
-    if vote_type(types[a]) != vote_type(types[b]):
+    if vote_type(_type_votes(corpus, a)) != vote_type(_type_votes(corpus, b)):
         return False
     if descriptions_agree(corpus, a, b) or co_mentions_significant(corpus, a, b):
         return True

@@ -55,6 +55,7 @@ __all__ = [
     "POST_NOMINALS",
     "PersonName",
     "is_short_form",
+    "needs_dictionary",
     "nickname_related",
     "person_parts",
     "reduced_thing_key",
@@ -281,6 +282,16 @@ def _romanize_kana(text: str) -> str | None:
         else:
             return None
     return "".join(out)
+
+
+def needs_dictionary(name: str) -> bool:
+    """True when :func:`script_key` romanizes ``name`` with pykakasi (it holds more than kana).
+
+    >>> needs_dictionary("山田太郎"), needs_dictionary("マイクロソフト"), needs_dictionary("Microsoft")
+    (True, False, False)
+    """
+    text = clean_surface(name)
+    return not is_latin(text) and _romanize_kana(text) is None
 
 
 # Sounds katakana does not tell apart, folded in one pass (longest spelling first); vowels go after.

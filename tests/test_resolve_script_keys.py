@@ -1,0 +1,72 @@
+"""Sound keys of Japanese names made in a second process are the keys made here."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+
+import pytest
+
+from castgraph.graph.model import Episode, Mention
+from castgraph.resolve import resolve
+from castgraph.resolve import resolver as resolver_module
+from castgraph.resolve.script_keys import ScriptKeys
+from castgraph.resolve.variants import needs_dictionary, script_key
+
+NAMES = ["山田太郎", "マイクロソフト", "東京大学", "ジェンスン・フアン", "Jensen Huang", "日本語処理"]
+
+
+def test_child_makes_the_same_keys() -> None:
+    keys = ScriptKeys()
+    keys.make(NAMES, min_child_names=1)
+    assert keys._thread is not None  # the child runs
+    assert [keys[n] for n in NAMES] == [script_key(n) for n in NAMES]
+    assert keys._made and set(keys._made) == {n for n in NAMES if needs_dictionary(n)}
+
+
+def test_started_early_then_given_names() -> None:
+    keys = ScriptKeys()
+    keys.start()
+    keys.make(NAMES)
+    assert [keys[n] for n in NAMES] == [script_key(n) for n in NAMES]
+    keys.close()
+
+
+def test_without_a_child_keys_are_made_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "executable", "")
+    keys = ScriptKeys()
+    keys.make(NAMES, min_child_names=1)
+    assert keys._thread is None
+    assert [keys[n] for n in NAMES] == [script_key(n) for n in NAMES]
+
+
+def test_a_failing_child_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    false = shutil.which("false")
+    assert false is not None
+    monkeypatch.setattr(sys, "executable", false)  # a child that fails at once
+    keys = ScriptKeys()
+    keys.make(NAMES, min_child_names=1)
+    assert keys._thread is not None
+    assert [keys[n] for n in NAMES] == [script_key(n) for n in NAMES]
+    assert keys._made == {}
+
+
+def test_close_stops_an_unused_child() -> None:
+    keys = ScriptKeys()
+    keys.start()
+    child = keys._child
+    assert child is not None
+    keys.close()
+    assert child.returncode == 0
+
+
+def test_resolution_is_the_same_with_the_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    eps = [Episode(id="a", title="A", mentions=[Mention(surface="ジェンスン・フアン", type_label="Person",
+                                                        description="Nvidia CEO")]),
+           Episode(id="b", title="B", mentions=[Mention(surface="Jensen Huang", type_label="Person",
+                                                        description="CEO of Nvidia")]),
+           Episode(id="c", title="C", mentions=[Mention(surface="山田太郎", type_label="Person")])]
+    here = resolve(eps).model_dump()
+    monkeypatch.setattr(resolver_module, "EARLY_ROMANIZER_MENTIONS", 1)
+    assert resolver_module._japanese_at_scale(eps)
+    assert resolve(eps).model_dump() == here
