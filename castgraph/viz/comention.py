@@ -21,15 +21,8 @@ from typing import Any
 
 import networkx as nx
 
-from castgraph.viz.views import (
-    MAX_NODES,
-    REFS_PER_NODE,
-    View,
-    _entity_type,
-    _plural,
-    _ViewBuilder,
-    select_connected,
-)
+from castgraph.viz.view_records import REFS_PER_NODE, View, _entity_type, _ViewBuilder
+from castgraph.viz.views import MAX_NODES, _plural, select_connected
 
 __all__ = ["comention_view", "view_from_comention"]
 

@@ -35,13 +35,8 @@ import numpy as np
 
 from castgraph.graph.schema import ABSENT, HAS_TOPIC, MENTIONS, mention_key
 from castgraph.graph.tables import GraphTables, lex_order
-from castgraph.viz.views import (
-    MAX_NODES,
-    REFS_PER_NODE,
-    View,
-    _ViewBuilder,
-    left_out_note,
-)
+from castgraph.viz.view_records import REFS_PER_NODE, View, _ViewBuilder
+from castgraph.viz.views import MAX_NODES, left_out_note
 
 __all__ = ["overview_from_tables"]
 
