@@ -214,19 +214,3 @@ def test_the_mention_table_reads_what_each_mention_holds(seed: int) -> None:
                                                              "episode_id", "ordinal"}]
     for same in (listed, [m.model_copy() for m in listed]):
         assert mention_table(same) == {n: [getattr(m, n) for m in same] for n in MENTION_TABLE_FIELDS}
-
-
-def test_merge_rows_found_by_key_search_equal_those_found_by_pair() -> None:
-    from castgraph.graph.tables import _merge_rows, _merge_rows_by_pairs
-
-    rng = random.Random(3)
-    ents = [Entity(id=f"entity:{i:03d}", name=f"n{i}", type=EntityType.PERSON) for i in range(40)]
-    names = [f"s{i}" for i in range(30)]
-    m_ent = np.asarray([rng.randrange(40) for _ in range(5000)], dtype=np.int32)
-    surface = Coded.of([rng.choice(names) for _ in range(5000)])
-    # Some merges name unknown entities or surfaces no mention has; some pairs are merged twice.
-    merges = [MergeRecord(entity_id=f"entity:{rng.randrange(45):03d}", surface=rng.choice([*names, "zz"]),
-                          rule=rng.choice(["canonical", "fuzzy"])) for _ in range(600)]
-    found = _merge_rows(merges, ents, m_ent, surface)
-    assert found == _merge_rows_by_pairs(merges, ents, m_ent, surface)
-    assert len(set(found)) > 100 and len(merges) in found

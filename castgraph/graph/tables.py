@@ -32,7 +32,6 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, count, repeat
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -483,40 +482,9 @@ class GraphTables:
 def _merge_rows(merges: list[MergeRecord], ents: list[Entity], m_ent: np.ndarray, surface: Coded
                 ) -> list[int]:
     """Per mention, the position in ``merges`` of the merge that put its surface on its entity
-    (``len(merges)``: none; the last merge of an (entity, surface) when several say it).
-
-    Each merge becomes an (entity position, surface code) key, and the mentions' keys are looked
-    up among them with one ``searchsorted``: no Python work per mention or per distinct pair.
-    """
+    (``len(merges)``: none), looked up once per distinct (entity, surface)."""
     if not merges or len(m_ent) == 0:
         return [len(merges)] * len(m_ent)
-    entity_at = {e.id: i for i, e in enumerate(ents)}
-    code_of = {value: code for code, value in enumerate(surface.values)}
-    if len(entity_at) != len(ents) or len(code_of) != len(surface.values) or surface.sparse \
-            or not all(type(v) is str for v in surface.values):
-        return _merge_rows_by_pairs(merges, ents, m_ent, surface)
-    size = len(surface.values)
-    count = len(merges)
-    entity = np.fromiter(map(entity_at.get, map(attrgetter("entity_id"), merges), repeat(-1)),
-                         dtype=np.int64, count=count)
-    code = np.fromiter(map(code_of.get, map(attrgetter("surface"), merges), repeat(-1)), dtype=np.int64,
-                       count=count)
-    known = np.flatnonzero((entity >= 0) & (code >= 0))
-    keys = entity[known] * size + code[known]
-    order = np.argsort(keys, kind="stable")
-    keys, which = keys[order], known[order]
-    last = np.concatenate((keys[1:] != keys[:-1], [True]))  # a later merge of a pair wins, as in a dict
-    keys, which = keys[last], which[last]
-    wanted = m_ent.astype(np.int64) * size + surface.codes
-    at = np.minimum(np.searchsorted(keys, wanted), max(0, len(keys) - 1))
-    hit = keys[at] == wanted if len(keys) else np.zeros(len(wanted), dtype=bool)
-    found: list[int] = np.where(hit, which[at] if len(keys) else 0, count).tolist()
-    return found
-
-
-def _merge_rows_by_pairs(merges: list[MergeRecord], ents: list[Entity], m_ent: np.ndarray, surface: Coded
-                         ) -> list[int]:
-    """:func:`_merge_rows`, looked up once per distinct (entity, surface) by id and value."""
     merge_of = {(m.entity_id, m.surface): i for i, m in enumerate(merges)}
     size = len(surface.values) + 1
     pairs, inverse = np.unique(m_ent.astype(np.int64) * size + surface.codes, return_inverse=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, timedelta
+from operator import attrgetter
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -142,6 +143,9 @@ def dedupe_episodes(episodes: Iterable[Episode]) -> tuple[list[Episode], list[Lo
     >>> kept[0].summary, str(warnings[0])
     ('more', 'b.jsonl, line 1: duplicate of episode e from a.jsonl, line 4; kept that copy')
     """
+    episodes = list(episodes)
+    if len(set(map(attrgetter("id"), episodes))) == len(episodes):  # the usual case: checked in C
+        return sort_episodes(episodes), []
     groups: dict[str, list[Episode]] = {}
     for ep in episodes:
         groups.setdefault(ep.id, []).append(ep)

@@ -708,7 +708,7 @@ def _decode_line(raw: bytes, number: int, source: str, warnings: list[LoadWarnin
 def read_records(path: str | Path, *, as_of: date | None = None) -> LoadResult:
     """Read a JSON or JSONL file of episode records; see :func:`parse_records`.
 
-    JSONL is read line by line, so large files are not held in memory twice.
+    JSONL is read a few megabytes of lines at a time, so large files are not held in memory twice.
 
     Raises
     ------
