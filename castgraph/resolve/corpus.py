@@ -338,11 +338,12 @@ class Corpus:
         texts, text_code = distinct_codes(descriptions)
         if not texts:
             return
-        mention_sk = self.mention_sk_array
-        _, pair, first = first_seen_codes(mention_sk * len(texts) + text_code)
-        sk, text = pair // len(texts), pair % len(texts)
-        keep = np.asarray([bool(t) for t in texts])[text]
-        sk, text, first = sk[keep], text[keep], first[keep]
+        # The distinct (record, description) pairs of the mentions that have one, each with its
+        # first mention (np.unique sorts stably for return_index: first occurrences).
+        mentions = np.flatnonzero(np.asarray([bool(t) for t in texts])[text_code])
+        pair, at = np.unique(self.mention_sk_array[mentions] * len(texts) + text_code[mentions],
+                             return_index=True)
+        sk, text, first = pair // len(texts), pair % len(texts), mentions[at]
         # By record, then by first sighting: the rank of each description within its record.
         order = np.lexsort((first, sk))
         sk, text = sk[order], text[order]

@@ -48,6 +48,14 @@ MAX_BLOCK = 40
 _NUM_RE = re.compile(r"\d+(?:\.\d+)*")
 
 
+class _Numbering(dict[str, int]):
+    """Numbers strings by first sighting (a missing one gets the next number)."""
+
+    def __missing__(self, text: str) -> int:
+        number = self[text] = len(self)
+        return number
+
+
 def candidate_pairs(tokens_of: Mapping[int, tuple[str, ...]]) -> set[tuple[int, int]]:
     """Pairs of ids (low, high) whose names may be one edit apart, from the deletion index.
 
@@ -57,7 +65,7 @@ def candidate_pairs(tokens_of: Mapping[int, tuple[str, ...]]) -> set[tuple[int, 
     name, and no Python code runs for them).
     """
     rests: dict[str, int] = {}
-    words: dict[str, int] = {}
+    words = _Numbering()
     variants: dict[str, list[int]] = {}
     # One entry per indexed word of a name: its name, its key's first half, its spellings.
     entry_node: list[int] = []
@@ -71,7 +79,7 @@ def candidate_pairs(tokens_of: Mapping[int, tuple[str, ...]]) -> set[tuple[int, 
                 found = variants[tok] = []
                 if len(tok) >= MIN_GREY and not _NUM_RE.search(tok):  # a word with digits is never a typo
                     spellings = dict.fromkeys([tok, *(tok[:j] + tok[j + 1:] for j in range(len(tok)))])
-                    found.extend(words.setdefault(w, len(words)) for w in spellings)
+                    found.extend(map(words.__getitem__, spellings))
             if not found:
                 continue
             rest = rests.setdefault("\x1f".join(tokens[:i] + tokens[i + 1:]) + f"\x1e{i}", len(rests))

@@ -252,11 +252,14 @@ def is_acronym_of(short: str, long: str) -> bool:
     >>> is_acronym_of("ESM", "ESMC")
     False
     """
-    acro = "".join(c for c in strip_accents(clean_surface(short)) if c.isalnum()).casefold()
-    words = [w.casefold() for w in _camel_words(strip_accents(strip_suffixes(clean_surface(long))))]
-    if not 2 <= len(acro) <= 8 or len(words) < 2 or " " in clean_surface(short):
+    short = clean_surface(short)
+    if " " in short:  # the cheap tests first: most pairs fail one
         return False
-    return _match_acronym(acro, words, 0, 0, started=False)
+    acro = "".join(c for c in strip_accents(short) if c.isalnum()).casefold()
+    if not 2 <= len(acro) <= 8:
+        return False
+    words = [w.casefold() for w in _camel_words(strip_accents(strip_suffixes(clean_surface(long))))]
+    return len(words) >= 2 and _match_acronym(acro, words, 0, 0, started=False)
 
 
 def _match_acronym(acro: str, words: list[str], i: int, w: int, *, started: bool, pos: int = 0) -> bool:

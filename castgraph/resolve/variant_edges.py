@@ -56,11 +56,11 @@ from castgraph.resolve.evidence import (
     descriptions_agree,
     has_evidence,
 )
-from castgraph.resolve.normalize import is_latin, name_tokens
+from castgraph.resolve.normalize import is_latin, many_name_tokens, name_tokens
 from castgraph.resolve.variants import (
     GENERIC_HEADS,
     given_name_family,
-    person_parts,
+    person_parts_of_tokens,
     reduced_thing_key,
     script_key,
 )
@@ -128,8 +128,9 @@ def _person_edges(corpus: Any, nodes: list[int]) -> tuple[list[tuple[Any, ...]],
     borderline: list[tuple[Any, ...]] = []
     by_core: dict[tuple[str, ...], list[int]] = defaultdict(list)
     parts = {}
-    for node in nodes:
-        parts[node] = person_parts(_display(corpus, node))
+    names = corpus.node_names()
+    for node, tokens in zip(nodes, many_name_tokens([names[node] for node in nodes]), strict=True):
+        parts[node] = person_parts_of_tokens(tokens)
         if len(parts[node].core) >= 2:
             by_core[parts[node].core].append(node)
     for members in by_core.values():

@@ -58,6 +58,7 @@ __all__ = [
     "needs_dictionary",
     "nickname_related",
     "person_parts",
+    "person_parts_of_tokens",
     "reduced_thing_key",
     "script_key",
 ]
@@ -209,7 +210,17 @@ def person_parts(name: str) -> PersonName:
     >>> person_parts("George H. W. Bush").initials, person_parts("John Smith Jr.").core
     (('h', 'w'), ('john', 'smith', 'jr'))
     """
-    tokens = list(name_tokens(name))
+    return person_parts_of_tokens(name_tokens(name))
+
+
+@lru_cache(maxsize=1 << 18)
+def person_parts_of_tokens(words: tuple[str, ...]) -> PersonName:
+    """:func:`person_parts` of a name given by its :func:`~castgraph.resolve.normalize.name_tokens`.
+
+    >>> person_parts_of_tokens(("prof", "jane", "doe"))
+    PersonName(core=('jane', 'doe'), initials=(), stripped=('honorific',))
+    """
+    tokens = list(words)
     stripped: list[str] = []
     while len(tokens) > 2 and tokens[0] in HONORIFICS:
         tokens.pop(0)
