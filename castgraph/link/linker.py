@@ -52,12 +52,12 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
 from castgraph.errors import CastgraphError
-from castgraph.graph.assigned import entity_positions
 from castgraph.graph.instances import make_many, shared_names, values_template
 from castgraph.graph.model import Entity, Episode, Mention, MentionOrigin, Resolution, Topic
 from castgraph.graph.tables import sorted_distinct
 from castgraph.link.automaton import NameAutomaton, lower_same_length
 from castgraph.link.hashtags import HashtagIndex
+from castgraph.link.present import PresentMentions
 from castgraph.link.result import LinkResult, MentionPlace, place_mention
 from castgraph.link.spots import TEXT_FIELDS, find_hits, group_spots
 from castgraph.link.titles import TitleGuestFinder, TitlePattern
@@ -310,7 +310,7 @@ class EntityLinker:
                 if owner is not None:
                     result.topic_entities[Topic.from_tag(tag).id] = owner
         entity_ids = sorted(entity_of)
-        present = _Present(eps, resolution, entity_ids)
+        present = PresentMentions(eps, resolution, entity_ids)
         hashtags = self._hashtags(eps, result.topic_entities, entity_of, present)
         text_fields = [f for f in opts.fields if f != "tags"]
         names = self._names(resolution.entities)
@@ -325,7 +325,7 @@ class EntityLinker:
         return result
 
     def _hashtags(self, eps: list[Episode], topic_entities: dict[str, str], entity_of: dict[str, Entity],
-                  present: _Present) -> dict[int, list[tuple[Mention, str]]]:
+                  present: PresentMentions) -> dict[int, list[tuple[Mention, str]]]:
         """By episode, a ``hashtag`` mention of each entity its tags name that it does not mention yet."""
         owners = {tag: owner for tag in {t for ep in eps for t in ep.tags}
                   if (owner := topic_entities.get(f"topic:{tag}")) is not None}
@@ -350,7 +350,7 @@ class EntityLinker:
 
     @staticmethod
     def _owner_present(names: npt.NDArray[np.int64], episodes: npt.NDArray[np.int64], entries: list[_Name],
-                       present: _Present) -> npt.NDArray[np.int64]:
+                       present: PresentMentions) -> npt.NDArray[np.int64]:
         """For hits of ambiguous names: the one entity of the name the episode mentions already, else -1."""
         distinct = sorted_distinct(names)
         owners = [[present.index[e] for e in entries[name].entities] for name in distinct.tolist()]
@@ -367,8 +367,9 @@ class EntityLinker:
         chosen[hit[mentioned]] = candidate[mentioned]
         return np.where(np.bincount(hit[mentioned], minlength=len(names)) == 1, chosen, -1)
 
-    def _find(self, eps: list[Episode], text_fields: list[str], names: dict[str, _Name], present: _Present,
-              entity_of: dict[str, Entity], result: LinkResult) -> dict[int, list[tuple[Mention, str]]]:
+    def _find(self, eps: list[Episode], text_fields: list[str], names: dict[str, _Name],
+              present: PresentMentions, entity_of: dict[str, Entity], result: LinkResult
+              ) -> dict[int, list[tuple[Mention, str]]]:
         """Find the names in the texts: place the mentions the episodes have, return new ones by episode."""
         opts = self.options
         keys = sorted(names)
@@ -469,76 +470,3 @@ class EntityLinker:
 _TEXT_LINK_FIELDS = ("surface", "type_label", "origin", "episode_id", "ordinal", "field", "span", "chapter",
                      "timestamp", "occurrences")
 _MENTION_TEMPLATE = values_template(Mention, defaults=True)
-
-
-class _Present:
-    """The entities each episode mentions already: its first listed mention of each, or a new hashtag one.
-
-    Episodes are numbers (in the linker's order), entities numbers into ``entity_ids``.
-    """
-
-    def __init__(self, eps: list[Episode], resolution: Resolution, entity_ids: list[str]) -> None:
-        self.eps, self.entity_ids = eps, entity_ids
-        self.index = {entity_id: i for i, entity_id in enumerate(entity_ids)}
-        self.size = max(len(entity_ids), 1)
-        counts = np.fromiter((len(ep.mentions) for ep in eps), dtype=np.int64, count=len(eps))
-        index = self.index
-        known = entity_positions(eps, resolution)
-        if known is not None:  # the resolver's columns: no mention id to make or look up
-            number = np.array([index.get(e.id, -1) for e in resolution.entities] + [-1], dtype=np.int64)
-            entity = number[known]  # -1 (no entity) picks the last
-        else:
-            get = resolution.assignments.get
-            entity = np.fromiter((index.get(get(f"{ep.id}#{m.ordinal}"), -1)  # type: ignore[arg-type]
-                                  for ep in eps for m in ep.mentions),
-                                 dtype=np.int64, count=int(counts.sum()))
-        episode = np.repeat(np.arange(len(eps), dtype=np.int64), counts)
-        position = np.arange(len(entity)) - np.repeat(np.cumsum(counts) - counts, counts)
-        listed = entity >= 0
-        # One key per (episode, entity), and the position of the episode's first mention of it.
-        self.keys, first = np.unique(episode[listed] * self.size + entity[listed], return_index=True)
-        self.position = position[listed][first]
-        self.hashtags: dict[int, Mention] = {}
-        self.hashtag_count: dict[int, int] = {}
-
-    def _listed(self, key: int) -> int:
-        at = int(np.searchsorted(self.keys, key))
-        return at if at < len(self.keys) and self.keys[at] == key else -1
-
-    def has(self, number: int, entity_id: str) -> bool:
-        key = number * self.size + self.index[entity_id]
-        return key in self.hashtags or self._listed(key) >= 0
-
-    def add(self, number: int, entity_id: str, mention: Mention) -> None:
-        """Record a new hashtag mention of ``entity_id`` in episode ``number``."""
-        self.hashtags[number * self.size + self.index[entity_id]] = mention
-        self.hashtag_count[number] = self.hashtag_count.get(number, 0) + 1
-
-    def added(self, number: int) -> int:
-        """How many hashtag mentions episode ``number`` got."""
-        return self.hashtag_count.get(number, 0)
-
-    def contains(self, episodes: npt.NDArray[np.int64], entities: npt.NDArray[np.int64]
-                 ) -> npt.NDArray[np.bool_]:
-        """Whether each episode already mentions each entity (pairwise)."""
-        keys = episodes * self.size + entities
-        if not len(self.keys):
-            found = np.zeros(len(keys), dtype=bool)
-        else:
-            at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-            found = self.keys[at] == keys
-        if self.hashtags:
-            found |= np.isin(keys, np.fromiter(self.hashtags, dtype=np.int64, count=len(self.hashtags)))
-        return found
-
-    def mentions(self, episodes: npt.NDArray[np.int64], entities: npt.NDArray[np.int64]
-                 ) -> Iterator[tuple[Mention, bool]]:
-        """The mention of each entity in each episode that has one, and whether it is a listed one."""
-        keys = episodes * self.size + entities
-        at = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
-        listed = self.keys[at] == keys if len(self.keys) else np.zeros(len(keys), dtype=bool)
-        eps = self.eps
-        positions = self.position[at].tolist() if len(self.keys) else [0] * len(keys)
-        for key, number, found, position in zip(keys.tolist(), episodes.tolist(), listed.tolist(), positions,
-                                                strict=True):
-            yield (eps[number].mentions[position], True) if found else (self.hashtags[key], False)

@@ -1,0 +1,92 @@
+"""The entities each episode mentions already, as the linker sees them while it decides.
+
+A name found in an episode's text becomes a new mention only when the episode does not
+mention its entity yet; a listed mention it does have gets placed (where the text discusses
+it). :class:`PresentMentions` answers both for many (episode, entity) pairs at once, from the
+resolver's mention columns (:mod:`castgraph.graph.assigned`) when they are current.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import numpy.typing as npt
+
+from castgraph.graph.assigned import entity_positions
+from castgraph.graph.model import Episode, Mention, Resolution
+
+__all__ = ["PresentMentions"]
+
+
+class PresentMentions:
+    """The entities each episode mentions already: its first listed mention of each, or a new hashtag one.
+
+    Episodes are numbers (in the linker's order), entities numbers into ``entity_ids``.
+    """
+
+    def __init__(self, eps: list[Episode], resolution: Resolution, entity_ids: list[str]) -> None:
+        self.eps, self.entity_ids = eps, entity_ids
+        self.index = {entity_id: i for i, entity_id in enumerate(entity_ids)}
+        self.size = max(len(entity_ids), 1)
+        counts = np.fromiter((len(ep.mentions) for ep in eps), dtype=np.int64, count=len(eps))
+        index = self.index
+        known = entity_positions(eps, resolution)
+        if known is not None:  # the resolver's columns: no mention id to make or look up
+            number = np.array([index.get(e.id, -1) for e in resolution.entities] + [-1], dtype=np.int64)
+            entity = number[known]  # -1 (no entity) picks the last
+        else:
+            get = resolution.assignments.get
+            entity = np.fromiter((index.get(get(f"{ep.id}#{m.ordinal}"), -1)  # type: ignore[arg-type]
+                                  for ep in eps for m in ep.mentions),
+                                 dtype=np.int64, count=int(counts.sum()))
+        episode = np.repeat(np.arange(len(eps), dtype=np.int64), counts)
+        position = np.arange(len(entity)) - np.repeat(np.cumsum(counts) - counts, counts)
+        listed = entity >= 0
+        # One key per (episode, entity), and the position of the episode's first mention of it.
+        self.keys, first = np.unique(episode[listed] * self.size + entity[listed], return_index=True)
+        self.position = position[listed][first]
+        self.hashtags: dict[int, Mention] = {}
+        self.hashtag_count: dict[int, int] = {}
+
+    def _listed(self, key: int) -> int:
+        at = int(np.searchsorted(self.keys, key))
+        return at if at < len(self.keys) and self.keys[at] == key else -1
+
+    def has(self, number: int, entity_id: str) -> bool:
+        key = number * self.size + self.index[entity_id]
+        return key in self.hashtags or self._listed(key) >= 0
+
+    def add(self, number: int, entity_id: str, mention: Mention) -> None:
+        """Record a new hashtag mention of ``entity_id`` in episode ``number``."""
+        self.hashtags[number * self.size + self.index[entity_id]] = mention
+        self.hashtag_count[number] = self.hashtag_count.get(number, 0) + 1
+
+    def added(self, number: int) -> int:
+        """How many hashtag mentions episode ``number`` got."""
+        return self.hashtag_count.get(number, 0)
+
+    def contains(self, episodes: npt.NDArray[np.int64], entities: npt.NDArray[np.int64]
+                 ) -> npt.NDArray[np.bool_]:
+        """Whether each episode already mentions each entity (pairwise)."""
+        keys = episodes * self.size + entities
+        if not len(self.keys):
+            found = np.zeros(len(keys), dtype=bool)
+        else:
+            at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+            found = self.keys[at] == keys
+        if self.hashtags:
+            found |= np.isin(keys, np.fromiter(self.hashtags, dtype=np.int64, count=len(self.hashtags)))
+        return found
+
+    def mentions(self, episodes: npt.NDArray[np.int64], entities: npt.NDArray[np.int64]
+                 ) -> Iterator[tuple[Mention, bool]]:
+        """The mention of each entity in each episode that has one, and whether it is a listed one."""
+        keys = episodes * self.size + entities
+        at = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
+        listed = self.keys[at] == keys if len(self.keys) else np.zeros(len(keys), dtype=bool)
+        eps = self.eps
+        positions = self.position[at].tolist() if len(self.keys) else [0] * len(keys)
+        for key, number, found, position in zip(keys.tolist(), episodes.tolist(), listed.tolist(), positions,
+                                                strict=True):
+            yield (eps[number].mentions[position], True) if found else (self.hashtags[key], False)
