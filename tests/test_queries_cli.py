@@ -147,3 +147,26 @@ def test_the_queries_package_loads_its_names_on_first_use() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True"
+
+
+def test_a_query_run_as_the_program_ends_without_teardown(tmp_path: Path) -> None:
+    # The exit handlers run only when the process ends normally, so they tell which way it ended;
+    # the answer (or the error) must be written out whole either way.
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    built = CliRunner().invoke(main, ["build", str(examples), "--out", str(tmp_path), "--no-html"])
+    assert built.exit_code == 0, built.output
+    for args, code in ((["entity", "OpenAI", "--json"], 0), (["related", "no such episode"], 1)):
+        script = ("import atexit, sys\n"
+                  "atexit.register(print, 'torn down')\n"
+                  "from castgraph.cli import main\n"
+                  f"sys.argv = ['castgraph', *{args!r}, '--graph', {str(tmp_path)!r}]\n"
+                  "main()\n")
+        env = {k: v for k, v in os.environ.items() if k not in ("CASTGRAPH_FULL_EXIT", "NEO4J_URI")}
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False,
+                              env=env)
+        assert done.returncode == code, done.stderr
+        assert "torn down" not in done.stdout
+        if code == 0:
+            assert json.loads(done.stdout)["name"] == "OpenAI"
+        else:
+            assert "no such episode" in done.stderr

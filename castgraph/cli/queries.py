@@ -17,6 +17,7 @@ import click
 from castgraph.cli.errors import fail_cleanly
 from castgraph.cli.options import Neo4jSettings, graph_options, parse_date
 from castgraph.cli.printing import echo_json, escape
+from castgraph.cli.teardown import keep_until_exit
 
 if TYPE_CHECKING:  # rich, pydantic and the queries load when a command runs: `--help` answers at once
     from pydantic import BaseModel
@@ -38,7 +39,11 @@ def open_backend(graph_dir: str, settings: Neo4jSettings | None) -> Iterator[Que
     if settings is None:
         from castgraph.queries.loading import open_graph_dir
 
-        yield open_graph_dir(graph_dir)
+        backend = open_graph_dir(graph_dir)
+        # A query answers in a few milliseconds; freeing the index's hundreds of thousands of
+        # strings at exit would take longer (run as the program, the process just ends).
+        keep_until_exit(backend)
+        yield backend
         return
     from castgraph.queries.neo4j_backend import Neo4jQueries
 
