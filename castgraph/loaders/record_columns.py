@@ -135,11 +135,8 @@ def _plain_chapters(chapter_lists: list[list[Any]], strings: dict[str, str]) -> 
         return [[] for _ in chapter_lists]
     if set(map(type, items)) != {dict}:
         return None
-    titles: list[Any] = list(map(dict.get, items, repeat("title")))
-    if set(map(type, titles)) != {str}:
-        return None
-    titles = list(map(str.strip, titles))
-    if not all(titles):
+    titles = _required_texts(items, "title")
+    if titles is None:
         return None
     starts: list[Any] = list(map(dict.get, items, repeat("start")))
     if set(map(type, starts)) <= {int, float}:
@@ -190,11 +187,8 @@ def _plain_mentions(lists: list[tuple[str, list[Any]]], strings: dict[str, str]
         return [[] for _ in entity_lists]
     if set(map(type, entities)) != {dict} or not all(map(_CAREFUL_KEYS.isdisjoint, entities)):
         return None
-    names: list[Any] = list(map(dict.get, entities, repeat("name")))
-    if set(map(type, names)) != {str}:
-        return None
-    surfaces = list(map(str.strip, names))
-    if not all(surfaces):
+    surfaces = _required_texts(entities, "name")
+    if surfaces is None:
         return None
     same = strings.setdefault  # names, types and descriptions repeat across episodes
     type_labels = _stripped(list(map(dict.get, entities, repeat("type"))))
@@ -205,6 +199,15 @@ def _plain_mentions(lists: list[tuple[str, list[Any]]], strings: dict[str, str]
         list(map(same, descriptions, descriptions)), chain.from_iterable(map(repeat, episode_ids, sizes)),
         chain.from_iterable(map(range, sizes)))
     return _split(mentions, entity_lists)
+
+
+def _required_texts(items: list[dict[str, Any]], key: str) -> list[str] | None:
+    """Each item's ``key``, stripped, when every one is text that is not blank; ``None`` otherwise."""
+    values: list[Any] = list(map(dict.get, items, repeat(key)))
+    if set(map(type, values)) != {str}:
+        return None
+    texts = list(map(str.strip, values))
+    return texts if all(texts) else None
 
 
 def _stripped(values: list[Any]) -> list[str]:
