@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 import pytest
 from click.testing import CliRunner
+from python_runs import run_python
 
 from castgraph.cli import main
 
@@ -188,7 +187,7 @@ def test_help_loads_no_heavy_library() -> None:
         "heavy = ('networkx', 'numpy', 'pydantic', 'neo4j', 'rich', 'yaml')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    done = run_python(code)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
 

@@ -14,6 +14,7 @@ import networkx as nx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from python_runs import program_script, run_python
 
 from castgraph.graph.build import build_graph
 from castgraph.graph.networkx_store import graph_to_json, read_graph_json
@@ -247,15 +248,8 @@ def test_the_program_ends_with_every_output_written_and_the_exit_code(examples_d
 def test_the_program_skips_teardown_unless_asked(examples_dir: Path, tmp_path: Path, env: dict[str, str],
                                                  torn_down: bool) -> None:
     # The exit handlers run only when the process ends normally, so they tell which way it ended.
-    script = ("import atexit, sys\n"
-              "atexit.register(print, 'torn down')\n"
-              "from castgraph.cli import main\n"
-              f"sys.argv = ['castgraph', 'build', {str(examples_dir)!r}, '--out', {str(tmp_path / 'out')!r}, "
-              "'--quiet']\n"
-              "main()\n")
-    clean = {k: v for k, v in os.environ.items() if k != "CASTGRAPH_FULL_EXIT"}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False,
-                          env={**clean, **env})
+    script = program_script(["build", str(examples_dir), "--out", str(tmp_path / "out"), "--quiet"])
+    done = run_python(script, **{"CASTGRAPH_FULL_EXIT": "", **env})
     assert done.returncode == 0, done.stderr
     assert ("torn down" in done.stdout) is torn_down
     assert json.loads((tmp_path / "out" / "graph.json").read_text())["nodes"]

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from python_runs import program_script, run_python
 from test_queries_support import make_graph
 
 from castgraph.cli import main
@@ -128,8 +126,7 @@ def test_a_query_on_a_graph_folder_loads_no_networkx_nor_resolver(tmp_path: Path
             "heavy = ('networkx', 'neo4j', 'yaml', 'rich', 'castgraph.resolve.resolver')\n"
             "print(sorted(m for m in heavy if m in sys.modules))\n"
         )
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
-                              env={**os.environ, "NEO4J_URI": ""})
+        done = run_python(code, NEO4J_URI="")
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip() == "[]", args
 
@@ -144,7 +141,7 @@ def test_the_queries_package_loads_its_names_on_first_use() -> None:
         "assert all(getattr(v, '__name__', n) == n for n, v in names.items()), names\n"
         "print(sorted(q._HOMES) == sorted(q.__all__))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    done = run_python(code)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True"
 
@@ -156,14 +153,8 @@ def test_a_query_run_as_the_program_ends_without_teardown(tmp_path: Path) -> Non
     built = CliRunner().invoke(main, ["build", str(examples), "--out", str(tmp_path), "--no-html"])
     assert built.exit_code == 0, built.output
     for args, code in ((["entity", "OpenAI", "--json"], 0), (["related", "no such episode"], 1)):
-        script = ("import atexit, sys\n"
-                  "atexit.register(print, 'torn down')\n"
-                  "from castgraph.cli import main\n"
-                  f"sys.argv = ['castgraph', *{args!r}, '--graph', {str(tmp_path)!r}]\n"
-                  "main()\n")
-        env = {k: v for k, v in os.environ.items() if k not in ("CASTGRAPH_FULL_EXIT", "NEO4J_URI")}
-        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False,
-                              env=env)
+        done = run_python(program_script([*args, "--graph", str(tmp_path)]), CASTGRAPH_FULL_EXIT="",
+                          NEO4J_URI="")
         assert done.returncode == code, done.stderr
         assert "torn down" not in done.stdout
         if code == 0:
