@@ -34,11 +34,12 @@ import orjson
 
 from castgraph.graph.compact import file_key, read_sections, write_sections
 from castgraph.graph.json_bytes import compact_json
-from castgraph.graph.tables import GraphTables, lex_order, sorted_distinct
 from castgraph.memory import gc_paused
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from castgraph.graph.tables import GraphTables
 
 __all__ = ["INDEX_FILE", "ORIGIN_CODES", "GraphIndex", "cache_key", "read_index", "write_index"]
 
@@ -100,6 +101,8 @@ def _top(counts: np.ndarray, limit: int) -> list[tuple[int, int]]:
 def _pair_codes(ents: np.ndarray, lengths: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
     """Every pair ``a < b`` within each slot of ``ents`` (slot ``s`` holds ``lengths[s]``
     ascending entities, slots in a row): ``(a * m + b, s)`` per pair, unsorted."""
+    from castgraph.graph.tables import sorted_distinct
+
     starts = np.cumsum(lengths) - lengths
     codes, slots = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
     # Slots with the same number of entities form a matrix; pairs are its column pairs.
@@ -435,6 +438,8 @@ class GraphIndex:
     @classmethod
     def from_graph(cls, graph: nx.MultiDiGraph) -> GraphIndex:
         """Index ``graph`` (the schema of :func:`castgraph.graph.build.build_graph`)."""
+        from castgraph.graph.tables import GraphTables
+
         return cls.from_tables(GraphTables.from_networkx(graph))
 
     @classmethod
@@ -445,6 +450,10 @@ class GraphIndex:
 
     @classmethod
     def _from_tables(cls, t: GraphTables) -> GraphIndex:
+        # The graph model and its columns load here, when an index is built: a query on a
+        # cached index needs neither.
+        from castgraph.graph.tables import lex_order
+
         ep_ids, ent_ids, topic_ids = t.ids(t.episodes), t.ids(t.entities), t.ids(t.topics)
         n_eps, n_ents = len(ep_ids), len(ent_ids)
         # Distinct (episode, entity) pairs, sorted: the episode -> entities postings.
