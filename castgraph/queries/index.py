@@ -320,7 +320,8 @@ class _Column(Sequence[Any]):
     (None, ['b'], 3, ['a', None, ['b']], True)
     """
 
-    # After this many single items (or one pass over the column), the whole array is decoded.
+    # After this many single items, or an eighth of a long column (an item alone costs several
+    # times its share of the whole array), or one pass over the column, the whole is decoded.
     _DECODE_ALL_AFTER = 512
 
     def __init__(self, data: bytes | memoryview, offsets: np.ndarray) -> None:
@@ -329,6 +330,7 @@ class _Column(Sequence[Any]):
         self.size = len(offsets) - 1
         self.items: list[Any] | None = None
         self.reads = 0
+        self.reads_allowed = max(self._DECODE_ALL_AFTER, self.size // 8)
 
     def all(self) -> list[Any]:
         """Every item, decoded once."""
@@ -350,7 +352,7 @@ class _Column(Sequence[Any]):
         if not 0 <= i < self.size:
             raise IndexError("column index out of range")
         self.reads += 1
-        if self.reads > self._DECODE_ALL_AFTER:
+        if self.reads > self.reads_allowed:
             return self.all()[i]
         offsets = self.offsets
         return _loads(bytes(self.data[offsets[i]:offsets[i + 1] - 1]))

@@ -143,10 +143,13 @@ class NetworkXQueries(QueryBackend):
         """Episode positions (ascending) of each term's posting list (:meth:`postings` gives their ids)."""
         idx = self.index
         strengths: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # once per entity, for all its tiers
+        positions: dict[str, int | None] = {}
         out = []
         ent_ptr = idx.arrays["ent_ptr"]
         for term in terms:
-            ent = idx.entity_position(term.id) if term.kind == "entity" else None
+            if term.kind == "entity" and term.id not in positions:
+                positions[term.id] = idx.entity_position(term.id)
+            ent = positions[term.id] if term.kind == "entity" else None
             if ent is not None and ent_ptr[ent + 1] - ent_ptr[ent] >= _KEPT_POSTING_MIN:
                 out.append(self._kept_posting(ent, term.tier, table))
             elif ent is not None:
