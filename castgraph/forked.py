@@ -75,13 +75,22 @@ def tolerate_at_fork(thread: threading.Thread) -> None:
     _tolerated.add(thread)
 
 
-def fork_unavailable() -> str:
+def fork_unavailable(*, memory_share: float = 0.0) -> str:
     """Why work cannot run in a forked child now; ``""`` when it can.
+
+    Parameters
+    ----------
+    memory_share
+        The share of this process's resident memory the child will come to own (the pages
+        either process writes stop being shared): the machine must have that much available
+        (Linux; elsewhere not checked).
 
     >>> os.environ[NO_FORK_ENV] = "1"
     >>> fork_unavailable()
     'CASTGRAPH_NO_FORK is set'
     >>> del os.environ[NO_FORK_ENV]
+    >>> fork_unavailable(memory_share=1e6).startswith("not enough memory") or sys.platform != "linux"
+    True
     """
     if not hasattr(os, "fork"):
         return "this platform has no fork"
@@ -93,7 +102,31 @@ def fork_unavailable() -> str:
     others = [t for t in threading.enumerate() if t is not current and t.is_alive() and t not in _tolerated]
     if others:
         return f"{len(others)} other thread(s) running ({', '.join(sorted(t.name for t in others))})"
+    if memory_share > 0:
+        resident, available = _resident_kb(), _available_kb()
+        if resident is not None and available is not None and available < resident * memory_share:
+            return (f"not enough memory for a child process (about {resident * memory_share / 1024:,.0f} MB; "
+                    f"{available / 1024:,.0f} MB available)")
     return ""
+
+
+def _resident_kb() -> int | None:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _available_kb() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def private_memory_kb(pid: int | str = "self") -> int | None:

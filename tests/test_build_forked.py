@@ -79,11 +79,17 @@ def test_small_graphs_threads_and_the_environment_write_in_process(
     finally:
         stop.set()
         worker.join()
+    import castgraph.forked
+
+    with monkeypatch.context() as short:
+        short.setattr(castgraph.forked, "_available_kb", lambda: 1)
+        _build(tmp_path / "memory", fork_outputs=True)
     monkeypatch.setenv(NO_FORK_ENV, "1")
     _build(tmp_path / "env", fork_outputs=True)
     assert len(forks) == 1
     for name in COMPARED:
-        written = {(tmp_path / d / name).read_bytes() for d in ("small", "big enough", "thread", "env")}
+        folders = ("small", "big enough", "thread", "memory", "env")
+        written = {(tmp_path / d / name).read_bytes() for d in folders}
         assert len(written) == 1, name
 
 

@@ -139,6 +139,17 @@ def test_fork_unavailable_says_why() -> None:
         worker.join()
 
 
+def test_fork_needs_memory_for_the_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    import castgraph.forked
+
+    monkeypatch.setattr(castgraph.forked, "_resident_kb", lambda: 2_000_000)
+    monkeypatch.setattr(castgraph.forked, "_available_kb", lambda: 900_000)
+    assert fork_unavailable(memory_share=0.4) == ""
+    assert fork_unavailable(memory_share=0.5) == ("not enough memory for a child process (about 977 MB; "
+                                                  "879 MB available)")
+    assert fork_unavailable() == ""
+
+
 def test_no_fork_env_and_platform_without_fork(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(NO_FORK_ENV, "1")
     assert fork_unavailable() == "CASTGRAPH_NO_FORK is set"
