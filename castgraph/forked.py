@@ -217,7 +217,8 @@ def _run_child(function: Callable[[], Any], fd: int, what: str, parent: int, mea
 class ForkedCall(Generic[T]):
     """``function()`` run in a forked child; :meth:`result` waits for it and returns its value.
 
-    Use it as a context manager (entering starts the child). Leaving the block without
+    Use it as a context manager (entering starts the child, unless :meth:`start` already
+    did: call it first to handle a failed fork apart). Leaving the block without
     having taken the result kills the child and reaps it, then calls ``cleanup``. Make
     sure :func:`fork_unavailable` is empty first.
 
@@ -244,10 +245,11 @@ class ForkedCall(Generic[T]):
         #: The child's private memory when it ended, in kB (measured when this module logs at DEBUG).
         self.private_kb: int | None = None
         self._fd: int | None = None
+        self._started = False
 
     def start(self) -> ForkedCall[T]:
         """Fork the child; it starts on ``function`` at once."""
-        if self.pid is not None:
+        if self._started:
             raise RuntimeError("this ForkedCall was already started")
         for stream in (sys.stdout, sys.stderr):  # else text buffered here would be written by both
             with contextlib.suppress(Exception):
@@ -265,7 +267,7 @@ class ForkedCall(Generic[T]):
             os.close(read_fd)
             _run_child(self.function, write_fd, self.what, parent, measure)
         os.close(write_fd)  # from now on, end of file on read_fd means the child has ended
-        self.pid, self._fd = pid, read_fd
+        self.pid, self._fd, self._started = pid, read_fd, True
         return self
 
     def _read(self) -> bytes:
@@ -338,7 +340,7 @@ class ForkedCall(Generic[T]):
         self._clean()
 
     def __enter__(self) -> ForkedCall[T]:
-        return self.start()
+        return self if self._started else self.start()
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:

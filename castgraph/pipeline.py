@@ -396,13 +396,19 @@ class GraphBuilder:
             out = self.options.out
             what = ", ".join(o.what for o in beside)
             # A child killed half-way leaves temp files in `out`, removed once it is reaped.
-            with ForkedCall(partial(_write, beside), what=f"writing {what}",
-                            cleanup=partial(clean_stale_temps, out)) as child:
-                done = _write([o for o in outputs if not o.beside], self.on_stage)
-                self.on_stage(f"writing {what}")
-                done += child.result()
-            order = {o.stage: n for n, o in enumerate(outputs)}
-            done.sort(key=lambda stage: order[stage[0]])
+            child = ForkedCall(partial(_write, beside), what=f"writing {what}",
+                               cleanup=partial(clean_stale_temps, out))
+            try:
+                child.start()
+            except OSError:  # no room for another process now (EAGAIN, ENOMEM): all of it here
+                done = _write(outputs, self.on_stage)
+            else:
+                with child:
+                    done = _write([o for o in outputs if not o.beside], self.on_stage)
+                    self.on_stage(f"writing {what}")
+                    done += child.result()
+                order = {o.stage: n for n, o in enumerate(outputs)}
+                done.sort(key=lambda stage: order[stage[0]])
         for stage, seconds, written in done:
             report.seconds[stage] = seconds
             report.written += written

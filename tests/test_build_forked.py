@@ -84,11 +84,18 @@ def test_small_graphs_threads_and_the_environment_write_in_process(
     with monkeypatch.context() as short:
         short.setattr(castgraph.forked, "_available_kb", lambda: 1)
         _build(tmp_path / "memory", fork_outputs=True)
+    def no_process(*args: object) -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    with monkeypatch.context() as full:
+        full.setattr(os, "fork", no_process)
+        _build(tmp_path / "fork failed", fork_outputs=True)
+    assert len(forks) == 2  # the fork was tried
     monkeypatch.setenv(NO_FORK_ENV, "1")
     _build(tmp_path / "env", fork_outputs=True)
-    assert len(forks) == 1
+    assert len(forks) == 2
     for name in COMPARED:
-        folders = ("small", "big enough", "thread", "memory", "env")
+        folders = ("small", "big enough", "thread", "memory", "fork failed", "env")
         written = {(tmp_path / d / name).read_bytes() for d in folders}
         assert len(written) == 1, name
 
