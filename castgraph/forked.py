@@ -55,7 +55,14 @@ from typing import Any, Generic, TypeVar
 
 from castgraph.errors import CastgraphError
 
-__all__ = ["NO_FORK_ENV", "ForkedCall", "fork_unavailable", "private_memory_kb", "tolerate_at_fork"]
+__all__ = [
+    "NO_FORK_ENV",
+    "ForkedCall",
+    "fork_unavailable",
+    "idle_cores",
+    "private_memory_kb",
+    "tolerate_at_fork",
+]
 
 NO_FORK_ENV = "CASTGRAPH_NO_FORK"
 """Set to ``1`` to run everything in the one process (e.g. to profile a build, or if forking misbehaves)."""
@@ -127,6 +134,23 @@ def _available_kb() -> int | None:
     except (OSError, ValueError, IndexError):
         pass
     return None
+
+
+def idle_cores() -> float | None:
+    """Cores this process may use minus the 1-minute load average (``None`` where unknown).
+
+    The load counts this process too, once it has run for a while: on an idle 2-core
+    machine a long build sees about 1 idle core, beside another busy program about 0.
+
+    >>> idle = idle_cores()
+    >>> idle is None or idle <= (os.cpu_count() or 1)
+    True
+    """
+    try:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        return None if not cores else cores - os.getloadavg()[0]
+    except OSError:
+        return None
 
 
 def private_memory_kb(pid: int | str = "self") -> int | None:
