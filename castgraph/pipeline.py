@@ -31,7 +31,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from castgraph.errors import CastgraphError
-from castgraph.forked import ForkedCall, fork_unavailable
+from castgraph.forked import ForkedCall, fork_unavailable, idle_cores
 from castgraph.graph.assigned import entity_positions
 from castgraph.graph.build import resolution_from_graph
 from castgraph.graph.compact import STORE_FILE
@@ -58,9 +58,9 @@ to write than the rest of the build."""
 
 FORK_MIN_MENTIONS = 20_000
 """From this many mentions a build writes resolution.csv, review.csv and graph.html in a forked
-child process while it writes the graph and its query index (on a second core, where there is
-one). Below it the fork costs more than it saves. ``CASTGRAPH_NO_FORK=1`` in the environment, or
-``fork_outputs=False``, writes everything in the build's own process."""
+child process while it writes the graph and its query index, when the load average leaves a
+core idle. Below it the fork costs more than it saves. ``CASTGRAPH_NO_FORK=1`` in the
+environment, or ``fork_outputs=False``, writes everything in the build's own process."""
 
 
 # The forked child's private memory as a share of the build's, with a margin: what the machine
@@ -97,8 +97,8 @@ class BuildOptions(BaseModel):
     #: Mentions found in episode text (``LinkOptions(enabled=False)`` turns the linker off).
     link: LinkOptions = Field(default_factory=LinkOptions)
     #: Write some outputs in a forked child (see :data:`FORK_MIN_MENTIONS`): ``None`` = from that
-    #: many mentions, ``True`` = whatever the size, ``False`` = never. Never where forking is not
-    #: safe (see :func:`castgraph.forked.fork_unavailable`).
+    #: many mentions when a core is idle, ``True`` = whatever the size and load, ``False`` = never.
+    #: Never where forking is not safe (see :func:`castgraph.forked.fork_unavailable`).
     fork_outputs: bool | None = None
 
 
@@ -374,8 +374,14 @@ class GraphBuilder:
         fork = self.options.fork_outputs
         if fork is False:
             return "fork_outputs=False"
-        if fork is None and mentions < FORK_MIN_MENTIONS:
-            return f"under {FORK_MIN_MENTIONS:,} mentions"
+        if fork is None:
+            if mentions < FORK_MIN_MENTIONS:
+                return f"under {FORK_MIN_MENTIONS:,} mentions"
+            # Both processes touching the shared pages costs CPU (about 40-65 % more for the writing):
+            # worth it only when a core would otherwise idle; beside another busy program it is slower.
+            idle = idle_cores()
+            if idle is not None and idle < 1:
+                return f"no idle core (load average leaves {max(idle, 0):.1f})"
         # The child comes to own about 40 % of this process's memory (0.75 of 1.96 GB at 100k
         # episodes): pages either side writes stop being shared. With less available, one process.
         return fork_unavailable(memory_share=_CHILD_MEMORY_SHARE)

@@ -69,7 +69,11 @@ def test_small_graphs_threads_and_the_environment_write_in_process(
     _build(tmp_path / "small")  # a few mentions: under FORK_MIN_MENTIONS
     assert forks == []
     monkeypatch.setattr(pipeline, "FORK_MIN_MENTIONS", 1)
+    monkeypatch.setattr(pipeline, "idle_cores", lambda: 1.5)
     _build(tmp_path / "big enough")
+    assert len(forks) == 1
+    monkeypatch.setattr(pipeline, "idle_cores", lambda: 0.3)  # another program keeps the second core busy
+    _build(tmp_path / "busy")
     assert len(forks) == 1
     stop = threading.Event()
     worker = threading.Thread(target=stop.wait)
@@ -95,7 +99,7 @@ def test_small_graphs_threads_and_the_environment_write_in_process(
     _build(tmp_path / "env", fork_outputs=True)
     assert len(forks) == 2
     for name in COMPARED:
-        folders = ("small", "big enough", "thread", "memory", "fork failed", "env")
+        folders = ("small", "big enough", "busy", "thread", "memory", "fork failed", "env")
         written = {(tmp_path / d / name).read_bytes() for d in folders}
         assert len(written) == 1, name
 
@@ -110,6 +114,7 @@ def _cli_build(out: Path) -> tuple[int, str]:
 def test_unwritable_output_is_the_same_one_line_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                      forks: list[ForkedCall[Any]], forked: bool) -> None:
     monkeypatch.setattr(pipeline, "FORK_MIN_MENTIONS", 1 if forked else 10**9)
+    monkeypatch.setattr(pipeline, "idle_cores", lambda: 1.5)
     out = tmp_path / "out"
     (out / "graph.html").mkdir(parents=True)  # a folder where the page goes
     code, output = _cli_build(out)
@@ -146,6 +151,7 @@ def test_killed_child_is_one_line_naming_its_outputs_and_leaves_nothing(
 
     monkeypatch.setattr(castgraph.viz.page, "write_view_html", die)
     monkeypatch.setattr(pipeline, "FORK_MIN_MENTIONS", 1)
+    monkeypatch.setattr(pipeline, "idle_cores", lambda: 1.5)
     out = tmp_path / "out"
     code, output = _cli_build(out)
     assert (code, output) == (1, "Error: writing resolution.csv, graph.html: the child process was killed by "
@@ -179,6 +185,7 @@ def test_the_folder_stays_locked_while_the_child_writes(tmp_path: Path,
 def test_cli_shows_the_child_stages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                     forks: list[ForkedCall[Any]]) -> None:
     monkeypatch.setattr(pipeline, "FORK_MIN_MENTIONS", 1)
+    monkeypatch.setattr(pipeline, "idle_cores", lambda: 1.5)
     code, output = _cli_build(tmp_path / "out")
     assert code == 0 and len(forks) == 1
     seconds = re.search(r"seconds\s+│?\s*(.+?)\s*│?\n", output)
