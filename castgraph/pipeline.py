@@ -246,20 +246,25 @@ class GraphBuilder:
         if linker.active:
             self.on_stage("reading titles")
             linker.add_title_mentions(episodes)
+            # The texts are searched on the other core while this one resolves.
+            linker.search_ahead(episodes)
             t = self._stage(report, "titles", t)
 
-        self.on_stage("resolving")
-        overrides = read_overrides(opts.overrides) if opts.overrides else None
-        resolution = resolve(episodes, overrides=overrides, prior=prior, warnings=report.warnings)
-        report.warnings.extend(_unresolved(new, resolution))
-        if overrides is not None:
-            report.warnings.extend(check_overrides(overrides, episodes, resolution))
-        t = self._stage(report, "resolve", t)
+        try:
+            self.on_stage("resolving")
+            overrides = read_overrides(opts.overrides) if opts.overrides else None
+            resolution = resolve(episodes, overrides=overrides, prior=prior, warnings=report.warnings)
+            report.warnings.extend(_unresolved(new, resolution))
+            if overrides is not None:
+                report.warnings.extend(check_overrides(overrides, episodes, resolution))
+            t = self._stage(report, "resolve", t)
 
-        if linker.active:
-            self.on_stage("linking")
-            linker.link(episodes, resolution).apply(episodes, resolution)
-            t = self._stage(report, "link", t)
+            if linker.active:
+                self.on_stage("linking")
+                linker.link(episodes, resolution).apply(episodes, resolution)
+                t = self._stage(report, "link", t)
+        finally:
+            linker.close()
 
         self.on_stage("building")
         tables = GraphTables.from_build(episodes, resolution)

@@ -1,0 +1,270 @@
+"""Search the episode texts while the resolver runs, in a forked child process.
+
+The linker looks for the names and aliases of the resolved entities, known only once
+resolution is done. Its search is most of its time, and the machine's other core idles
+while the resolver works. :class:`SearchAhead` forks a child before resolution that
+searches the texts for every name the mentions' surfaces can give (each surface cleaned,
+and the names :func:`~castgraph.resolve.surface.parse_surface` splits from it): the
+names of the entities are among them. Once resolution is done, :meth:`SearchAhead.send`
+gives the child the real names, and :meth:`SearchAhead.receive` returns the hits
+:func:`~castgraph.link.spots.find_hits` would have found for them, exactly:
+
+* leftmost-longest matching with a superset ``S`` of the names ``F`` chooses the same
+  matches as with ``F`` in a text where every match it chose is a name of ``F`` and no
+  name of ``F`` outside ``S`` occurs (at each step the leftmost, longest match of ``S``
+  is one of ``F``, so it is also the leftmost, longest of ``F``);
+* the child searches again, with ``F``, the episodes where that does not hold: a match
+  (whole word or not) of a name not in ``F``, or any match of a name of ``F`` not in
+  ``S`` (found by a second, small automaton).
+
+Where no child can run (no ``fork``, or :data:`NO_FORK_ENV` set), or it fails, the
+linker searches in-process, with the same hits.
+
+Examples
+--------
+>>> from castgraph.graph.model import Episode, Mention
+>>> from castgraph.link.spots import find_hits
+>>> eps = [Episode(id="a", title="GitHub and Claude Code", mentions=[Mention(surface="Claude Code")]),
+...        Episode(id="b", title="Claude on GitHub", mentions=[Mention(surface="GitHub, Inc.")])]
+>>> ahead = SearchAhead(eps, ["title"], lambda name: len(name) > 2)
+>>> ahead.send(eps, ["claude", "github"])   # "Claude Code" did not become a name
+>>> hits = ahead.receive()
+>>> hits is None or hits.start.tolist() == find_hits(NameAutomaton(["claude", "github"]), eps, ["title"]
+...                                               ).start.tolist()
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import operator
+import os
+import pickle
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from castgraph.graph.model import Episode
+from castgraph.graph.tables import lex_order
+from castgraph.link.automaton import OTHER_FORM, Hits, NameAutomaton
+from castgraph.link.spots import BATCH, HitGatherer, TextBatch, TextHits, read_batch
+
+__all__ = ["NO_FORK_ENV", "SearchAhead", "can_fork", "surface_names"]
+
+#: Set (to anything but empty) to run every stage in this process: no forked child.
+NO_FORK_ENV = "CASTGRAPH_NO_FORK"
+
+Ints = npt.NDArray[np.int64]
+
+
+def can_fork() -> bool:
+    """Whether work can go to a forked child here (POSIX but macOS, unless :data:`NO_FORK_ENV` is set)."""
+    return hasattr(os, "fork") and sys.platform != "darwin" and not os.environ.get(NO_FORK_ENV)
+
+
+def surface_names(episodes: Iterable[Episode], linkable: Callable[[str], bool]) -> list[str]:
+    """Every name the episodes' mention surfaces can give an entity, as the resolver cleans and splits them.
+
+    >>> from castgraph.graph.model import Mention
+    >>> ep = Episode(id="e", title="t", mentions=[Mention(surface="Amazon Web Services (AWS)")])
+    >>> surface_names([ep], bool)
+    ['AWS', 'Amazon Web Services', 'Amazon Web Services (AWS)']
+    """
+    from castgraph.resolve.normalize import clean_surface
+    from castgraph.resolve.surface import parse_surface
+
+    names: set[str] = set()
+    for surface in {m.surface for ep in episodes for m in ep.mentions}:
+        names.add(clean_surface(surface))
+        names.update(parse_surface(surface, person=False).parts)
+        names.update(parse_surface(surface, person=True).parts)
+    return sorted(n for n in names if n and linkable(n))
+
+
+class SearchAhead:
+    """A child process that searches ``episodes``' texts while this process resolves them.
+
+    Parameters
+    ----------
+    episodes
+        The episodes, in the order the linker reads them (by id); their texts must not
+        change until :meth:`receive`.
+    fields
+        The text fields to read (see :func:`~castgraph.link.linker.episode_texts`).
+    linkable
+        The linker's guard: names it never links are not searched for.
+    implementation
+        The automaton library (see :class:`~castgraph.link.automaton.NameAutomaton`).
+    """
+
+    def __init__(self, episodes: Sequence[Episode], fields: Sequence[str], linkable: Callable[[str], bool],
+                 implementation: str = "ahocorasick_rs") -> None:
+        self.episodes = list(episodes)
+        self._pid: int | None = None
+        self._keys_fd = self._out_fd = -1
+        self._sender: threading.Thread | None = None
+        if not can_fork() or not self.episodes:
+            return
+        keys_in, keys_out = os.pipe()
+        found_in, found_out = os.pipe()
+        for stream in (sys.stdout, sys.stderr):  # nothing buffered here may be written twice
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                stream.flush()
+        pid = os.fork()
+        if pid == 0:  # the child: search, answer, leave without running this process's exit handlers
+            code = 1
+            try:
+                os.close(keys_out)
+                os.close(found_in)
+                with os.fdopen(keys_in, "rb") as names_in, os.fdopen(found_out, "wb") as out:
+                    result = _search(self.episodes, fields, linkable, implementation,
+                                     lambda: pickle.load(names_in))
+                    pickle.dump(result, out, protocol=pickle.HIGHEST_PROTOCOL)
+                code = 0
+            except BaseException:  # any failure: the parent searches in-process
+                pass
+            finally:
+                os._exit(code)
+        os.close(keys_in)
+        os.close(found_out)
+        self._pid, self._keys_fd, self._out_fd = pid, keys_out, found_in
+
+    @property
+    def running(self) -> bool:
+        """Whether a child is searching (False: :meth:`receive` will return ``None``)."""
+        return self._pid is not None
+
+    def send(self, episodes: Sequence[Episode], names: Iterable[str]) -> None:
+        """Give the child the names to find (it goes on alone); other episodes than those searched stop it."""
+        if self._pid is None or self._keys_fd < 0:
+            return
+        if len(episodes) != len(self.episodes) or any(map(operator.is_not, episodes, self.episodes)):
+            self.close()
+            return
+        keys, fd = list(names), self._keys_fd
+        self._keys_fd = -1
+
+        def write() -> None:
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    pickle.dump(keys, out, protocol=pickle.HIGHEST_PROTOCOL)
+            except OSError:  # the child is gone: receive() finds out
+                pass
+
+        # A thread: the child reads the names only when its own search is done.
+        self._sender = threading.Thread(target=write, name="castgraph-names", daemon=True)
+        self._sender.start()
+
+    def receive(self) -> TextHits | None:
+        """The hits of the names given to :meth:`send`, or ``None`` (search in-process then)."""
+        if self._pid is None or self._out_fd < 0 or self._sender is None:
+            self.close()
+            return None
+        fd, self._out_fd = self._out_fd, -1
+        try:
+            with os.fdopen(fd, "rb") as found:
+                result = pickle.load(found)
+        except (EOFError, OSError, pickle.UnpicklingError):
+            result = None
+        self._sender.join()
+        ok = self._reap(kill=False)
+        return result if ok and isinstance(result, TextHits) else None
+
+    def close(self) -> None:
+        """Stop the child, if it still runs, and release its pipes."""
+        for fd in (self._keys_fd, self._out_fd):
+            if fd >= 0:
+                os.close(fd)
+        self._keys_fd = self._out_fd = -1
+        self._reap(kill=True)
+
+    def _reap(self, *, kill: bool) -> bool:
+        pid, self._pid = self._pid, None
+        if pid is None:
+            return False
+        if kill:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        return os.waitstatus_to_exitcode(status) == 0
+
+    def __del__(self) -> None:
+        if getattr(self, "_pid", None) is not None:
+            self.close()
+
+
+def _search(episodes: list[Episode], fields: Sequence[str], linkable: Callable[[str], bool],
+            implementation: str, read_names: Callable[[], list[str]]) -> TextHits | None:
+    """The child's work (see the module): ``None`` when the in-process search must run instead."""
+    ahead = NameAutomaton(surface_names(episodes, linkable), implementation=implementation)
+    batches: list[TextBatch] = []
+    found: list[Hits] = []
+    matched: list[tuple[Ints, Ints]] = []  # episode and name of every match, whole word or not
+    for first in range(0, len(episodes), BATCH):
+        batch = read_batch(episodes, first, fields)
+        searched = ahead.search(batch.joined)
+        if searched is None:  # a name the joined search cannot take: rare, left to the parent
+            return None
+        text, name = ahead.raw_matches(batch.joined, searched)
+        batches.append(batch)
+        found.append(ahead.hits(batch.joined, searched))
+        matched.append((text + first, name))
+
+    # While the parent still resolves: the hits as they are if every name of the search is kept.
+    gathered = HitGatherer()
+    for batch, hits in zip(batches, found, strict=True):
+        gathered.add(batch, hits)
+    ready = gathered.text_hits(ahead.names, ahead.other_forms)
+
+    names = NameAutomaton.distinct_names(read_names())
+    at = {name: i for i, name in enumerate(names)}
+    to_final = np.array([at.get(name, -1) for name in ahead.names] + [-1], dtype=np.int64)
+    again = np.zeros(len(episodes), dtype=bool)
+    for episode, name in matched:
+        again[episode[to_final[name] < 0]] = True
+    searched_for = set(ahead.names)
+    unseen = [name for name in names if name not in searched_for]
+    if unseen:
+        extra = NameAutomaton(unseen, implementation=implementation)
+        for batch in batches:
+            searched = extra.search(batch.joined)
+            if searched is None:
+                return None
+            again[extra.raw_matches(batch.joined, searched)[0] + batch.first] = True
+    if not again.any():
+        # The same hits: each kept name is renumbered; the ways of writing keep their numbers.
+        ready.variants = [(int(to_final[name]), written) for name, written in ready.variants]
+        return ready
+
+    # Forms past OTHER_FORM number written texts per automaton: renumber them in one list.
+    final = NameAutomaton(names, implementation=implementation)
+    other: dict[str, int] = {}
+    gathered = HitGatherer()
+    for batch, hits in zip(batches, found, strict=True):
+        redo = again[batch.first:batch.first + len(batch.joined)]
+        keep = ~redo[hits.text]
+        parts = [Hits(hits.text[keep], hits.start[keep], hits.end[keep], to_final[hits.name[keep]],
+                      hits.opening[keep], _renumbered(hits.form[keep], ahead, other))]
+        texts = np.flatnonzero(redo)
+        if len(texts):
+            hits = final.find_all([batch.joined[i] for i in texts.tolist()])
+            parts.append(hits._replace(text=texts[hits.text], form=_renumbered(hits.form, final, other)))
+        merged = Hits.concatenate(parts)
+        order = lex_order(merged.start, merged.text)
+        gathered.add(batch, Hits(*(column[order] for column in merged)))
+    return gathered.text_hits(names, lambda: list(other))
+
+
+def _renumbered(form: Ints, automaton: NameAutomaton, other: dict[str, int]) -> Ints:
+    odd = np.flatnonzero(form >= OTHER_FORM)
+    if not len(odd):
+        return form
+    written = automaton.other_forms()
+    form = form.copy()
+    form[odd] = [OTHER_FORM + other.setdefault(written[f - OTHER_FORM], len(other))
+                 for f in form[odd].tolist()]
+    return form
