@@ -120,6 +120,9 @@ class SearchAhead:
             try:
                 os.close(keys_out)
                 os.close(found_in)
+                # Behind the resolver and its romanizing child, which the build waits for.
+                with contextlib.suppress(OSError):
+                    os.nice(10)
                 with os.fdopen(keys_in, "rb") as names_in, os.fdopen(found_out, "wb") as out:
                     result = _search(self.episodes, fields, linkable, implementation,
                                      lambda: pickle.load(names_in))
