@@ -81,7 +81,8 @@ def surface_names(episodes: Iterable[Episode], linkable: Callable[[str], bool]) 
     for surface in {m.surface for ep in episodes for m in ep.mentions}:
         names.add(clean_surface(surface))
         names.update(parse_surface(surface, person=False).parts)
-        names.update(parse_surface(surface, person=True).parts)
+        if "(" in surface:  # a person's surface splits differently only at a parenthesis
+            names.update(parse_surface(surface, person=True).parts)
     return sorted(n for n in names if n and linkable(n))
 
 
@@ -212,10 +213,10 @@ def _search(episodes: list[Episode], fields: Sequence[str], linkable: Callable[[
         searched = ahead.search(batch.joined)
         if searched is None:  # a name the joined search cannot take: rare, left to the parent
             return None
-        text, name = ahead.raw_matches(batch.joined, searched)
+        in_batch: list[tuple[Ints, Ints]] = []
         batches.append(batch)
-        found.append(ahead.hits(batch.joined, searched))
-        matched.append((text + first, name))
+        found.append(ahead.hits(batch.joined, searched, in_batch))
+        matched.extend((text + first, name) for text, name in in_batch)
 
     # While the parent still resolves: the hits as they are if every name of the search is kept.
     gathered = HitGatherer()
@@ -237,7 +238,10 @@ def _search(episodes: list[Episode], fields: Sequence[str], linkable: Callable[[
             searched = extra.search(batch.joined)
             if searched is None:
                 return None
-            again[extra.raw_matches(batch.joined, searched)[0] + batch.first] = True
+            extra_matched: list[tuple[Ints, Ints]] = []
+            extra.hits(batch.joined, searched, extra_matched)
+            for text, _ in extra_matched:
+                again[text + batch.first] = True
     if not again.any():
         # The same hits: each kept name is renumbered; the ways of writing keep their numbers.
         ready.variants = [(int(to_final[name]), written) for name, written in ready.variants]

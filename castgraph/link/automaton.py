@@ -230,11 +230,16 @@ class NameAutomaton:
         chunks.append(self._search_joined(texts, first, len(texts)))
         return chunks
 
-    def hits(self, texts: Sequence[str], searched: list[Searched] | None) -> Hits:
-        """The second half of :meth:`find_all`: the whole-word hits of :meth:`search`'s matches."""
+    def hits(self, texts: Sequence[str], searched: list[Searched] | None,
+             matched: list[tuple[Ints, Ints]] | None = None) -> Hits:
+        """The second half of :meth:`find_all`: the whole-word hits of :meth:`search`'s matches.
+
+        ``matched``, if given, gets the text and name of every match, whole word or not
+        (``searched`` must not be ``None`` then).
+        """
         if searched is None:
             return self._find_each(texts)
-        return Hits.concatenate([self._hits_joined(texts, chunk) for chunk in searched])
+        return Hits.concatenate([self._hits_joined(texts, chunk, matched) for chunk in searched])
 
     def _search_joined(self, texts: Sequence[str], first: int, stop: int) -> Searched:
         chunk = texts[first:stop]
@@ -247,15 +252,18 @@ class NameAutomaton:
             lowered = _SEPARATOR + _SEPARATOR.join(map(lower_same_length, chunk)) + _SEPARATOR
         return Searched(first, stop, joined, lowered, self._search(lowered))
 
-    def _hits_joined(self, texts: Sequence[str], searched: Searched) -> Hits:
+    def _hits_joined(self, texts: Sequence[str], searched: Searched,
+                     matched: list[tuple[Ints, Ints]] | None = None) -> Hits:
         first, stop, joined, lowered, found = searched
         spans = self._spans_of(found)
+        offsets = np.cumsum([len(_SEPARATOR)] + [len(t) + len(_SEPARATOR) for t in texts[first:stop]])
+        if matched is not None:
+            matched.append((np.searchsorted(offsets, spans[:, 0], side="right") - 1 + first, spans[:, 2]))
         codes = char_codes(joined)
         starts, ends = spans[:, 0], spans[:, 1]
         keep = whole_words(codes, starts, ends)
         starts, ends, names = starts[keep], ends[keep], spans[keep, 2]
         form = written_forms(joined, codes, char_codes(lowered), starts, ends, self._other_forms)
-        offsets = np.cumsum([len(_SEPARATOR)] + [len(t) + len(_SEPARATOR) for t in texts[first:stop]])
         text = np.searchsorted(offsets, starts, side="right") - 1
         base = offsets[text]
         return Hits(text + first, starts - base, ends - base, names, sentence_starts(codes, starts), form)
@@ -286,16 +294,6 @@ class NameAutomaton:
         if len(self._other_list) != len(self._other_forms):
             self._other_list = list(self._other_forms)
         return self._other_list
-
-    def raw_matches(self, texts: Sequence[str], searched: list[Searched]) -> tuple[Ints, Ints]:
-        """The text and name of every match :meth:`search` found in ``texts``, on word boundaries or not."""
-        found_texts, found_names = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
-        for first, stop, _, _, found in searched:
-            spans = self._spans_of(found)
-            offsets = np.cumsum([len(_SEPARATOR)] + [len(t) + len(_SEPARATOR) for t in texts[first:stop]])
-            found_texts.append(np.searchsorted(offsets, spans[:, 0], side="right") - 1 + first)
-            found_names.append(spans[:, 2])
-        return np.concatenate(found_texts), np.concatenate(found_names)
 
     def variants(self, hits: Hits) -> tuple[Ints, list[tuple[int, str]]]:
         """Number the ways the names are written: ``variants[variant[i]]`` is hit ``i``'s name and
