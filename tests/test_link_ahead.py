@@ -14,6 +14,7 @@ import pytest
 
 from castgraph.graph.model import Chapter, Episode, Mention
 from castgraph.link import EntityLinker
+from castgraph.link import ahead as ahead_module
 from castgraph.link.ahead import NO_FORK_ENV, SearchAhead, can_fork, surface_names
 from castgraph.link.automaton import NameAutomaton
 from castgraph.link.spots import TextHits, find_hits
@@ -181,3 +182,13 @@ def test_the_linker_gives_the_same_mentions_with_a_search_ahead() -> None:
         assert linker._ahead is None
         found.append([(m.id, m.surface, m.field, m.span, result.assignments[m.id]) for m in result.mentions])
     assert found[0] == found[1] and len(found[0]) > 5
+
+
+def test_no_child_without_memory_for_a_copy(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not ahead_module.room_for_a_copy(margin=1e9)  # more than any machine has
+    monkeypatch.setattr(ahead_module, "room_for_a_copy", lambda margin=1.5: False)
+    episodes = _corpus(5, 4)
+    ahead = SearchAhead(episodes, FIELDS, bool)
+    assert not ahead.running
+    ahead.send(episodes, ["Claude"])
+    assert ahead.receive() is None

@@ -17,8 +17,9 @@ gives the child the real names, and :meth:`SearchAhead.receive` returns the hits
   (whole word or not) of a name not in ``F``, or any match of a name of ``F`` not in
   ``S`` (found by a second, small automaton).
 
-Where no child can run (no ``fork``, or :data:`NO_FORK_ENV` set), or it fails, the
-linker searches in-process, with the same hits.
+Where no child can run (no ``fork``, :data:`NO_FORK_ENV` set, or not memory enough for a
+copy of this process: see :func:`room_for_a_copy`), or it fails, the linker searches
+in-process, with the same hits.
 
 Examples
 --------
@@ -53,7 +54,7 @@ from castgraph.graph.tables import lex_order
 from castgraph.link.automaton import OTHER_FORM, Hits, NameAutomaton
 from castgraph.link.spots import BATCH, HitGatherer, TextBatch, TextHits, read_batch
 
-__all__ = ["NO_FORK_ENV", "SearchAhead", "can_fork", "surface_names"]
+__all__ = ["NO_FORK_ENV", "SearchAhead", "can_fork", "room_for_a_copy", "surface_names"]
 
 #: Set (to anything but empty) to run every stage in this process: no forked child.
 NO_FORK_ENV = "CASTGRAPH_NO_FORK"
@@ -64,6 +65,31 @@ Ints = npt.NDArray[np.int64]
 def can_fork() -> bool:
     """Whether work can go to a forked child here (POSIX but macOS, unless :data:`NO_FORK_ENV` is set)."""
     return hasattr(os, "fork") and sys.platform != "darwin" and not os.environ.get(NO_FORK_ENV)
+
+
+def room_for_a_copy(margin: float = 1.5) -> bool:
+    """Whether memory could hold this process ``margin`` times over once more (Linux; else False).
+
+    A forked child shares its parent's pages only until one of them writes to one, and
+    Python writes to an object whenever it takes a reference to it: the child of a
+    process that reads all its objects soon holds a copy of most of them.
+    """
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            resident = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            free = next(int(line.split()[1]) * 1024 for line in meminfo if line.startswith("MemAvailable:"))
+    except (OSError, ValueError, IndexError, StopIteration):
+        return False
+    # A container's own limit, where cgroups (v2) set one.
+    with contextlib.suppress(OSError, ValueError):
+        with open("/sys/fs/cgroup/memory.max", encoding="ascii") as limit_file:
+            limit = limit_file.read().strip()
+        with open("/sys/fs/cgroup/memory.current", encoding="ascii") as used_file:
+            used = int(used_file.read())
+        if limit != "max":
+            free = min(free, int(limit) - used)
+    return free > margin * resident
 
 
 def surface_names(episodes: Iterable[Episode], linkable: Callable[[str], bool]) -> list[str]:
@@ -108,7 +134,7 @@ class SearchAhead:
         self._pid: int | None = None
         self._keys_fd = self._out_fd = -1
         self._sender: threading.Thread | None = None
-        if not can_fork() or not self.episodes:
+        if not can_fork() or not self.episodes or not room_for_a_copy():
             return
         keys_in, keys_out = os.pipe()
         found_in, found_out = os.pipe()
