@@ -20,7 +20,9 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import cast
 
@@ -29,6 +31,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from castgraph.errors import CastgraphError
+from castgraph.forked import ForkedCall, fork_unavailable, idle_cores
 from castgraph.graph.assigned import entity_positions
 from castgraph.graph.build import resolution_from_graph
 from castgraph.graph.compact import STORE_FILE
@@ -39,18 +42,30 @@ from castgraph.graph.tables import ColumnView, GraphTables
 from castgraph.link import EntityLinker, LinkOptions
 from castgraph.loaders import Fetcher, LoadResult, episodes_from_graph, read_episodes
 from castgraph.memory import gc_paused
-from castgraph.outputs import OutputLock
+from castgraph.outputs import OutputLock, clean_stale_temps
 from castgraph.queries.loading import write_graph_index
 from castgraph.resolve import read_overrides, resolve, write_resolution_csv, write_review_csv
 from castgraph.resolve.override_check import check_overrides
 
-__all__ = ["JSON_AUTO_MENTIONS", "BuildOptions", "BuildReport", "GraphBuilder"]
+__all__ = ["FORK_MIN_MENTIONS", "JSON_AUTO_MENTIONS", "BuildOptions", "BuildReport", "GraphBuilder"]
 
 JSON_AUTO_MENTIONS = 250_000
 """Above this many mentions graph.json is written only on request (``graph_json=True``,
 ``castgraph build --json`` or ``castgraph export --format json``): the compact store
 beside it is what castgraph reads, and a graph.json of a million mentions takes longer
 to write than the rest of the build."""
+
+
+FORK_MIN_MENTIONS = 20_000
+"""From this many mentions a build writes resolution.csv, review.csv and graph.html in a forked
+child process while it writes the graph and its query index, when the load average leaves a
+core idle. Below it the fork costs more than it saves. ``CASTGRAPH_NO_FORK=1`` in the
+environment, or ``fork_outputs=False``, writes everything in the build's own process."""
+
+
+# The forked child's private memory as a share of the build's, with a margin: what the machine
+# must have available for the build to fork.
+_CHILD_MEMORY_SHARE = 0.5
 
 
 class BuildOptions(BaseModel):
@@ -81,6 +96,10 @@ class BuildOptions(BaseModel):
     cache_dir: Path | None = None
     #: Mentions found in episode text (``LinkOptions(enabled=False)`` turns the linker off).
     link: LinkOptions = Field(default_factory=LinkOptions)
+    #: Write some outputs in a forked child (see :data:`FORK_MIN_MENTIONS`): ``None`` = from that
+    #: many mentions when a core is idle, ``True`` = whatever the size and load, ``False`` = never.
+    #: Never where forking is not safe (see :func:`castgraph.forked.fork_unavailable`).
+    fork_outputs: bool | None = None
 
 
 class BuildReport(BaseModel):
@@ -134,6 +153,34 @@ def _origin_counts(tables: GraphTables) -> dict[str, int]:
         if n:
             counts[value] += n
     return dict(sorted(counts.items()))
+
+
+@dataclass
+class _Output:
+    """One writing stage of the build."""
+
+    #: Its name in :attr:`BuildReport.seconds`.
+    stage: str
+    #: What it writes, for the progress line ("writing graph.html").
+    what: str
+    #: Writes the files; returns the paths for :attr:`BuildReport.written`.
+    write: Callable[[], list[str]]
+    #: Reads only the finished tables and resolution and writes files no other stage reads:
+    #: may be written in a forked child beside the other stages.
+    beside: bool = False
+
+
+def _write(outputs: list[_Output], on_stage: Callable[[str], None] | None = None
+           ) -> list[tuple[str, float, list[str]]]:
+    """Write ``outputs`` one after the other; return (stage, seconds, paths written) of each."""
+    done = []
+    for output in outputs:
+        started = time.perf_counter()
+        if on_stage is not None:
+            on_stage(f"writing {output.what}")
+        written = output.write()
+        done.append((output.stage, round(time.perf_counter() - started, 3), written))
+    return done
 
 
 class GraphBuilder:
@@ -271,41 +318,14 @@ class GraphBuilder:
         self.tables, self.resolution, self._graph = tables, resolution, None
         t = self._stage(report, "build", t)
 
-        self.on_stage("writing the graph")
-        out = opts.out
         write_json = opts.graph_json
         if write_json is None:
             write_json = len(tables.m_ep) <= JSON_AUTO_MENTIONS
             if not write_json:
                 report.skipped_json = (f"graph.json not written ({len(tables.m_ep):,} mentions): "
-                                       f"castgraph export --format json --graph {out}")
-        NetworkXStore(out).write_tables(tables, graph_json=write_json)
-        report.written = [str(out / GRAPH_FILE)] if write_json else []
-        report.written.append(str(out / STORE_FILE))
-        t = self._stage(report, "write graph", t)
-        self.on_stage("writing the query index")
-        write_graph_index(tables, out)
-        t = self._stage(report, "index", t)
-        self.on_stage("writing resolution.csv")
-        write_resolution_csv(resolution, out / "resolution.csv", tables=tables)
-        write_review_csv(resolution, out / "review.csv")
-        report.written += [str(out / "resolution.csv"), str(out / "review.csv")]
-        t = self._stage(report, "csv", t)
-        if opts.graphml:
-            self.on_stage("writing graph.graphml")
-            write_graphml(self.graph, out / "graph.graphml")
-            report.written.append(str(out / "graph.graphml"))
-            t = self._stage(report, "graphml", t)
-        if opts.html:
-            self.on_stage("writing graph.html")
-            from castgraph.viz.overview import overview_from_tables
-            from castgraph.viz.page import review_records, write_view_html
-
-            overview = overview_from_tables(tables, title="castgraph")
-            overview.review = review_records(resolution.review)  # the list `castgraph resolve --review` shows
-            write_view_html(overview, out / "graph.html", title="castgraph")
-            report.written.append(str(out / "graph.html"))
-            t = self._stage(report, "html", t)
+                                       f"castgraph export --format json --graph {opts.out}")
+        self._write_outputs(report, self._outputs(tables, resolution, write_json=write_json))
+        t = time.perf_counter()
         for store in self.stores:
             self.on_stage(f"writing to {type(store).__name__}")
             # The store walks the graph row by row: the columns' view, no networkx graph in memory.
@@ -314,6 +334,95 @@ class GraphBuilder:
 
         self._summarize(report, episodes, resolution, tables)
         return report
+
+    def _outputs(self, tables: GraphTables, resolution: Resolution, *, write_json: bool) -> list[_Output]:
+        """The files the build writes, in the order :attr:`BuildReport.written` lists them."""
+        opts = self.options
+        out = opts.out
+
+        def graph() -> list[str]:
+            NetworkXStore(out).write_tables(tables, graph_json=write_json)
+            return [str(out / GRAPH_FILE)] * write_json + [str(out / STORE_FILE)]
+
+        def index() -> list[str]:
+            write_graph_index(tables, out)
+            return []
+
+        def csv() -> list[str]:
+            write_resolution_csv(resolution, out / "resolution.csv", tables=tables)
+            write_review_csv(resolution, out / "review.csv")
+            return [str(out / "resolution.csv"), str(out / "review.csv")]
+
+        def graphml() -> list[str]:
+            write_graphml(self.graph, out / "graph.graphml")
+            return [str(out / "graph.graphml")]
+
+        def html() -> list[str]:
+            from castgraph.viz.overview import overview_from_tables
+            from castgraph.viz.page import review_records, write_view_html
+
+            overview = overview_from_tables(tables, title="castgraph")
+            overview.review = review_records(resolution.review)  # the list `castgraph resolve --review` shows
+            write_view_html(overview, out / "graph.html", title="castgraph")
+            return [str(out / "graph.html")]
+
+        outputs = [_Output("write graph", "the graph", graph), _Output("index", "the query index", index),
+                   _Output("csv", "resolution.csv", csv, beside=True)]
+        if opts.graphml:  # networkx's graph, made here on first use: written here
+            outputs.append(_Output("graphml", "graph.graphml", graphml))
+        if opts.html:
+            outputs.append(_Output("html", "graph.html", html, beside=True))
+        return outputs
+
+    def _in_process(self, mentions: int) -> str:
+        """Why every output is written in this process (``""``: some in a forked child)."""
+        fork = self.options.fork_outputs
+        if fork is False:
+            return "fork_outputs=False"
+        if fork is None:
+            if mentions < FORK_MIN_MENTIONS:
+                return f"under {FORK_MIN_MENTIONS:,} mentions"
+            # Both processes touching the shared pages costs CPU (about 40-65 % more for the writing):
+            # worth it only when a core would otherwise idle; beside another busy program it is slower.
+            idle = idle_cores()
+            if idle is not None and idle < 1:
+                return f"no idle core (load average leaves {max(idle, 0):.1f})"
+        # The child comes to own about 40 % of this process's memory (0.75 of 1.96 GB at 100k
+        # episodes): pages either side writes stop being shared. With less available, one process.
+        return fork_unavailable(memory_share=_CHILD_MEMORY_SHARE)
+
+    def _write_outputs(self, report: BuildReport, outputs: list[_Output]) -> None:
+        """Write ``outputs``: those that may go ``beside`` in a forked child on the second core, if worth it.
+
+        Either way the files, :attr:`BuildReport.written` and the stages of
+        :attr:`BuildReport.seconds` come out the same and in the same order. Each stage's
+        seconds are its own time in the process that wrote it: stages in the child overlap
+        those here, so the writing stages add up to more than the wall time they took.
+        """
+        beside = [o for o in outputs if o.beside]
+        assert self.tables is not None
+        if not beside or self._in_process(len(self.tables.m_ep)):
+            done = _write(outputs, self.on_stage)
+        else:
+            out = self.options.out
+            what = ", ".join(o.what for o in beside)
+            # A child killed half-way leaves temp files in `out`, removed once it is reaped.
+            child = ForkedCall(partial(_write, beside), what=f"writing {what}",
+                               cleanup=partial(clean_stale_temps, out))
+            try:
+                child.start()
+            except OSError:  # no room for another process now (EAGAIN, ENOMEM): all of it here
+                done = _write(outputs, self.on_stage)
+            else:
+                with child:
+                    done = _write([o for o in outputs if not o.beside], self.on_stage)
+                    self.on_stage(f"writing {what}")
+                    done += child.result()
+                order = {o.stage: n for n, o in enumerate(outputs)}
+                done.sort(key=lambda stage: order[stage[0]])
+        for stage, seconds, written in done:
+            report.seconds[stage] = seconds
+            report.written += written
 
     @staticmethod
     def _summarize(report: BuildReport, episodes: list[Episode], resolution: Resolution,

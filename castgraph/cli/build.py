@@ -65,7 +65,16 @@ class _StageProgress:
         self.task: TaskID | None = None
 
     def __enter__(self) -> _StageProgress:
+        import threading
+
+        from castgraph.forked import tolerate_at_fork
+
+        before = set(threading.enumerate())
         self.progress.start()
+        # The display's refresh thread only draws on the terminal, which the build's forked child never
+        # writes to: it does not stop the build from writing outputs there.
+        for thread in set(threading.enumerate()) - before:
+            tolerate_at_fork(thread)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -1,0 +1,378 @@
+"""Running one piece of work in a forked child process while this process does another.
+
+Writing a build's outputs is pure Python that holds the interpreter lock, so threads
+cannot share it out; a second process can. :class:`ForkedCall` starts a child with
+:func:`os.fork`: the child is a copy of this process that sees every object as it was,
+without pickling anything (the memory pages are shared until one side writes to them),
+runs one function, sends its return value back through a pipe and ends with
+:func:`os._exit` (no atexit handlers, no second flush of this process's stdio buffers,
+no teardown of objects it only borrowed).
+
+What can go wrong comes back as one clear error, never a hung parent:
+
+- an exception in the child is raised again here: a :class:`CastgraphError` as the same
+  type with the same message, an :class:`OSError` naming its file as a
+  :class:`CastgraphError` with the line the command would print for it, anything else as a
+  :class:`CastgraphError` naming what the child was doing (the child's traceback is kept as
+  a note on the error, for whoever debugs it);
+- a child that dies (killed by a signal, or ending without a result) is a
+  :class:`CastgraphError` naming what it was doing;
+- leaving the ``with`` block before the result was taken (an error here, Ctrl-C) kills the
+  child and waits for it, so no zombie is left, then calls ``cleanup`` (e.g. to remove the
+  temp files of a write the child did not finish).
+
+Forking is not always possible or wise: :func:`fork_unavailable` says why not (no
+:func:`os.fork`, as on Windows; other threads running, whose locks the child would inherit
+held; :data:`NO_FORK_ENV` set by the user; too little memory available). The caller then
+runs the work in-process.
+
+Sharing is not free in CPython: every object either process touches has its reference
+count written, so each page touched after the fork is copied (or at least faulted) once.
+Writing the outputs of a large build this way took 40-65 % more CPU than in one process,
+and the child came to own about 40 % of the parent's memory: it pays only when a core
+would otherwise sit idle (:func:`idle_cores`).
+
+Examples
+--------
+>>> def count() -> int:
+...     return sum(range(1000))
+>>> if fork_unavailable():  # e.g. Windows: the same function, in this process
+...     total = count()
+... else:
+...     with ForkedCall(count, what="counting") as child:
+...         total = child.result()
+>>> total
+499500
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pickle
+import signal
+import sys
+import threading
+import traceback
+import weakref
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+from castgraph.errors import CastgraphError
+
+__all__ = [
+    "NO_FORK_ENV",
+    "ForkedCall",
+    "fork_unavailable",
+    "idle_cores",
+    "private_memory_kb",
+    "tolerate_at_fork",
+]
+
+NO_FORK_ENV = "CASTGRAPH_NO_FORK"
+"""Set to ``1`` to run everything in the one process (e.g. to profile a build, or if forking misbehaves)."""
+
+T = TypeVar("T")
+
+_log = logging.getLogger(__name__)
+_tolerated: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+
+
+def tolerate_at_fork(thread: threading.Thread) -> None:
+    """Let :func:`fork_unavailable` ignore ``thread``: it holds no lock a forked child's work needs.
+
+    A terminal progress display's refresh thread is such a thread: it only draws on the
+    terminal, which the child never writes to.
+    """
+    _tolerated.add(thread)
+
+
+def fork_unavailable(*, memory_share: float = 0.0) -> str:
+    """Why work cannot run in a forked child now; ``""`` when it can.
+
+    Parameters
+    ----------
+    memory_share
+        The share of this process's resident memory the child will come to own (the pages
+        either process writes stop being shared): the machine must have that much available
+        (Linux; elsewhere not checked).
+
+    >>> os.environ[NO_FORK_ENV] = "1"
+    >>> fork_unavailable()
+    'CASTGRAPH_NO_FORK is set'
+    >>> del os.environ[NO_FORK_ENV]
+    >>> fork_unavailable(memory_share=1e6).startswith("not enough memory") or sys.platform != "linux"
+    True
+    """
+    if not hasattr(os, "fork"):
+        return "this platform has no fork"
+    if os.environ.get(NO_FORK_ENV, "").strip() not in ("", "0"):
+        return f"{NO_FORK_ENV} is set"
+    # Only the forking thread lives on in the child; a lock another thread holds at that moment
+    # stays held there forever. Threads outside Python (BLAS pools) guard themselves with atfork handlers.
+    current = threading.current_thread()
+    others = [t for t in threading.enumerate() if t is not current and t.is_alive() and t not in _tolerated]
+    if others:
+        return f"{len(others)} other thread(s) running ({', '.join(sorted(t.name for t in others))})"
+    if memory_share > 0:
+        resident, available = _resident_kb(), _available_kb()
+        if resident is not None and available is not None and available < resident * memory_share:
+            return (f"not enough memory for a child process (about {resident * memory_share / 1024:,.0f} MB; "
+                    f"{available / 1024:,.0f} MB available)")
+    return ""
+
+
+def _resident_kb() -> int | None:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _available_kb() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def idle_cores() -> float | None:
+    """Cores this process may use minus the 1-minute load average (``None`` where unknown).
+
+    The load counts this process too, once it has run for a while: on an idle 2-core
+    machine a long build sees about 1 idle core, beside another busy program about 0.
+
+    >>> idle = idle_cores()
+    >>> idle is None or idle <= (os.cpu_count() or 1)
+    True
+    """
+    try:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        return None if not cores else cores - os.getloadavg()[0]
+    except OSError:
+        return None
+
+
+def private_memory_kb(pid: int | str = "self") -> int | None:
+    """The memory only process ``pid`` uses (its private pages, in kB), or ``None`` where unknown.
+
+    From ``/proc/<pid>/smaps_rollup`` (Linux): pages a forked child still shares with its
+    parent are not counted.
+
+    >>> kb = private_memory_kb()
+    >>> kb is None or kb > 0
+    True
+    """
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+            return sum(int(line.split()[1]) for line in fh if line.startswith("Private_"))
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _portable(exc: BaseException, what: str) -> BaseException:
+    """``exc`` as an error that survives the trip through the pipe and reads well in one line."""
+    if isinstance(exc, CastgraphError):
+        with contextlib.suppress(Exception):  # a subclass with its own __init__ may not come back whole
+            copy = pickle.loads(pickle.dumps(exc))
+            if type(copy) is type(exc) and str(copy) == str(exc):
+                return copy
+        error = CastgraphError(str(exc))
+    elif isinstance(exc, OSError) and exc.filename:
+        error = CastgraphError(_one_line(exc))  # the line the command prints for the same error in-process
+    else:
+        error = CastgraphError(f"{what}: {type(exc).__name__}: {_one_line(exc)}")
+    error.add_note("in the forked child:\n" + "".join(traceback.format_exception(exc)).rstrip())
+    return error
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this child if the parent dies first (Linux; elsewhere the parent reaps it)."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _run_child(function: Callable[[], Any], fd: int, what: str, parent: int, measure: bool) -> None:
+    """The child's whole life: never returns into the caller's code, whatever happens."""
+    code = 1
+    try:
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            # Ctrl-C ends the child at once, without a traceback; the parent reports it.
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+        _die_with_parent(parent)
+        # What the child prints would cut into this process's display, and a lock on a stream held
+        # by another thread here at the fork would stay held in the child: its streams go nowhere.
+        sys.stdout = sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+        try:
+            payload: tuple[bool, Any, int | None] = (True, function(), None)
+        except BaseException as exc:  # every failure goes back to the parent
+            payload = (False, _portable(exc, what), None)
+        if measure:
+            payload = (*payload[:2], private_memory_kb())
+        try:
+            data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # a result that cannot be pickled
+            data = pickle.dumps((False, _portable(exc, what), payload[2]), protocol=pickle.HIGHEST_PROTOCOL)
+        _write_all(fd, data)
+        code = 0
+    finally:
+        os._exit(code)
+
+
+class ForkedCall(Generic[T]):
+    """``function()`` run in a forked child; :meth:`result` waits for it and returns its value.
+
+    Use it as a context manager (entering starts the child, unless :meth:`start` already
+    did: call it first to handle a failed fork apart). Leaving the block without
+    having taken the result kills the child and reaps it, then calls ``cleanup``. Make
+    sure :func:`fork_unavailable` is empty first.
+
+    The child shares every file descriptor of this process. An ``flock`` held here (such as
+    :class:`castgraph.outputs.OutputLock`) stays held while the child lives, and the child
+    never unlocks it: it only ends, and the lock goes when this process releases it.
+
+    Parameters
+    ----------
+    function
+        What the child runs; its return value must pickle.
+    what
+        What the child does, for error messages ("writing graph.html").
+    cleanup
+        Called after a child that did not end normally has been reaped.
+    """
+
+    def __init__(self, function: Callable[[], T], *, what: str,
+                 cleanup: Callable[[], object] | None = None) -> None:
+        self.function = function
+        self.what = what
+        self.cleanup = cleanup
+        self.pid: int | None = None
+        #: The child's private memory when it ended, in kB (measured when this module logs at DEBUG).
+        self.private_kb: int | None = None
+        self._fd: int | None = None
+        self._started = False
+
+    def start(self) -> ForkedCall[T]:
+        """Fork the child; it starts on ``function`` at once."""
+        if self._started:
+            raise RuntimeError("this ForkedCall was already started")
+        for stream in (sys.stdout, sys.stderr):  # else text buffered here would be written by both
+            with contextlib.suppress(Exception):
+                stream.flush()
+        measure = _log.isEnabledFor(logging.DEBUG)
+        parent = os.getpid()
+        read_fd, write_fd = os.pipe()  # not inherited by programs started with exec
+        try:
+            pid = os.fork()
+        except BaseException:
+            os.close(read_fd)
+            os.close(write_fd)
+            raise
+        if pid == 0:
+            os.close(read_fd)
+            _run_child(self.function, write_fd, self.what, parent, measure)
+        os.close(write_fd)  # from now on, end of file on read_fd means the child has ended
+        self.pid, self._fd, self._started = pid, read_fd, True
+        return self
+
+    def _read(self) -> bytes:
+        assert self._fd is not None
+        chunks = []
+        while chunk := os.read(self._fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _reap(self) -> int:
+        """Wait for the child to end; return its wait status."""
+        assert self.pid is not None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        try:
+            status = os.waitpid(self.pid, 0)[1]
+        except ChildProcessError:  # reaped elsewhere (a SIGCHLD handler): its status is gone
+            status = 0
+        self.pid = None
+        return status
+
+    def result(self) -> T:
+        """Wait for the child; return what ``function`` returned or raise what it raised."""
+        if self.pid is None:
+            raise RuntimeError("the child was not started, or its result was already taken")
+        try:
+            data = self._read()
+            status = self._reap()
+        except BaseException:  # Ctrl-C while waiting: the child goes too
+            self.kill()
+            raise
+        if os.WIFSIGNALED(status):
+            self._clean()
+            try:
+                name = signal.Signals(os.WTERMSIG(status)).name
+            except ValueError:
+                name = str(os.WTERMSIG(status))
+            raise CastgraphError(f"{self.what}: the child process was killed by signal {name}")
+        try:
+            ok, value, self.private_kb = pickle.loads(data)
+        except Exception:  # nothing, or part of a result: the child ended early
+            self._clean()
+            code = os.waitstatus_to_exitcode(status)
+            raise CastgraphError(f"{self.what}: the child process ended (exit code {code}) "
+                                 "without a result") from None
+        if self.private_kb is not None:
+            _log.debug("%s: the child's private memory at exit: %d kB", self.what, self.private_kb)
+        if not ok:
+            self._clean()
+            raise value
+        return value
+
+    def _clean(self) -> None:
+        if self.cleanup is not None:
+            self.cleanup()
+
+    def kill(self) -> None:
+        """Kill the child if it still runs, wait for it, then call ``cleanup``."""
+        if self.pid is None:
+            return
+        # A second Ctrl-C must not leave the killed child unreaped: it is held back until the child is gone.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            self._reap()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        self._clean()
+
+    def __enter__(self) -> ForkedCall[T]:
+        return self if self._started else self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.kill()
