@@ -6,21 +6,24 @@ import dataclasses
 import json
 import os
 import random
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from castgraph.forked import NO_FORK_ENV, fork_unavailable
 from castgraph.graph.model import Chapter, Episode, Mention
-from castgraph.link import EntityLinker
+from castgraph.link import EntityLinker, LinkOptions
 from castgraph.link import ahead as ahead_module
-from castgraph.link.ahead import NO_FORK_ENV, SearchAhead, can_fork, surface_names
+from castgraph.link.ahead import SearchAhead, surface_names
 from castgraph.link.automaton import NameAutomaton
 from castgraph.link.spots import TextHits, find_hits
 from castgraph.pipeline import BuildOptions, GraphBuilder
 
-needs_fork = pytest.mark.skipif(not can_fork(), reason="no os.fork here: the linker searches in-process")
+needs_fork = pytest.mark.skipif(bool(fork_unavailable()),
+                                reason="no forked child here: the linker searches in-process")
 
 FIELDS = ["title", "summary", "chapters"]
 SURFACES = ["Claude", "Claude Code", "GitHub", "GitHub Copilot", "Amazon Web Services (AWS)",
@@ -70,7 +73,7 @@ def test_the_child_finds_exactly_what_the_linker_would(seed: int) -> None:
     episodes = _corpus(seed)
     rng = random.Random(seed)
     for names in (_names(rng, episodes), surface_names(episodes, bool), ["Claude"]):
-        ahead = SearchAhead(episodes, FIELDS, bool)
+        ahead = SearchAhead(episodes, FIELDS, bool, always=True)
         assert ahead.running
         ahead.send(episodes, names)
         found = ahead.receive()
@@ -83,7 +86,7 @@ def test_names_found_only_after_resolution_are_searched_again() -> None:
     episodes = [Episode(id="a", title="Claude Code, then Claude", mentions=[Mention(surface="Claude Code")]),
                 Episode(id="b", title="Anthropic and Claude", mentions=[Mention(surface="Claude")]),
                 Episode(id="c", title="nothing", mentions=[])]
-    ahead = SearchAhead(episodes, ["title"], bool)
+    ahead = SearchAhead(episodes, ["title"], bool, always=True)
     # "Claude Code" is not a name any more; "Anthropic" was never a surface.
     ahead.send(episodes, ["Claude", "Anthropic"])
     found = ahead.receive()
@@ -96,7 +99,7 @@ def test_names_found_only_after_resolution_are_searched_again() -> None:
 @needs_fork
 def test_other_episodes_than_those_searched_stop_the_child() -> None:
     episodes = _corpus(1, 5)
-    ahead = SearchAhead(episodes, FIELDS, bool)
+    ahead = SearchAhead(episodes, FIELDS, bool, always=True)
     pid = ahead._pid
     ahead.send(episodes[:-1], ["Claude"])
     assert ahead.receive() is None and not ahead.running
@@ -119,16 +122,25 @@ def test_without_fork_nothing_runs_and_the_build_is_the_same(tmp_path: Path,
         return received[-1]
 
     monkeypatch.setattr(SearchAhead, "receive", spy)
-    GraphBuilder(BuildOptions(inputs=[src], out=tmp_path / "forked", html=False, graph_json=True)).run()
+    forking = not fork_unavailable()
+    ahead = LinkOptions(search_ahead=True)
+    GraphBuilder(BuildOptions(inputs=[src], out=tmp_path / "forked", html=False, graph_json=True,
+                              link=ahead)).run()
     monkeypatch.setenv(NO_FORK_ENV, "1")
-    assert not SearchAhead(_corpus(1, 2), FIELDS, bool).running
-    GraphBuilder(BuildOptions(inputs=[src], out=tmp_path / "alone", html=False, graph_json=True)).run()
-    if can_fork():
+    assert not SearchAhead(_corpus(1, 2), FIELDS, bool, always=True).running
+    GraphBuilder(BuildOptions(inputs=[src], out=tmp_path / "alone", html=False, graph_json=True,
+                              link=ahead)).run()
+    monkeypatch.delenv(NO_FORK_ENV)
+    GraphBuilder(BuildOptions(inputs=[src], out=tmp_path / "never", html=False, graph_json=True,
+                              link=LinkOptions(search_ahead=False))).run()
+    assert len(received) == 2  # search_ahead=False: no child asked
+    if forking:
         assert isinstance(received[0], TextHits) and len(received[0].start)
     assert all(r is None for r in received[1:])
     forked = (tmp_path / "forked" / "graph.json").read_bytes()
     assert b"text_link" in forked
-    assert forked == (tmp_path / "alone" / "graph.json").read_bytes()
+    assert forked == (tmp_path / "alone" / "graph.json").read_bytes() == \
+        (tmp_path / "never" / "graph.json").read_bytes()
 
 
 @needs_fork
@@ -141,7 +153,7 @@ def test_a_failing_child_leaves_the_search_to_the_linker() -> None:
         return True
 
     episodes = _corpus(2, 10)
-    ahead = SearchAhead(episodes, FIELDS, linkable_here_only)
+    ahead = SearchAhead(episodes, FIELDS, linkable_here_only, always=True)
     assert ahead.running
     ahead.send(episodes, ["Claude", "GitHub"])
     assert ahead.receive() is None and not ahead.running
@@ -174,21 +186,29 @@ def test_the_linker_gives_the_same_mentions_with_a_search_ahead() -> None:
     found = []
     for ahead in (False, True):
         episodes = _corpus(4, 30)
-        linker = EntityLinker()
+        linker = EntityLinker(LinkOptions(search_ahead=True))
         if ahead:
             linker.search_ahead(episodes)
-            assert linker._ahead is not None and linker._ahead.running == can_fork()
+            assert linker._ahead is not None and linker._ahead.running == (not fork_unavailable())
         result = linker.link(episodes, resolve(episodes))
         assert linker._ahead is None
         found.append([(m.id, m.surface, m.field, m.span, result.assignments[m.id]) for m in result.mentions])
     assert found[0] == found[1] and len(found[0]) > 5
 
 
-def test_no_child_without_memory_for_a_copy(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert not ahead_module.room_for_a_copy(margin=1e9)  # more than any machine has
-    monkeypatch.setattr(ahead_module, "room_for_a_copy", lambda margin=1.5: False)
+def test_no_child_without_memory_for_a_copy_or_an_idle_core(monkeypatch: pytest.MonkeyPatch) -> None:
     episodes = _corpus(5, 4)
-    ahead = SearchAhead(episodes, FIELDS, bool)
-    assert not ahead.running
+    monkeypatch.setattr(ahead_module, "CHILD_MEMORY_SHARE", 1e9)  # more than any machine has
+    ahead = SearchAhead(episodes, FIELDS, bool, always=True)
+    assert not ahead.running and (ahead.why_not.startswith("not enough memory") or sys.platform != "linux")
     ahead.send(episodes, ["Claude"])
     assert ahead.receive() is None
+    monkeypatch.undo()
+    monkeypatch.setattr(ahead_module, "idle_cores", lambda: 0.4)
+    busy = SearchAhead(episodes, FIELDS, bool)
+    assert not busy.running and busy.why_not == "no idle core (load average leaves 0.4)"
+    if not fork_unavailable():
+        forced = SearchAhead(episodes, FIELDS, bool, always=True)
+        assert forced.running and forced.why_not == ""
+        forced.close()
+        assert not forced.running

@@ -17,9 +17,8 @@ gives the child the real names, and :meth:`SearchAhead.receive` returns the hits
   (whole word or not) of a name not in ``F``, or any match of a name of ``F`` not in
   ``S`` (found by a second, small automaton).
 
-Where no child can run (no ``fork``, :data:`NO_FORK_ENV` set, or not memory enough for a
-copy of this process: see :func:`room_for_a_copy`), or it fails, the linker searches
-in-process, with the same hits.
+Where no child can or should run (see :func:`why_not_ahead`; ``CASTGRAPH_NO_FORK=1``
+turns it off), or it fails, the linker searches in-process, with the same hits.
 
 Examples
 --------
@@ -27,7 +26,7 @@ Examples
 >>> from castgraph.link.spots import find_hits
 >>> eps = [Episode(id="a", title="GitHub and Claude Code", mentions=[Mention(surface="Claude Code")]),
 ...        Episode(id="b", title="Claude on GitHub", mentions=[Mention(surface="GitHub, Inc.")])]
->>> ahead = SearchAhead(eps, ["title"], lambda name: len(name) > 2)
+>>> ahead = SearchAhead(eps, ["title"], lambda name: len(name) > 2, always=True)
 >>> ahead.send(eps, ["claude", "github"])   # "Claude Code" did not become a name
 >>> hits = ahead.receive()
 >>> hits is None or hits.start.tolist() == find_hits(NameAutomaton(["claude", "github"]), eps, ["title"]
@@ -49,47 +48,33 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from castgraph.forked import fork_unavailable, idle_cores
 from castgraph.graph.model import Episode
 from castgraph.graph.tables import lex_order
 from castgraph.link.automaton import OTHER_FORM, Hits, NameAutomaton
 from castgraph.link.spots import BATCH, HitGatherer, TextBatch, TextHits, read_batch
 
-__all__ = ["NO_FORK_ENV", "SearchAhead", "can_fork", "room_for_a_copy", "surface_names"]
+__all__ = ["CHILD_MEMORY_SHARE", "SearchAhead", "surface_names", "why_not_ahead"]
 
-#: Set (to anything but empty) to run every stage in this process: no forked child.
-NO_FORK_ENV = "CASTGRAPH_NO_FORK"
+#: The memory a child may come to own, as a share of this process's (see :func:`why_not_ahead`).
+CHILD_MEMORY_SHARE = 1.5
 
 Ints = npt.NDArray[np.int64]
 
 
-def can_fork() -> bool:
-    """Whether work can go to a forked child here (POSIX but macOS, unless :data:`NO_FORK_ENV` is set)."""
-    return hasattr(os, "fork") and sys.platform != "darwin" and not os.environ.get(NO_FORK_ENV)
+def why_not_ahead(*, always: bool = False) -> str:
+    """Why no child can search ahead now (``""``: one can).
 
-
-def room_for_a_copy(margin: float = 1.5) -> bool:
-    """Whether memory could hold this process ``margin`` times over once more (Linux; else False).
-
-    A forked child shares its parent's pages only until one of them writes to one, and
-    Python writes to an object whenever it takes a reference to it: the child of a
-    process that reads all its objects soon holds a copy of most of them.
+    Forking must be safe and the memory there (:func:`castgraph.forked.fork_unavailable`; a
+    child that reads every episode while its parent reads every mention ends up owning most
+    of the pages of both: hence a whole copy, with a margin), and, unless ``always``, a core
+    must be idle: beside another busy program the child only slows the resolver down.
     """
-    try:
-        with open("/proc/self/statm", encoding="ascii") as statm:
-            resident = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            free = next(int(line.split()[1]) * 1024 for line in meminfo if line.startswith("MemAvailable:"))
-    except (OSError, ValueError, IndexError, StopIteration):
-        return False
-    # A container's own limit, where cgroups (v2) set one.
-    with contextlib.suppress(OSError, ValueError):
-        with open("/sys/fs/cgroup/memory.max", encoding="ascii") as limit_file:
-            limit = limit_file.read().strip()
-        with open("/sys/fs/cgroup/memory.current", encoding="ascii") as used_file:
-            used = int(used_file.read())
-        if limit != "max":
-            free = min(free, int(limit) - used)
-    return free > margin * resident
+    if not always:
+        idle = idle_cores()
+        if idle is not None and idle < 1:
+            return f"no idle core (load average leaves {max(idle, 0):.1f})"
+    return fork_unavailable(memory_share=CHILD_MEMORY_SHARE)
 
 
 def surface_names(episodes: Iterable[Episode], linkable: Callable[[str], bool]) -> list[str]:
@@ -126,15 +111,19 @@ class SearchAhead:
         The linker's guard: names it never links are not searched for.
     implementation
         The automaton library (see :class:`~castgraph.link.automaton.NameAutomaton`).
+    always
+        Fork even when no core is idle (see :func:`why_not_ahead`).
     """
 
     def __init__(self, episodes: Sequence[Episode], fields: Sequence[str], linkable: Callable[[str], bool],
-                 implementation: str = "ahocorasick_rs") -> None:
+                 implementation: str = "ahocorasick_rs", *, always: bool = False) -> None:
         self.episodes = list(episodes)
         self._pid: int | None = None
         self._keys_fd = self._out_fd = -1
         self._sender: threading.Thread | None = None
-        if not can_fork() or not self.episodes or not room_for_a_copy():
+        #: Why no child runs (``""`` while one does, or did).
+        self.why_not = why_not_ahead(always=always) if self.episodes else "no episodes"
+        if self.why_not:
             return
         keys_in, keys_out = os.pipe()
         found_in, found_out = os.pipe()

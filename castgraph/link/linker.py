@@ -143,6 +143,9 @@ class LinkOptions(BaseModel):
     min_chars_cjk: int = 2
     common_evidence: int = 2
     automaton: str = "ahocorasick_rs"
+    #: Search the texts in a forked child while the resolver runs (:meth:`EntityLinker.search_ahead`):
+    #: ``None`` = when a core is idle, ``True`` = wherever a child can run, ``False`` = never.
+    search_ahead: bool | None = None
 
 
 def _cues(ep: Episode) -> list[tuple[float | None, str]]:
@@ -271,9 +274,9 @@ class EntityLinker:
         """
         self.close()
         text_fields = [f for f in self.options.fields if f != "tags"]
-        if self.active and text_fields:
+        if self.active and text_fields and self.options.search_ahead is not False:
             self._ahead = SearchAhead(sorted(episodes, key=lambda e: e.id), text_fields, self.linkable,
-                                      self.options.automaton)
+                                      self.options.automaton, always=bool(self.options.search_ahead))
 
     def close(self) -> None:
         """Stop a search started by :meth:`search_ahead` that :meth:`link` did not take."""
