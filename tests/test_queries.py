@@ -260,6 +260,28 @@ def test_graph_folder_index_cache(tmp_path: Path, small: nx.MultiDiGraph,
         assert open_graph_dir(tmp_path).episode_count() == 1
 
 
+def test_cached_index_decodes_only_the_items_a_query_reads(tmp_path: Path, small: nx.MultiDiGraph) -> None:
+    # A cold command reads a few titles and names: the columns of every episode and entity
+    # stay undecoded JSON (only the handful of topics is decoded whole).
+    NetworkXStore(tmp_path).write(small)
+    open_graph_dir(tmp_path)
+    cached = open_graph_dir(tmp_path)
+    entity_id = cached.index.ent_ids[0]
+    answers = (related_episodes(cached, "episode:e1"), entity_profile(cached, entity_id),
+               episodes_about(cached, [entity_id]))
+    decoded = cached.index.tables.decoded  # type: ignore[attr-defined]
+    assert {"ep_ids", "ep_title", "ent_ids", "ent_name"} <= set(decoded)
+    assert [name for name, column in decoded.items()
+            if not name.startswith("topic_") and getattr(column, "items", ()) is not None] == []
+    assert answers == (related_episodes(small, "episode:e1"), entity_profile(small, entity_id),
+                       episodes_about(small, [entity_id]))
+    # Past a few hundred items a column is decoded whole, once.
+    column = cached.index.ep_title
+    assert [column[i % len(column)] for i in range(600)] == [small.nodes[e]["title"] for e in
+                                                             sorted(cached.index.ep_ids)] * 120
+    assert column.items is not None  # type: ignore[attr-defined]
+
+
 def test_missing_or_broken_graph_folder(tmp_path: Path) -> None:
     with pytest.raises(CastgraphError, match="no graph here"):
         open_graph_dir(tmp_path)

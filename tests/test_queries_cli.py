@@ -13,6 +13,7 @@ from test_queries_support import make_graph
 from castgraph.cli import main
 from castgraph.graph.model import EntityType
 from castgraph.graph.networkx_store import NetworkXStore
+from castgraph.queries import open_graph_dir
 
 
 @pytest.fixture()
@@ -114,16 +115,23 @@ def test_help_has_examples() -> None:
 def test_a_query_on_a_graph_folder_loads_no_networkx_nor_resolver(tmp_path: Path) -> None:
     # Query commands start fast: they read the index, not a networkx graph, and match names
     # without loading the resolver (nor the Neo4j driver, nor YAML, nor rich for JSON output).
+    # Nor the graph model and its columns (pydantic classes and numpy code for building graphs):
+    # the index holds all a query reads. rapidfuzz loads only for near spellings.
     examples = Path(__file__).resolve().parents[1] / "examples"
     built = CliRunner().invoke(main, ["build", str(examples), "--out", str(tmp_path), "--no-html"])
     assert built.exit_code == 0, built.output
+    episode = open_graph_dir(tmp_path).index.ep_ids[0]
+    heavy = ("networkx", "neo4j", "yaml", "rich", "castgraph.resolve.resolver", "castgraph.graph.model",
+             "castgraph.graph.tables", "castgraph.graph.schema", "castgraph.graph.build")
     # The same for a query that fails: a name the graph does not have is one line, not an import.
-    for args, exit_code in ((["entity", "OpenAI"], 0), (["related", "no such episode"], 1)):
+    for args, exit_code, near in ((["entity", "OpenAI"], 0, False), (["related", episode], 0, False),
+                                  (["related", "--entity", "OpenAI"], 0, False),
+                                  (["related", "no such episode"], 1, True)):
         code = (
             "import sys; from click.testing import CliRunner; from castgraph.cli import main\n"
             f"done = CliRunner().invoke(main, {args!r} + ['--graph', {str(tmp_path)!r}, '--json'])\n"
             f"assert done.exit_code == {exit_code}, done.output\n"
-            "heavy = ('networkx', 'neo4j', 'yaml', 'rich', 'castgraph.resolve.resolver')\n"
+            f"heavy = {heavy + (() if near else ('rapidfuzz',))!r}\n"
             "print(sorted(m for m in heavy if m in sys.modules))\n"
         )
         done = run_python(code, NEO4J_URI="")

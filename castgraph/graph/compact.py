@@ -10,6 +10,7 @@ replaced graph.json wins over a stale store.
 Examples
 --------
 >>> import tempfile
+>>> from castgraph.graph.tables import GraphTables
 >>> from castgraph.graph.model import Entity, EntityType, Episode, Mention, Resolution
 >>> ep = Episode(id="e1", title="T", tags=["ai"], mentions=[Mention(surface="swyx", type_label="Person")])
 >>> res = Resolution(entities=[Entity(id="entity:1", name="swyx", type=EntityType.PERSON,
@@ -29,15 +30,18 @@ import json
 import mmap
 import struct
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from castgraph.errors import CastgraphError
 from castgraph.graph.json_bytes import compact_json, json_encoder
-from castgraph.graph.schema import SCHEMA_VERSION
-from castgraph.graph.tables import Coded, GraphTables
 from castgraph.outputs import atomic_open
+
+# The schema and columns (and with them the graph model) load when a store is written or
+# read whole: the query index, written by the same section functions, needs neither.
+if TYPE_CHECKING:
+    from castgraph.graph.tables import GraphTables
 
 __all__ = [
     "STORE_FILE", "compact_json", "file_key", "json_encoder", "read_sections", "read_store", "write_sections",
@@ -139,6 +143,8 @@ def read_sections(path: str | Path, magic: bytes, *, lazy: bool = False,
 def write_store(tables: GraphTables, path: str | Path, *, graph_json: dict[str, Any] | None = None) -> Path:
     """Write ``tables`` to ``path``; ``graph_json`` is the :func:`file_key` of the graph.json
     written from the same tables (``None`` when none was)."""
+    from castgraph.graph.schema import SCHEMA_VERSION
+
     sections: list[tuple[str, str, bytes]] = [
         ("episodes", "json", compact_json(tables.episodes, checked=tables.plain_records)),
         ("entities", "json", compact_json(tables.entities, checked=tables.plain_records)),
@@ -171,6 +177,9 @@ def store_header(path: str | Path) -> dict[str, Any] | None:
 
 def read_store(path: str | Path) -> GraphTables:
     """Read a store file; one that is damaged or of another version is a :class:`CastgraphError`."""
+    from castgraph.graph.schema import SCHEMA_VERSION
+    from castgraph.graph.tables import Coded, GraphTables
+
     found = read_sections(path, _MAGIC)
     if found is None:
         raise CastgraphError(f"{path}: not a castgraph store (damaged or cut short); build again")

@@ -20,16 +20,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from castgraph.errors import CastgraphError
-from castgraph.graph.build import SCHEMA_VERSION
 from castgraph.graph.compact import STORE_FILE, file_key, read_store, store_header, write_store
 from castgraph.graph.graph_check import GraphDataError, check_graph_data
-from castgraph.graph.node_link import write_node_link
 from castgraph.graph.store import GraphStore, WriteReport
-from castgraph.graph.tables import GraphTables
 from castgraph.outputs import atomic_open
 
+# The graph model, its columns and the JSON writer load when a graph is built or written:
+# a query, which finds the folder's files here, needs none of them.
 if TYPE_CHECKING:
     import networkx as nx
+
+    from castgraph.graph.tables import GraphTables
 
 __all__ = ["GRAPH_FILE", "NetworkXStore", "current_store", "graph_file", "graph_to_json", "graphml_text",
            "parse_graph_json", "read_graph_dir", "read_graph_json", "read_graph_tables", "read_graphml",
@@ -44,6 +45,8 @@ def graph_to_json(graph: nx.MultiDiGraph) -> str:
     The graph attribute ``schema_version`` tells readers which schema the file follows.
     """
     import networkx as nx
+
+    from castgraph.graph.schema import SCHEMA_VERSION
 
     data = nx.node_link_data(graph, edges="edges")
     data["graph"] = {**data["graph"], "schema_version": data["graph"].get("schema_version", SCHEMA_VERSION)}
@@ -111,6 +114,8 @@ def current_store(directory: str | Path) -> Path | None:
 
 def read_graph_tables(directory: str | Path) -> GraphTables:
     """The graph in ``directory`` as columns (from the compact store when it is current)."""
+    from castgraph.graph.tables import GraphTables
+
     store = current_store(directory)
     if store is not None:
         return read_store(store)
@@ -133,6 +138,9 @@ def write_graph_json(graph: nx.MultiDiGraph | GraphTables, path: str | Path) -> 
 
     Columns (:class:`GraphTables`) are written streamed, a chunk at a time, with the same bytes.
     """
+    from castgraph.graph.node_link import write_node_link
+    from castgraph.graph.tables import GraphTables
+
     with atomic_open(path, newline="\n") as fh:
         if isinstance(graph, GraphTables):
             write_node_link(graph, cast(TextIO, fh))

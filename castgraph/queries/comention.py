@@ -28,7 +28,6 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from castgraph.errors import CastgraphError
-from castgraph.graph.model import EntityType
 from castgraph.memory import gc_paused
 from castgraph.queries.backend import QueryBackend
 from castgraph.queries.models import ComentionEdge, Community, EntityRef, KeyPlayer
@@ -36,6 +35,8 @@ from castgraph.queries.scoring import NORMALIZATIONS, edge_score
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from castgraph.graph.model import EntityType
 
 __all__ = ["as_backend", "comention_communities", "comention_graph", "key_players", "parse_types"]
 
@@ -52,11 +53,14 @@ def as_backend(source: nx.MultiDiGraph | QueryBackend) -> QueryBackend:
 def parse_types(types: Iterable[str | EntityType] | None) -> list[str] | None:
     """Entity type names, checked and canonicalized (any case); ``None`` for all types.
 
+    >>> from castgraph.graph.model import EntityType
     >>> parse_types(["person", EntityType.PRODUCT])
     ['Person', 'Product']
     """
     if not types:
         return None
+    from castgraph.graph.model import EntityType  # the model's pydantic classes: only when filtering
+
     known = {t.value.casefold(): t.value for t in EntityType}
     out: list[str] = []
     for t in types:

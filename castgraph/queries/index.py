@@ -22,6 +22,7 @@ Examples
 from __future__ import annotations
 
 import json
+import operator
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
 from functools import cached_property
@@ -33,11 +34,12 @@ import orjson
 
 from castgraph.graph.compact import file_key, read_sections, write_sections
 from castgraph.graph.json_bytes import compact_json
-from castgraph.graph.tables import GraphTables, lex_order, sorted_distinct
 from castgraph.memory import gc_paused
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from castgraph.graph.tables import GraphTables
 
 __all__ = ["INDEX_FILE", "ORIGIN_CODES", "GraphIndex", "cache_key", "read_index", "write_index"]
 
@@ -99,6 +101,8 @@ def _top(counts: np.ndarray, limit: int) -> list[tuple[int, int]]:
 def _pair_codes(ents: np.ndarray, lengths: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
     """Every pair ``a < b`` within each slot of ``ents`` (slot ``s`` holds ``lengths[s]``
     ascending entities, slots in a row): ``(a * m + b, s)`` per pair, unsorted."""
+    from castgraph.graph.tables import sorted_distinct
+
     starts = np.cumsum(lengths) - lengths
     codes, slots = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
     # Slots with the same number of entities form a matrix; pairs are its column pairs.
@@ -260,16 +264,124 @@ def _loads(data: bytes) -> Any:
         return json.loads(data)
 
 
-class _LazyTables(Mapping[str, Any]):
-    """Tables kept as JSON bytes until one is asked for."""
+def _backslashes_before(data: bytes, at: int) -> int:
+    start = at
+    while data[at - 1] == 0x5C:  # "\\"
+        at -= 1
+    return start - at
 
-    def __init__(self, raw: Mapping[str, bytes | memoryview]) -> None:
+
+def _item_offsets(items: list[Any]) -> tuple[bytes, np.ndarray]:
+    r"""``items`` as one JSON array, and where each item's JSON starts in it (then the array's end).
+
+    Item ``i`` is ``data[offsets[i]:offsets[i + 1] - 1]`` (the comma, or for the last the
+    closing bracket, left out): a query decodes the few items it reads, not the column.
+    The array is written whole, as before; the items' starts are the commas outside strings
+    and nested lists, found by a few passes of numpy over the bytes (not an encoding per item).
+
+    >>> data, offsets = _item_offsets(['a,"b"', None, ["c]", "d\\"], 7])
+    >>> [data[a:b - 1].decode() for a, b in zip(offsets, offsets[1:])]
+    ['"a,\\"b\\""', 'null', '["c]","d\\\\"]', '7']
+    """
+    data = compact_json(items)
+    if not items:
+        return data, np.array([len(data)], dtype=np.int64)
+    b = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(b == ord('"'))
+    # A quote is escaped when an odd number of backslashes stands before it (rare: look one by one).
+    maybe = quotes[b[quotes - 1] == ord("\\")]
+    if len(maybe):
+        escaped = [q for q in maybe.tolist() if _backslashes_before(data, q) % 2]
+        quotes = np.setdiff1d(quotes, np.asarray(escaped, dtype=np.int64))
+
+    def outside(at: np.ndarray) -> np.ndarray:  # positions not inside a string
+        return at[np.searchsorted(quotes, at) % 2 == 0]
+
+    commas = outside(np.flatnonzero(b == ord(",")))
+    if data.count(b"[") > 1 or b"{" in data:  # nested lists or maps: only commas at depth 1 count
+        opens = outside(np.flatnonzero((b == ord("[")) | (b == ord("{"))))
+        closes = outside(np.flatnonzero((b == ord("]")) | (b == ord("}"))))
+        commas = commas[np.searchsorted(opens, commas) - np.searchsorted(closes, commas) == 1]
+    offsets = np.empty(len(commas) + 2, dtype=np.int64)
+    offsets[0], offsets[-1] = 1, len(data)
+    offsets[1:-1] = commas + 1
+    if len(offsets) != len(items) + 1:  # cannot happen for JSON compact_json wrote
+        raise ValueError("column items not found in its JSON")
+    return data, offsets
+
+
+class _Column(Sequence[Any]):
+    """A column (a JSON array) read from a cached index: items decoded one at a time until so
+    many are asked for that decoding the whole array at once is cheaper.
+
+    >>> data, offsets = _item_offsets(["a", None, ["b"]])
+    >>> column = _Column(data, offsets)
+    >>> column[1], column[-1], len(column), list(column), column == ["a", None, ["b"]]
+    (None, ['b'], 3, ['a', None, ['b']], True)
+    """
+
+    # After this many single items, or an eighth of a long column (an item alone costs several
+    # times its share of the whole array), or one pass over the column, the whole is decoded.
+    _DECODE_ALL_AFTER = 512
+
+    def __init__(self, data: bytes | memoryview, offsets: np.ndarray) -> None:
+        self.data = data
+        self.offsets = offsets
+        self.size = len(offsets) - 1
+        self.items: list[Any] | None = None
+        self.reads = 0
+        self.reads_allowed = max(self._DECODE_ALL_AFTER, self.size // 8)
+
+    def all(self) -> list[Any]:
+        """Every item, decoded once."""
+        if self.items is None:
+            self.items = _loads(bytes(self.data))
+        return self.items
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, i: Any) -> Any:
+        if self.items is not None:
+            return self.items[i]
+        if isinstance(i, slice):
+            return self.all()[i]
+        i = operator.index(i)  # numpy integers too
+        if i < 0:
+            i += self.size
+        if not 0 <= i < self.size:
+            raise IndexError("column index out of range")
+        self.reads += 1
+        if self.reads > self.reads_allowed:
+            return self.all()[i]
+        offsets = self.offsets
+        return _loads(bytes(self.data[offsets[i]:offsets[i + 1] - 1]))
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _Column):
+            other = other.all()
+        return self.all() == other if isinstance(other, list) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class _LazyTables(Mapping[str, Any]):
+    """Tables kept as JSON bytes until one is asked for; a column with item offsets comes back
+    as a :class:`_Column` (decoded as read), the others decoded whole on first use."""
+
+    def __init__(self, raw: Mapping[str, bytes | memoryview],
+                 offsets: Mapping[str, np.ndarray] | None = None) -> None:
         self.raw = raw
+        self.offsets = offsets or {}
         self.decoded: dict[str, Any] = {}
 
     def __getitem__(self, key: str) -> Any:
         if key not in self.decoded:
-            self.decoded[key] = _loads(bytes(self.raw[key]))
+            at = self.offsets.get(key)
+            self.decoded[key] = _loads(bytes(self.raw[key])) if at is None else _Column(self.raw[key], at)
         return self.decoded[key]
 
     def __iter__(self) -> Iterator[str]:
@@ -328,6 +440,8 @@ class GraphIndex:
     @classmethod
     def from_graph(cls, graph: nx.MultiDiGraph) -> GraphIndex:
         """Index ``graph`` (the schema of :func:`castgraph.graph.build.build_graph`)."""
+        from castgraph.graph.tables import GraphTables
+
         return cls.from_tables(GraphTables.from_networkx(graph))
 
     @classmethod
@@ -338,6 +452,10 @@ class GraphIndex:
 
     @classmethod
     def _from_tables(cls, t: GraphTables) -> GraphIndex:
+        # The graph model and its columns load here, when an index is built: a query on a
+        # cached index needs neither.
+        from castgraph.graph.tables import lex_order
+
         ep_ids, ent_ids, topic_ids = t.ids(t.episodes), t.ids(t.entities), t.ids(t.topics)
         n_eps, n_ents = len(ep_ids), len(ent_ids)
         # Distinct (episode, entity) pairs, sorted: the episode -> entities postings.
@@ -583,9 +701,16 @@ def cache_key(graph_file: str | Path) -> dict[str, Any]:
 
 def write_index(index: GraphIndex, path: str | Path, key: dict[str, Any]) -> None:
     """Write ``index`` to ``path`` (atomically), tagged with the graph's ``key``."""
-    sections: list[tuple[str, str, bytes]] = [
-        (f"table.{name}", "bytes", compact_json(index.tables[name])) for name in index.tables
-    ]
+    sections: list[tuple[str, str, bytes]] = []
+    for name in index.tables:
+        value = index.tables[name]
+        if isinstance(value, (list, _Column)):
+            # A column: with where each item starts, so that a query decodes only what it reads.
+            data, offsets = _item_offsets(list(value))
+            sections.append((f"table.{name}", "bytes", data))
+            sections.append((f"table.{name}.offsets", offsets.dtype.str, offsets.tobytes()))
+        else:
+            sections.append((f"table.{name}", "bytes", compact_json(value)))
     for name, arr in sorted(index.arrays.items()):
         sections.append((name, arr.dtype.str, np.ascontiguousarray(arr).tobytes()))
     for name, blob in sorted(index.blobs.items()):
@@ -605,7 +730,10 @@ def read_index(path: str | Path, key: dict[str, Any]) -> GraphIndex | None:
         return None
     _, parts = found
     try:
-        tables = _LazyTables({name[6:]: parts[name] for name in parts if name.startswith("table.")})
+        tables = _LazyTables({name[6:]: parts[name] for name in parts
+                              if name.startswith("table.") and not name.endswith(".offsets")},
+                             {name[6:-8]: parts[name] for name in parts
+                              if name.startswith("table.") and name.endswith(".offsets")})
         blobs = {name[:-5]: _Blob(parts[name], parts[name[:-5] + ".offsets"])
                  for name in parts if name.endswith(".data")}
         arrays = {name: value for name, value in parts.items()

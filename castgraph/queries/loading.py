@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from castgraph.graph.networkx_store import current_store, graph_file, read_graph_tables
-from castgraph.graph.tables import GraphTables
 from castgraph.queries.index import INDEX_FILE, GraphIndex, cache_key, read_index, write_index
 from castgraph.queries.networkx_backend import NetworkXQueries
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from castgraph.graph.tables import GraphTables
 
 __all__ = ["INDEX_FILE", "open_graph_dir", "read_graph_index", "write_graph_index"]
 
@@ -64,6 +65,8 @@ def write_graph_index(graph: nx.MultiDiGraph | GraphTables, directory: str | Pat
     ``castgraph build`` calls this while the graph is still in memory, so the first
     query on a new folder does not have to read the graph again.
     """
+    from castgraph.graph.tables import GraphTables
+
     directory = Path(directory)
     tables = graph if isinstance(graph, GraphTables) else GraphTables.from_networkx(graph)
     write_index(GraphIndex.from_tables(tables), directory / INDEX_FILE, cache_key(_source(directory)))

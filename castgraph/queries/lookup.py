@@ -35,8 +35,6 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from rapidfuzz import fuzz, process
-
 from castgraph.queries.backend import EntityRow, EpisodeRow
 from castgraph.queries.models import NotFoundError
 from castgraph.resolve.normalize import LEGAL_SUFFIXES, normalize_name
@@ -132,6 +130,8 @@ class NameIndex:
                 shared.update(postings)
         candidates = sorted(shared, key=lambda p: (-shared[p], p))[:_CANDIDATES]
         choices = [self.keys[p] for p in candidates]
+        from rapidfuzz import fuzz, process  # near spellings only: an exact id or name needs none
+
         scored = process.extract(query, choices, scorer=fuzz.WRatio, limit=None) if choices else []
         best: dict[str, tuple[float, EntityRow]] = {}
         for key, score, _ in scored:
@@ -196,6 +196,8 @@ def find_episode(backend: NameSource, text: str) -> EpisodeRow:
         raise NotFoundError(f"{text!r} matches {len(matches)} episodes: {shown}{more}; "
                             "give more of the title")
     titles = backend.episode_titles()
+    from rapidfuzz import fuzz, process
+
     near = process.extract(text, [t for _, t in titles], scorer=fuzz.WRatio, limit=3,
                            score_cutoff=FUZZY_SUGGEST) if text and titles else []
     raise NotFoundError(f"no episode has the id or a title containing {text!r}", [t for t, _, _ in near])

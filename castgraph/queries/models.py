@@ -9,7 +9,7 @@ Examples
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from castgraph.errors import CastgraphError
 
@@ -45,7 +45,14 @@ class NotFoundError(CastgraphError):
         super().__init__(message)
 
 
-class EntityRef(BaseModel):
+class _Result(BaseModel):
+    """A query result. Each kind builds its validator when first made, not on import: a
+    command makes the few kinds of its query, not the others."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class EntityRef(_Result):
     """An entity as results name it."""
 
     id: str
@@ -59,7 +66,7 @@ class SharedEntity(EntityRef):
     weight: float
 
 
-class SharedTopic(BaseModel):
+class SharedTopic(_Result):
     """A topic two episodes share, with the weight it adds to the score."""
 
     id: str
@@ -67,7 +74,7 @@ class SharedTopic(BaseModel):
     weight: float
 
 
-class RelatedEpisode(BaseModel):
+class RelatedEpisode(_Result):
     """An episode related to a query episode (or entities), explained by what they share."""
 
     id: str
@@ -78,7 +85,7 @@ class RelatedEpisode(BaseModel):
     shared_topics: list[SharedTopic] = Field(default_factory=list)
 
 
-class ComentionEdge(BaseModel):
+class ComentionEdge(_Result):
     """Two entities discussed in the same episodes.
 
     ``weight`` is the number of shared episodes, ``score`` the value edges are ranked
@@ -92,7 +99,7 @@ class ComentionEdge(BaseModel):
     episodes: list[str] = Field(default_factory=list)
 
 
-class Community(BaseModel):
+class Community(_Result):
     """A group of entities more often discussed with each other than with the rest."""
 
     id: int
@@ -106,14 +113,14 @@ class KeyPlayer(EntityRef):
     degree: int
 
 
-class ChapterRef(BaseModel):
+class ChapterRef(_Result):
     """A chapter of an episode where an entity is discussed."""
 
     title: str
     start: float | None = None
 
 
-class FoundAt(BaseModel):
+class FoundAt(_Result):
     """How one mention was obtained and where it was found: field, chapter, time in seconds."""
 
     origin: str
@@ -122,7 +129,7 @@ class FoundAt(BaseModel):
     start: float | None = None
 
 
-class EntityAppearance(BaseModel):
+class EntityAppearance(_Result):
     """One episode that mentions an entity: when, with which surfaces, how, where, in which chapters.
 
     ``origins`` are how its mentions were obtained, strongest first; ``discussed_at`` is the
@@ -145,7 +152,7 @@ class CoMentioned(EntityRef):
     episodes: int
 
 
-class TopicCount(BaseModel):
+class TopicCount(_Result):
     """A topic of the episodes an entity appears in, with how many of them have it."""
 
     id: str
@@ -153,7 +160,7 @@ class TopicCount(BaseModel):
     episodes: int
 
 
-class EntityProfile(BaseModel):
+class EntityProfile(_Result):
     """Everything the graph knows about one entity."""
 
     id: str

@@ -84,8 +84,9 @@ class NetworkXQueries(QueryBackend):
         return list(zip(self.index.ep_ids, self.index.ep_title, strict=True))
 
     def entities(self, ids: Sequence[str]) -> dict[str, EntityRow]:
-        pos = self.index.ent_pos
-        return {i: self._entity_row(pos[i]) for i in ids if i in pos}
+        idx = self.index
+        found = ((i, idx.entity_position(i)) for i in ids)
+        return {i: self._entity_row(ent) for i, ent in found if ent is not None}
 
     def entities_named(self, name: str) -> list[EntityRow]:
         if self._named is None:
@@ -99,7 +100,8 @@ class NetworkXQueries(QueryBackend):
 
     def entity_absorbing(self, former_id: str) -> EntityRow | None:
         owner = self.index.ent_former.get(former_id)
-        return self._entity_row(self.index.ent_pos[owner]) if owner in self.index.ent_pos else None
+        ent = self.index.entity_position(owner) if owner is not None else None
+        return self._entity_row(ent) if ent is not None else None
 
     def entity_names(self) -> list[EntityRow]:
         idx = self.index
@@ -127,8 +129,9 @@ class NetworkXQueries(QueryBackend):
         return terms
 
     def entity_terms(self, ids: Sequence[str]) -> list[Term]:
-        pos = self.index.ent_pos
-        return [self._entity_term(pos[i]) for i in ids if i in pos]
+        idx = self.index
+        found = (idx.entity_position(i) for i in ids)
+        return [self._entity_term(ent) for ent in found if ent is not None]
 
     def postings(self, terms: Sequence[Term], weights: OriginWeights | None = None) -> dict[str, list[str]]:
         ep_ids = self.index.ep_ids
@@ -140,10 +143,13 @@ class NetworkXQueries(QueryBackend):
         """Episode positions (ascending) of each term's posting list (:meth:`postings` gives their ids)."""
         idx = self.index
         strengths: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # once per entity, for all its tiers
+        positions: dict[str, int | None] = {}
         out = []
         ent_ptr = idx.arrays["ent_ptr"]
         for term in terms:
-            ent = idx.entity_position(term.id) if term.kind == "entity" else None
+            if term.kind == "entity" and term.id not in positions:
+                positions[term.id] = idx.entity_position(term.id)
+            ent = positions[term.id] if term.kind == "entity" else None
             if ent is not None and ent_ptr[ent + 1] - ent_ptr[ent] >= _KEPT_POSTING_MIN:
                 out.append(self._kept_posting(ent, term.tier, table))
             elif ent is not None:
@@ -226,12 +232,13 @@ class NetworkXQueries(QueryBackend):
                     weights: OriginWeights | None = None) -> dict[str, set[str]]:
         idx = self.index
         table = idx.strength_table(weights)
-        ents = {idx.ent_pos[t.id]: t.id for t in terms if t.kind == "entity" and t.id in idx.ent_pos}
+        found = ((idx.entity_position(t.id), t.id) for t in terms if t.kind == "entity")
+        ents = {ent: term_id for ent, term_id in found if ent is not None}
         tops = {idx.topic_pos[t.id]: t.id for t in terms if t.kind == "topic" and t.id in idx.topic_pos}
         wanted = {t.key for t in terms}
         out: dict[str, set[str]] = {}
         for eid in episode_ids:
-            ep = idx.ep_pos.get(eid)
+            ep = idx.episode_position(eid)
             if ep is None:
                 continue
             have: set[str] = set()
@@ -282,7 +289,7 @@ class NetworkXQueries(QueryBackend):
     def appearances(self, entity_id: str, limit: int | None
                     ) -> tuple[int, list[tuple[str, list[str], list[MentionRef]]]]:
         idx = self.index
-        ent = idx.ent_pos.get(entity_id)
+        ent = idx.entity_position(entity_id)
         if ent is None:
             return 0, []
         shown = idx.appearances(ent, limit)
@@ -291,14 +298,14 @@ class NetworkXQueries(QueryBackend):
 
     def comentioned(self, entity_id: str, limit: int) -> list[tuple[EntityRow, int]]:
         idx = self.index
-        ent = idx.ent_pos.get(entity_id)
+        ent = idx.entity_position(entity_id)
         if ent is None:
             return []
         return [(self._entity_row(e), n) for e, n in idx.comentioned(ent, limit)]
 
     def topic_counts(self, entity_id: str, limit: int) -> list[tuple[str, str, int]]:
         idx = self.index
-        ent = idx.ent_pos.get(entity_id)
+        ent = idx.entity_position(entity_id)
         if ent is None:
             return []
         return [(idx.topic_ids[t], idx.topic_name[t], n) for t, n in idx.topic_counts(ent, limit)]
