@@ -202,3 +202,21 @@ def test_error_not_from_castgraph_names_the_outputs(tmp_path: Path, monkeypatch:
         _build(tmp_path / "out", fork_outputs=True)
     assert str(caught.value) == "writing resolution.csv, graph.html: ValueError: bad cell"
     assert 'raise ValueError("bad cell")' in caught.value.__notes__[0]  # for whoever debugs it
+
+
+def test_terminal_progress_display_does_not_stop_the_fork() -> None:
+    import io
+
+    from rich.console import Console
+
+    from castgraph.cli.build import _StageProgress
+    from castgraph.forked import fork_unavailable
+
+    console = Console(file=io.StringIO(), force_terminal=True)
+    with _StageProgress(console) as progress:
+        progress("writing the graph")
+        assert threading.active_count() > 1  # the display's refresh thread
+        assert fork_unavailable() == ""
+        with ForkedCall(lambda: 42, what="x") as child:
+            assert child.result() == 42
+    assert "writing the graph" in console.file.getvalue()  # type: ignore[attr-defined]
