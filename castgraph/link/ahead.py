@@ -56,8 +56,11 @@ from castgraph.link.spots import BATCH, HitGatherer, TextBatch, TextHits, read_b
 
 __all__ = ["CHILD_MEMORY_SHARE", "SearchAhead", "surface_names", "why_not_ahead"]
 
-#: The memory a child may come to own, as a share of this process's (see :func:`why_not_ahead`).
-CHILD_MEMORY_SHARE = 1.5
+#: The memory the machine must have available at the fork, as a share of this process's (see
+#: :func:`why_not_ahead`): measured at 100k episodes, the child came to own about twice the
+#: build's memory at the fork (most pages copied, its texts and hits), and the build grew by
+#: 1.7 times that while the child ran.
+CHILD_MEMORY_SHARE = 4.0
 
 Ints = npt.NDArray[np.int64]
 
@@ -65,10 +68,10 @@ Ints = npt.NDArray[np.int64]
 def why_not_ahead(*, always: bool = False) -> str:
     """Why no child can search ahead now (``""``: one can).
 
-    Forking must be safe and the memory there (:func:`castgraph.forked.fork_unavailable`; a
-    child that reads every episode while its parent reads every mention ends up owning most
-    of the pages of both: hence a whole copy, with a margin), and, unless ``always``, a core
-    must be idle: beside another busy program the child only slows the resolver down.
+    Forking must be safe and the memory there (:func:`castgraph.forked.fork_unavailable` with
+    :data:`CHILD_MEMORY_SHARE`: a child that reads every episode while its parent reads every
+    mention ends up owning most of the pages of both), and, unless ``always``, a core must be
+    idle: beside another busy program the child only slows the resolver down.
     """
     if not always:
         idle = idle_cores()
@@ -222,7 +225,8 @@ def _search(episodes: list[Episode], fields: Sequence[str], linkable: Callable[[
     ahead = NameAutomaton(surface_names(episodes, linkable), implementation=implementation)
     batches: list[TextBatch] = []
     found: list[Hits] = []
-    matched: list[tuple[Ints, Ints]] = []  # episode and name of every match, whole word or not
+    # Episode and name of every match, whole word or not (a few per hit: kept small).
+    matched: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]] = []
     for first in range(0, len(episodes), BATCH):
         batch = read_batch(episodes, first, fields)
         searched = ahead.search(batch.joined)
@@ -231,7 +235,7 @@ def _search(episodes: list[Episode], fields: Sequence[str], linkable: Callable[[
         in_batch: list[tuple[Ints, Ints]] = []
         batches.append(batch)
         found.append(ahead.hits(batch.joined, searched, in_batch))
-        matched.extend((text + first, name) for text, name in in_batch)
+        matched.extend(((text + first).astype(np.int32), name.astype(np.int32)) for text, name in in_batch)
 
     # While the parent still resolves: the hits as they are if every name of the search is kept.
     gathered = HitGatherer()
