@@ -6,6 +6,7 @@ import dataclasses
 import json
 import os
 import random
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,7 @@ def test_names_found_only_after_resolution_are_searched_again() -> None:
 def test_other_episodes_than_those_searched_stop_the_child() -> None:
     episodes = _corpus(1, 5)
     ahead = SearchAhead(episodes, FIELDS, bool, always=True)
-    pid = ahead._pid
+    pid = ahead._child.pid if ahead._child is not None else None
     ahead.send(episodes[:-1], ["Claude"])
     assert ahead.receive() is None and not ahead.running
     with pytest.raises(ChildProcessError):
@@ -212,3 +213,13 @@ def test_no_child_without_memory_for_a_copy_or_an_idle_core(monkeypatch: pytest.
         assert forced.running and forced.why_not == ""
         forced.close()
         assert not forced.running
+
+
+@needs_fork
+def test_a_killed_child_leaves_the_search_to_the_linker() -> None:
+    episodes = _corpus(6, 10)
+    ahead = SearchAhead(episodes, FIELDS, bool, always=True)
+    assert ahead._child is not None and ahead._child.pid is not None
+    os.kill(ahead._child.pid, signal.SIGKILL)
+    ahead.send(episodes, ["Claude", "GitHub"])
+    assert ahead.receive() is None and not ahead.running

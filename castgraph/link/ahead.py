@@ -40,15 +40,14 @@ import contextlib
 import operator
 import os
 import pickle
-import signal
-import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from castgraph.forked import fork_unavailable, idle_cores
+from castgraph.errors import CastgraphError
+from castgraph.forked import ForkedCall, fork_unavailable, idle_cores
 from castgraph.graph.model import Episode
 from castgraph.graph.tables import lex_order
 from castgraph.link.automaton import OTHER_FORM, Hits, NameAutomaton
@@ -56,8 +55,11 @@ from castgraph.link.spots import BATCH, HitGatherer, TextBatch, TextHits, read_b
 
 __all__ = ["CHILD_MEMORY_SHARE", "SearchAhead", "surface_names", "why_not_ahead"]
 
-#: The memory a child may come to own, as a share of this process's (see :func:`why_not_ahead`).
-CHILD_MEMORY_SHARE = 1.5
+#: The memory the machine must have available at the fork, as a share of this process's (see
+#: :func:`why_not_ahead`): measured at 100k episodes, the child came to own about twice the
+#: build's memory at the fork (most pages copied, its texts and hits), and the build grew by
+#: 1.7 times that while the child ran.
+CHILD_MEMORY_SHARE = 4.0
 
 Ints = npt.NDArray[np.int64]
 
@@ -65,10 +67,10 @@ Ints = npt.NDArray[np.int64]
 def why_not_ahead(*, always: bool = False) -> str:
     """Why no child can search ahead now (``""``: one can).
 
-    Forking must be safe and the memory there (:func:`castgraph.forked.fork_unavailable`; a
-    child that reads every episode while its parent reads every mention ends up owning most
-    of the pages of both: hence a whole copy, with a margin), and, unless ``always``, a core
-    must be idle: beside another busy program the child only slows the resolver down.
+    Forking must be safe and the memory there (:func:`castgraph.forked.fork_unavailable` with
+    :data:`CHILD_MEMORY_SHARE`: a child that reads every episode while its parent reads every
+    mention ends up owning most of the pages of both), and, unless ``always``, a core must be
+    idle: beside another busy program the child only slows the resolver down.
     """
     if not always:
         idle = idle_cores()
@@ -118,54 +120,43 @@ class SearchAhead:
     def __init__(self, episodes: Sequence[Episode], fields: Sequence[str], linkable: Callable[[str], bool],
                  implementation: str = "ahocorasick_rs", *, always: bool = False) -> None:
         self.episodes = list(episodes)
-        self._pid: int | None = None
-        self._keys_fd = self._out_fd = -1
+        self._child: ForkedCall[TextHits | None] | None = None
+        self._names_fd = -1
         self._sender: threading.Thread | None = None
         #: Why no child runs (``""`` while one does, or did).
         self.why_not = why_not_ahead(always=always) if self.episodes else "no episodes"
         if self.why_not:
             return
-        keys_in, keys_out = os.pipe()
-        found_in, found_out = os.pipe()
-        for stream in (sys.stdout, sys.stderr):  # nothing buffered here may be written twice
-            with contextlib.suppress(AttributeError, OSError, ValueError):
-                stream.flush()
-        pid = os.fork()
-        if pid == 0:  # the child: search, answer, leave without running this process's exit handlers
-            code = 1
-            try:
-                os.close(keys_out)
-                os.close(found_in)
-                # Behind the resolver and its romanizing child, which the build waits for.
-                with contextlib.suppress(OSError):
-                    os.nice(10)
-                with os.fdopen(keys_in, "rb") as names_in, os.fdopen(found_out, "wb") as out:
-                    result = _search(self.episodes, fields, linkable, implementation,
-                                     lambda: pickle.load(names_in))
-                    pickle.dump(result, out, protocol=pickle.HIGHEST_PROTOCOL)
-                code = 0
-            except BaseException:  # any failure: the parent searches in-process
-                pass
-            finally:
-                os._exit(code)
-        os.close(keys_in)
-        os.close(found_out)
-        self._pid, self._keys_fd, self._out_fd = pid, keys_out, found_in
+        names_in, names_out = os.pipe()
+        searched = self.episodes
+
+        def search() -> TextHits | None:  # in the child
+            os.close(names_out)  # so that the parent's end, closed, reads as the end of the names
+            with contextlib.suppress(OSError):  # behind the resolver and its romanizing child
+                os.nice(10)
+            with os.fdopen(names_in, "rb") as names:
+                return _search(searched, fields, linkable, implementation, lambda: pickle.load(names))
+
+        try:
+            self._child = ForkedCall(search, what="searching the episode texts").start()
+        finally:
+            os.close(names_in)
+        self._names_fd = names_out
 
     @property
     def running(self) -> bool:
         """Whether a child is searching (False: :meth:`receive` will return ``None``)."""
-        return self._pid is not None
+        return self._child is not None
 
     def send(self, episodes: Sequence[Episode], names: Iterable[str]) -> None:
         """Give the child the names to find (it goes on alone); other episodes than those searched stop it."""
-        if self._pid is None or self._keys_fd < 0:
+        if self._child is None or self._names_fd < 0:
             return
         if len(episodes) != len(self.episodes) or any(map(operator.is_not, episodes, self.episodes)):
             self.close()
             return
-        keys, fd = list(names), self._keys_fd
-        self._keys_fd = -1
+        keys, fd = list(names), self._names_fd
+        self._names_fd = -1
 
         def write() -> None:
             try:
@@ -180,39 +171,30 @@ class SearchAhead:
 
     def receive(self) -> TextHits | None:
         """The hits of the names given to :meth:`send`, or ``None`` (search in-process then)."""
-        if self._pid is None or self._out_fd < 0 or self._sender is None:
+        child, sender = self._child, self._sender
+        if child is None or sender is None:
             self.close()
             return None
-        fd, self._out_fd = self._out_fd, -1
+        self._child = None
         try:
-            with os.fdopen(fd, "rb") as found:
-                result = pickle.load(found)
-        except (EOFError, OSError, pickle.UnpicklingError):
+            result = child.result()
+        except CastgraphError:  # the child failed or was killed: the linker searches itself
             result = None
-        self._sender.join()
-        ok = self._reap(kill=False)
-        return result if ok and isinstance(result, TextHits) else None
+        finally:
+            sender.join()
+        return result if isinstance(result, TextHits) else None
 
     def close(self) -> None:
-        """Stop the child, if it still runs, and release its pipes."""
-        for fd in (self._keys_fd, self._out_fd):
-            if fd >= 0:
-                os.close(fd)
-        self._keys_fd = self._out_fd = -1
-        self._reap(kill=True)
-
-    def _reap(self, *, kill: bool) -> bool:
-        pid, self._pid = self._pid, None
-        if pid is None:
-            return False
-        if kill:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
-        return os.waitstatus_to_exitcode(status) == 0
+        """Stop the child, if it still runs, and release its pipe."""
+        if self._names_fd >= 0:
+            os.close(self._names_fd)
+            self._names_fd = -1
+        child, self._child = self._child, None
+        if child is not None:
+            child.kill()
 
     def __del__(self) -> None:
-        if getattr(self, "_pid", None) is not None:
+        if getattr(self, "_child", None) is not None:
             self.close()
 
 
@@ -222,7 +204,8 @@ def _search(episodes: list[Episode], fields: Sequence[str], linkable: Callable[[
     ahead = NameAutomaton(surface_names(episodes, linkable), implementation=implementation)
     batches: list[TextBatch] = []
     found: list[Hits] = []
-    matched: list[tuple[Ints, Ints]] = []  # episode and name of every match, whole word or not
+    # Episode and name of every match, whole word or not (a few per hit: kept small).
+    matched: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]] = []
     for first in range(0, len(episodes), BATCH):
         batch = read_batch(episodes, first, fields)
         searched = ahead.search(batch.joined)
@@ -231,7 +214,7 @@ def _search(episodes: list[Episode], fields: Sequence[str], linkable: Callable[[
         in_batch: list[tuple[Ints, Ints]] = []
         batches.append(batch)
         found.append(ahead.hits(batch.joined, searched, in_batch))
-        matched.extend((text + first, name) for text, name in in_batch)
+        matched.extend(((text + first).astype(np.int32), name.astype(np.int32)) for text, name in in_batch)
 
     # While the parent still resolves: the hits as they are if every name of the search is kept.
     gathered = HitGatherer()
