@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -58,9 +59,10 @@ to write than the rest of the build."""
 
 FORK_MIN_MENTIONS = 20_000
 """From this many mentions a build writes resolution.csv, review.csv and graph.html in a forked
-child process while it writes the graph and its query index, when the load average leaves a
-core idle. Below it the fork costs more than it saves. ``CASTGRAPH_NO_FORK=1`` in the
-environment, or ``fork_outputs=False``, writes everything in the build's own process."""
+child process while it writes the graph and its query index, when the load average (less the
+build's own share) leaves a core idle. Below it the fork costs more than it saves.
+``CASTGRAPH_NO_FORK=1`` in the environment, or ``fork_outputs=False``, writes everything in the
+build's own process."""
 
 
 # The forked child's private memory as a share of the build's, with a margin: what the machine
@@ -293,20 +295,25 @@ class GraphBuilder:
         if linker.active:
             self.on_stage("reading titles")
             linker.add_title_mentions(episodes)
+            # The texts are searched on the other core while this one resolves.
+            linker.search_ahead(episodes)
             t = self._stage(report, "titles", t)
 
-        self.on_stage("resolving")
-        overrides = read_overrides(opts.overrides) if opts.overrides else None
-        resolution = resolve(episodes, overrides=overrides, prior=prior, warnings=report.warnings)
-        report.warnings.extend(_unresolved(new, resolution))
-        if overrides is not None:
-            report.warnings.extend(check_overrides(overrides, episodes, resolution))
-        t = self._stage(report, "resolve", t)
+        try:
+            self.on_stage("resolving")
+            overrides = read_overrides(opts.overrides) if opts.overrides else None
+            resolution = resolve(episodes, overrides=overrides, prior=prior, warnings=report.warnings)
+            report.warnings.extend(_unresolved(new, resolution))
+            if overrides is not None:
+                report.warnings.extend(check_overrides(overrides, episodes, resolution))
+            t = self._stage(report, "resolve", t)
 
-        if linker.active:
-            self.on_stage("linking")
-            linker.link(episodes, resolution).apply(episodes, resolution)
-            t = self._stage(report, "link", t)
+            if linker.active:
+                self.on_stage("linking")
+                linker.link(episodes, resolution).apply(episodes, resolution)
+                t = self._stage(report, "link", t)
+        finally:
+            linker.close()
 
         self.on_stage("building")
         tables = GraphTables.from_build(episodes, resolution)
@@ -369,8 +376,11 @@ class GraphBuilder:
             outputs.append(_Output("html", "graph.html", html, beside=True))
         return outputs
 
-    def _in_process(self, mentions: int) -> str:
-        """Why every output is written in this process (``""``: some in a forked child)."""
+    def _in_process(self, mentions: int, running: float) -> str:
+        """Why every output is written in this process (``""``: some in a forked child).
+
+        ``running`` is how long the build has been running, in seconds.
+        """
         fork = self.options.fork_outputs
         if fork is False:
             return "fork_outputs=False"
@@ -379,8 +389,10 @@ class GraphBuilder:
                 return f"under {FORK_MIN_MENTIONS:,} mentions"
             # Both processes touching the shared pages costs CPU (about 40-65 % more for the writing):
             # worth it only when a core would otherwise idle; beside another busy program it is slower.
+            # The load average counts this build too: busy for `running` seconds, it has added up to
+            # 1 - exp(-running / 60) to the 1-minute average. What is left must give the child half a core.
             idle = idle_cores()
-            if idle is not None and idle < 1:
+            if idle is not None and idle + 1 - math.exp(-running / 60) < 1.5:
                 return f"no idle core (load average leaves {max(idle, 0):.1f})"
         # The child comes to own about 40 % of this process's memory (0.75 of 1.96 GB at 100k
         # episodes): pages either side writes stop being shared. With less available, one process.
@@ -396,7 +408,7 @@ class GraphBuilder:
         """
         beside = [o for o in outputs if o.beside]
         assert self.tables is not None
-        if not beside or self._in_process(len(self.tables.m_ep)):
+        if not beside or self._in_process(len(self.tables.m_ep), sum(report.seconds.values())):
             done = _write(outputs, self.on_stage)
         else:
             out = self.options.out

@@ -69,7 +69,7 @@ def test_small_graphs_threads_and_the_environment_write_in_process(
     _build(tmp_path / "small")  # a few mentions: under FORK_MIN_MENTIONS
     assert forks == []
     monkeypatch.setattr(pipeline, "FORK_MIN_MENTIONS", 1)
-    monkeypatch.setattr(pipeline, "idle_cores", lambda: 1.5)
+    monkeypatch.setattr(pipeline, "idle_cores", lambda: 1.6)
     _build(tmp_path / "big enough")
     assert len(forks) == 1
     monkeypatch.setattr(pipeline, "idle_cores", lambda: 0.3)  # another program keeps the second core busy
@@ -114,7 +114,7 @@ def _cli_build(out: Path) -> tuple[int, str]:
 def test_unwritable_output_is_the_same_one_line_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                      forks: list[ForkedCall[Any]], forked: bool) -> None:
     monkeypatch.setattr(pipeline, "FORK_MIN_MENTIONS", 1 if forked else 10**9)
-    monkeypatch.setattr(pipeline, "idle_cores", lambda: 1.5)
+    monkeypatch.setattr(pipeline, "idle_cores", lambda: 1.6)
     out = tmp_path / "out"
     (out / "graph.html").mkdir(parents=True)  # a folder where the page goes
     code, output = _cli_build(out)
@@ -151,7 +151,7 @@ def test_killed_child_is_one_line_naming_its_outputs_and_leaves_nothing(
 
     monkeypatch.setattr(castgraph.viz.page, "write_view_html", die)
     monkeypatch.setattr(pipeline, "FORK_MIN_MENTIONS", 1)
-    monkeypatch.setattr(pipeline, "idle_cores", lambda: 1.5)
+    monkeypatch.setattr(pipeline, "idle_cores", lambda: 1.6)
     out = tmp_path / "out"
     code, output = _cli_build(out)
     assert (code, output) == (1, "Error: writing resolution.csv, graph.html: the child process was killed by "
@@ -185,7 +185,7 @@ def test_the_folder_stays_locked_while_the_child_writes(tmp_path: Path,
 def test_cli_shows_the_child_stages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                     forks: list[ForkedCall[Any]]) -> None:
     monkeypatch.setattr(pipeline, "FORK_MIN_MENTIONS", 1)
-    monkeypatch.setattr(pipeline, "idle_cores", lambda: 1.5)
+    monkeypatch.setattr(pipeline, "idle_cores", lambda: 1.6)
     code, output = _cli_build(tmp_path / "out")
     assert code == 0 and len(forks) == 1
     seconds = re.search(r"seconds\s+│?\s*(.+?)\s*│?\n", output)
@@ -202,3 +202,31 @@ def test_error_not_from_castgraph_names_the_outputs(tmp_path: Path, monkeypatch:
         _build(tmp_path / "out", fork_outputs=True)
     assert str(caught.value) == "writing resolution.csv, graph.html: ValueError: bad cell"
     assert 'raise ValueError("bad cell")' in caught.value.__notes__[0]  # for whoever debugs it
+
+
+def test_terminal_progress_display_does_not_stop_the_fork() -> None:
+    import io
+
+    from rich.console import Console
+
+    from castgraph.cli.build import _StageProgress
+    from castgraph.forked import fork_unavailable
+
+    console = Console(file=io.StringIO(), force_terminal=True)
+    with _StageProgress(console) as progress:
+        progress("writing the graph")
+        assert threading.active_count() > 1  # the display's refresh thread
+        assert fork_unavailable() == ""
+        with ForkedCall(lambda: 42, what="x") as child:
+            assert child.result() == 42
+    assert "writing the graph" in console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_the_build_discounts_its_own_share_of_the_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    builder = GraphBuilder(BuildOptions())
+    # A 2-minute build on an idle 2-core machine: the load average of 1.06 is mostly its own.
+    monkeypatch.setattr(pipeline, "idle_cores", lambda: 0.94)
+    assert builder._in_process(10**6, running=120) == ""
+    # The same load after 1 second of building: another program keeps the second core busy.
+    assert builder._in_process(10**6, running=1) == "no idle core (load average leaves 0.9)"
+    assert builder._in_process(100, running=120) == "under 20,000 mentions"

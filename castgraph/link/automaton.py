@@ -50,7 +50,7 @@ from castgraph.link.boundaries import (
 
 __all__ = [
     "IMPLEMENTATIONS", "OTHER_FORM", "Hits", "Match", "NameAutomaton", "Searched", "lower_same_length",
-    "written_forms",
+    "number_variants", "spell_form", "written_forms",
 ]
 
 IMPLEMENTATIONS = ("ahocorasick_rs", "pyahocorasick")
@@ -136,7 +136,7 @@ class NameAutomaton:
     """
 
     def __init__(self, names: Iterable[str], *, implementation: str = "ahocorasick_rs") -> None:
-        self.names: list[str] = sorted({lower_same_length(n) for n in names if n})
+        self.names: list[str] = self.distinct_names(names)
         self.implementation = implementation
         # _search gives the library's own list of matches (the part that may run beside other
         # work), _spans_of makes it a (start, end, name) array.
@@ -148,6 +148,11 @@ class NameAutomaton:
         self._other_list: list[str] = []
         # A name that could reach across the separator: search text by text, as find_tuples does.
         self._joinable = not any("\x00" in n or n[0] == "\n" or n[-1] == "\n" for n in self.names)
+
+    @staticmethod
+    def distinct_names(names: Iterable[str]) -> list[str]:
+        """The names an automaton over ``names`` finds (:attr:`names`): lower-cased, once each, sorted."""
+        return sorted({lower_same_length(n) for n in names if n})
 
     def _build(self, implementation: str) -> Any:
         names = self.names
@@ -225,11 +230,16 @@ class NameAutomaton:
         chunks.append(self._search_joined(texts, first, len(texts)))
         return chunks
 
-    def hits(self, texts: Sequence[str], searched: list[Searched] | None) -> Hits:
-        """The second half of :meth:`find_all`: the whole-word hits of :meth:`search`'s matches."""
+    def hits(self, texts: Sequence[str], searched: list[Searched] | None,
+             matched: list[tuple[Ints, Ints]] | None = None) -> Hits:
+        """The second half of :meth:`find_all`: the whole-word hits of :meth:`search`'s matches.
+
+        ``matched``, if given, gets the text and name of every match, whole word or not
+        (``searched`` must not be ``None`` then).
+        """
         if searched is None:
             return self._find_each(texts)
-        return Hits.concatenate([self._hits_joined(texts, chunk) for chunk in searched])
+        return Hits.concatenate([self._hits_joined(texts, chunk, matched) for chunk in searched])
 
     def _search_joined(self, texts: Sequence[str], first: int, stop: int) -> Searched:
         chunk = texts[first:stop]
@@ -242,15 +252,18 @@ class NameAutomaton:
             lowered = _SEPARATOR + _SEPARATOR.join(map(lower_same_length, chunk)) + _SEPARATOR
         return Searched(first, stop, joined, lowered, self._search(lowered))
 
-    def _hits_joined(self, texts: Sequence[str], searched: Searched) -> Hits:
+    def _hits_joined(self, texts: Sequence[str], searched: Searched,
+                     matched: list[tuple[Ints, Ints]] | None = None) -> Hits:
         first, stop, joined, lowered, found = searched
         spans = self._spans_of(found)
+        offsets = np.cumsum([len(_SEPARATOR)] + [len(t) + len(_SEPARATOR) for t in texts[first:stop]])
+        if matched is not None:
+            matched.append((np.searchsorted(offsets, spans[:, 0], side="right") - 1 + first, spans[:, 2]))
         codes = char_codes(joined)
         starts, ends = spans[:, 0], spans[:, 1]
         keep = whole_words(codes, starts, ends)
         starts, ends, names = starts[keep], ends[keep], spans[keep, 2]
         form = written_forms(joined, codes, char_codes(lowered), starts, ends, self._other_forms)
-        offsets = np.cumsum([len(_SEPARATOR)] + [len(t) + len(_SEPARATOR) for t in texts[first:stop]])
         text = np.searchsorted(offsets, starts, side="right") - 1
         base = offsets[text]
         return Hits(text + first, starts - base, ends - base, names, sentence_starts(codes, starts), form)
@@ -274,40 +287,60 @@ class NameAutomaton:
         >>> [auto.written(0, form) for form in auto.find_all(["GitHub, github, GITHUB"]).form.tolist()]
         ['GitHub', 'github', 'GITHUB']
         """
-        if form >= OTHER_FORM:
-            if len(self._other_list) != len(self._other_forms):
-                self._other_list = list(self._other_forms)
-            return self._other_list[form - OTHER_FORM]
-        written = self.names[name]
-        if form:
-            chars = list(written)
-            while form:  # each set bit: one upper-case letter
-                bit = form & -form
-                at = bit.bit_length() - 1
-                chars[at] = chars[at].upper()
-                form ^= bit
-            written = "".join(chars)
-        return written
+        return spell_form(self.names[name], form, self.other_forms())
+
+    def other_forms(self) -> list[str]:
+        """The written texts of hits no upper-case mask can tell, by number (see :func:`written_forms`)."""
+        if len(self._other_list) != len(self._other_forms):
+            self._other_list = list(self._other_forms)
+        return self._other_list
 
     def variants(self, hits: Hits) -> tuple[Ints, list[tuple[int, str]]]:
         """Number the ways the names are written: ``variants[variant[i]]`` is hit ``i``'s name and
         how it is written (``(3, "GitHub")``), numbered in order of their first hit."""
-        if not len(hits.form):
-            return np.zeros(0, dtype=np.int64), []
-        # One int64 key per (name, form): the forms ranked first (they are few, and span 63 bits).
-        forms = sorted_distinct(hits.form)
-        key = hits.name * len(forms) + np.searchsorted(forms, hits.form)
-        order = np.argsort(key, kind="stable")
-        ordered = key[order]
-        heads = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-        first_hit = order[heads]  # the sort is stable: a group's first row is its first hit
-        by_first = np.argsort(first_hit, kind="stable")
-        number = np.empty(len(heads), dtype=np.int64)
-        number[by_first] = np.arange(len(heads))
-        variant = np.empty(len(order), dtype=np.int64)
-        variant[order] = np.repeat(number, np.diff(np.append(heads, len(order))))
-        names, written = hits.name[first_hit[by_first]].tolist(), hits.form[first_hit[by_first]].tolist()
-        return variant, [(name, self.written(name, form)) for name, form in zip(names, written, strict=True)]
+        return number_variants(hits, self.names, self.other_forms())
+
+
+def spell_form(name: str, form: int, other_forms: Sequence[str]) -> str:
+    """How a hit of the lower-cased ``name`` with form ``form`` (see :class:`Hits`) is written;
+    ``other_forms``: the written texts that forms from :data:`OTHER_FORM` up number.
+
+    >>> spell_form("github", 9, []), spell_form("github", OTHER_FORM + 1, ["x", "GitHub!"])
+    ('GitHub', 'GitHub!')
+    """
+    if form >= OTHER_FORM:
+        return other_forms[form - OTHER_FORM]
+    if not form:
+        return name
+    chars = list(name)
+    while form:  # each set bit: one upper-case letter
+        bit = form & -form
+        at = bit.bit_length() - 1
+        chars[at] = chars[at].upper()
+        form ^= bit
+    return "".join(chars)
+
+
+def number_variants(hits: Hits, names: Sequence[str], other_forms: Sequence[str]
+                    ) -> tuple[Ints, list[tuple[int, str]]]:
+    """:meth:`NameAutomaton.variants` for hits of ``names`` whose other forms are ``other_forms``."""
+    if not len(hits.form):
+        return np.zeros(0, dtype=np.int64), []
+    # One int64 key per (name, form): the forms ranked first (they are few, and span 63 bits).
+    forms = sorted_distinct(hits.form)
+    key = hits.name * len(forms) + np.searchsorted(forms, hits.form)
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    heads = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    first_hit = order[heads]  # the sort is stable: a group's first row is its first hit
+    by_first = np.argsort(first_hit, kind="stable")
+    number = np.empty(len(heads), dtype=np.int64)
+    number[by_first] = np.arange(len(heads))
+    variant = np.empty(len(order), dtype=np.int64)
+    variant[order] = np.repeat(number, np.diff(np.append(heads, len(order))))
+    chosen, written = hits.name[first_hit[by_first]].tolist(), hits.form[first_hit[by_first]].tolist()
+    return variant, [(name, spell_form(names[name], form, other_forms))
+                     for name, form in zip(chosen, written, strict=True)]
 
 
 def written_forms(text: str, codes: Codes, lowered: Codes, starts: Ints, ends: Ints, other: dict[str, int]

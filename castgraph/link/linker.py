@@ -55,6 +55,7 @@ from castgraph.errors import CastgraphError
 from castgraph.graph.instances import make_many, shared_names, values_template
 from castgraph.graph.model import Entity, Episode, Mention, MentionOrigin, Resolution, Topic
 from castgraph.graph.tables import sorted_distinct
+from castgraph.link.ahead import SearchAhead
 from castgraph.link.automaton import NameAutomaton, lower_same_length
 from castgraph.link.hashtags import HashtagIndex
 from castgraph.link.present import PresentMentions
@@ -142,6 +143,9 @@ class LinkOptions(BaseModel):
     min_chars_cjk: int = 2
     common_evidence: int = 2
     automaton: str = "ahocorasick_rs"
+    #: Search the texts in a forked child while the resolver runs (:meth:`EntityLinker.search_ahead`):
+    #: ``None`` = when a core is idle, ``True`` = wherever a child can run, ``False`` = never.
+    search_ahead: bool | None = None
 
 
 def _cues(ep: Episode) -> list[tuple[float | None, str]]:
@@ -220,6 +224,7 @@ class EntityLinker:
         # linkable() answers, asked by the name table and the hashtag index alike
         self._linkable: dict[str, bool] = {}
         self._linkable_options = self.options
+        self._ahead: SearchAhead | None = None
 
     @property
     def active(self) -> bool:
@@ -260,6 +265,25 @@ class EntityLinker:
             return 0
         return TitleGuestFinder(self.options.title_patterns).add_mentions(episodes)
 
+    def search_ahead(self, episodes: Iterable[Episode]) -> None:
+        """Before resolution: start searching the episodes' texts in a child process, on the other core.
+
+        :meth:`link` then takes the child's hits (the same as its own search would find;
+        see :mod:`castgraph.link.ahead`). The texts must not change in between. Where no
+        child can run, :meth:`link` searches as it does without this call.
+        """
+        self.close()
+        text_fields = [f for f in self.options.fields if f != "tags"]
+        if self.active and text_fields and self.options.search_ahead is not False:
+            self._ahead = SearchAhead(sorted(episodes, key=lambda e: e.id), text_fields, self.linkable,
+                                      self.options.automaton, always=bool(self.options.search_ahead))
+
+    def close(self) -> None:
+        """Stop a search started by :meth:`search_ahead` that :meth:`link` did not take."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            ahead.close()
+
     def _names(self, entities: Iterable[Entity]) -> dict[str, _Name]:
         names: dict[str, _Name] = {}
         for entity in sorted(entities, key=lambda e: e.id):
@@ -292,15 +316,25 @@ class EntityLinker:
 
     def link(self, episodes: Iterable[Episode], resolution: Resolution) -> LinkResult:
         """Find the mentions; nothing is changed until :meth:`LinkResult.apply`."""
-        with gc_paused():  # many small objects, no cycles: see castgraph.memory
-            return self._link(episodes, resolution)
+        ahead, self._ahead = self._ahead, None
+        try:
+            with gc_paused():  # many small objects, no cycles: see castgraph.memory
+                return self._link(episodes, resolution, ahead)
+        finally:
+            if ahead is not None:
+                ahead.close()
 
-    def _link(self, episodes: Iterable[Episode], resolution: Resolution) -> LinkResult:
+    def _link(self, episodes: Iterable[Episode], resolution: Resolution, ahead: SearchAhead | None
+              ) -> LinkResult:
         result = LinkResult()
         if not self.active:
             return result
         opts = self.options
         eps = sorted(episodes, key=lambda e: e.id)
+        text_fields = [f for f in opts.fields if f != "tags"]
+        names = self._names(resolution.entities)
+        if ahead is not None and text_fields and names:
+            ahead.send(eps, names)  # the child searches while this process reads the tags and mentions
         entity_of = {e.id: e for e in resolution.entities}
         corpus_tags = {t for ep in eps for t in ep.tags} if "tags" in opts.fields else set()
         if corpus_tags:
@@ -312,11 +346,9 @@ class EntityLinker:
         entity_ids = sorted(entity_of)
         present = PresentMentions(eps, resolution, entity_ids)
         hashtags = self._hashtags(eps, result.topic_entities, entity_of, present)
-        text_fields = [f for f in opts.fields if f != "tags"]
-        names = self._names(resolution.entities)
         found: dict[int, list[tuple[Mention, str]]] = {}
         if text_fields and names:
-            found = self._find(eps, text_fields, names, present, entity_of, result)
+            found = self._find(eps, text_fields, names, present, entity_of, result, ahead)
         # Per episode, its hashtag mentions, then those found in its texts (in text order).
         for number in sorted(hashtags.keys() | found.keys()):
             for mention, entity_id in hashtags.get(number, []) + found.get(number, []):
@@ -368,13 +400,15 @@ class EntityLinker:
         return np.where(np.bincount(hit[mentioned], minlength=len(names)) == 1, chosen, -1)
 
     def _find(self, eps: list[Episode], text_fields: list[str], names: dict[str, _Name],
-              present: PresentMentions, entity_of: dict[str, Entity], result: LinkResult
-              ) -> dict[int, list[tuple[Mention, str]]]:
+              present: PresentMentions, entity_of: dict[str, Entity], result: LinkResult,
+              ahead: SearchAhead | None) -> dict[int, list[tuple[Mention, str]]]:
         """Find the names in the texts: place the mentions the episodes have, return new ones by episode."""
         opts = self.options
         keys = sorted(names)
         entries = [names[k] for k in keys]
-        hits = find_hits(NameAutomaton(keys, implementation=opts.automaton), eps, text_fields)
+        hits = ahead.receive() if ahead is not None else None
+        if hits is None:
+            hits = find_hits(NameAutomaton(keys, implementation=opts.automaton), eps, text_fields)
         # A capitalized one-word name seen in lower case anywhere is a common word.
         for name, written in hits.variants:
             entry = entries[name]

@@ -10,7 +10,7 @@ the first, the first with a timestamp, how many through common words), with nump
 Examples
 --------
 >>> from castgraph.graph.model import Episode
->>> from castgraph.link.automaton import Hits, NameAutomaton, Searched
+>>> from castgraph.link.automaton import Hits, NameAutomaton, Searched, number_variants
 >>> eps = [Episode(id="a", title="GitHub", summary="We use github and GitHub.")]
 >>> hits = find_hits(NameAutomaton(["GitHub"]), eps, ("title", "summary"))
 >>> hits.start.tolist(), hits.unit.tolist(), hits.variant.tolist(), hits.variants
@@ -23,7 +23,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -33,9 +33,10 @@ import numpy.typing as npt
 
 from castgraph.graph.model import Episode
 from castgraph.graph.tables import lex_order
-from castgraph.link.automaton import Hits, NameAutomaton, Searched
+from castgraph.link.automaton import Hits, NameAutomaton, Searched, number_variants
 
-__all__ = ["TEXT_FIELDS", "Spots", "TextHits", "find_hits", "group_spots"]
+__all__ = ["BATCH", "TEXT_FIELDS", "HitGatherer", "Spots", "TextBatch", "TextHits", "find_hits",
+           "group_spots", "read_batch"]
 
 Ints = npt.NDArray[np.int64]
 Flags = npt.NDArray[np.bool_]
@@ -82,47 +83,59 @@ def find_hits(automaton: NameAutomaton, episodes: Sequence[Episode], fields: Seq
     The automaton searches one batch in a second thread (it releases the GIL) while this
     thread reads the next batch and finds the whole words among the last batch's matches.
     """
-    hit_parts: list[list[npt.NDArray[Any]]] = []
-    unit_parts: list[list[npt.NDArray[Any]]] = []
-    units = 0
+    gathered = HitGatherer()
+    with ThreadPoolExecutor(max_workers=1) as search:
+        pending: tuple[TextBatch, Future[list[Searched] | None]] | None = None
+        for first in range(0, len(episodes), BATCH):
+            batch = read_batch(episodes, first, fields)
+            running = search.submit(automaton.search, batch.joined)
+            if pending is not None:
+                gathered.add(pending[0], automaton.hits(pending[0].joined, pending[1].result()))
+            pending = batch, running
+        if pending is not None:
+            gathered.add(pending[0], automaton.hits(pending[0].joined, pending[1].result()))
+    return gathered.text_hits(automaton.names, automaton.other_forms)
 
-    def take(batch: _Batch, hits: Hits) -> None:
-        nonlocal units
+
+class HitGatherer:
+    """The hits of batch after batch (:meth:`add`), then all of them as :class:`TextHits`."""
+
+    def __init__(self) -> None:
+        self._hits: list[list[npt.NDArray[Any]]] = []
+        self._units: list[list[npt.NDArray[Any]]] = []
+        self._unit_count = 0
+
+    def add(self, batch: TextBatch, hits: Hits) -> None:
+        """Keep the hits of ``batch`` (``hits.text``: the episode's number in the batch)."""
         since_at = batch.timed_from[hits.text]
         # The text of a hit: the last of its episode's texts that starts at or before it.
         stride = max(map(len, batch.joined), default=0) + 2
         unit_key = batch.unit_episode * stride + batch.units[0]
         unit = np.searchsorted(unit_key, hits.text * stride + hits.start, side="right") - 1
-        hit_parts.append([hits.text + batch.first, hits.name, hits.form, hits.start, hits.end,
-                          unit + units, (since_at >= 0) & (hits.start >= since_at), hits.opening])
-        unit_parts.append(batch.units)
-        units += len(batch.unit_episode)
+        self._hits.append([hits.text + batch.first, hits.name, hits.form, hits.start, hits.end,
+                           unit + self._unit_count, (since_at >= 0) & (hits.start >= since_at), hits.opening])
+        self._units.append(batch.units)
+        self._unit_count += len(batch.unit_episode)
 
-    with ThreadPoolExecutor(max_workers=1) as search:
-        pending: tuple[_Batch, Future[list[Searched] | None]] | None = None
-        for first in range(0, len(episodes), BATCH):
-            batch = _read_batch(episodes, first, fields)
-            running = search.submit(automaton.search, batch.joined)
-            if pending is not None:
-                take(pending[0], automaton.hits(pending[0].joined, pending[1].result()))
-            pending = batch, running
-        if pending is not None:
-            take(pending[0], automaton.hits(pending[0].joined, pending[1].result()))
-    hit_columns: list[npt.NDArray[Any]] = [np.zeros(0, dtype=np.int64)] * 6 + [np.zeros(0, dtype=bool)] * 2
-    unit_columns: list[npt.NDArray[Any]] = [np.zeros(0, dtype=np.int64)] * 4 + [np.zeros(0),
-                                                                               np.zeros(0, dtype=bool)]
-    if hit_parts:
-        hit_columns = [np.concatenate(column) for column in zip(*hit_parts, strict=True)]
-        unit_columns = [np.concatenate(column) for column in zip(*unit_parts, strict=True)]
-    episode, name, form, start, end, unit_at, timed_at, opening = hit_columns
-    variant_at, variants = automaton.variants(Hits(episode, start, end, name, opening, form))
-    unit_start, unit_end, unit_field, unit_chapter, unit_time, unit_timed = unit_columns
-    return TextHits(episode, variant_at, start, end, unit_at, timed_at, opening, variants,
-                    unit_start, unit_end, unit_field, unit_chapter, unit_time, unit_timed)
+    def text_hits(self, names: Sequence[str], other_forms: Callable[[], Sequence[str]]) -> TextHits:
+        """All hits kept, their ways of writing numbered (``names``: the names that ``Hits.name``
+        numbers; ``other_forms`` gives the written texts of forms from ``OTHER_FORM`` up)."""
+        no_ints, no_flags = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+        hit_columns: list[npt.NDArray[Any]] = [no_ints] * 6 + [no_flags] * 2
+        unit_columns: list[npt.NDArray[Any]] = [no_ints] * 4 + [np.zeros(0), no_flags]
+        if self._hits:
+            hit_columns = [np.concatenate(column) for column in zip(*self._hits, strict=True)]
+            unit_columns = [np.concatenate(column) for column in zip(*self._units, strict=True)]
+        episode, name, form, start, end, unit_at, timed_at, opening = hit_columns
+        variant_at, variants = number_variants(Hits(episode, start, end, name, opening, form), names,
+                                               other_forms())
+        unit_start, unit_end, unit_field, unit_chapter, unit_time, unit_timed = unit_columns
+        return TextHits(episode, variant_at, start, end, unit_at, timed_at, opening, variants,
+                        unit_start, unit_end, unit_field, unit_chapter, unit_time, unit_timed)
 
 
 @dataclass
-class _Batch:
+class TextBatch:
     """Episodes ``first``, ``first + 1``, ... : their texts joined, and each text's place.
 
     ``units``: start, end, field, chapter, timestamp and timed of each text (as in
@@ -137,7 +150,7 @@ class _Batch:
     units: list[npt.NDArray[Any]]
 
 
-def _read_batch(episodes: Sequence[Episode], first: int, fields: Sequence[str]) -> _Batch:
+def read_batch(episodes: Sequence[Episode], first: int, fields: Sequence[str]) -> TextBatch:
     from castgraph.link.linker import episode_texts  # the linker imports this module
 
     code = {field: i for i, field in enumerate(TEXT_FIELDS)}
@@ -160,7 +173,7 @@ def _read_batch(episodes: Sequence[Episode], first: int, fields: Sequence[str]) 
     ints = table[:, :6].astype(np.int64)
     units = [ints[:, 1].copy(), ints[:, 2].copy(), ints[:, 3].copy(), ints[:, 4].copy(),
              table[:, 6].copy(), ints[:, 5] == 1]
-    return _Batch(first, joined, np.array(timed_from, dtype=np.int64), ints[:, 0].copy(), units)
+    return TextBatch(first, joined, np.array(timed_from, dtype=np.int64), ints[:, 0].copy(), units)
 
 
 @dataclass

@@ -1,0 +1,225 @@
+"""The search that runs in a forked child while the resolver works (castgraph.link.ahead)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import random
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from castgraph.forked import NO_FORK_ENV, fork_unavailable
+from castgraph.graph.model import Chapter, Episode, Mention
+from castgraph.link import EntityLinker, LinkOptions
+from castgraph.link import ahead as ahead_module
+from castgraph.link.ahead import SearchAhead, surface_names
+from castgraph.link.automaton import NameAutomaton
+from castgraph.link.spots import TextHits, find_hits
+from castgraph.pipeline import BuildOptions, GraphBuilder
+
+needs_fork = pytest.mark.skipif(bool(fork_unavailable()),
+                                reason="no forked child here: the linker searches in-process")
+
+FIELDS = ["title", "summary", "chapters"]
+SURFACES = ["Claude", "Claude Code", "GitHub", "GitHub Copilot", "Amazon Web Services (AWS)",
+            "Ｍｉｓｔｒａｌ", "Shawn Wang / swyx", "Andrej Karpathy (Eureka Labs)", "松尾研究室", "松尾",
+            "gpt-5", "Jane Doe", "LongName Industries"]
+# Words of the texts: the surfaces, pieces of them, other names and case variants.
+PIECES = [*SURFACES, "claude", "CLAUDE CODE", "github", "AWS", "aws", "Mistral", "swyx", "Eureka Labs",
+          "Karpathy", "Anthropic", "anthropics", "Jane", "Doe", "Industries", "の", "、", ". ", " ", " ", " ",
+          "\n", "-", "gpt-5.1", "Ｊａｎｅ Ｄｏｅ"]
+
+
+def _corpus(seed: int, size: int = 40) -> list[Episode]:
+    rng = random.Random(seed)
+
+    def text() -> str:
+        return "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 14)))
+
+    episodes = []
+    for i in range(size):
+        chapters = [Chapter(title=text(), start=60 * c, summary=text()) for c in range(rng.randint(0, 3))]
+        mentions = [Mention(surface=rng.choice(SURFACES)) for _ in range(rng.randint(0, 3))]
+        episodes.append(Episode(id=f"e{i:03d}", title=text(), summary=text(), chapters=chapters,
+                                mentions=mentions))
+    return episodes
+
+
+def _same(found: TextHits | None, expected: TextHits) -> None:
+    assert found is not None
+    for field in dataclasses.fields(TextHits):
+        got, want = getattr(found, field.name), getattr(expected, field.name)
+        if isinstance(want, list):
+            assert got == want, field.name
+        else:
+            assert got.dtype == want.dtype and np.array_equal(got, want), field.name
+
+
+def _names(rng: random.Random, episodes: list[Episode]) -> list[str]:
+    """Names as a resolver might leave them: some surfaces' names dropped, some never a surface."""
+    searched = surface_names(episodes, bool)
+    kept = [n for n in searched if rng.random() < 0.7]
+    return kept + rng.sample(["Anthropic", "Jane", "Eureka Labs", "Industries", "claude code x"], 2)
+
+
+@needs_fork
+@pytest.mark.parametrize("seed", range(6))
+def test_the_child_finds_exactly_what_the_linker_would(seed: int) -> None:
+    episodes = _corpus(seed)
+    rng = random.Random(seed)
+    for names in (_names(rng, episodes), surface_names(episodes, bool), ["Claude"]):
+        ahead = SearchAhead(episodes, FIELDS, bool, always=True)
+        assert ahead.running
+        ahead.send(episodes, names)
+        found = ahead.receive()
+        _same(found, find_hits(NameAutomaton(names), episodes, FIELDS))
+        assert not ahead.running
+
+
+@needs_fork
+def test_names_found_only_after_resolution_are_searched_again() -> None:
+    episodes = [Episode(id="a", title="Claude Code, then Claude", mentions=[Mention(surface="Claude Code")]),
+                Episode(id="b", title="Anthropic and Claude", mentions=[Mention(surface="Claude")]),
+                Episode(id="c", title="nothing", mentions=[])]
+    ahead = SearchAhead(episodes, ["title"], bool, always=True)
+    # "Claude Code" is not a name any more; "Anthropic" was never a surface.
+    ahead.send(episodes, ["Claude", "Anthropic"])
+    found = ahead.receive()
+    assert found is not None
+    assert [(e, s) for e, s in zip(found.episode.tolist(), found.start.tolist(), strict=True)] == \
+        [(0, 0), (0, 18), (1, 0), (1, 14)]
+    assert found.variants == [(1, "Claude"), (0, "Anthropic")]
+
+
+@needs_fork
+def test_other_episodes_than_those_searched_stop_the_child() -> None:
+    episodes = _corpus(1, 5)
+    ahead = SearchAhead(episodes, FIELDS, bool, always=True)
+    pid = ahead._child.pid if ahead._child is not None else None
+    ahead.send(episodes[:-1], ["Claude"])
+    assert ahead.receive() is None and not ahead.running
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid or -1, os.WNOHANG)  # reaped
+
+
+def test_without_fork_nothing_runs_and_the_build_is_the_same(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    records = [{"id": ep.id, "title": ep.title, "summary": ep.summary,
+                "entities": [{"name": m.surface, "type": "Product"} for m in ep.mentions]}
+               for ep in _corpus(3, 30)]
+    src = tmp_path / "eps.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    received: list[Any] = []
+    real_receive = SearchAhead.receive
+
+    def spy(self: SearchAhead) -> TextHits | None:
+        received.append(real_receive(self))
+        return received[-1]
+
+    monkeypatch.setattr(SearchAhead, "receive", spy)
+    forking = not fork_unavailable()
+    ahead = LinkOptions(search_ahead=True)
+    GraphBuilder(BuildOptions(inputs=[src], out=tmp_path / "forked", html=False, graph_json=True,
+                              link=ahead)).run()
+    monkeypatch.setenv(NO_FORK_ENV, "1")
+    assert not SearchAhead(_corpus(1, 2), FIELDS, bool, always=True).running
+    GraphBuilder(BuildOptions(inputs=[src], out=tmp_path / "alone", html=False, graph_json=True,
+                              link=ahead)).run()
+    monkeypatch.delenv(NO_FORK_ENV)
+    GraphBuilder(BuildOptions(inputs=[src], out=tmp_path / "never", html=False, graph_json=True,
+                              link=LinkOptions(search_ahead=False))).run()
+    assert len(received) == 2  # search_ahead=False: no child asked
+    if forking:
+        assert isinstance(received[0], TextHits) and len(received[0].start)
+    assert all(r is None for r in received[1:])
+    forked = (tmp_path / "forked" / "graph.json").read_bytes()
+    assert b"text_link" in forked
+    assert forked == (tmp_path / "alone" / "graph.json").read_bytes() == \
+        (tmp_path / "never" / "graph.json").read_bytes()
+
+
+@needs_fork
+def test_a_failing_child_leaves_the_search_to_the_linker() -> None:
+    parent = os.getpid()
+
+    def linkable_here_only(name: str) -> bool:
+        if os.getpid() != parent:
+            raise RuntimeError("the child fails")
+        return True
+
+    episodes = _corpus(2, 10)
+    ahead = SearchAhead(episodes, FIELDS, linkable_here_only, always=True)
+    assert ahead.running
+    ahead.send(episodes, ["Claude", "GitHub"])
+    assert ahead.receive() is None and not ahead.running
+
+
+@needs_fork
+def test_a_failed_resolution_stops_the_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[SearchAhead] = []
+    real_init = SearchAhead.__init__
+
+    def record(self: SearchAhead, *args: Any, **kwargs: Any) -> None:
+        real_init(self, *args, **kwargs)
+        started.append(self)
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("resolution failed")
+
+    monkeypatch.setattr(SearchAhead, "__init__", record)
+    monkeypatch.setattr("castgraph.pipeline.resolve", fail)
+    src = tmp_path / "eps.jsonl"
+    src.write_text('{"id": "a", "title": "GitHub", "entities": [{"name": "GitHub"}]}\n', encoding="utf-8")
+    with pytest.raises(RuntimeError, match="resolution failed"):
+        GraphBuilder(BuildOptions(inputs=[src], out=tmp_path / "out", html=False)).run()
+    assert len(started) == 1 and not started[0].running
+
+
+def test_the_linker_gives_the_same_mentions_with_a_search_ahead() -> None:
+    from castgraph.resolve import resolve
+
+    found = []
+    for ahead in (False, True):
+        episodes = _corpus(4, 30)
+        linker = EntityLinker(LinkOptions(search_ahead=True))
+        if ahead:
+            linker.search_ahead(episodes)
+            assert linker._ahead is not None and linker._ahead.running == (not fork_unavailable())
+        result = linker.link(episodes, resolve(episodes))
+        assert linker._ahead is None
+        found.append([(m.id, m.surface, m.field, m.span, result.assignments[m.id]) for m in result.mentions])
+    assert found[0] == found[1] and len(found[0]) > 5
+
+
+def test_no_child_without_memory_for_a_copy_or_an_idle_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    episodes = _corpus(5, 4)
+    monkeypatch.setattr(ahead_module, "CHILD_MEMORY_SHARE", 1e9)  # more than any machine has
+    ahead = SearchAhead(episodes, FIELDS, bool, always=True)
+    assert not ahead.running and (ahead.why_not.startswith("not enough memory") or sys.platform != "linux")
+    ahead.send(episodes, ["Claude"])
+    assert ahead.receive() is None
+    monkeypatch.undo()
+    monkeypatch.setattr(ahead_module, "idle_cores", lambda: 0.4)
+    busy = SearchAhead(episodes, FIELDS, bool)
+    assert not busy.running and busy.why_not == "no idle core (load average leaves 0.4)"
+    if not fork_unavailable():
+        forced = SearchAhead(episodes, FIELDS, bool, always=True)
+        assert forced.running and forced.why_not == ""
+        forced.close()
+        assert not forced.running
+
+
+@needs_fork
+def test_a_killed_child_leaves_the_search_to_the_linker() -> None:
+    episodes = _corpus(6, 10)
+    ahead = SearchAhead(episodes, FIELDS, bool, always=True)
+    assert ahead._child is not None and ahead._child.pid is not None
+    os.kill(ahead._child.pid, signal.SIGKILL)
+    ahead.send(episodes, ["Claude", "GitHub"])
+    assert ahead.receive() is None and not ahead.running
