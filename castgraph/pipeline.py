@@ -387,7 +387,7 @@ class GraphBuilder:
         if fork is None:
             if mentions < FORK_MIN_MENTIONS:
                 return f"under {FORK_MIN_MENTIONS:,} mentions"
-            # Both processes touching the shared pages costs CPU (about 40-65 % more for the writing):
+            # Both processes touching the shared pages costs CPU (20-65 % more for the writing):
             # worth it only when a core would otherwise idle; beside another busy program it is slower.
             # The load average counts this build too: busy for `running` seconds, it has added up to
             # 1 - exp(-running / 60) to the 1-minute average. What is left must give the child half a core.
