@@ -3,7 +3,9 @@
 For each size, generates the corpus (``generate.py``, cached under ``--work``), then
 runs ``castgraph build`` ``--runs`` times in a new process under ``/usr/bin/time -v``
 and prints the median run: the stage seconds the build reports, the whole command's
-wall and CPU seconds, its peak RSS, and the machine's 1-minute load before the run
+wall and CPU seconds, its peak RSS (the largest process), the peak memory of all its
+processes together (sum of PSS, sampled every 0.1 s: the build may fork a child), and
+the machine's 1-minute load before the run
 (the benchmark machine is shared: CPU seconds are the steadier number). With
 ``--peers`` the peers' resolution runs on the same corpus in the same run
 (``benchmarks/resolution.py``; ``pip install -e '.[bench]'``), with precision and
@@ -18,12 +20,14 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -31,7 +35,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 import generate
 
-__all__ = ["main", "run_build"]
+__all__ = ["PeakMemory", "main", "run_build"]
 
 _TIME_FIELDS = {
     "Elapsed (wall clock) time (h:mm:ss or m:ss)": "wall",
@@ -46,18 +50,67 @@ def _seconds(clock: str) -> float:
     return sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
 
 
+def _process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants, from /proc (Linux)."""
+    found, frontier = [], [pid]
+    while frontier:
+        current = frontier.pop()
+        found.append(current)
+        for children in Path(f"/proc/{current}/task").glob("*/children"):
+            with contextlib.suppress(OSError, ValueError):
+                frontier.extend(int(child) for child in children.read_text().split())
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            return next((int(line.split()[1]) for line in rollup if line.startswith("Pss:")), 0)
+    except (OSError, ValueError):
+        return 0
+
+
+class PeakMemory(threading.Thread):
+    """Sample the memory of a process and all its descendants (sum of PSS, every ``interval`` s).
+
+    ``/usr/bin/time`` reports the largest single process; a build that forks a child holds
+    more than that, and PSS counts each page the two still share once.
+    """
+
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval, self.peak_kb = pid, interval, 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.interval):
+            self.peak_kb = max(self.peak_kb, sum(map(_pss_kb, _process_tree(self.pid))))
+
+    def stop(self) -> int:
+        self._stop_event.set()
+        self.join()
+        return self.peak_kb
+
+
 def run_build(corpus: Path, out: Path, extra: list[str]) -> dict[str, Any]:
-    """Run ``castgraph build`` once; return its stage seconds, wall, CPU, peak RSS and load."""
+    """Run ``castgraph build`` once; return its stage seconds, wall, CPU, peak RSS, peak memory
+    over all its processes (sum of PSS, sampled; 0 where /proc is missing) and load."""
     castgraph = Path(sys.executable).parent / "castgraph"
     env = {**os.environ, "COLUMNS": "400"}  # one line per table row
     # A new folder each run: a build into an existing one first reads its graph to keep the ids.
     shutil.rmtree(out, ignore_errors=True)
     load = os.getloadavg()[0]
-    proc = subprocess.run(["/usr/bin/time", "-v", str(castgraph), "build", str(corpus), "--out", str(out),
-                           *extra], capture_output=True, text=True, env=env, check=False)
+    command = ["/usr/bin/time", "-v", str(castgraph), "build", str(corpus), "--out", str(out), *extra]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          env=env) as popen:
+        sampler = PeakMemory(popen.pid)
+        sampler.start()
+        stdout, stderr = popen.communicate()
+        all_kb = sampler.stop()
+    proc = subprocess.CompletedProcess(popen.args, popen.returncode, stdout, stderr)
     if proc.returncode != 0:
         raise SystemExit(f"castgraph build failed:\n{proc.stderr[-2000:]}")
-    result: dict[str, Any] = {"load": load}
+    result: dict[str, Any] = {"load": load, "all_kb": all_kb}
     for line in proc.stderr.splitlines():
         name, _, value = line.strip().rpartition(": ")
         if name in _TIME_FIELDS:
@@ -122,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(run_build(corpus / "episodes.jsonl", args.work / f"out-{size}", args.build_args))
             r = runs[-1]
             print(f"{size:,} run {i + 1}: wall {r['wall']:.1f} s, cpu {r['cpu']:.1f} s, "
-                  f"peak {r['rss_kb'] / 2**20:.2f} GB, load {r['load']:.1f}, {r['stages']}", file=sys.stderr)
+                  f"peak {r['rss_kb'] / 2**20:.2f} GB (all processes {r['all_kb'] / 2**20:.2f} GB), "
+                  f"load {r['load']:.1f}, {r['stages']}", file=sys.stderr)
         rows.append((size, _median_run(runs), runs))
         if args.peers:
             for name, text in _peers(corpus, args.peer_cap):
@@ -130,12 +184,13 @@ def main(argv: list[str] | None = None) -> int:
 
     stages = sorted({s for _, r, _ in rows for s in r["stages"]},
                     key=lambda s: min(list(r["stages"]).index(s) for _, r, _ in rows if s in r["stages"]))
-    head = ["episodes", *stages, "wall s", "cpu s", "peak GB", "load"]
+    head = ["episodes", *stages, "wall s", "cpu s", "peak GB", "all processes GB", "load"]
     print("| " + " | ".join(head) + " |")
     print("|" + "|".join("---:" for _ in head) + "|")
     for size, r, _ in rows:
         cells = [f"{size:,}", *(f"{r['stages'].get(s, 0):.2f}" for s in stages), f"{r['wall']:.1f}",
-                 f"{r['cpu']:.1f}", f"{r['rss_kb'] / 2**20:.2f}", f"{r['load']:.1f}"]
+                 f"{r['cpu']:.1f}", f"{r['rss_kb'] / 2**20:.2f}", f"{r['all_kb'] / 2**20:.2f}",
+                 f"{r['load']:.1f}"]
         print("| " + " | ".join(cells) + " |")
     return 0
 

@@ -28,7 +28,7 @@ runs the work in-process.
 
 Sharing is not free in CPython: every object either process touches has its reference
 count written, so each page touched after the fork is copied (or at least faulted) once.
-Writing the outputs of a large build this way took 40-65 % more CPU than in one process,
+Writing the outputs of a build this way took 20-65 % more CPU than in one process (10k-100k episodes),
 and the child came to own about 40 % of the parent's memory: it pays only when a core
 would otherwise sit idle (:func:`idle_cores`).
 

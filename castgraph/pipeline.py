@@ -48,7 +48,8 @@ from castgraph.queries.loading import write_graph_index
 from castgraph.resolve import read_overrides, resolve, write_resolution_csv, write_review_csv
 from castgraph.resolve.override_check import check_overrides
 
-__all__ = ["FORK_MIN_MENTIONS", "JSON_AUTO_MENTIONS", "BuildOptions", "BuildReport", "GraphBuilder"]
+__all__ = ["FORK_MAX_MENTIONS", "FORK_MIN_MENTIONS", "JSON_AUTO_MENTIONS", "BuildOptions", "BuildReport",
+           "GraphBuilder"]
 
 JSON_AUTO_MENTIONS = 250_000
 """Above this many mentions graph.json is written only on request (``graph_json=True``,
@@ -63,6 +64,12 @@ child process while it writes the graph and its query index, when the load avera
 build's own share) leaves a core idle. Below it the fork costs more than it saves.
 ``CASTGRAPH_NO_FORK=1`` in the environment, or ``fork_outputs=False``, writes everything in the
 build's own process."""
+
+
+FORK_MAX_MENTIONS = 500_000
+"""Up to this many mentions (with ``fork_outputs=None``): above it the child's copy of the pages
+costs more memory than its time saves (at 100k episodes, 1.2M mentions: about 0.8 GB for at most
+a second)."""
 
 
 # The forked child's private memory as a share of the build's, with a margin: what the machine
@@ -99,7 +106,8 @@ class BuildOptions(BaseModel):
     #: Mentions found in episode text (``LinkOptions(enabled=False)`` turns the linker off).
     link: LinkOptions = Field(default_factory=LinkOptions)
     #: Write some outputs in a forked child (see :data:`FORK_MIN_MENTIONS`): ``None`` = from that
-    #: many mentions when a core is idle, ``True`` = whatever the size and load, ``False`` = never.
+    #: many mentions up to :data:`FORK_MAX_MENTIONS` when a core is idle, ``True`` = whatever the
+    #: size and load, ``False`` = never.
     #: Never where forking is not safe (see :func:`castgraph.forked.fork_unavailable`).
     fork_outputs: bool | None = None
 
@@ -387,7 +395,9 @@ class GraphBuilder:
         if fork is None:
             if mentions < FORK_MIN_MENTIONS:
                 return f"under {FORK_MIN_MENTIONS:,} mentions"
-            # Both processes touching the shared pages costs CPU (about 40-65 % more for the writing):
+            if mentions > FORK_MAX_MENTIONS:
+                return f"over {FORK_MAX_MENTIONS:,} mentions"
+            # Both processes touching the shared pages costs CPU (20-65 % more for the writing):
             # worth it only when a core would otherwise idle; beside another busy program it is slower.
             # The load average counts this build too: busy for `running` seconds, it has added up to
             # 1 - exp(-running / 60) to the 1-minute average. What is left must give the child half a core.

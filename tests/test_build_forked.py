@@ -72,6 +72,10 @@ def test_small_graphs_threads_and_the_environment_write_in_process(
     monkeypatch.setattr(pipeline, "idle_cores", lambda: 1.6)
     _build(tmp_path / "big enough")
     assert len(forks) == 1
+    monkeypatch.setattr(pipeline, "FORK_MAX_MENTIONS", 2)  # too many mentions: the copy costs too much
+    _build(tmp_path / "too big")
+    assert len(forks) == 1
+    monkeypatch.setattr(pipeline, "FORK_MAX_MENTIONS", 10**9)
     monkeypatch.setattr(pipeline, "idle_cores", lambda: 0.3)  # another program keeps the second core busy
     _build(tmp_path / "busy")
     assert len(forks) == 1
@@ -226,7 +230,8 @@ def test_the_build_discounts_its_own_share_of_the_load(monkeypatch: pytest.Monke
     builder = GraphBuilder(BuildOptions())
     # A 2-minute build on an idle 2-core machine: the load average of 1.06 is mostly its own.
     monkeypatch.setattr(pipeline, "idle_cores", lambda: 0.94)
-    assert builder._in_process(10**6, running=120) == ""
+    assert builder._in_process(400_000, running=120) == ""
     # The same load after 1 second of building: another program keeps the second core busy.
-    assert builder._in_process(10**6, running=1) == "no idle core (load average leaves 0.9)"
+    assert builder._in_process(400_000, running=1) == "no idle core (load average leaves 0.9)"
     assert builder._in_process(100, running=120) == "under 20,000 mentions"
+    assert builder._in_process(10**6, running=120) == "over 500,000 mentions"
