@@ -9,12 +9,15 @@ loaded offline and ran nothing it should not.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from castgraph.forked import tolerate_at_fork
 
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "OfflinePage", "browser", "offline_page"]
 
@@ -62,6 +65,11 @@ def browser() -> Iterator[Any]:
 
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        # asyncio's thread that waits for playwright's driver process holds no lock a forked child
+        # needs: the tests after this one may still fork (castgraph.forked refuses other threads).
+        for thread in threading.enumerate():
+            if thread.name.startswith("asyncio-waitpid"):
+                tolerate_at_fork(thread)
         try:
             yield chromium
         finally:
