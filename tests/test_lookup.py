@@ -166,3 +166,21 @@ def test_viewer_search_folds_names_as_the_commands_do(offline_page: Any, tmp_pat
     page.fill("#search", "GitHub, Inc.")
     assert page.locator("#search-results li .name").all_inner_texts()[0] == "GitHub"
     offline_page.assert_clean()
+
+
+def test_names_folded_at_once_fold_as_one_at_a_time() -> None:
+    # Whitespace, compatibility forms and combining marks at the edges of names: folding the
+    # names joined must give each name's own fold (a mark opening a name does not join the last).
+    import random
+
+    from castgraph.queries.lookup import fold_names
+    from castgraph.resolve.normalize import fold_name
+
+    pieces = [" ", "\t", "\n", "\u3000", "\u00a0", "\x1c", "a", "B", "é", "e\u0301", "\u0301", "ﬁ", "Ｃ", "ß",
+              "İ", "ガ", "\u3099", "カ", "①", "\x00", "Σ", "ς", "\u2028"]
+    rng = random.Random(0)
+    for _ in range(3000):
+        names = ["".join(rng.choice(pieces) for _ in range(rng.randrange(6)))
+                 for _ in range(rng.randrange(1, 6))]
+        assert fold_names(names) == [fold_name(name) for name in names], names
+    assert fold_names([]) == []

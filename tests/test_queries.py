@@ -298,6 +298,24 @@ def test_a_name_is_found_alike_by_search_and_by_index(tmp_path: Path, small: nx.
     assert [r.id for r in warm.entities_named("claude-code")] == ["entity:Claude Code"]
 
 
+def test_a_folded_name_is_found_before_every_name_is_indexed(tmp_path: Path, small: nx.MultiDiGraph) -> None:
+    # Another case or width of a name is found by folding every name at once; the name index
+    # (seconds to build on a large graph) is built only for the steps after it.
+    from castgraph.queries import lookup
+
+    NetworkXStore(tmp_path).write(small)
+    open_graph_dir(tmp_path)
+    for text in ("cursor", "CLAUDE-CODE", "  the   HOST ", "Ｃｕｒｓｏｒ", "claude code"):
+        backend = open_graph_dir(tmp_path)
+        row, how = lookup.find_entity(backend, text)
+        assert backend not in lookup._name_indexes
+        expected = lookup.find_entity(lookup.GraphNames(small), text)
+        assert (row.id, how) == (expected[0].id, expected[1]) and how == "normalized", text
+    backend = open_graph_dir(tmp_path)
+    assert lookup.find_entity(backend, "Cursor, Inc.")[0].id == "entity:Cursor"
+    assert backend in lookup._name_indexes
+
+
 def test_missing_or_broken_graph_folder(tmp_path: Path) -> None:
     with pytest.raises(CastgraphError, match="no graph here"):
         open_graph_dir(tmp_path)

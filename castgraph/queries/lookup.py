@@ -30,6 +30,8 @@ Examples
 
 from __future__ import annotations
 
+import re
+import unicodedata
 import weakref
 from collections import Counter
 from collections.abc import Sequence
@@ -44,13 +46,14 @@ if TYPE_CHECKING:
     import networkx as nx
 
 __all__ = ["FUZZY_ACCEPT", "GraphNames", "NameIndex", "NameSource", "find_entity", "find_episode",
-           "find_node", "lookup_keys", "lookup_rules"]
+           "find_node", "fold_names", "lookup_keys", "lookup_rules"]
 
 #: A near spelling scoring at least this (rapidfuzz WRatio, 0-100) is taken as the entity.
 FUZZY_ACCEPT = 88.0
 #: Suggestions ("did you mean") need at least this score.
 FUZZY_SUGGEST = 60.0
 _CANDIDATES = 200
+_WHITESPACE = re.compile(r"\s+")
 _COMMON_GRAM = 5000
 
 
@@ -73,6 +76,23 @@ _name_indexes: weakref.WeakKeyDictionary[Any, NameIndex] = weakref.WeakKeyDictio
 def lookup_keys(text: str) -> tuple[str, str]:
     """The two spellings a name is compared by: folded (NFKC, case, spaces) and resolution's key."""
     return _fold(text), normalize_name(text)
+
+
+def fold_names(texts: Sequence[str]) -> list[str]:
+    """:func:`~castgraph.resolve.normalize.fold_name` of each of ``texts``, folded as one text
+    (a NUL between two names stops normalization and whitespace at it).
+
+    >>> fold_names(["  Ｃｌａｕｄｅ   Code ", "GitHub\u3000", ""])
+    ['claude code', 'github', '']
+    """
+    if not texts:
+        return []
+    joined = "\x00".join(texts)
+    if joined.count("\x00") != max(0, len(texts) - 1):  # a name holding a NUL: one at a time
+        return [_fold(text) for text in texts]
+    if not joined.isascii():
+        joined = unicodedata.normalize("NFKC", joined)
+    return [part.strip() for part in _WHITESPACE.sub(" ", joined).casefold().split("\x00")]
 
 
 def lookup_rules() -> dict[str, Any]:
@@ -166,6 +186,13 @@ def find_entity(backend: NameSource, text: str, *, fuzzy: bool = True) -> tuple[
     named = sorted(backend.entities_named(text), key=_rank)
     if named:
         return named[0], "name" if named[0].name == text else "alias"
+    folded = getattr(backend, "entities_folded", None)
+    if folded is not None and backend not in _name_indexes:
+        # Before indexing every name for the steps below (seconds on a large graph), the
+        # same folded spelling, found by folding all names at once.
+        same = sorted(folded(_fold(text)), key=_rank)
+        if same:
+            return same[0], "normalized"
     index = name_index(backend)
     exact = index.exact(text)
     if exact:

@@ -104,6 +104,22 @@ class NetworkXQueries(QueryBackend):
             self._named = named
         return [self._entity_row(ent) for ent in self._named.get(name, ())]
 
+    def entities_folded(self, folded: str) -> list[EntityRow]:
+        """The entities one of whose names or aliases folds (:func:`~castgraph.resolve.normalize.fold_name`)
+        to ``folded``."""
+        from castgraph.queries.lookup import fold_names
+
+        if not folded:
+            return []
+        idx = self.index
+        names = list(idx.ent_name)
+        owners = list(range(len(names)))
+        for ent, aliases in enumerate(idx.ent_aliases):
+            names += aliases
+            owners += [ent] * len(aliases)
+        found = dict.fromkeys(owners[i] for i, text in enumerate(fold_names(names)) if text == folded)
+        return [self._entity_row(ent) for ent in found]
+
     def entity_absorbing(self, former_id: str) -> EntityRow | None:
         owner = self.index.ent_former.get(former_id)
         ent = self.index.entity_position(owner) if owner is not None else None
