@@ -282,6 +282,22 @@ def test_cached_index_decodes_only_the_items_a_query_reads(tmp_path: Path, small
     assert column.items is not None  # type: ignore[attr-defined]
 
 
+def test_a_name_is_found_alike_by_search_and_by_index(tmp_path: Path, small: nx.MultiDiGraph) -> None:
+    # A backend's first look-up by name searches the cached columns' bytes (nothing decoded);
+    # later ones index every name once. Both give what the graph in memory gives.
+    NetworkXStore(tmp_path).write(small)
+    open_graph_dir(tmp_path)
+    warm, in_memory = open_graph_dir(tmp_path), NetworkXQueries(small)
+    warm.entities_named("warm up")
+    for text in ("Cursor", "claude-code", "the host", "Host", "Claude", "cursor", "", '"Cursor"'):
+        fresh = open_graph_dir(tmp_path)
+        found = fresh.entities_named(text)
+        assert found == warm.entities_named(text) == in_memory.entities_named(text) == \
+            in_memory.entities_named(text), text
+        assert fresh.index.ent_name.items is None  # type: ignore[attr-defined]
+    assert [r.id for r in warm.entities_named("claude-code")] == ["entity:Claude Code"]
+
+
 def test_missing_or_broken_graph_folder(tmp_path: Path) -> None:
     with pytest.raises(CastgraphError, match="no graph here"):
         open_graph_dir(tmp_path)

@@ -360,6 +360,18 @@ class _Column(Sequence[Any]):
     def __iter__(self) -> Iterator[Any]:
         return iter(self.all())
 
+    def holding(self, text: str) -> list[int]:
+        """Positions of the items that may be or hold the string ``text``, ascending: those whose
+        JSON contains its JSON (a search of the bytes; nothing is decoded)."""
+        needle, data = compact_json(text), bytes(self.data)
+        found: list[int] = []
+        at = data.find(needle)
+        while at != -1:
+            found.append(at)
+            at = data.find(needle, at + 1)
+        return sorted(set((np.searchsorted(self.offsets, np.asarray(found, dtype=np.int64), side="right") - 1)
+                          .tolist()))
+
     def __eq__(self, other: object) -> bool:
         if isinstance(other, _Column):
             other = other.all()
@@ -422,6 +434,21 @@ class GraphIndex:
     @cached_property
     def ent_pos(self) -> dict[str, int]:
         return {e: i for i, e in enumerate(self.ent_ids)}
+
+    def entities_named(self, name: str) -> list[int]:
+        """Positions of the entities whose name or one of whose aliases is ``name``, ascending.
+
+        On a cached index the columns' bytes are searched for it and only the items found
+        are decoded: one look-up need not decode every name nor index them (see
+        :meth:`NetworkXQueries.entities_named`, which indexes them for the next ones).
+        """
+        names, aliases = self.ent_name, self.ent_aliases
+        if isinstance(names, _Column) and isinstance(aliases, _Column) and names.items is None \
+                and aliases.items is None:
+            candidates = sorted(set(names.holding(name)) | set(aliases.holding(name)))
+            return [e for e in candidates if names[e] == name or name in aliases[e]]
+        return [e for e, (text, others) in enumerate(zip(names, aliases, strict=True))
+                if text == name or name in others]
 
     def episode_position(self, episode_id: str) -> int | None:
         """The position of one episode: :attr:`ep_pos` once it is built, else a binary search

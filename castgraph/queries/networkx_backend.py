@@ -52,6 +52,7 @@ class NetworkXQueries(QueryBackend):
             index = GraphIndex.from_graph(graph)
         self.index = index
         self._named: dict[str, list[int]] | None = None
+        self._named_once = False
         # For rank_terms: strength tables by origin weights.
         self._tables: dict[tuple[tuple[str, float], ...] | None, np.ndarray] = {}
         # Long posting lists by (strength table, entity, tier); the oldest dropped past _KEPT_POSTINGS.
@@ -89,11 +90,16 @@ class NetworkXQueries(QueryBackend):
         return {i: self._entity_row(ent) for i, ent in found if ent is not None}
 
     def entities_named(self, name: str) -> list[EntityRow]:
+        if self._named is None and not self._named_once:
+            # The first look-up searches the names; the next ones index them all, once.
+            self._named_once = True
+            return [self._entity_row(ent) for ent in self.index.entities_named(name)]
         if self._named is None:
             named: dict[str, list[int]] = {}
             idx = self.index
-            for ent in range(len(idx.ent_ids)):
-                for text in dict.fromkeys([idx.ent_name[ent], *idx.ent_aliases[ent]]):
+            # Whole columns, walked once (a cached index decodes each in one go).
+            for ent, (own, aliases) in enumerate(zip(idx.ent_name, idx.ent_aliases, strict=True)):
+                for text in dict.fromkeys([own, *aliases]):
                     named.setdefault(text, []).append(ent)
             self._named = named
         return [self._entity_row(ent) for ent in self._named.get(name, ())]
@@ -105,9 +111,9 @@ class NetworkXQueries(QueryBackend):
 
     def entity_names(self) -> list[EntityRow]:
         idx = self.index
-        return [EntityRow(id=idx.ent_ids[i], name=idx.ent_name[i], type=idx.ent_type[i],
-                          aliases=tuple(idx.ent_aliases[i]), episode_count=idx.ent_count[i])
-                for i in range(len(idx.ent_ids))]
+        columns = zip(idx.ent_ids, idx.ent_name, idx.ent_type, idx.ent_aliases, idx.ent_count, strict=True)
+        return [EntityRow(id=i, name=name, type=kind, aliases=tuple(aliases), episode_count=count)
+                for i, name, kind, aliases, count in columns]
 
     # --- related episodes ---------------------------------------------------------
     def _entity_term(self, ent: int, strength: float = 1.0) -> Term:
