@@ -65,8 +65,10 @@ from castgraph.errors import CastgraphError
 __all__ = [
     "NO_FORK_ENV",
     "ForkedCall",
+    "cpu_snapshot",
     "fork_unavailable",
     "idle_cores",
+    "idle_cores_since",
     "private_memory_kb",
     "tolerate_at_fork",
 ]
@@ -158,6 +160,43 @@ def idle_cores() -> float | None:
         return None if not cores else cores - os.getloadavg()[0]
     except OSError:
         return None
+
+
+def cpu_snapshot() -> tuple[int, int] | None:
+    """The machine's idle and total CPU time so far, in clock ticks (Linux ``/proc/stat``; else ``None``).
+
+    >>> snap = cpu_snapshot()
+    >>> snap is None or 0 <= snap[0] <= snap[1]
+    True
+    """
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            ticks = [int(v) for v in fh.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    if len(ticks) < 5:
+        return None
+    # user nice system idle iowait irq softirq steal (guest time is counted in user already)
+    return ticks[3] + ticks[4], sum(ticks[:8])
+
+
+def idle_cores_since(snapshot: tuple[int, int] | None, *, min_ticks: int = 40) -> float | None:
+    """Cores idle on average since ``snapshot`` (:func:`cpu_snapshot`); ``None`` if unknown or too soon.
+
+    Unlike the load average, this sees only the last moments: a build that starts right
+    after another one does not count the one before as busy.
+
+    >>> idle_cores_since(None) is None
+    True
+    """
+    now = cpu_snapshot()
+    if snapshot is None or now is None or now[1] - snapshot[1] < min_ticks:
+        return None
+    try:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    except OSError:
+        cores = os.cpu_count()
+    return (cores or 1) * (now[0] - snapshot[0]) / (now[1] - snapshot[1])
 
 
 def private_memory_kb(pid: int | str = "self") -> int | None:

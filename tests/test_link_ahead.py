@@ -8,12 +8,14 @@ import os
 import random
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from castgraph import forked
 from castgraph.forked import NO_FORK_ENV, fork_unavailable
 from castgraph.graph.model import Chapter, Episode, Mention
 from castgraph.link import EntityLinker, LinkOptions
@@ -197,6 +199,18 @@ def test_the_linker_gives_the_same_mentions_with_a_search_ahead() -> None:
     assert found[0] == found[1] and len(found[0]) > 5
 
 
+def test_idle_cores_since_a_snapshot() -> None:
+    snapshot = forked.cpu_snapshot()
+    if snapshot is None:
+        pytest.skip("no /proc/stat here")
+    assert forked.idle_cores_since(snapshot, min_ticks=10**9) is None  # too soon to tell
+    end = time.monotonic() + 0.5
+    while time.monotonic() < end:  # this process keeps one core busy
+        pass
+    idle = forked.idle_cores_since(snapshot)
+    assert idle is not None and 0 <= idle <= len(os.sched_getaffinity(0)) - 0.5
+
+
 def test_no_child_without_memory_for_a_copy_or_an_idle_core(monkeypatch: pytest.MonkeyPatch) -> None:
     episodes = _corpus(5, 4)
     monkeypatch.setattr(ahead_module, "CHILD_MEMORY_SHARE", 1e9)  # more than any machine has
@@ -208,6 +222,15 @@ def test_no_child_without_memory_for_a_copy_or_an_idle_core(monkeypatch: pytest.
     monkeypatch.setattr(ahead_module, "idle_cores", lambda: 0.4)
     busy = SearchAhead(episodes, FIELDS, bool)
     assert not busy.running and busy.why_not == "no idle core (load average leaves 0.4)"
+    # What the machine did since a snapshot wins over the load average (a build just before this one).
+    monkeypatch.setattr(ahead_module, "idle_cores_since", lambda since: 0.2 if since else None)
+    lately = SearchAhead(episodes, FIELDS, bool, since=(0, 0))
+    assert not lately.running and lately.why_not == "no idle core (0.2 idle of late)"
+    monkeypatch.setattr(ahead_module, "idle_cores_since", lambda since: 0.9)
+    monkeypatch.setattr(ahead_module, "idle_cores", lambda: 0.0)
+    idle = SearchAhead(episodes, FIELDS, bool, since=(0, 0))
+    assert idle.why_not in ("", fork_unavailable(memory_share=ahead_module.CHILD_MEMORY_SHARE))
+    idle.close()
     if not fork_unavailable():
         forced = SearchAhead(episodes, FIELDS, bool, always=True)
         assert forced.running and forced.why_not == ""

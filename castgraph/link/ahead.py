@@ -47,7 +47,7 @@ import numpy as np
 import numpy.typing as npt
 
 from castgraph.errors import CastgraphError
-from castgraph.forked import ForkedCall, fork_unavailable, idle_cores
+from castgraph.forked import ForkedCall, fork_unavailable, idle_cores, idle_cores_since
 from castgraph.graph.model import Episode
 from castgraph.graph.tables import lex_order
 from castgraph.link.automaton import OTHER_FORM, Hits, NameAutomaton
@@ -64,18 +64,25 @@ CHILD_MEMORY_SHARE = 4.0
 Ints = npt.NDArray[np.int64]
 
 
-def why_not_ahead(*, always: bool = False) -> str:
+def why_not_ahead(*, always: bool = False, since: tuple[int, int] | None = None) -> str:
     """Why no child can search ahead now (``""``: one can).
 
     Forking must be safe and the memory there (:func:`castgraph.forked.fork_unavailable` with
     :data:`CHILD_MEMORY_SHARE`: a child that reads every episode while its parent reads every
     mention ends up owning most of the pages of both), and, unless ``always``, a core must be
-    idle: beside another busy program the child only slows the resolver down.
+    idle: beside another busy program the child only slows the resolver down. Idle means
+    half a core free on average since ``since`` (a :func:`castgraph.forked.cpu_snapshot`
+    taken while this process worked), else, without one, a core left by the load average.
     """
     if not always:
-        idle = idle_cores()
-        if idle is not None and idle < 1:
-            return f"no idle core (load average leaves {max(idle, 0):.1f})"
+        idle = idle_cores_since(since)
+        if idle is not None:
+            if idle < 0.5:
+                return f"no idle core ({max(idle, 0):.1f} idle of late)"
+        else:
+            idle = idle_cores()
+            if idle is not None and idle < 1:
+                return f"no idle core (load average leaves {max(idle, 0):.1f})"
     return fork_unavailable(memory_share=CHILD_MEMORY_SHARE)
 
 
@@ -108,23 +115,27 @@ class SearchAhead:
         The episodes, in the order the linker reads them (by id); their texts must not
         change until :meth:`receive`.
     fields
-        The text fields to read (see :func:`~castgraph.link.linker.episode_texts`).
+        The text fields to read (see :func:`~castgraph.link.texts.episode_texts`).
     linkable
         The linker's guard: names it never links are not searched for.
     implementation
         The automaton library (see :class:`~castgraph.link.automaton.NameAutomaton`).
     always
         Fork even when no core is idle (see :func:`why_not_ahead`).
+    since
+        A :func:`castgraph.forked.cpu_snapshot` taken while this process worked, to tell
+        whether a core is idle (see :func:`why_not_ahead`).
     """
 
     def __init__(self, episodes: Sequence[Episode], fields: Sequence[str], linkable: Callable[[str], bool],
-                 implementation: str = "ahocorasick_rs", *, always: bool = False) -> None:
+                 implementation: str = "ahocorasick_rs", *, always: bool = False,
+                 since: tuple[int, int] | None = None) -> None:
         self.episodes = list(episodes)
         self._child: ForkedCall[TextHits | None] | None = None
         self._names_fd = -1
         self._sender: threading.Thread | None = None
         #: Why no child runs (``""`` while one does, or did).
-        self.why_not = why_not_ahead(always=always) if self.episodes else "no episodes"
+        self.why_not = why_not_ahead(always=always, since=since) if self.episodes else "no episodes"
         if self.why_not:
             return
         names_in, names_out = os.pipe()

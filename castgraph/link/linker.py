@@ -43,8 +43,7 @@ Claude Code text_link summary None None 1
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -52,6 +51,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
 from castgraph.errors import CastgraphError
+from castgraph.forked import cpu_snapshot
 from castgraph.graph.instances import make_many, shared_names, values_template
 from castgraph.graph.model import Entity, Episode, Mention, MentionOrigin, Resolution, Topic
 from castgraph.graph.tables import sorted_distinct
@@ -61,6 +61,7 @@ from castgraph.link.hashtags import HashtagIndex
 from castgraph.link.present import PresentMentions
 from castgraph.link.result import LinkResult, MentionPlace, place_mention
 from castgraph.link.spots import TEXT_FIELDS, find_hits, group_spots
+from castgraph.link.texts import LINK_FIELDS, episode_texts
 from castgraph.link.titles import TitleGuestFinder, TitlePattern
 from castgraph.memory import gc_paused
 
@@ -76,8 +77,6 @@ __all__ = [
     "parse_link_fields",
 ]
 
-#: What the linker can read: ``tags`` links hashtags, ``title`` also runs the title patterns.
-LINK_FIELDS = ("title", "summary", "chapters", "transcript", "tags")
 
 #: Names too generic to link from text or tags, whatever entity carries them.
 GENERIC_NAMES = frozenset([
@@ -148,54 +147,6 @@ class LinkOptions(BaseModel):
     search_ahead: bool | None = None
 
 
-def _cues(ep: Episode) -> list[tuple[float | None, str]]:
-    """``(start, text)`` of the episode's transcript cues, if it has a transcript."""
-    # The instance dict, not getattr: a missing attribute on a pydantic model is a slow miss.
-    transcript: Any = vars(ep).get("transcript")
-    if not transcript:
-        return []
-    cues = getattr(transcript, "cues", transcript)
-    out = []
-    for cue in cues or ():
-        get = cue.get if isinstance(cue, dict) else lambda k, c=cue: getattr(c, k, None)
-        text, start = get("text"), get("start")
-        if isinstance(text, str) and text:
-            out.append((float(start) if isinstance(start, (int, float)) else None, text))
-    return out
-
-
-def episode_texts(ep: Episode, fields: Sequence[str] = LINK_FIELDS
-                  ) -> Iterator[tuple[str, int | None, float | None, str]]:
-    """``(field, chapter, timestamp, text)`` of each text of ``ep`` the linker reads, in reading order.
-
-    >>> from castgraph.graph.model import Chapter
-    >>> list(episode_texts(Episode(id="e", title="T", chapters=[Chapter(title="C", start=5, summary="S")])))
-    [('title', None, None, 'T'), ('chapter_title', 0, 5.0, 'C'), ('chapter_summary', 0, 5.0, 'S')]
-    """
-    if "title" in fields and ep.title:
-        yield "title", None, None, ep.title
-    if "summary" in fields and ep.summary:
-        yield "summary", None, None, ep.summary
-    starts: list[float] = []
-    if "chapters" in fields or "transcript" in fields:
-        for i, chapter in enumerate(ep.chapters):
-            start = float(chapter.start) if chapter.start is not None else None
-            starts.append(start if start is not None else (starts[-1] if starts else 0.0))
-            if "chapters" not in fields:
-                continue
-            if chapter.title:
-                yield "chapter_title", i, start, chapter.title
-            if chapter.summary:
-                yield "chapter_summary", i, start, chapter.summary
-            for quote in chapter.quotes:
-                if quote:
-                    yield "chapter_quote", i, start, quote
-    if "transcript" in fields:
-        for start, text in _cues(ep):
-            at = bisect_right(starts, start) - 1 if start is not None and starts else -1
-            yield "transcript", at if at >= 0 else None, start, text
-
-
 class _Name:
     """One lower-cased name of the automaton: the entities it names and how they write it."""
 
@@ -225,6 +176,8 @@ class EntityLinker:
         self._linkable: dict[str, bool] = {}
         self._linkable_options = self.options
         self._ahead: SearchAhead | None = None
+        # How busy the machine is while the titles are read tells search_ahead whether a core is idle.
+        self._since: tuple[int, int] | None = None
 
     @property
     def active(self) -> bool:
@@ -261,6 +214,7 @@ class EntityLinker:
 
     def add_title_mentions(self, episodes: Iterable[Episode]) -> int:
         """Before resolution: add the guests and products that titles name (``title_pattern`` mentions)."""
+        self._since = cpu_snapshot()
         if not self.active or "title" not in self.options.fields:
             return 0
         return TitleGuestFinder(self.options.title_patterns).add_mentions(episodes)
@@ -276,7 +230,8 @@ class EntityLinker:
         text_fields = [f for f in self.options.fields if f != "tags"]
         if self.active and text_fields and self.options.search_ahead is not False:
             self._ahead = SearchAhead(sorted(episodes, key=lambda e: e.id), text_fields, self.linkable,
-                                      self.options.automaton, always=bool(self.options.search_ahead))
+                                      self.options.automaton, always=bool(self.options.search_ahead),
+                                      since=self._since)
 
     def close(self) -> None:
         """Stop a search started by :meth:`search_ahead` that :meth:`link` did not take."""

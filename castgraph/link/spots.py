@@ -1,7 +1,7 @@
 """The linker's bulk steps: every hit of its names in a corpus, then the hits per episode and entity.
 
 :func:`find_hits` reads the episodes a batch at a time (their texts joined by newlines,
-as :func:`~castgraph.link.linker.episode_texts` gives them) and keeps each whole-word
+as :func:`~castgraph.link.texts.episode_texts` gives them) and keeps each whole-word
 hit as a row of a few integer arrays; the only Python work per hit is to tell how it
 is written (``GitHub``, ``github``), as a number into a short list of written forms.
 :func:`group_spots` then sums up the hits of each entity in each episode (how many,
@@ -10,7 +10,7 @@ the first, the first with a timestamp, how many through common words), with nump
 Examples
 --------
 >>> from castgraph.graph.model import Episode
->>> from castgraph.link.automaton import Hits, NameAutomaton, Searched, number_variants
+>>> from castgraph.link.automaton import NameAutomaton
 >>> eps = [Episode(id="a", title="GitHub", summary="We use github and GitHub.")]
 >>> hits = find_hits(NameAutomaton(["GitHub"]), eps, ("title", "summary"))
 >>> hits.start.tolist(), hits.unit.tolist(), hits.variant.tolist(), hits.variants
@@ -34,6 +34,7 @@ import numpy.typing as npt
 from castgraph.graph.model import Episode
 from castgraph.graph.tables import lex_order
 from castgraph.link.automaton import Hits, NameAutomaton, Searched, number_variants
+from castgraph.link.texts import episode_texts
 
 __all__ = ["BATCH", "TEXT_FIELDS", "HitGatherer", "Spots", "TextBatch", "TextHits", "find_hits",
            "group_spots", "read_batch"]
@@ -43,7 +44,7 @@ Flags = npt.NDArray[np.bool_]
 
 #: Episodes whose texts are held at once.
 BATCH = 2048
-#: The fields of the texts :func:`~castgraph.link.linker.episode_texts` yields (``TextHits.unit_field``
+#: The fields of the texts :func:`~castgraph.link.texts.episode_texts` yields (``TextHits.unit_field``
 #: numbers into it).
 TEXT_FIELDS = ("title", "summary", "chapter_title", "chapter_summary", "chapter_quote", "transcript")
 
@@ -151,8 +152,6 @@ class TextBatch:
 
 
 def read_batch(episodes: Sequence[Episode], first: int, fields: Sequence[str]) -> TextBatch:
-    from castgraph.link.linker import episode_texts  # the linker imports this module
-
     code = {field: i for i, field in enumerate(TEXT_FIELDS)}
     joined: list[str] = []
     timed_from: list[int] = []
