@@ -105,7 +105,7 @@ def fork_unavailable(*, memory_share: float = 0.0) -> str:
     >>> fork_unavailable()
     'CASTGRAPH_NO_FORK is set'
     >>> del os.environ[NO_FORK_ENV]
-    >>> fork_unavailable(memory_share=1e6).startswith("not enough memory") or sys.platform != "linux"
+    >>> bool(fork_unavailable(memory_share=1e6)) or sys.platform != "linux"  # memory (or threads left)
     True
     """
     if not hasattr(os, "fork"):
