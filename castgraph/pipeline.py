@@ -32,7 +32,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from castgraph.errors import CastgraphError
-from castgraph.forked import ForkedCall, fork_unavailable, idle_cores
+from castgraph.forked import ForkedCall, cpu_snapshot, fork_unavailable, idle_cores, idle_cores_since
 from castgraph.graph.assigned import entity_positions
 from castgraph.graph.build import resolution_from_graph
 from castgraph.graph.compact import STORE_FILE
@@ -221,6 +221,7 @@ class GraphBuilder:
         self.tables: GraphTables | None = None
         self.resolution: Resolution | None = None
         self._graph: nx.MultiDiGraph | None = None
+        self._cpu_at_build: tuple[int, int] | None = None
 
     @property
     def graph(self) -> nx.MultiDiGraph | None:
@@ -324,6 +325,7 @@ class GraphBuilder:
             linker.close()
 
         self.on_stage("building")
+        self._cpu_at_build = cpu_snapshot()
         tables = GraphTables.from_build(episodes, resolution)
         self.tables, self.resolution, self._graph = tables, resolution, None
         t = self._stage(report, "build", t)
@@ -384,10 +386,11 @@ class GraphBuilder:
             outputs.append(_Output("html", "graph.html", html, beside=True))
         return outputs
 
-    def _in_process(self, mentions: int, running: float) -> str:
+    def _in_process(self, mentions: int, running: float, since: tuple[int, int] | None = None) -> str:
         """Why every output is written in this process (``""``: some in a forked child).
 
-        ``running`` is how long the build has been running, in seconds.
+        ``running`` is how long the build has been running, in seconds; ``since``, a
+        :func:`castgraph.forked.cpu_snapshot` from the start of the build stage.
         """
         fork = self.options.fork_outputs
         if fork is False:
@@ -401,9 +404,16 @@ class GraphBuilder:
             # worth it only when a core would otherwise idle; beside another busy program it is slower.
             # The load average counts this build too: busy for `running` seconds, it has added up to
             # 1 - exp(-running / 60) to the 1-minute average. What is left must give the child half a core.
-            idle = idle_cores()
-            if idle is not None and idle + 1 - math.exp(-running / 60) < 1.5:
-                return f"no idle core (load average leaves {max(idle, 0):.1f})"
+            # Better still, how idle the machine was while this build built its tables: the load
+            # average also counts whatever ran in the minute before (a build just before this one).
+            lately = idle_cores_since(since)
+            if lately is not None:
+                if lately < 0.5:
+                    return f"no idle core ({max(lately, 0):.1f} idle of late)"
+            else:
+                idle = idle_cores()
+                if idle is not None and idle + 1 - math.exp(-running / 60) < 1.5:
+                    return f"no idle core (load average leaves {max(idle, 0):.1f})"
         # The child comes to own about 40 % of this process's memory (0.75 of 1.96 GB at 100k
         # episodes): pages either side writes stop being shared. With less available, one process.
         return fork_unavailable(memory_share=_CHILD_MEMORY_SHARE)
@@ -418,7 +428,8 @@ class GraphBuilder:
         """
         beside = [o for o in outputs if o.beside]
         assert self.tables is not None
-        if not beside or self._in_process(len(self.tables.m_ep), sum(report.seconds.values())):
+        if not beside or self._in_process(len(self.tables.m_ep), sum(report.seconds.values()),
+                                          self._cpu_at_build):
             done = _write(outputs, self.on_stage)
         else:
             out = self.options.out

@@ -235,3 +235,9 @@ def test_the_build_discounts_its_own_share_of_the_load(monkeypatch: pytest.Monke
     assert builder._in_process(400_000, running=1) == "no idle core (load average leaves 0.9)"
     assert builder._in_process(100, running=120) == "under 20,000 mentions"
     assert builder._in_process(10**6, running=120) == "over 500,000 mentions"
+    # How idle the machine was while the tables were built wins over the load average, which
+    # still counts the build that ran just before this one.
+    monkeypatch.setattr(pipeline, "idle_cores_since", lambda since: None if since is None else 0.9)
+    assert builder._in_process(400_000, running=1, since=(0, 0)) == ""
+    monkeypatch.setattr(pipeline, "idle_cores_since", lambda since: None if since is None else 0.1)
+    assert builder._in_process(400_000, running=120, since=(0, 0)) == "no idle core (0.1 idle of late)"
