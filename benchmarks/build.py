@@ -4,7 +4,7 @@ For each size, generates the corpus (``generate.py``, cached under ``--work``), 
 runs ``castgraph build`` ``--runs`` times in a new process under ``/usr/bin/time -v``
 and prints the median run: the stage seconds the build reports, the whole command's
 wall and CPU seconds, its peak RSS (the largest process), the peak memory of all its
-processes together (sum of PSS, sampled every 0.1 s: the build may fork a child), and
+processes together (sampled: the build may fork a child; see :class:`PeakMemory`), and
 the machine's 1-minute load before the run
 (the benchmark machine is shared: CPU seconds are the steadier number). With
 ``--peers`` the peers' resolution runs on the same corpus in the same run
@@ -62,29 +62,41 @@ def _process_tree(pid: int) -> list[int]:
     return found
 
 
-def _pss_kb(pid: int) -> int:
+def _memory_kb(pid: int, field: str) -> int:
+    """A ``kB`` field of /proc/<pid>/status (cheap: counters) or smaps_rollup (a walk of the page tables)."""
+    source = "smaps_rollup" if field == "Pss:" else "status"
     try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
-            return next((int(line.split()[1]) for line in rollup if line.startswith("Pss:")), 0)
+        with open(f"/proc/{pid}/{source}", encoding="ascii") as numbers:
+            return next((int(line.split()[1]) for line in numbers if line.startswith(field)), 0)
     except (OSError, ValueError):
         return 0
 
 
 class PeakMemory(threading.Thread):
-    """Sample the memory of a process and all its descendants (sum of PSS, every ``interval`` s).
+    """Sample the memory of a process and all its descendants: their peak sum.
 
     ``/usr/bin/time`` reports the largest single process; a build that forks a child holds
-    more than that, and PSS counts each page the two still share once.
+    more than that. While one process runs, its resident size is read (a counter, every
+    ``interval`` s); while several do, the sum of their PSS, which counts each page they
+    still share once (every ``shared_interval`` s: reading it walks the page tables and
+    holds back the build's own page faults meanwhile).
     """
 
-    def __init__(self, pid: int, interval: float = 0.1) -> None:
+    def __init__(self, pid: int, interval: float = 0.1, shared_interval: float = 0.5) -> None:
         super().__init__(daemon=True)
-        self.pid, self.interval, self.peak_kb = pid, interval, 0
+        self.pid, self.interval, self.shared_interval, self.peak_kb = pid, interval, shared_interval, 0
         self._stop_event = threading.Event()
 
     def run(self) -> None:
-        while not self._stop_event.wait(self.interval):
-            self.peak_kb = max(self.peak_kb, sum(map(_pss_kb, _process_tree(self.pid))))
+        wait = self.interval
+        while not self._stop_event.wait(wait):
+            tree = _process_tree(self.pid)
+            if len(tree) <= 2:  # /usr/bin/time and the build
+                self.peak_kb = max(self.peak_kb, sum(_memory_kb(pid, "VmRSS:") for pid in tree))
+                wait = self.interval
+            else:
+                self.peak_kb = max(self.peak_kb, sum(_memory_kb(pid, "Pss:") for pid in tree))
+                wait = self.shared_interval
 
     def stop(self) -> int:
         self._stop_event.set()
