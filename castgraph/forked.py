@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import pickle
 import signal
@@ -69,6 +70,7 @@ __all__ = [
     "fork_unavailable",
     "idle_cores",
     "idle_cores_since",
+    "no_idle_core",
     "private_memory_kb",
     "tolerate_at_fork",
 ]
@@ -197,6 +199,27 @@ def idle_cores_since(snapshot: tuple[int, int] | None, *, min_ticks: int = 40) -
     except OSError:
         cores = os.cpu_count()
     return (cores or 1) * (now[0] - snapshot[0]) / (now[1] - snapshot[1])
+
+
+def no_idle_core(since: tuple[int, int] | None, *, running: float = 0.0, needed: float = 1.0) -> str:
+    """Why no core is free for a child (``""`` when one is).
+
+    Half a core idle on average since ``since`` (a :func:`cpu_snapshot` taken while this
+    process worked); without one, ``needed`` cores left by the 1-minute load average once
+    this process's own share is taken off (busy for ``running`` seconds, it has added up
+    to ``1 - exp(-running / 60)``). The load average also counts whatever ran in the minute
+    before (a build just before this one): the snapshot does not.
+
+    >>> no_idle_core(None, needed=-1.0)
+    ''
+    """
+    lately = idle_cores_since(since)
+    if lately is not None:
+        return "" if lately >= 0.5 else f"no idle core ({max(lately, 0):.1f} idle of late)"
+    idle = idle_cores()
+    if idle is not None and idle + 1 - math.exp(-running / 60) < needed:
+        return f"no idle core (load average leaves {max(idle, 0):.1f})"
+    return ""
 
 
 def private_memory_kb(pid: int | str = "self") -> int | None:

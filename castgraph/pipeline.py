@@ -17,7 +17,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -32,7 +31,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from castgraph.errors import CastgraphError
-from castgraph.forked import ForkedCall, cpu_snapshot, fork_unavailable, idle_cores, idle_cores_since
+from castgraph.forked import ForkedCall, cpu_snapshot, fork_unavailable, no_idle_core
 from castgraph.graph.assigned import entity_positions
 from castgraph.graph.build import resolution_from_graph
 from castgraph.graph.compact import STORE_FILE
@@ -402,18 +401,10 @@ class GraphBuilder:
                 return f"over {FORK_MAX_MENTIONS:,} mentions"
             # Both processes touching the shared pages costs CPU (20-65 % more for the writing):
             # worth it only when a core would otherwise idle; beside another busy program it is slower.
-            # The load average counts this build too: busy for `running` seconds, it has added up to
-            # 1 - exp(-running / 60) to the 1-minute average. What is left must give the child half a core.
-            # Better still, how idle the machine was while this build built its tables: the load
-            # average also counts whatever ran in the minute before (a build just before this one).
-            lately = idle_cores_since(since)
-            if lately is not None:
-                if lately < 0.5:
-                    return f"no idle core ({max(lately, 0):.1f} idle of late)"
-            else:
-                idle = idle_cores()
-                if idle is not None and idle + 1 - math.exp(-running / 60) < 1.5:
-                    return f"no idle core (load average leaves {max(idle, 0):.1f})"
+            # By the load average, what this build leaves must give the child half a core.
+            busy = no_idle_core(since, running=running, needed=1.5)
+            if busy:
+                return busy
         # The child comes to own about 40 % of this process's memory (0.75 of 1.96 GB at 100k
         # episodes): pages either side writes stop being shared. With less available, one process.
         return fork_unavailable(memory_share=_CHILD_MEMORY_SHARE)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+import castgraph.forked as forked_module
 import castgraph.pipeline as pipeline
 from castgraph.cli import main
 from castgraph.errors import CastgraphError
@@ -69,14 +70,14 @@ def test_small_graphs_threads_and_the_environment_write_in_process(
     _build(tmp_path / "small")  # a few mentions: under FORK_MIN_MENTIONS
     assert forks == []
     monkeypatch.setattr(pipeline, "FORK_MIN_MENTIONS", 1)
-    monkeypatch.setattr(pipeline, "idle_cores", lambda: 1.6)
+    monkeypatch.setattr(forked_module, "idle_cores", lambda: 1.6)
     _build(tmp_path / "big enough")
     assert len(forks) == 1
     monkeypatch.setattr(pipeline, "FORK_MAX_MENTIONS", 2)  # too many mentions: the copy costs too much
     _build(tmp_path / "too big")
     assert len(forks) == 1
     monkeypatch.setattr(pipeline, "FORK_MAX_MENTIONS", 10**9)
-    monkeypatch.setattr(pipeline, "idle_cores", lambda: 0.3)  # another program keeps the second core busy
+    monkeypatch.setattr(forked_module, "idle_cores", lambda: 0.3)  # another program busy on the second core
     _build(tmp_path / "busy")
     assert len(forks) == 1
     stop = threading.Event()
@@ -118,7 +119,7 @@ def _cli_build(out: Path) -> tuple[int, str]:
 def test_unwritable_output_is_the_same_one_line_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                      forks: list[ForkedCall[Any]], forked: bool) -> None:
     monkeypatch.setattr(pipeline, "FORK_MIN_MENTIONS", 1 if forked else 10**9)
-    monkeypatch.setattr(pipeline, "idle_cores", lambda: 1.6)
+    monkeypatch.setattr(forked_module, "idle_cores", lambda: 1.6)
     out = tmp_path / "out"
     (out / "graph.html").mkdir(parents=True)  # a folder where the page goes
     code, output = _cli_build(out)
@@ -155,7 +156,7 @@ def test_killed_child_is_one_line_naming_its_outputs_and_leaves_nothing(
 
     monkeypatch.setattr(castgraph.viz.page, "write_view_html", die)
     monkeypatch.setattr(pipeline, "FORK_MIN_MENTIONS", 1)
-    monkeypatch.setattr(pipeline, "idle_cores", lambda: 1.6)
+    monkeypatch.setattr(forked_module, "idle_cores", lambda: 1.6)
     out = tmp_path / "out"
     code, output = _cli_build(out)
     assert (code, output) == (1, "Error: writing resolution.csv, graph.html: the child process was killed by "
@@ -189,7 +190,7 @@ def test_the_folder_stays_locked_while_the_child_writes(tmp_path: Path,
 def test_cli_shows_the_child_stages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                     forks: list[ForkedCall[Any]]) -> None:
     monkeypatch.setattr(pipeline, "FORK_MIN_MENTIONS", 1)
-    monkeypatch.setattr(pipeline, "idle_cores", lambda: 1.6)
+    monkeypatch.setattr(forked_module, "idle_cores", lambda: 1.6)
     code, output = _cli_build(tmp_path / "out")
     assert code == 0 and len(forks) == 1
     seconds = re.search(r"seconds\s+│?\s*(.+?)\s*│?\n", output)
@@ -229,7 +230,7 @@ def test_terminal_progress_display_does_not_stop_the_fork() -> None:
 def test_the_build_discounts_its_own_share_of_the_load(monkeypatch: pytest.MonkeyPatch) -> None:
     builder = GraphBuilder(BuildOptions())
     # A 2-minute build on an idle 2-core machine: the load average of 1.06 is mostly its own.
-    monkeypatch.setattr(pipeline, "idle_cores", lambda: 0.94)
+    monkeypatch.setattr(forked_module, "idle_cores", lambda: 0.94)
     assert builder._in_process(400_000, running=120) == ""
     # The same load after 1 second of building: another program keeps the second core busy.
     assert builder._in_process(400_000, running=1) == "no idle core (load average leaves 0.9)"
@@ -237,7 +238,7 @@ def test_the_build_discounts_its_own_share_of_the_load(monkeypatch: pytest.Monke
     assert builder._in_process(10**6, running=120) == "over 500,000 mentions"
     # How idle the machine was while the tables were built wins over the load average, which
     # still counts the build that ran just before this one.
-    monkeypatch.setattr(pipeline, "idle_cores_since", lambda since: None if since is None else 0.9)
+    monkeypatch.setattr(forked_module, "idle_cores_since", lambda since: None if since is None else 0.9)
     assert builder._in_process(400_000, running=1, since=(0, 0)) == ""
-    monkeypatch.setattr(pipeline, "idle_cores_since", lambda since: None if since is None else 0.1)
+    monkeypatch.setattr(forked_module, "idle_cores_since", lambda since: None if since is None else 0.1)
     assert builder._in_process(400_000, running=120, since=(0, 0)) == "no idle core (0.1 idle of late)"

@@ -219,15 +219,15 @@ def test_no_child_without_memory_for_a_copy_or_an_idle_core(monkeypatch: pytest.
     ahead.send(episodes, ["Claude"])
     assert ahead.receive() is None
     monkeypatch.undo()
-    monkeypatch.setattr(ahead_module, "idle_cores", lambda: 0.4)
+    monkeypatch.setattr(forked, "idle_cores", lambda: 0.4)
     busy = SearchAhead(episodes, FIELDS, bool)
     assert not busy.running and busy.why_not == "no idle core (load average leaves 0.4)"
     # What the machine did since a snapshot wins over the load average (a build just before this one).
-    monkeypatch.setattr(ahead_module, "idle_cores_since", lambda since: 0.2 if since else None)
+    monkeypatch.setattr(forked, "idle_cores_since", lambda since: 0.2 if since else None)
     lately = SearchAhead(episodes, FIELDS, bool, since=(0, 0))
     assert not lately.running and lately.why_not == "no idle core (0.2 idle of late)"
-    monkeypatch.setattr(ahead_module, "idle_cores_since", lambda since: 0.9)
-    monkeypatch.setattr(ahead_module, "idle_cores", lambda: 0.0)
+    monkeypatch.setattr(forked, "idle_cores_since", lambda since: 0.9)
+    monkeypatch.setattr(forked, "idle_cores", lambda: 0.0)
     idle = SearchAhead(episodes, FIELDS, bool, since=(0, 0))
     assert idle.why_not in ("", fork_unavailable(memory_share=ahead_module.CHILD_MEMORY_SHARE))
     idle.close()

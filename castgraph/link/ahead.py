@@ -47,7 +47,7 @@ import numpy as np
 import numpy.typing as npt
 
 from castgraph.errors import CastgraphError
-from castgraph.forked import ForkedCall, fork_unavailable, idle_cores, idle_cores_since
+from castgraph.forked import ForkedCall, fork_unavailable, no_idle_core
 from castgraph.graph.model import Episode
 from castgraph.graph.tables import lex_order
 from castgraph.link.automaton import OTHER_FORM, Hits, NameAutomaton
@@ -75,14 +75,9 @@ def why_not_ahead(*, always: bool = False, since: tuple[int, int] | None = None)
     taken while this process worked), else, without one, a core left by the load average.
     """
     if not always:
-        idle = idle_cores_since(since)
-        if idle is not None:
-            if idle < 0.5:
-                return f"no idle core ({max(idle, 0):.1f} idle of late)"
-        else:
-            idle = idle_cores()
-            if idle is not None and idle < 1:
-                return f"no idle core (load average leaves {max(idle, 0):.1f})"
+        busy = no_idle_core(since)
+        if busy:
+            return busy
     return fork_unavailable(memory_share=CHILD_MEMORY_SHARE)
 
 
