@@ -194,11 +194,8 @@ def idle_cores_since(snapshot: tuple[int, int] | None, *, min_ticks: int = 40) -
     now = cpu_snapshot()
     if snapshot is None or now is None or now[1] - snapshot[1] < min_ticks:
         return None
-    try:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    except OSError:
-        cores = os.cpu_count()
-    return (cores or 1) * (now[0] - snapshot[0]) / (now[1] - snapshot[1])
+    # /proc/stat counts every core of the machine: its idle share times all of them.
+    return (os.cpu_count() or 1) * (now[0] - snapshot[0]) / (now[1] - snapshot[1])
 
 
 def no_idle_core(since: tuple[int, int] | None, *, running: float = 0.0, needed: float = 1.0) -> str:

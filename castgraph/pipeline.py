@@ -59,8 +59,8 @@ to write than the rest of the build."""
 
 FORK_MIN_MENTIONS = 20_000
 """From this many mentions a build writes resolution.csv, review.csv and graph.html in a forked
-child process while it writes the graph and its query index, when the load average (less the
-build's own share) leaves a core idle. Below it the fork costs more than it saves.
+child process while it writes the graph and its query index, when a core is idle
+(:func:`castgraph.forked.no_idle_core`). Below it the fork costs more than it saves.
 ``CASTGRAPH_NO_FORK=1`` in the environment, or ``fork_outputs=False``, writes everything in the
 build's own process."""
 
