@@ -39,7 +39,7 @@ from castgraph.graph.model import Episode, MentionOrigin, Resolution
 from castgraph.graph.networkx_store import GRAPH_FILE, NetworkXStore, write_graphml
 from castgraph.graph.store import GraphStore, WriteReport
 from castgraph.graph.tables import ColumnView, GraphTables
-from castgraph.link import EntityLinker, LinkOptions
+from castgraph.link import EntityLinker, LinkOptions, LinkResult
 from castgraph.loaders import Fetcher, LoadResult, episodes_from_graph, read_episodes
 from castgraph.memory import gc_paused
 from castgraph.outputs import OutputLock, clean_stale_temps
@@ -215,12 +215,31 @@ class GraphBuilder:
         self.options = options
         self.stores = stores or []
         self.on_stage = on_stage or (lambda stage: None)
-        #: The episodes of the last run in id order, with the mentions the linker found.
-        self.episodes: list[Episode] = []
+        self._episodes: list[Episode] = []
         self.tables: GraphTables | None = None
-        self.resolution: Resolution | None = None
+        self._resolution: Resolution | None = None
+        # What the linker found, in the tables already: added to the episodes and the
+        # resolution when one of them is asked for.
+        self._linked: LinkResult | None = None
         self._graph: nx.MultiDiGraph | None = None
         self._cpu_at_build: tuple[int, int] | None = None
+
+    @property
+    def episodes(self) -> list[Episode]:
+        """The episodes of the last run in id order, with the mentions the linker found."""
+        self._apply_link()
+        return self._episodes
+
+    @property
+    def resolution(self) -> Resolution | None:
+        """The resolution of the last run, with the mentions the linker found (``None`` before a run)."""
+        self._apply_link()
+        return self._resolution
+
+    def _apply_link(self) -> None:
+        linked, self._linked = self._linked, None
+        if linked is not None and self._resolution is not None:
+            linked.apply(self._episodes, self._resolution)
 
     @property
     def graph(self) -> nx.MultiDiGraph | None:
@@ -295,11 +314,13 @@ class GraphBuilder:
         # A re-read episode replaces its older copy: the newest input wins.
         by_id = {ep.id: ep for ep in old}
         by_id.update({ep.id: ep for ep in new})
-        episodes = self.episodes = [by_id[k] for k in sorted(by_id)]
+        episodes = [by_id[k] for k in sorted(by_id)]
+        self._episodes, self._resolution, self._linked = episodes, None, None
         report.new_episodes = len({ep.id for ep in new} - {ep.id for ep in old})
         t = self._stage(report, "read", t)
 
         linker = EntityLinker(opts.link)
+        linked: LinkResult | None = None
         if linker.active:
             self.on_stage("reading titles")
             linker.add_title_mentions(episodes)
@@ -318,15 +339,16 @@ class GraphBuilder:
 
             if linker.active:
                 self.on_stage("linking")
-                linker.link(episodes, resolution).apply(episodes, resolution)
+                # As columns: the build reads them; the episodes get them only if asked (self.episodes).
+                linked = linker.link(episodes, resolution)
                 t = self._stage(report, "link", t)
         finally:
             linker.close()
 
         self.on_stage("building")
         self._cpu_at_build = cpu_snapshot()
-        tables = GraphTables.from_build(episodes, resolution)
-        self.tables, self.resolution, self._graph = tables, resolution, None
+        tables = GraphTables.from_build(episodes, resolution, linked.added if linked is not None else None)
+        self.tables, self._resolution, self._linked, self._graph = tables, resolution, linked, None
         t = self._stage(report, "build", t)
 
         write_json = opts.graph_json
@@ -343,7 +365,7 @@ class GraphBuilder:
             report.neo4j = store.write(cast(nx.MultiDiGraph, ColumnView(tables)))
             t = self._stage(report, "neo4j", t)
 
-        self._summarize(report, episodes, resolution, tables)
+        self._summarize(report, episodes, resolution, tables, len(linked.added) if linked is not None else 0)
         return report
 
     def _outputs(self, tables: GraphTables, resolution: Resolution, *, write_json: bool) -> list[_Output]:
@@ -445,9 +467,9 @@ class GraphBuilder:
 
     @staticmethod
     def _summarize(report: BuildReport, episodes: list[Episode], resolution: Resolution,
-                   tables: GraphTables) -> None:
+                   tables: GraphTables, added: int) -> None:
         report.episodes = len(episodes)
-        report.mentions = sum(len(ep.mentions) for ep in episodes)
+        report.mentions = sum(len(ep.mentions) for ep in episodes) + added
         # From the columns the build made: a pass over a million mentions in Python costs seconds.
         report.mentions_by_origin = _origin_counts(tables)
         report.entities = len(resolution.entities)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from castgraph.graph.model import Mention, MentionOrigin
 
-__all__ = ["LINKED_ORIGINS", "MENTION_PLACE_PROPERTIES", "mention_place", "mention_rule"]
+__all__ = ["LINKED_ORIGINS", "MENTION_PLACE_PROPERTIES", "mention_place", "mention_rule", "origin_rule"]
 
 #: Origins of mentions that the linker makes again on every build (not kept as input).
 LINKED_ORIGINS = frozenset({MentionOrigin.TITLE_PATTERN.value, MentionOrigin.TEXT_LINK.value,
@@ -51,4 +51,9 @@ def mention_place(mention: Mention) -> dict[str, object]:
 
 def mention_rule(mention: Mention, rule: str) -> str:
     """The ``rule`` of a mention's edge: resolution's ``rule``, or how the linker found it."""
-    return mention.origin.value if mention.origin in _FOUND else rule
+    return origin_rule(mention.origin, rule)
+
+
+def origin_rule(origin: MentionOrigin, rule: str) -> str:
+    """The ``rule`` of the edge of a mention with ``origin`` (see :func:`mention_rule`)."""
+    return origin.value if origin in _FOUND else rule

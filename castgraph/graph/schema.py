@@ -41,7 +41,7 @@ from pydantic import BaseModel
 
 from castgraph.graph.feed_props import episode_feed_attrs
 from castgraph.graph.json_bytes import written_alike
-from castgraph.graph.link_props import mention_rule
+from castgraph.graph.link_props import origin_rule
 from castgraph.graph.model import Chapter, Entity, Episode, Mention, MentionOrigin, MergeRecord, Topic
 
 __all__ = [
@@ -242,8 +242,9 @@ def episode_records(episodes: Iterable[Episode]) -> tuple[list[dict[str, Any]], 
     return records, written_alike([times, rest])
 
 
-def entity_record(entity: Entity, episode_count: int) -> dict[str, Any]:
-    """The node record of an entity that appears in ``episode_count`` episodes."""
+def entity_record(entity: Entity, episode_count: int, added_mentions: int = 0) -> dict[str, Any]:
+    """The node record of an entity that appears in ``episode_count`` episodes, with
+    ``added_mentions`` mentions besides its ``mention_ids`` (see :mod:`castgraph.graph.added`)."""
     return {
         "label": ENTITY,
         "id": entity.id,
@@ -253,7 +254,7 @@ def entity_record(entity: Entity, episode_count: int) -> dict[str, Any]:
         "description": entity.descriptions[0] if entity.descriptions else "",
         "descriptions": list(entity.descriptions),
         "type_votes": [f"{k}={v}" for k, v in sorted(entity.type_votes.items())],
-        "mention_count": len(entity.mention_ids),
+        "mention_count": len(entity.mention_ids) + added_mentions,
         "episode_count": episode_count,
         "former_ids": sorted(entity.former_ids),
     }
@@ -391,7 +392,7 @@ def mention_columns(mentions: list[Mention], merges: list[MergeRecord], merge_ro
     found = _rows_where(list(map(MentionOrigin.LISTED.__ne__, origins)))
     extra: dict[str, int] = {}
     for i in found:  # how the linker found it, for some: a rule of its own
-        rule = mention_rule(mentions[i], rules[rule_keys[i]])
+        rule = origin_rule(origins[i], rules[rule_keys[i]])
         if rule != rules[rule_keys[i]]:
             rule_keys[i] = extra.setdefault(rule, len(rules) + len(extra))
     dense: dict[str, list[Any] | KeyedColumn] = {

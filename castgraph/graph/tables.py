@@ -36,14 +36,16 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
+from castgraph.graph.added import AddedMentions, merge_added, place_listed
 from castgraph.graph.assigned import entity_positions
-from castgraph.graph.model import Entity, Episode, MergeRecord, Resolution, Topic
+from castgraph.graph.model import Entity, Episode, Mention, MergeRecord, Resolution, Topic
 from castgraph.graph.schema import (
     ABSENT,
     ENTITY,
     EPISODE,
     HAS_TOPIC,
     MENTION_FIELDS,
+    MENTION_TABLE_FIELDS,
     MENTIONS,
     SCHEMA_VERSION,
     TOPIC,
@@ -299,17 +301,22 @@ class GraphTables:
 
     # --- making -------------------------------------------------------------------
     @classmethod
-    def from_build(cls, episodes: Iterable[Episode], resolution: Resolution) -> GraphTables:
-        """The graph of ``episodes`` with entities from ``resolution`` (see ``build_graph``).
+    def from_build(cls, episodes: Iterable[Episode], resolution: Resolution,
+                   added: AddedMentions | None = None) -> GraphTables:
+        """The graph of ``episodes`` with entities from ``resolution`` (see ``build_graph``),
+        and the mentions ``added`` as columns (what the linker found: :mod:`castgraph.graph.added`).
 
         Mentions that resolution did not assign (no usable name) are left out.
         """
         with gc_paused():
-            return cls._from_build(episodes, resolution)
+            return cls._from_build(episodes, resolution, added)
 
     @classmethod
-    def _from_build(cls, episodes: Iterable[Episode], resolution: Resolution) -> GraphTables:
+    def _from_build(cls, episodes: Iterable[Episode], resolution: Resolution,
+                    added: AddedMentions | None = None) -> GraphTables:
         eps = sorted({ep.id: ep for ep in episodes}.values(), key=lambda e: e.id)
+        if added is not None:
+            added.check([ep.id for ep in eps])
         ents = sorted(resolution.entities, key=lambda e: e.id)
         ent_pos = {e.id: i for i, e in enumerate(ents)}
         topics: dict[str, Topic] = {}
@@ -322,6 +329,10 @@ class GraphTables:
                     topics.setdefault(topic.id, topic)
         topic_ids = sorted(topics)
         topic_pos = {t: i for i, t in enumerate(topic_ids)}
+
+        topic_entities = resolution.topic_entities
+        if added is not None and added.topic_entities:
+            topic_entities = {**topic_entities, **added.topic_entities}
 
         merges = list(resolution.merges)
         # Column by column: each pass is one comprehension or map over the mentions, no row objects.
@@ -348,6 +359,14 @@ class GraphTables:
             mentions = _pick(mentions, rows)
             table = {name: _pick(values, rows) for name, values in table.items()}
         m_ep, m_ent = owner[keep], positions[keep]
+        n_rows = len(mentions)
+        if added is not None:
+            table, new, old = merge_added(table, m_ep, added, _MENTION_DEFAULTS)
+            place_listed(table, sizes, added, keep, old)
+            entity_at = np.array([ent_pos[e] for e in added.entity_ids] or [0], dtype=np.int32)
+            n_rows = len(new) + len(old)
+            m_ep, m_ent = _scatter(n_rows, (old, m_ep), (new, added.episode)), _scatter(
+                n_rows, (old, m_ent), (new, entity_at[added.entity]))
         surface = Coded.of(table["surface"])
         merge_rows = _merge_rows(merges, ents, m_ent, surface)
         dense, sparse = mention_columns(mentions, merges, merge_rows, table)
@@ -356,8 +375,7 @@ class GraphTables:
         m_cols = {name: surface if name == "surface"
                   else Coded.of_keys(values.keys, values.table) if isinstance(values, KeyedColumn)
                   else Coded.of(values) for name, values in dense.items()}
-        m_cols.update({name: Coded.of_rows(len(mentions), rows, values)
-                       for name, (rows, values) in sparse.items()})
+        m_cols.update({name: Coded.of_rows(n_rows, at, values) for name, (at, values) in sparse.items()})
         del dense, sparse, mentions
         # Episodes per entity: its distinct (episode, entity) pairs.
         pairs = sorted_distinct(m_ep.astype(np.int64) * max(1, len(ents)) + m_ent)
@@ -365,10 +383,11 @@ class GraphTables:
         ept = [sorted({topic_pos[topic_of[tag]] for tag in ep.tags}) for ep in eps]
         ept_ptr, ept_idx = _csr(ept)
         records, plain = episode_records(eps)
+        more = added.mention_counts([e.id for e in ents]).tolist() if added is not None else [0] * len(ents)
         return cls(
             episodes=records,
-            entities=[entity_record(e, n) for e, n in zip(ents, counts, strict=True)],
-            topics=[_named(topic_record(topics[t]), resolution.topic_entities.get(t), ent_pos)
+            entities=[entity_record(e, n, k) for e, n, k in zip(ents, counts, more, strict=True)],
+            topics=[_named(topic_record(topics[t]), topic_entities.get(t), ent_pos)
                     for t in topic_ids],
             m_ep=m_ep,
             m_ent=m_ent,
@@ -491,6 +510,18 @@ def _merge_rows(merges: list[MergeRecord], ents: list[Entity], m_ent: np.ndarray
     values = surface.values
     found = [merge_of.get((ents[p // size].id, values[p % size]), len(merges)) for p in pairs.tolist()]
     return np.asarray(found, dtype=np.int64)[inverse.reshape(-1)].tolist()
+
+
+def _scatter(size: int, *parts: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """An int32 array of ``size`` with each part's values at its positions."""
+    out = np.empty(size, dtype=np.int32)
+    for at, values in parts:
+        out[at] = values
+    return out
+
+
+# A mention field's value where a mention does not give it.
+_MENTION_DEFAULTS = {name: Mention.model_fields[name].default for name in MENTION_TABLE_FIELDS}
 
 
 def _pick(items: list[Any], rows: list[int]) -> list[Any]:

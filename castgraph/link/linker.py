@@ -43,7 +43,8 @@ Claude Code text_link summary None None 1
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -52,7 +53,7 @@ from pydantic import BaseModel, ConfigDict
 
 from castgraph.errors import CastgraphError
 from castgraph.forked import cpu_snapshot
-from castgraph.graph.instances import make_many, shared_names, values_template
+from castgraph.graph.added import PLACE_FIELDS, AddedMentions
 from castgraph.graph.model import Entity, Episode, Mention, MentionOrigin, Resolution, Topic
 from castgraph.graph.tables import sorted_distinct
 from castgraph.link.ahead import SearchAhead
@@ -281,9 +282,8 @@ class EntityLinker:
 
     def _link(self, episodes: Iterable[Episode], resolution: Resolution, ahead: SearchAhead | None
               ) -> LinkResult:
-        result = LinkResult()
         if not self.active:
-            return result
+            return LinkResult()
         opts = self.options
         eps = sorted(episodes, key=lambda e: e.id)
         text_fields = [f for f in opts.fields if f != "tags"]
@@ -292,24 +292,24 @@ class EntityLinker:
             ahead.send(eps, names)  # the child searches while this process reads the tags and mentions
         entity_of = {e.id: e for e in resolution.entities}
         corpus_tags = {t for ep in eps for t in ep.tags} if "tags" in opts.fields else set()
+        topic_entities: dict[str, str] = {}
         if corpus_tags:
             tags = HashtagIndex(resolution.entities, self.linkable, corpus_tags)
             for tag in sorted(corpus_tags):
                 owner = tags.entity_for(tag)
                 if owner is not None:
-                    result.topic_entities[Topic.from_tag(tag).id] = owner
+                    topic_entities[Topic.from_tag(tag).id] = owner
         entity_ids = sorted(entity_of)
         present = PresentMentions(eps, resolution, entity_ids)
-        hashtags = self._hashtags(eps, result.topic_entities, entity_of, present)
-        found: dict[int, list[tuple[Mention, str]]] = {}
+        hashtags = self._hashtags(eps, topic_entities, entity_of, present)
+        added = AddedMentions(episode_ids=[ep.id for ep in eps], entity_ids=entity_ids,
+                              topic_entities=topic_entities)
+        text = _TextRows()
+        targets: list[Mention] = []
         if text_fields and names:
-            found = self._find(eps, text_fields, names, present, entity_of, result, ahead)
-        # Per episode, its hashtag mentions, then those found in its texts (in text order).
-        for number in sorted(hashtags.keys() | found.keys()):
-            for mention, entity_id in hashtags.get(number, []) + found.get(number, []):
-                result.mentions.append(mention)
-                result.assignments[mention.id] = entity_id
-        return result
+            text, targets = self._find(eps, text_fields, names, present, entity_of, added, ahead)
+        found = _new_rows(added, eps, present, hashtags, text)
+        return LinkResult(added, found=found, targets=targets)
 
     def _hashtags(self, eps: list[Episode], topic_entities: dict[str, str], entity_of: dict[str, Entity],
                   present: PresentMentions) -> dict[int, list[tuple[Mention, str]]]:
@@ -355,9 +355,10 @@ class EntityLinker:
         return np.where(np.bincount(hit[mentioned], minlength=len(names)) == 1, chosen, -1)
 
     def _find(self, eps: list[Episode], text_fields: list[str], names: dict[str, _Name],
-              present: PresentMentions, entity_of: dict[str, Entity], result: LinkResult,
-              ahead: SearchAhead | None) -> dict[int, list[tuple[Mention, str]]]:
-        """Find the names in the texts: place the mentions the episodes have, return new ones by episode."""
+              present: PresentMentions, entity_of: dict[str, Entity], added: AddedMentions,
+              ahead: SearchAhead | None) -> tuple[_TextRows, list[Mention]]:
+        """Find the names in the texts: the places of the mentions the episodes have go into
+        ``added`` (with the mentions placed, returned), the new mentions are returned as rows."""
         opts = self.options
         keys = sorted(names)
         entries = [names[k] for k in keys]
@@ -393,69 +394,99 @@ class EntityLinker:
         hit = np.where(spots.timed >= 0, spots.timed, spots.first)
         unit = hits.unit[hit]
 
-        def rows(chosen: npt.NDArray[np.int64]) -> Iterator[tuple[Any, ...]]:
+        def places(chosen: npt.NDArray[np.int64]) -> dict[str, list[Any]]:
+            """The :data:`PLACE_FIELDS` of the spots ``chosen``, a list each."""
             at = hit[chosen]
             where = unit[chosen]
-            return zip(*(a.tolist() for a in (
-                spots.episode[chosen], spots.entity[chosen], spots.count[chosen],
-                hits.start[at] - hits.unit_start[where], hits.end[at] - hits.unit_start[where],
-                hits.unit_field[where], hits.unit_chapter[where], hits.unit_time[where],
-                hits.unit_timed[where],
-                hits.variant[at], hits.unit_end[where] - hits.start[at])), strict=True)
+            chapter = hits.unit_chapter[where]
+            timed = hits.unit_timed[where].astype(bool)
+            return {"field": list(map(TEXT_FIELDS.__getitem__, hits.unit_field[where].tolist())),
+                    "span": list(zip((hits.start[at] - hits.unit_start[where]).tolist(),
+                                     (hits.end[at] - hits.unit_start[where]).tolist(), strict=True)),
+                    "chapter": _or_none(chapter.tolist(), (chapter >= 0).tolist()),
+                    "timestamp": _or_none(hits.unit_time[where].tolist(), timed.tolist()),
+                    "occurrences": spots.count[chosen].tolist()}
 
-        places: dict[str, MentionPlace] = {}
-        targets: dict[str, Mention] = {}
         placing = np.flatnonzero(keep & known)
-        chosen = present.mentions(spots.episode[placing], spots.entity[placing])
-        for (mention, listed), (_, _, count, s, e, field, chapter, time, timed, _, _) in \
-                zip(chosen, rows(placing), strict=True):
-            place = MentionPlace(TEXT_FIELDS[field], (s, e), None if chapter < 0 else chapter,
-                                 time if timed else None, count)
-            if not listed:  # a hashtag mention is placed where the text discusses its entity
-                place_mention(mention, place)
-            elif not mention.field:  # listed mentions that say where they are (title patterns) keep it
-                mention_id = mention.id
-                places[mention_id] = place
-                targets[mention_id] = mention
-        result.places = places
-        result._targets = targets
+        listed, position = present.where(spots.episode[placing], spots.entity[placing])
+        # Hashtag mentions (new in this build) are placed where the text discusses their entity.
+        for k in np.flatnonzero(~listed).tolist():
+            mention = present.hashtag(int(spots.episode[placing[k]]), int(spots.entity[placing[k]]))
+            chosen_place = places(placing[k:k + 1])
+            place_mention(mention, MentionPlace(*(chosen_place[name][0] for name in PLACE_FIELDS)))
+        # Listed mentions that say where they are already (title patterns) keep it.
+        placed = placing[listed]
+        numbers = spots.episode[placed].tolist()
+        targets = list(map(_mention_at, map(eps.__getitem__, numbers), position[listed].tolist()))
+        fieldless = np.fromiter(map(_no_field, targets), dtype=bool, count=len(targets))
+        targets = [m for m, keep_it in zip(targets, fieldless.tolist(), strict=True) if keep_it]
+        added.placed_episode = spots.episode[placed][fieldless]
+        added.placed_position = position[listed][fieldless]
+        added.places = places(placed[fieldless])
 
-        # New mentions: their fields as columns, made at once (see castgraph.graph.instances.make_many).
-        entity_ids = present.entity_ids
+        # New mentions: their entity and fields as columns.
+        new = np.flatnonzero(keep & ~known)
+        at = hit[new]
+        room = (hits.unit_end[unit[new]] - hits.start[at]).tolist()
+        spelled = [hits.variants[v][1] for v in hits.variant[at].tolist()]
         type_of = {e.id: e.type.value for e in entity_of.values()}
-        columns: dict[str, list[Any]] = {name: [] for name in _TEXT_LINK_FIELDS}
-        surfaces, type_labels, episode_ids, ordinals, fields, spans, chapters, timestamps, occurrences = (
-            columns[name] for name in _TEXT_LINK_FIELDS if name != "origin")
-        owners: list[tuple[int, str]] = []
-        added: dict[int, int] = {}
-        for number, entity_at, count, s, e, field, chapter, time, timed, variant, room in \
-                rows(np.flatnonzero(keep & ~known)):
-            ep = eps[number]
-            entity_id = entity_ids[entity_at]
-            written = hits.variants[variant][1]
-            before = added.get(number, 0)
-            added[number] = before + 1
-            surfaces.append(written if room >= len(written) else written[:room])
-            type_labels.append(type_of[entity_id])
-            episode_ids.append(ep.id)
-            ordinals.append(len(ep.mentions) + present.added(number) + before)
-            fields.append(TEXT_FIELDS[field])
-            spans.append((s, e))
-            chapters.append(None if chapter < 0 else chapter)
-            timestamps.append(time if timed else None)
-            occurrences.append(count)
-            owners.append((number, entity_id))
-        columns["origin"] = [MentionOrigin.TEXT_LINK] * len(owners)
-        # Every field is given (chapter and timestamp even when None), as Mention.from_checked would.
-        fields_set = shared_names(_TEXT_LINK_FIELDS)
-        mentions = make_many(Mention, _MENTION_TEMPLATE, fields_set, columns, len(owners))
-        found: dict[int, list[tuple[Mention, str]]] = {}
-        for (number, entity_id), mention in zip(owners, mentions, strict=True):
-            found.setdefault(number, []).append((mention, entity_id))
-        return found
+        entity_ids = present.entity_ids
+        rows = _TextRows(spots.episode[new], spots.entity[new], places(new))
+        rows.values["surface"] = [w if r >= len(w) else w[:r] for w, r in zip(spelled, room, strict=True)]
+        rows.values["type_label"] = [type_of[entity_ids[e]] for e in rows.entity.tolist()]
+        return rows, targets
 
 
-#: The fields of a ``text_link`` mention, in the order Mention.from_checked was given them.
-_TEXT_LINK_FIELDS = ("surface", "type_label", "origin", "episode_id", "ordinal", "field", "span", "chapter",
-                     "timestamp", "occurrences")
-_MENTION_TEMPLATE = values_template(Mention, defaults=True)
+@dataclass
+class _TextRows:
+    """The new ``text_link`` mentions, as columns: episode and entity numbers, then field values."""
+
+    episode: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    entity: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    values: dict[str, list[Any]] = field(default_factory=dict)
+
+
+def _or_none(values: list[Any], present: list[bool]) -> list[Any]:
+    """``values`` with ``None`` where not ``present``."""
+    return [v if p else None for v, p in zip(values, present, strict=True)]
+
+
+def _mention_at(ep: Episode, position: int) -> Mention:
+    return ep.mentions[position]
+
+
+def _no_field(mention: Mention) -> bool:
+    return not mention.field
+
+
+def _new_rows(added: AddedMentions, eps: list[Episode], present: PresentMentions,
+              hashtags: dict[int, list[tuple[Mention, str]]], text: _TextRows) -> list[Mention | None]:
+    """Put the new mentions in ``added``: per episode, its hashtag mentions, then those found in
+    its texts (in text order). Return the hashtag mentions at their rows (``None`` at the others)."""
+    index = present.index
+    tagged = [(number, mention, index[owner]) for number in sorted(hashtags)
+              for mention, owner in hashtags[number]]
+    tag_episode = np.array([row[0] for row in tagged], dtype=np.int64)
+    # A text mention's ordinal: after the episode's own mentions and its hashtag mentions.
+    numbers = text.episode.tolist()
+    first = np.searchsorted(text.episode, text.episode, side="left")
+    before = np.arange(len(numbers), dtype=np.int64) - first
+    base = np.array([len(eps[n].mentions) + present.added(n) for n in numbers], dtype=np.int64)
+    text.values["ordinal"] = (base + before).tolist()
+    text.values["origin"] = [MentionOrigin.TEXT_LINK] * len(numbers)
+    tag_values = {name: [getattr(row[1], name) for row in tagged] for name in _ROW_FIELDS}
+    # Stable: each episode's hashtag mentions first, then its text mentions in order.
+    episode = np.concatenate([tag_episode, text.episode])
+    order = np.argsort(episode * 2 + np.repeat([0, 1], [len(tagged), len(numbers)]), kind="stable")
+    picks = order.tolist()
+    added.episode = episode[order]
+    added.entity = np.concatenate([np.array([row[2] for row in tagged], dtype=np.int64), text.entity])[order]
+    for name in _ROW_FIELDS:
+        both = tag_values[name] + text.values.get(name, [])
+        added.values[name] = list(map(both.__getitem__, picks))
+    objects: list[Mention | None] = [row[1] for row in tagged] + [None] * len(numbers)
+    return list(map(objects.__getitem__, picks))
+
+
+# The fields a new mention's row gives (the others are the field's default).
+_ROW_FIELDS = ("surface", "type_label", "origin", "ordinal", *PLACE_FIELDS)

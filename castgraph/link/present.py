@@ -8,8 +8,6 @@ resolver's mention columns (:mod:`castgraph.graph.assigned`) when they are curre
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import numpy.typing as npt
 
@@ -79,14 +77,17 @@ class PresentMentions:
             found |= np.isin(keys, np.fromiter(self.hashtags, dtype=np.int64, count=len(self.hashtags)))
         return found
 
-    def mentions(self, episodes: npt.NDArray[np.int64], entities: npt.NDArray[np.int64]
-                 ) -> Iterator[tuple[Mention, bool]]:
-        """The mention of each entity in each episode that has one, and whether it is a listed one."""
+    def where(self, episodes: npt.NDArray[np.int64], entities: npt.NDArray[np.int64]
+              ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
+        """Whether each episode has a listed mention of each entity (pairwise), and the position
+        of its first in the episode's mentions (-1 where it has none)."""
         keys = episodes * self.size + entities
-        at = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
-        listed = self.keys[at] == keys if len(self.keys) else np.zeros(len(keys), dtype=bool)
-        eps = self.eps
-        positions = self.position[at].tolist() if len(self.keys) else [0] * len(keys)
-        for key, number, found, position in zip(keys.tolist(), episodes.tolist(), listed.tolist(), positions,
-                                                strict=True):
-            yield (eps[number].mentions[position], True) if found else (self.hashtags[key], False)
+        if not len(self.keys):
+            return np.zeros(len(keys), dtype=bool), np.full(len(keys), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        listed = self.keys[at] == keys
+        return listed, np.where(listed, self.position[at], -1)
+
+    def hashtag(self, number: int, entity: int) -> Mention:
+        """The hashtag mention of entity number ``entity`` in episode ``number`` (see :meth:`add`)."""
+        return self.hashtags[number * self.size + entity]

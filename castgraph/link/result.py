@@ -15,13 +15,14 @@ from operator import attrgetter, gt, is_not
 from typing import Any, NamedTuple
 
 import numpy as np
-from pydantic import BaseModel, Field, PrivateAttr
 
+from castgraph.graph.added import PLACE_FIELDS, AddedMentions
 from castgraph.graph.assigned import MentionEntities, attach, mention_entities
-from castgraph.graph.model import Episode, Mention, Resolution
+from castgraph.graph.instances import make_many, shared_names, values_template
+from castgraph.graph.model import Episode, Mention, MentionOrigin, Resolution
 from castgraph.memory import gc_paused
 
-__all__ = ["LinkResult", "MentionPlace", "place_mention"]
+__all__ = ["TEXT_LINK_FIELDS", "LinkResult", "MentionPlace", "place_mention"]
 
 
 class MentionPlace(NamedTuple):
@@ -35,6 +36,24 @@ class MentionPlace(NamedTuple):
     chapter: int | None = None
     timestamp: float | None = None
     occurrences: int = 1
+
+
+#: The fields of a ``text_link`` mention, in the order Mention.from_checked was given them.
+TEXT_LINK_FIELDS = ("surface", "type_label", "origin", "episode_id", "ordinal", *PLACE_FIELDS)
+_MENTION_TEMPLATE = values_template(Mention, defaults=True)
+
+
+def _made_mentions(added: AddedMentions, found: list[Mention | None]) -> list[Mention]:
+    """The new mentions of ``added`` as :class:`Mention`: those in ``found``, the others made
+    from the columns at once (see :func:`castgraph.graph.instances.make_many`)."""
+    rows = [k for k, mention in enumerate(found) if mention is None]
+    episode_ids = list(map(added.episode_ids.__getitem__, added.episode[rows].tolist()))
+    columns = {name: episode_ids if name == "episode_id"
+               else [MentionOrigin.TEXT_LINK] * len(rows) if name == "origin"
+               else list(map(added.values[name].__getitem__, rows)) for name in TEXT_LINK_FIELDS}
+    # Every field is given (chapter and timestamp even when None), as Mention.from_checked would.
+    made = iter(make_many(Mention, _MENTION_TEMPLATE, shared_names(TEXT_LINK_FIELDS), columns, len(rows)))
+    return [mention if mention is not None else next(made) for mention in found]
 
 
 def place_mention(mention: Mention, place: MentionPlace) -> None:
@@ -52,19 +71,62 @@ def _with_id(ep: Episode, mention_id: str) -> list[Mention]:
     return [m for m in ep.mentions if m.id == mention_id]
 
 
-class LinkResult(BaseModel):
+class LinkResult:
     """What the linker found; :meth:`apply` adds it to the episodes and the resolution.
 
+    :attr:`added` holds it as columns (:class:`~castgraph.graph.added.AddedMentions`), which
+    :meth:`GraphTables.from_build <castgraph.graph.tables.GraphTables.from_build>` reads as they
+    are; :attr:`mentions`, :attr:`assignments` and :attr:`places` are made from them on first use.
     ``places`` maps the id of a mention the episodes have to where the text discusses it.
     """
 
-    mentions: list[Mention] = Field(default_factory=list)
-    assignments: dict[str, str] = Field(default_factory=dict)
-    places: dict[str, MentionPlace] = Field(default_factory=dict)
-    topic_entities: dict[str, str] = Field(default_factory=dict)
-    # The mention each place was found for, by id: apply places it without looking it up again
-    # when it is still where it was.
-    _targets: dict[str, Mention] = PrivateAttr(default_factory=dict)
+    def __init__(self, added: AddedMentions | None = None, *, found: list[Mention | None] | None = None,
+                 targets: list[Mention] | None = None) -> None:
+        self.added = added if added is not None else AddedMentions(episode_ids=[], entity_ids=[])
+        # Per new mention, the one made already (hashtags), else None; per place, its mention.
+        self._found: list[Mention | None] = found if found is not None else [None] * len(self.added)
+        self._targets_list = targets if targets is not None else []
+        self._mentions: list[Mention] | None = None
+        self._assignments: dict[str, str] | None = None
+        self._places: dict[str, MentionPlace] | None = None
+        self._targets_by_id: dict[str, Mention] | None = None
+
+    @property
+    def topic_entities(self) -> dict[str, str]:
+        """Topic id -> the entity its tag names."""
+        return self.added.topic_entities
+
+    @property
+    def mentions(self) -> list[Mention]:
+        """The new mentions, by episode (each episode's in the order found)."""
+        if self._mentions is None:
+            self._mentions = _made_mentions(self.added, self._found)
+        return self._mentions
+
+    @property
+    def assignments(self) -> dict[str, str]:
+        """Id of each new mention -> its entity."""
+        if self._assignments is None:
+            owners = map(self.added.entity_ids.__getitem__, self.added.entity.tolist())
+            self._assignments = dict(zip([m.id for m in self.mentions], owners, strict=True))
+        return self._assignments
+
+    @property
+    def places(self) -> dict[str, MentionPlace]:
+        """Id of each mention the episodes have that the text discusses -> where."""
+        if self._places is None:
+            columns = [self.added.places[name] for name in PLACE_FIELDS]
+            self._places = dict(zip([m.id for m in self._targets_list],
+                                    map(MentionPlace._make, zip(*columns, strict=True)), strict=True))
+        return self._places
+
+    @property
+    def _targets(self) -> dict[str, Mention]:
+        """The mention each place was found for, by id: :meth:`apply` places it without looking
+        it up again when it is still where it was."""
+        if self._targets_by_id is None:
+            self._targets_by_id = {m.id: m for m in self._targets_list}
+        return self._targets_by_id
 
     def apply(self, episodes: Iterable[Episode], resolution: Resolution) -> None:
         """Append the found mentions to their episodes and entities; place the existing mentions."""

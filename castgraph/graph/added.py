@@ -1,0 +1,164 @@
+"""Mentions added to a graph as columns: those the linker found, and where the text places the others.
+
+The linker (:mod:`castgraph.link`) finds new mentions (``text_link``, ``hashtag``) and
+places mentions the episodes have already ("discussed at 23:06"). :class:`AddedMentions`
+holds both as columns, and :meth:`GraphTables.from_build
+<castgraph.graph.tables.GraphTables.from_build>` merges them into the graph's mention
+table: a large build makes no Python object per found mention and changes no episode
+(:meth:`LinkResult.apply <castgraph.link.result.LinkResult.apply>` adds them to the
+episodes and the resolution, for Python callers that want them there).
+
+Examples
+--------
+>>> import numpy as np
+>>> added = AddedMentions(episode_ids=["a", "b"], entity_ids=["entity:1"],
+...                       episode=np.array([1]), entity=np.array([0]),
+...                       values={"surface": ["GitHub"], "ordinal": [2]})
+>>> len(added), added.mention_counts(["entity:0", "entity:1"]).tolist()
+(1, [0, 1])
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["PLACE_FIELDS", "AddedMentions", "merge_added", "place_listed"]
+
+#: The mention fields saying where the text discusses a mention (see :mod:`castgraph.graph.link_props`).
+PLACE_FIELDS = ("field", "span", "chapter", "timestamp", "occurrences")
+
+Ints = npt.NDArray[np.int64]
+# Rows and episode numbers as the build has them (int32 or int64).
+Rows = npt.NDArray[np.integer[Any]]
+
+
+def _no_rows() -> Ints:
+    return np.zeros(0, dtype=np.int64)
+
+
+@dataclass
+class AddedMentions:
+    """New mentions and places of existing ones, as columns.
+
+    Episodes are numbers into ``episode_ids`` (the build's episodes, sorted by id), entities
+    numbers into ``entity_ids``. New mentions come in episode order, each episode's after
+    the mentions it has: ``values`` holds their mention fields (see
+    :data:`castgraph.graph.schema.MENTION_TABLE_FIELDS`; a field it lacks is the default).
+    A place belongs to the mention at ``placed_position`` in episode ``placed_episode``'s
+    mentions; ``places`` holds its :data:`PLACE_FIELDS`.
+    """
+
+    episode_ids: list[str]
+    entity_ids: list[str]
+    episode: Ints = field(default_factory=_no_rows)
+    entity: Ints = field(default_factory=_no_rows)
+    values: dict[str, list[Any]] = field(default_factory=dict)
+    placed_episode: Ints = field(default_factory=_no_rows)
+    placed_position: Ints = field(default_factory=_no_rows)
+    places: dict[str, list[Any]] = field(default_factory=dict)
+    #: Topic id -> the entity its tag names.
+    topic_entities: dict[str, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.episode)
+
+    def mention_counts(self, entity_ids: list[str]) -> Ints:
+        """The number of new mentions of each of ``entity_ids``."""
+        counts = np.bincount(self.entity, minlength=len(self.entity_ids)) if len(self.entity) else None
+        position = {entity_id: k for k, entity_id in enumerate(self.entity_ids)}
+        return np.array([int(counts[position[e]]) if counts is not None and e in position else 0
+                         for e in entity_ids], dtype=np.int64)
+
+    def check(self, episode_ids: list[str]) -> None:
+        """Raise ``ValueError`` unless the columns number the episodes as ``episode_ids`` does."""
+        if episode_ids != self.episode_ids:
+            raise ValueError("the added mentions were found in other episodes than the graph's")
+
+
+def place_listed(table: dict[str, list[Any]], sizes: list[int], added: AddedMentions, kept: Rows,
+                 rows: Rows) -> None:
+    """Write the places of ``added`` into ``table``, the merged mention columns.
+
+    The episodes' own mentions were ``sizes[n]`` for episode ``n``, one after the other; of
+    them the rows ``kept`` went into the table, at ``rows`` (see :func:`merge_added`).
+    """
+    if not len(added.placed_episode):
+        return
+    offsets = np.cumsum(sizes, dtype=np.int64) - np.asarray(sizes, dtype=np.int64)
+    own = offsets[added.placed_episode] + added.placed_position
+    # A placed mention has an entity, so it was kept.
+    at = rows[np.searchsorted(kept, own)].tolist()
+    for name in PLACE_FIELDS:
+        column = table[name]
+        deque(map(column.__setitem__, at, added.places[name]), maxlen=0)
+
+
+def merge_added(table: dict[str, list[Any]], episode: Rows, added: AddedMentions,
+                defaults: dict[str, Any]) -> tuple[dict[str, list[Any]], Ints, Ints]:
+    """``table`` (rows of episodes ``episode``, ascending) with the new mentions of ``added``
+    after each episode's own; return it, the new rows' positions and the old rows' positions.
+
+    >>> table, new, old = merge_added({"surface": ["a", "b", "c"], "role": ["", "", ""]},
+    ...     np.array([0, 0, 1]),
+    ...     AddedMentions(["e0", "e1"], ["x"], np.array([0]), np.array([0]), {"surface": ["X"]}),
+    ...     {"surface": "", "role": ""})
+    >>> table, new.tolist(), old.tolist()
+    ({'surface': ['a', 'b', 'X', 'c'], 'role': ['', '', '', '']}, [2], [0, 1, 3])
+    """
+    size, new_size = len(episode), len(added)
+    if not new_size:
+        return table, np.zeros(0, dtype=np.int64), np.arange(size, dtype=np.int64)
+    new = np.searchsorted(episode, added.episode, side="right") + np.arange(new_size, dtype=np.int64)
+    is_new = np.zeros(size + new_size, dtype=bool)
+    is_new[new] = True
+    old = np.flatnonzero(~is_new)
+    at: list[int] | None = None
+    picks: list[int] | None = None
+    merged: dict[str, list[Any]] = {}
+    for name, column in table.items():
+        values = added.values.get(name)
+        if values is None:
+            values = [defaults[name]] * new_size
+        first = _one_value(column)
+        if first is not _MIXED:
+            # The old rows all hold one value (most columns but a few): no permutation, the new
+            # rows' values put in place.
+            merged[name] = [first] * (size + new_size)
+            if values.count(first) != new_size or not _plain(first):
+                at = new.tolist() if at is None else at
+                deque(map(merged[name].__setitem__, at, values), maxlen=0)
+            continue
+        if picks is None:
+            # Row k of the merged table is row picks[k] of old + new.
+            order = np.empty(size + new_size, dtype=np.int64)
+            order[old] = np.arange(size, dtype=np.int64)
+            order[new] = size + np.arange(new_size, dtype=np.int64)
+            picks = order.tolist()
+        both = column + values
+        merged[name] = list(map(both.__getitem__, picks))
+    return merged, new, old
+
+
+_MIXED = object()
+
+
+def _plain(value: Any) -> bool:
+    """Whether values equal to ``value`` are the same JSON value (``0``, ``0.0`` and ``False``
+    are equal in Python, three values in JSON)."""
+    return value is None or type(value) is str
+
+
+def _one_value(column: list[Any]) -> Any:
+    """The one value of every item of ``column`` (checked in C), or :data:`_MIXED`."""
+    if not column:
+        return _MIXED
+    first = column[0]
+    if not _plain(first) and not isinstance(first, Enum):
+        return _MIXED
+    return first if column.count(first) == len(column) else _MIXED
