@@ -1,0 +1,143 @@
+"""The linker's mentions as columns (castgraph.graph.added): the same graph as adding them to the episodes."""
+
+from __future__ import annotations
+
+import copy
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import EXAMPLES, real_page_if_present, require_real_page
+
+from castgraph.graph.added import AddedMentions, merge_added
+from castgraph.graph.model import Chapter, Episode, Mention, Resolution
+from castgraph.graph.tables import GraphTables
+from castgraph.link import EntityLinker, LinkResult
+from castgraph.loaders import read_episodes
+from castgraph.resolve import resolve
+from castgraph.resolve.output import write_resolution_csv
+
+TYPES = {"Claude": "Product", "Claude Code": "Product", "GitHub": "Organization", "GitHub Copilot": "Product",
+         "Jane Doe": "Person", "松尾研究室": "Organization", "LangChain": "Product", "Sam Lessin": "Person",
+         "😀": "Person"}
+SURFACES = list(TYPES)
+PIECES = [*SURFACES, "github", "Jane", "の", ". ", " ", " ", "\n", "Anthropic", "Cursor", "cursor"]
+TAGS = ["#github", "#langchain", "#ai", "#claude-code", "#jane-doe"]
+
+
+def _corpus(seed: int, size: int = 60) -> list[Episode]:
+    """Episodes with what makes the columns' bookkeeping hard: mentions left out (no letters),
+    title-pattern guests, hashtags naming entities, episodes without mentions, chapters with times."""
+    rng = random.Random(seed)
+
+    def text() -> str:
+        return " ".join(rng.choice(PIECES) for _ in range(rng.randint(0, 12)))
+
+    episodes = []
+    for i in range(size):
+        chapters = [Chapter(title=text(), start=90 * c, summary=text()) for c in range(rng.randint(0, 3))]
+        listed = rng.sample(SURFACES, rng.randint(0, 3))
+        mentions = [Mention(surface=name, type_label=TYPES[name]) for name in listed]
+        title = rng.choice([text(), f"{i}: Evals - Jane Doe", f"Agents with {rng.choice(SURFACES)}"])
+        tags = rng.sample(TAGS, rng.randint(0, 3))
+        episodes.append(Episode(id=f"e{rng.randint(0, 10**6):07d}-{i}", title=title, summary=text(),
+                                chapters=chapters, mentions=mentions, tags=tags))
+    return episodes
+
+
+def _both_ways(episodes: list[Episode]) -> tuple[GraphTables, GraphTables, LinkResult]:
+    """The tables made from the columns, and made after :meth:`LinkResult.apply`."""
+    linker = EntityLinker()
+    linker.add_title_mentions(episodes)
+    episodes = sorted(episodes, key=lambda e: e.id)
+    resolution = resolve(episodes)
+    result = linker.link(episodes, resolution)
+    columns = GraphTables.from_build(episodes, resolution, result.added)
+    applied_eps, applied_res = copy.deepcopy((episodes, resolution))
+    result.apply(applied_eps, applied_res)
+    return columns, GraphTables.from_build(applied_eps, applied_res), result
+
+
+def _assert_same_graph(got: GraphTables, want: GraphTables) -> None:
+    g, w = got.to_networkx(), want.to_networkx()
+    assert list(g.nodes(data=True)) == list(w.nodes(data=True))
+    assert list(g.edges(keys=True, data=True)) == list(w.edges(keys=True, data=True))
+    assert g.graph == w.graph
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_columns_make_the_graph_adding_the_mentions_makes(seed: int) -> None:
+    got, want, result = _both_ways(_corpus(seed))
+    assert result.mentions and result.places  # something found and placed: the test can fail
+    origins = {m.origin.value for m in result.mentions}
+    assert "text_link" in origins
+    _assert_same_graph(got, want)
+
+
+def test_hashtag_mentions_placed_by_the_text_keep_their_place() -> None:
+    ep = Episode(id="a", title="Agents", summary="We use GitHub daily.", tags=["#github"],
+                 mentions=[Mention(surface="GitHub", type_label="Organization")])
+    other = Episode(id="b", title="Evals", summary="Why GitHub won.", tags=["#github"])
+    got, want, result = _both_ways([ep, other])
+    (tagged,) = [m for m in result.mentions if m.origin.value == "hashtag"]
+    assert (tagged.episode_id, tagged.field, tagged.span) == ("b", "summary", (4, 10))
+    _assert_same_graph(got, want)
+
+
+def test_the_examples_and_the_real_page_give_the_same_graph_both_ways() -> None:
+    inputs: list[Path] = [EXAMPLES]
+    page = real_page_if_present()
+    if page is not None:
+        inputs.append(page)
+    got, want, result = _both_ways(read_episodes(inputs).episodes)
+    assert result.mentions
+    _assert_same_graph(got, want)
+    # Entity mention counts count the added mentions too.
+    counts = {r["id"]: r["mention_count"] for r in got.entities}
+    assert sum(counts.values()) == len(got.m_ep)
+
+
+def test_the_real_page_github_episode_gets_github_from_the_columns() -> None:
+    page = require_real_page()
+    got, _, _ = _both_ways(read_episodes([page]).episodes)
+    graph = got.to_networkx()
+    github = [n for n, d in graph.nodes(data=True) if d.get("name") == "GitHub"]
+    assert len(github) == 1
+    linked = [d for _, v, d in graph.edges(data=True) if v == github[0] and d.get("origin") == "text_link"]
+    assert linked and all(d["field"] for d in linked)
+
+
+def test_resolution_csv_counts_agree_both_ways(tmp_path: Path) -> None:
+    got, want, _ = _both_ways(_corpus(7))
+    res = resolve([])  # the counts come from the tables
+    write_resolution_csv(res, tmp_path / "a.csv", tables=got)
+    write_resolution_csv(res, tmp_path / "b.csv", tables=want)
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_columns_from_other_episodes_are_refused() -> None:
+    ep = Episode(id="a", title="t", mentions=[Mention(surface="GitHub")])
+    added = AddedMentions(episode_ids=["b"], entity_ids=[])
+    with pytest.raises(ValueError, match="other episodes"):
+        GraphTables.from_build([ep], Resolution(), added)
+
+
+def test_new_rows_go_after_each_episode_own_rows() -> None:
+    rng = np.random.default_rng(3)
+    own = np.sort(rng.integers(0, 20, 50))
+    new_eps = np.sort(rng.integers(0, 20, 30))
+    table = {"surface": [f"own{k}" for k in range(50)], "ordinal": list(range(50)), "field": [None] * 50}
+    added = AddedMentions([f"e{k}" for k in range(20)], ["x"], new_eps, np.zeros(30, dtype=np.int64),
+                          {"surface": [f"new{k}" for k in range(30)], "field": ["summary"] * 30})
+    merged, new, old = merge_added(table, own, added, {"surface": "", "ordinal": 0, "field": None})
+    episode = np.empty(80, dtype=np.int64)
+    episode[old], episode[new] = own, new_eps
+    assert (np.diff(episode) >= 0).all()  # still grouped by episode
+    for e in range(20):  # each episode: its own rows, then its new ones
+        rows = np.flatnonzero(episode == e)
+        kinds = [merged["surface"][r][:3] for r in rows]
+        assert kinds == sorted(kinds, key=lambda k: k == "new")
+    assert [merged["surface"][r] for r in new] == added.values["surface"]
+    assert [merged["field"][r] for r in old] == [None] * 50
+    assert merged["ordinal"][0::1].count(0) == 31  # the new rows take the default ordinal
