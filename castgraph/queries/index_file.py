@@ -12,15 +12,16 @@ code that builds an index (:mod:`castgraph.queries.index_build`).
 Examples
 --------
 >>> import tempfile
->>> from castgraph.graph.build import build_graph
->>> from castgraph.graph.model import Episode, Resolution
 >>> from castgraph.queries.index import GraphIndex
->>> index = GraphIndex.from_graph(build_graph([Episode(id="e1", title="Hello")], Resolution()))
+>>> tables = {"ep_ids": ["episode:e1"], "ep_title": ["Hello"]}
+>>> arrays, blobs = {"ep_rank": np.zeros(1, dtype=np.int32)}, {"ent_desc": TextBlob.of(["A host"])}
+>>> index = GraphIndex(tables, arrays, blobs)
 >>> with tempfile.TemporaryDirectory() as d:
-...     write_index(index, Path(d) / INDEX_FILE, {"size": 1})
-...     stale, cached = (read_index(Path(d) / INDEX_FILE, {"size": n}) for n in (2, 1))
-...     stale, list(cached.ep_title), type(cached.ep_title).__name__
-(None, ['Hello'], 'JsonColumn')
+...     path = Path(d) / INDEX_FILE
+...     write_index(index, path, {"size": 1})
+...     stale, cached = (read_index(path, {"size": n}) for n in (2, 1))
+...     stale, cached.ep_title[0], type(cached.ep_title).__name__, cached.description(0)
+(None, 'Hello', 'JsonColumn', 'A host')
 """
 
 from __future__ import annotations
