@@ -73,7 +73,7 @@ class Neo4jSettings:
         """A :class:`neo4j.Driver` for these settings, checked reachable (see :meth:`open_store`)."""
         import neo4j
 
-        from castgraph.graph.neo4j_store import Neo4jStoreError
+        from castgraph.graph.neo4j_errors import Neo4jStoreError
 
         driver = neo4j.GraphDatabase.driver(self.uri, auth=(self.user, self.password),
                                             connection_timeout=CONNECT_SECONDS,
