@@ -11,7 +11,9 @@ import pytest
 from conftest import EXAMPLES, real_page_if_present, require_real_page
 
 from castgraph.graph.added import AddedMentions, merge_added
+from castgraph.graph.coded import Coded
 from castgraph.graph.model import Chapter, Episode, Mention, Resolution
+from castgraph.graph.places import PlaceColumns, place_codes
 from castgraph.graph.tables import GraphTables
 from castgraph.link import EntityLinker, LinkResult
 from castgraph.loaders import read_episodes
@@ -141,3 +143,39 @@ def test_new_rows_go_after_each_episode_own_rows() -> None:
     assert [merged["surface"][r] for r in new] == added.values["surface"]
     assert [merged["field"][r] for r in old] == [None] * 50
     assert merged["ordinal"][0::1].count(0) == 31  # the new rows take the default ordinal
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_place_codes_code_as_the_lists_would(seed: int) -> None:
+    rng = random.Random(seed)
+    names = ("title", "summary", "tags")
+    size = 60
+    rows = rng.sample(range(size), 45)
+    own_rows, linked_a, linked_b = sorted(rows[:15]), rows[15:30], rows[30:]
+
+    def linked(count: int) -> PlaceColumns:
+        return PlaceColumns.of(names, [rng.randrange(3) for _ in range(count)],
+                               [rng.choice([None, (1, 4), (0, 2), (1, 4)]) for _ in range(count)],
+                               [rng.choice([None, 0, 2]) for _ in range(count)],
+                               [rng.choice([None, 0.0, 61.0, 90.5]) for _ in range(count)],
+                               [rng.choice([0, 1, 3]) for _ in range(count)])
+
+    a, b = linked(15), linked(15)
+    # A mention's own place may hold what the linker never makes: ints for times, lists for spans.
+    own = {"field": [rng.choice(["title", "summary"]) for _ in own_rows],
+           "span": [rng.choice([None, (1, 4), [1, 4], (7, 9)]) for _ in own_rows],
+           "chapter": [rng.choice([None, 2, 5]) for _ in own_rows],
+           "timestamp": [rng.choice([None, 61, 61.0, 0.0, -0.0]) for _ in own_rows],
+           "occurrences": [rng.choice([None, 0, 2]) for _ in own_rows]}
+    got = place_codes(size, [np.array(linked_a), np.array(linked_b)], [a, b],
+                      own_rows=np.array(own_rows), own=own)
+    for name in ("field", "span", "chapter", "timestamp", "occurrences"):
+        by_row = dict(zip(own_rows, own[name], strict=True))
+        by_row.update(zip(linked_a, a.values(name), strict=True))
+        by_row.update(zip(linked_b, b.values(name), strict=True))
+        present = sorted(r for r, v in by_row.items() if v is not None)
+        values = [list(by_row[r]) if name == "span" else by_row[r] for r in present]
+        want = Coded.of_rows(size, present, values)
+        assert got[name].values == want.values and [type(v) for v in got[name].values] == [
+            type(v) for v in want.values], name
+        assert got[name].codes.tolist() == want.codes.tolist(), name

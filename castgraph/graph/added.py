@@ -13,7 +13,8 @@ Examples
 >>> import numpy as np
 >>> added = AddedMentions(episode_ids=["a", "b"], entity_ids=["entity:1"],
 ...                       episode=np.array([1]), entity=np.array([0]),
-...                       values={"surface": ["GitHub"], "ordinal": [2]})
+...                       values={"surface": ["GitHub"], "ordinal": [2]},
+...                       new_places=PlaceColumns.of(("summary",), [0], [(4, 10)], [None], [None], [1]))
 >>> len(added), added.mention_counts(["entity:0", "entity:1"]).tolist()
 (1, [0, 1])
 """
@@ -28,10 +29,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["PLACE_FIELDS", "AddedMentions", "merge_added", "place_listed"]
+from castgraph.graph.places import PLACE_FIELDS, PlaceColumns
 
-#: The mention fields saying where the text discusses a mention (see :mod:`castgraph.graph.link_props`).
-PLACE_FIELDS = ("field", "span", "chapter", "timestamp", "occurrences")
+__all__ = ["PLACE_FIELDS", "AddedMentions", "PlaceColumns", "merge_added", "placed_rows"]
 
 Ints = npt.NDArray[np.int64]
 # Rows and episode numbers as the build has them (int32 or int64).
@@ -49,9 +49,9 @@ class AddedMentions:
     Episodes are numbers into ``episode_ids`` (the build's episodes, sorted by id), entities
     numbers into ``entity_ids``. New mentions come in episode order, each episode's after
     the mentions it has: ``values`` holds their mention fields (see
-    :data:`castgraph.graph.schema.MENTION_TABLE_FIELDS`; a field it lacks is the default).
-    A place belongs to the mention at ``placed_position`` in episode ``placed_episode``'s
-    mentions; ``places`` holds its :data:`PLACE_FIELDS`.
+    :data:`castgraph.graph.schema.MENTION_TABLE_FIELDS`; a field it lacks is the default),
+    ``new_places`` their :data:`PLACE_FIELDS`. A place in ``places`` belongs to the mention
+    at ``placed_position`` in episode ``placed_episode``'s mentions.
     """
 
     episode_ids: list[str]
@@ -59,9 +59,10 @@ class AddedMentions:
     episode: Ints = field(default_factory=_no_rows)
     entity: Ints = field(default_factory=_no_rows)
     values: dict[str, list[Any]] = field(default_factory=dict)
+    new_places: PlaceColumns = field(default_factory=lambda: PlaceColumns.empty(()))
     placed_episode: Ints = field(default_factory=_no_rows)
     placed_position: Ints = field(default_factory=_no_rows)
-    places: dict[str, list[Any]] = field(default_factory=dict)
+    places: PlaceColumns = field(default_factory=lambda: PlaceColumns.empty(()))
     #: Topic id -> the entity its tag names.
     topic_entities: dict[str, str] = field(default_factory=dict)
 
@@ -81,28 +82,25 @@ class AddedMentions:
             raise ValueError("the added mentions were found in other episodes than the graph's")
 
 
-def place_listed(table: dict[str, list[Any]], sizes: list[int], added: AddedMentions, kept: Rows,
-                 rows: Rows) -> None:
-    """Write the places of ``added`` into ``table``, the merged mention columns.
+def placed_rows(sizes: list[int], added: AddedMentions, kept: Rows, rows: Rows) -> Ints:
+    """The rows of the merged table that the places of ``added`` belong to.
 
     The episodes' own mentions were ``sizes[n]`` for episode ``n``, one after the other; of
     them the rows ``kept`` went into the table, at ``rows`` (see :func:`merge_added`).
     """
     if not len(added.placed_episode):
-        return
+        return np.zeros(0, dtype=np.int64)
     offsets = np.cumsum(sizes, dtype=np.int64) - np.asarray(sizes, dtype=np.int64)
     own = offsets[added.placed_episode] + added.placed_position
     # A placed mention has an entity, so it was kept.
-    at = rows[np.searchsorted(kept, own)].tolist()
-    for name in PLACE_FIELDS:
-        column = table[name]
-        deque(map(column.__setitem__, at, added.places[name]), maxlen=0)
+    return np.asarray(rows, dtype=np.int64)[np.searchsorted(kept, own)]
 
 
-def merge_added(table: dict[str, list[Any]], episode: Rows, added: AddedMentions,
-                defaults: dict[str, Any]) -> tuple[dict[str, list[Any]], Ints, Ints]:
+def merge_added(table: dict[str, list[Any]], episode: Rows, added: AddedMentions, defaults: dict[str, Any],
+                skip: tuple[str, ...] = ()) -> tuple[dict[str, list[Any]], Ints, Ints]:
     """``table`` (rows of episodes ``episode``, ascending) with the new mentions of ``added``
-    after each episode's own; return it, the new rows' positions and the old rows' positions.
+    after each episode's own; return it (without the columns ``skip``), the new rows'
+    positions and the old rows' positions.
 
     >>> table, new, old = merge_added({"surface": ["a", "b", "c"], "role": ["", "", ""]},
     ...     np.array([0, 0, 1]),
@@ -113,7 +111,8 @@ def merge_added(table: dict[str, list[Any]], episode: Rows, added: AddedMentions
     """
     size, new_size = len(episode), len(added)
     if not new_size:
-        return table, np.zeros(0, dtype=np.int64), np.arange(size, dtype=np.int64)
+        kept = {name: column for name, column in table.items() if name not in skip}
+        return kept, np.zeros(0, dtype=np.int64), np.arange(size, dtype=np.int64)
     new = np.searchsorted(episode, added.episode, side="right") + np.arange(new_size, dtype=np.int64)
     is_new = np.zeros(size + new_size, dtype=bool)
     is_new[new] = True
@@ -122,6 +121,8 @@ def merge_added(table: dict[str, list[Any]], episode: Rows, added: AddedMentions
     picks: list[int] | None = None
     merged: dict[str, list[Any]] = {}
     for name, column in table.items():
+        if name in skip:
+            continue
         values = added.values.get(name)
         if values is None:
             values = [defaults[name]] * new_size

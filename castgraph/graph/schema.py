@@ -367,7 +367,7 @@ class KeyedColumn(NamedTuple):
 
 
 def mention_columns(mentions: list[Mention], merges: list[MergeRecord], merge_rows: list[int],
-                    table: dict[str, list[Any]] | None = None
+                    table: dict[str, list[Any]] | None = None, *, places: bool = True
                     ) -> tuple[dict[str, list[Any] | KeyedColumn], dict[str, tuple[list[int], list[Any]]]]:
     """The edge attributes of ``mentions`` as columns: one per :data:`MENTION_FIELDS` name
     (``type`` and the key apart; ``rule`` and ``score`` as :class:`KeyedColumn`), then, as
@@ -375,7 +375,8 @@ def mention_columns(mentions: list[Mention], merges: list[MergeRecord], merge_ro
     (:func:`castgraph.graph.feed_props.mention_attrs`, :func:`castgraph.graph.link_props.mention_place`),
     sorted by name. ``merges[merge_rows[i]]`` says why mention ``i``'s surface is on its entity
     (``merge_rows[i] == len(merges)``: it is the canonical name); ``table`` is their
-    :func:`mention_table`, when made already.
+    :func:`mention_table`, when made already; ``places=False`` leaves out the place properties
+    (made from arrays by :func:`castgraph.graph.places.place_codes` instead).
 
     Column by column, each a pass in C: no dict per mention.
 
@@ -415,7 +416,7 @@ def mention_columns(mentions: list[Mention], merges: list[MergeRecord], merge_ro
         add(name, _rows_where(table[name]), table[name])
     add("origin", found, origins, attrgetter("value"))
     # Where the linker placed a mention (mention_place): only with a field, and only set values.
-    fields = table["field"]
+    fields = table["field"] if places else []
     placed = _rows_where(fields)
     if placed:
         add("field", placed, fields)

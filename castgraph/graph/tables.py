@@ -35,10 +35,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from castgraph.graph.added import AddedMentions, merge_added, place_listed
+from castgraph.graph.added import AddedMentions, merge_added, placed_rows
 from castgraph.graph.assigned import entity_positions
 from castgraph.graph.coded import Coded, lex_order, sorted_distinct
 from castgraph.graph.model import Entity, Episode, Mention, MergeRecord, Resolution, Topic
+from castgraph.graph.places import PLACE_FIELDS, place_codes
 from castgraph.graph.schema import (
     ABSENT,
     ENTITY,
@@ -163,22 +164,29 @@ class GraphTables:
             table = {name: _pick(values, rows) for name, values in table.items()}
         m_ep, m_ent = owner[keep], positions[keep]
         n_rows = len(mentions)
+        place_coded: dict[str, Coded] = {}
         if added is not None:
-            table, new, old = merge_added(table, m_ep, added, _MENTION_DEFAULTS)
-            place_listed(table, sizes, added, keep, old)
-            entity_at = np.array([ent_pos[e] for e in added.entity_ids] or [0], dtype=np.int32)
+            own_rows = _truthy_rows(table["field"])
+            own = {name: _pick(table[name], own_rows.tolist()) for name in PLACE_FIELDS}
+            table, new, old = merge_added(table, m_ep, added, _MENTION_DEFAULTS, skip=PLACE_FIELDS)
             n_rows = len(new) + len(old)
+            place_coded = place_codes(n_rows, [placed_rows(sizes, added, keep, old), new],
+                                      [added.places, added.new_places], own_rows=old[own_rows], own=own)
+            entity_at = np.array([ent_pos[e] for e in added.entity_ids] or [0], dtype=np.int32)
             m_ep, m_ent = _scatter(n_rows, (old, m_ep), (new, added.episode)), _scatter(
                 n_rows, (old, m_ent), (new, entity_at[added.entity]))
         surface = Coded.of(table["surface"])
         merge_rows = _merge_rows(merges, ents, m_ent, surface)
-        dense, sparse = mention_columns(mentions, merges, merge_rows, table)
+        dense, sparse = mention_columns(mentions, merges, merge_rows, table, places=added is None)
         del merge_rows, table
         ordinals = np.asarray(cast(list[int], dense.pop("ordinal")), dtype=np.int32)
         m_cols = {name: surface if name == "surface"
                   else Coded.of_keys(values.keys, values.table) if isinstance(values, KeyedColumn)
                   else Coded.of(values) for name, values in dense.items()}
-        m_cols.update({name: Coded.of_rows(n_rows, at, values) for name, (at, values) in sparse.items()})
+        sparse_coded = {name: Coded.of_rows(n_rows, at, values) for name, (at, values) in sparse.items()}
+        # Sparse columns by name, as mention_columns gives them (place columns with a value only).
+        sparse_coded.update({name: column for name, column in place_coded.items() if column.values})
+        m_cols.update(sorted(sparse_coded.items()))
         del dense, sparse, mentions
         # Episodes per entity: its distinct (episode, entity) pairs.
         pairs = sorted_distinct(m_ep.astype(np.int64) * max(1, len(ents)) + m_ent)
@@ -325,6 +333,13 @@ def _scatter(size: int, *parts: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
 
 # A mention field's value where a mention does not give it.
 _MENTION_DEFAULTS = {name: Mention.model_fields[name].default for name in MENTION_TABLE_FIELDS}
+
+
+def _truthy_rows(items: list[Any]) -> np.ndarray:
+    """Positions of the true items of ``items``."""
+    if not any(items):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.fromiter(map(bool, items), dtype=bool, count=len(items)))
 
 
 def _pick(items: list[Any], rows: list[int]) -> list[Any]:

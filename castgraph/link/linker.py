@@ -53,7 +53,7 @@ from pydantic import BaseModel, ConfigDict
 
 from castgraph.errors import CastgraphError
 from castgraph.forked import cpu_snapshot
-from castgraph.graph.added import PLACE_FIELDS, AddedMentions
+from castgraph.graph.added import PLACE_FIELDS, AddedMentions, PlaceColumns
 from castgraph.graph.model import Entity, Episode, Mention, MentionOrigin, Resolution, Topic
 from castgraph.graph.tables import sorted_distinct
 from castgraph.link.ahead import SearchAhead
@@ -394,18 +394,16 @@ class EntityLinker:
         hit = np.where(spots.timed >= 0, spots.timed, spots.first)
         unit = hits.unit[hit]
 
-        def places(chosen: npt.NDArray[np.int64]) -> dict[str, list[Any]]:
-            """The :data:`PLACE_FIELDS` of the spots ``chosen``, a list each."""
+        def places(chosen: npt.NDArray[np.int64]) -> PlaceColumns:
+            """The places of the spots ``chosen``: their first hit (timed if one is)."""
             at = hit[chosen]
             where = unit[chosen]
-            chapter = hits.unit_chapter[where]
-            timed = hits.unit_timed[where].astype(bool)
-            return {"field": list(map(TEXT_FIELDS.__getitem__, hits.unit_field[where].tolist())),
-                    "span": list(zip((hits.start[at] - hits.unit_start[where]).tolist(),
-                                     (hits.end[at] - hits.unit_start[where]).tolist(), strict=True)),
-                    "chapter": _or_none(chapter.tolist(), (chapter >= 0).tolist()),
-                    "timestamp": _or_none(hits.unit_time[where].tolist(), timed.tolist()),
-                    "occurrences": spots.count[chosen].tolist()}
+            start = hits.unit_start[where]
+            span = (hits.start[at] - start).astype(np.int64), (hits.end[at] - start).astype(np.int64)
+            return PlaceColumns(PLACE_NAMES, hits.unit_field[where].astype(np.int64), *span,
+                                np.maximum(hits.unit_chapter[where], -1).astype(np.int64),
+                                hits.unit_time[where].astype(np.float64), hits.unit_timed[where].astype(bool),
+                                spots.count[chosen].astype(np.int64))
 
         placing = np.flatnonzero(keep & known)
         listed, position = present.where(spots.episode[placing], spots.entity[placing])
@@ -413,7 +411,7 @@ class EntityLinker:
         for k in np.flatnonzero(~listed).tolist():
             mention = present.hashtag(int(spots.episode[placing[k]]), int(spots.entity[placing[k]]))
             chosen_place = places(placing[k:k + 1])
-            place_mention(mention, MentionPlace(*(chosen_place[name][0] for name in PLACE_FIELDS)))
+            place_mention(mention, MentionPlace(*(chosen_place.values(name)[0] for name in PLACE_FIELDS)))
         # Listed mentions that say where they are already (title patterns) keep it.
         placed = placing[listed]
         numbers = spots.episode[placed].tolist()
@@ -443,12 +441,8 @@ class _TextRows:
 
     episode: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     entity: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    places: PlaceColumns | None = None
     values: dict[str, list[Any]] = field(default_factory=dict)
-
-
-def _or_none(values: list[Any], present: list[bool]) -> list[Any]:
-    """``values`` with ``None`` where not ``present``."""
-    return [v if p else None for v, p in zip(values, present, strict=True)]
 
 
 def _mention_at(ep: Episode, position: int) -> Mention:
@@ -475,6 +469,8 @@ def _new_rows(added: AddedMentions, eps: list[Episode], present: PresentMentions
     text.values["ordinal"] = (base + before).tolist()
     text.values["origin"] = [MentionOrigin.TEXT_LINK] * len(numbers)
     tag_values = {name: [getattr(row[1], name) for row in tagged] for name in _ROW_FIELDS}
+    tag_places = PlaceColumns.of(PLACE_NAMES, [PLACE_NAMES.index(row[1].field) for row in tagged],
+                                 *([getattr(row[1], name) for row in tagged] for name in PLACE_FIELDS[1:]))
     # Stable: each episode's hashtag mentions first, then its text mentions in order.
     episode = np.concatenate([tag_episode, text.episode])
     order = np.argsort(episode * 2 + np.repeat([0, 1], [len(tagged), len(numbers)]), kind="stable")
@@ -484,9 +480,13 @@ def _new_rows(added: AddedMentions, eps: list[Episode], present: PresentMentions
     for name in _ROW_FIELDS:
         both = tag_values[name] + text.values.get(name, [])
         added.values[name] = list(map(both.__getitem__, picks))
+    text_places = text.places if text.places is not None else PlaceColumns.empty(PLACE_NAMES)
+    added.new_places = PlaceColumns.concatenate([tag_places, text_places]).take(order)
     objects: list[Mention | None] = [row[1] for row in tagged] + [None] * len(numbers)
     return list(map(objects.__getitem__, picks))
 
 
-# The fields a new mention's row gives (the others are the field's default).
-_ROW_FIELDS = ("surface", "type_label", "origin", "ordinal", *PLACE_FIELDS)
+# The fields a new mention's row gives besides its place (the others are the field's default).
+_ROW_FIELDS = ("surface", "type_label", "origin", "ordinal")
+#: The fields a place names: the texts the linker reads, and a hashtag mention's tags.
+PLACE_NAMES = (*TEXT_FIELDS, "tags")

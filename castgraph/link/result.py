@@ -48,8 +48,10 @@ def _made_mentions(added: AddedMentions, found: list[Mention | None]) -> list[Me
     from the columns at once (see :func:`castgraph.graph.instances.make_many`)."""
     rows = [k for k, mention in enumerate(found) if mention is None]
     episode_ids = list(map(added.episode_ids.__getitem__, added.episode[rows].tolist()))
+    places = added.new_places.take(np.asarray(rows, dtype=np.int64))
     columns = {name: episode_ids if name == "episode_id"
                else [MentionOrigin.TEXT_LINK] * len(rows) if name == "origin"
+               else places.values(name) if name in PLACE_FIELDS
                else list(map(added.values[name].__getitem__, rows)) for name in TEXT_LINK_FIELDS}
     # Every field is given (chapter and timestamp even when None), as Mention.from_checked would.
     made = iter(make_many(Mention, _MENTION_TEMPLATE, shared_names(TEXT_LINK_FIELDS), columns, len(rows)))
@@ -115,7 +117,7 @@ class LinkResult:
     def places(self) -> dict[str, MentionPlace]:
         """Id of each mention the episodes have that the text discusses -> where."""
         if self._places is None:
-            columns = [self.added.places[name] for name in PLACE_FIELDS]
+            columns = [self.added.places.values(name) for name in PLACE_FIELDS]
             self._places = dict(zip([m.id for m in self._targets_list],
                                     map(MentionPlace._make, zip(*columns, strict=True)), strict=True))
         return self._places
