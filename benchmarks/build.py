@@ -15,6 +15,11 @@ Usage::
 
     python benchmarks/build.py --sizes 10000,100000 --runs 3
     python benchmarks/build.py --sizes 10000 --peers
+    python benchmarks/build.py --sizes 100000 --runs 5 --linker-cost
+
+``--linker-cost`` runs each size with ``--no-link`` and with the linker, alternately (the
+machine's speed drifts: runs of one kind after the other would compare two moments), and
+prints what the linker adds: the ratio of the median walls and the median of each pair's ratio.
 """
 
 from __future__ import annotations
@@ -173,38 +178,64 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder for corpora and outputs")
     parser.add_argument("--peers", action="store_true", help="also time the peers' resolution, same corpus")
     parser.add_argument("--peer-cap", type=float, default=120.0, help="seconds a peer may run (default 120)")
+    parser.add_argument("--linker-cost", action="store_true",
+                        help="alternate runs with --no-link and with the linker; print what the linker adds")
     parser.add_argument("build_args", nargs="*", help="extra arguments for castgraph build (after --)")
     args = parser.parse_args(argv)
+    kinds = [("", args.build_args)]
+    if args.linker_cost:
+        kinds = [("--no-link", [*args.build_args, "--no-link"]), ("linker", args.build_args)]
 
-    rows = []
-    for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
+    rows: list[tuple[str, dict[str, Any], list[dict[str, Any]]]] = []
+    costs: list[tuple[int, list[dict[str, Any]], list[dict[str, Any]]]] = []
+    for size in [int(n) for n in args.sizes.split(",") if n.strip()]:
         corpus = args.work / f"corpus-{size}"
         if not (corpus / "episodes.jsonl").exists():
             n, m = generate.write_corpus(corpus, size)
             print(f"generated {n:,} episodes, {m:,} mentions in {corpus}", file=sys.stderr)
-        runs = []
+        runs: dict[str, list[dict[str, Any]]] = {kind: [] for kind, _ in kinds}
         for i in range(args.runs):
-            runs.append(run_build(corpus / "episodes.jsonl", args.work / f"out-{size}", args.build_args))
-            r = runs[-1]
-            print(f"{size:,} run {i + 1}: wall {r['wall']:.1f} s, cpu {r['cpu']:.1f} s, "
-                  f"peak {r['rss_kb'] / 2**20:.2f} GB (all processes {r['all_kb'] / 2**20:.2f} GB), "
-                  f"load {r['load']:.1f}, {r['stages']}", file=sys.stderr)
-        rows.append((size, _median_run(runs), runs))
+            for kind, build_args in kinds:
+                runs[kind].append(run_build(corpus / "episodes.jsonl", args.work / f"out-{size}", build_args))
+                r = runs[kind][-1]
+                print(f"{size:,} {kind} run {i + 1}: wall {r['wall']:.1f} s, cpu {r['cpu']:.1f} s, "
+                      f"peak {r['rss_kb'] / 2**20:.2f} GB (all processes {r['all_kb'] / 2**20:.2f} GB), "
+                      f"load {r['load']:.1f}, {r['stages']}", file=sys.stderr)
+        for kind, _ in kinds:
+            label = f"{size:,} {kind}".strip()
+            rows.append((label, _median_run(runs[kind]), runs[kind]))
+        if args.linker_cost:
+            costs.append((size, runs["--no-link"], runs["linker"]))
         if args.peers:
             for name, text in _peers(corpus, args.peer_cap):
                 print(f"  {size:,} {name:<36} {text}")
 
-    stages = sorted({s for _, r, _ in rows for s in r["stages"]},
-                    key=lambda s: min(list(r["stages"]).index(s) for _, r, _ in rows if s in r["stages"]))
+    # In the order of the run with the most stages, then any other.
+    listed: list[list[str]] = [list(r["stages"]) for _, r, _ in rows]
+    stages = max(listed, key=len, default=[])
+    stages += [s for names in listed for s in names if s not in stages]
     head = ["episodes", *stages, "wall s", "cpu s", "peak GB", "all processes GB", "load"]
     print("| " + " | ".join(head) + " |")
     print("|" + "|".join("---:" for _ in head) + "|")
-    for size, r, _ in rows:
-        cells = [f"{size:,}", *(f"{r['stages'].get(s, 0):.2f}" for s in stages), f"{r['wall']:.1f}",
+    for label, r, _ in rows:
+        cells = [label, *(f"{r['stages'].get(s, 0):.2f}" for s in stages), f"{r['wall']:.1f}",
                  f"{r['cpu']:.1f}", f"{r['rss_kb'] / 2**20:.2f}", f"{r['all_kb'] / 2**20:.2f}",
                  f"{r['load']:.1f}"]
         print("| " + " | ".join(cells) + " |")
+    for size, plain, linked in costs:
+        print(_linker_cost(size, plain, linked))
     return 0
+
+
+def _linker_cost(size: int, plain: list[dict[str, Any]], linked: list[dict[str, Any]]) -> str:
+    """What the linker adds to the build of ``size`` episodes: by the median walls, and per pair of runs."""
+    median_plain, median_linked = _median_run(plain)["wall"], _median_run(linked)["wall"]
+    pairs = sorted(b["wall"] / a["wall"] - 1 for a, b in zip(plain, linked, strict=True))
+    walls = ", ".join(f"{a['wall']:.1f}/{b['wall']:.1f}" for a, b in zip(plain, linked, strict=True))
+    return (f"{size:,} episodes: the linker adds {median_linked / median_plain - 1:+.1%} "
+            f"(median wall {median_linked:.1f} s against {median_plain:.1f} s with --no-link); "
+            f"per pair {pairs[len(pairs) // 2]:+.1%} median, from {pairs[0]:+.1%} to {pairs[-1]:+.1%} "
+            f"(--no-link/linker walls: {walls})")
 
 
 if __name__ == "__main__":
