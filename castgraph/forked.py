@@ -336,6 +336,9 @@ class ForkedCall(Generic[T]):
         self.private_kb: int | None = None
         self._fd: int | None = None
         self._started = False
+        # See read_ahead(): the thread reading the answer, and what it read.
+        self._reader: threading.Thread | None = None
+        self._read_ahead: bytes = b""
 
     def start(self) -> ForkedCall[T]:
         """Fork the child; it starts on ``function`` at once."""
@@ -367,6 +370,31 @@ class ForkedCall(Generic[T]):
             chunks.append(chunk)
         return b"".join(chunks)
 
+    def read_ahead(self) -> None:
+        """Read the child's answer in a thread from now on, for :meth:`result` to take.
+
+        A pipe holds 64 kB: a child with a large answer waits until it is read. Read ahead,
+        it is read while this process does other work (the thread waits in ``os.read``,
+        without the GIL).
+        """
+        if self._reader is not None or self._fd is None:
+            return
+
+        def read() -> None:
+            with contextlib.suppress(OSError):
+                self._read_ahead = self._read()
+
+        self._reader = threading.Thread(target=read, name=f"castgraph-{self.what}", daemon=True)
+        self._reader.start()
+
+    def _answer(self) -> bytes:
+        """The child's whole answer (read until it closes its end)."""
+        if self._reader is None:
+            return self._read()
+        self._reader.join()
+        self._reader, data, self._read_ahead = None, self._read_ahead, b""
+        return data
+
     def _reap(self) -> int:
         """Wait for the child to end; return its wait status."""
         assert self.pid is not None
@@ -385,7 +413,7 @@ class ForkedCall(Generic[T]):
         if self.pid is None:
             raise RuntimeError("the child was not started, or its result was already taken")
         try:
-            data = self._read()
+            data = self._answer()
             status = self._reap()
         except BaseException:  # Ctrl-C while waiting: the child goes too
             self.kill()
@@ -424,6 +452,8 @@ class ForkedCall(Generic[T]):
         try:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
+            if self._reader is not None:  # it reads to the end the kill made: its file is closed after
+                self._answer()
             self._reap()
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)

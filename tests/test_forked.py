@@ -37,6 +37,29 @@ def test_result_comes_back_and_child_is_reaped() -> None:
     assert pid is not None and _gone(pid)
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the child's state in /proc")
+def test_an_answer_read_ahead_comes_through_while_this_process_works() -> None:
+    data = bytes(range(256)) * 40_000  # 10 MB: the child waits on a full pipe unless it is read
+    with ForkedCall(lambda: data, what="a large answer") as child:
+        child.read_ahead()
+        time.sleep(1.0)  # this process busy elsewhere
+        # The child has ended (a zombie until reaped), not waiting to write the rest.
+        assert Path(f"/proc/{child.pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
+        back = child.result()
+    assert back == data
+
+
+def test_a_child_reading_ahead_is_killed_and_reaped_without_waiting_for_it() -> None:
+    child = ForkedCall(lambda: time.sleep(60), what="sleeping").start()
+    pid = child.pid
+    child.read_ahead()
+    started = time.monotonic()
+    child.kill()
+    assert time.monotonic() - started < 5
+    assert pid is not None and _gone(pid)
+    assert not [t for t in threading.enumerate() if t.name == "castgraph-sleeping"]
+
+
 def test_castgraph_error_is_raised_again_as_the_same_type() -> None:
     def fail() -> None:
         raise OutputLocked("out: another castgraph build is writing this folder")

@@ -174,6 +174,8 @@ class SearchAhead:
         # A thread: the child reads the names only when its own search is done.
         self._sender = threading.Thread(target=write, name="castgraph-names", daemon=True)
         self._sender.start()
+        # Its answer (over 100 MB at 100k episodes) comes through while the linker reads the tags.
+        self._child.read_ahead()
 
     def receive(self) -> TextHits | None:
         """The hits of the names given to :meth:`send`, or ``None`` (search in-process then)."""
