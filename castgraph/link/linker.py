@@ -45,6 +45,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -445,6 +446,9 @@ class _TextRows:
     values: dict[str, list[Any]] = field(default_factory=dict)
 
 
+_MENTIONS_OF = attrgetter("mentions")
+
+
 def _mention_at(ep: Episode, position: int) -> Mention:
     return ep.mentions[position]
 
@@ -465,7 +469,10 @@ def _new_rows(added: AddedMentions, eps: list[Episode], present: PresentMentions
     numbers = text.episode.tolist()
     first = np.searchsorted(text.episode, text.episode, side="left")
     before = np.arange(len(numbers), dtype=np.int64) - first
-    base = np.array([len(eps[n].mentions) + present.added(n) for n in numbers], dtype=np.int64)
+    size = np.fromiter(map(len, map(_MENTIONS_OF, eps)), dtype=np.int64, count=len(eps))
+    for number, count in present.hashtag_count.items():
+        size[number] += count
+    base = size[text.episode]
     text.values["ordinal"] = (base + before).tolist()
     text.values["origin"] = [MentionOrigin.TEXT_LINK] * len(numbers)
     tag_values = {name: [getattr(row[1], name) for row in tagged] for name in _ROW_FIELDS}
