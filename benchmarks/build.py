@@ -218,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     print("| " + " | ".join(head) + " |")
     print("|" + "|".join("---:" for _ in head) + "|")
     for label, r, _ in rows:
-        cells = [label, *(f"{r['stages'].get(s, 0):.2f}" for s in stages), f"{r['wall']:.1f}",
+        cells = [label, *(f"{r['stages'][s]:.2f}" if s in r["stages"] else "–" for s in stages),
+                 f"{r['wall']:.1f}",
                  f"{r['cpu']:.1f}", f"{r['rss_kb'] / 2**20:.2f}", f"{r['all_kb'] / 2**20:.2f}",
                  f"{r['load']:.1f}"]
         print("| " + " | ".join(cells) + " |")
