@@ -15,8 +15,8 @@ Examples
 ...                       episode=np.array([1]), entity=np.array([0]),
 ...                       values={"surface": ["GitHub"], "ordinal": [2]},
 ...                       new_places=PlaceColumns.of(("summary",), [0], [(4, 10)], [None], [None], [1]))
->>> len(added), added.mention_counts(["entity:0", "entity:1"]).tolist()
-(1, [0, 1])
+>>> len(added), added.new_places.values("span")
+(1, [(4, 10)])
 """
 
 from __future__ import annotations
@@ -68,13 +68,6 @@ class AddedMentions:
 
     def __len__(self) -> int:
         return len(self.episode)
-
-    def mention_counts(self, entity_ids: list[str]) -> Ints:
-        """The number of new mentions of each of ``entity_ids``."""
-        counts = np.bincount(self.entity, minlength=len(self.entity_ids)) if len(self.entity) else None
-        position = {entity_id: k for k, entity_id in enumerate(self.entity_ids)}
-        return np.array([int(counts[position[e]]) if counts is not None and e in position else 0
-                         for e in entity_ids], dtype=np.int64)
 
     def check(self, episode_ids: list[str]) -> None:
         """Raise ``ValueError`` unless the columns number the episodes as ``episode_ids`` does."""

@@ -156,7 +156,7 @@ def _linked_keys(places: PlaceColumns, name: str) -> tuple[npt.NDArray[np.bool_]
         values, keys = np.unique(places.chapter[keep], return_inverse=True)
         return keep, keys.reshape(-1), values.tolist()
     if name == "timestamp":
-        keep = places.timed.copy()
+        keep = places.timed
         times = places.timestamp[keep]
         zero = times == 0.0
         if np.signbit(times[zero]).any() or np.isnan(times).any():

@@ -194,7 +194,8 @@ class GraphTables:
         ept = [sorted({topic_pos[topic_of[tag]] for tag in ep.tags}) for ep in eps]
         ept_ptr, ept_idx = _csr(ept)
         records, plain = episode_records(eps)
-        more = added.mention_counts([e.id for e in ents]).tolist() if added is not None else [0] * len(ents)
+        # Entities count the added mentions too (the resolution's mention ids do not have them).
+        more = np.bincount(m_ent[new], minlength=len(ents)).tolist() if added is not None else [0] * len(ents)
         return cls(
             episodes=records,
             entities=[entity_record(e, n, k) for e, n, k in zip(ents, counts, more, strict=True)],

@@ -402,17 +402,18 @@ class EntityLinker:
             start = hits.unit_start[where]
             span = (hits.start[at] - start).astype(np.int64), (hits.end[at] - start).astype(np.int64)
             return PlaceColumns(PLACE_NAMES, hits.unit_field[where].astype(np.int64), *span,
-                                np.maximum(hits.unit_chapter[where], -1).astype(np.int64),
+                                hits.unit_chapter[where].astype(np.int64),
                                 hits.unit_time[where].astype(np.float64), hits.unit_timed[where].astype(bool),
                                 spots.count[chosen].astype(np.int64))
 
         placing = np.flatnonzero(keep & known)
         listed, position = present.where(spots.episode[placing], spots.entity[placing])
         # Hashtag mentions (new in this build) are placed where the text discusses their entity.
-        for k in np.flatnonzero(~listed).tolist():
-            mention = present.hashtag(int(spots.episode[placing[k]]), int(spots.entity[placing[k]]))
-            chosen_place = places(placing[k:k + 1])
-            place_mention(mention, MentionPlace(*(chosen_place.values(name)[0] for name in PLACE_FIELDS)))
+        tagged = placing[~listed]
+        tag_places = zip(*map(places(tagged).values, PLACE_FIELDS), strict=True)
+        for number, entity_at, place in zip(spots.episode[tagged].tolist(), spots.entity[tagged].tolist(),
+                                            tag_places, strict=True):
+            place_mention(present.hashtag(number, entity_at), MentionPlace(*place))
         # Listed mentions that say where they are already (title patterns) keep it.
         placed = placing[listed]
         numbers = spots.episode[placed].tolist()
@@ -436,13 +437,19 @@ class EntityLinker:
         return rows, targets
 
 
+# The fields a new mention's row gives besides its place (the others are the field's default).
+_ROW_FIELDS = ("surface", "type_label", "origin", "ordinal")
+#: The fields a place names: the texts the linker reads, and a hashtag mention's tags.
+PLACE_NAMES = (*TEXT_FIELDS, "tags")
+
+
 @dataclass
 class _TextRows:
     """The new ``text_link`` mentions, as columns: episode and entity numbers, then field values."""
 
     episode: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     entity: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    places: PlaceColumns | None = None
+    places: PlaceColumns = field(default_factory=lambda: PlaceColumns.empty(PLACE_NAMES))
     values: dict[str, list[Any]] = field(default_factory=dict)
 
 
@@ -470,8 +477,7 @@ def _new_rows(added: AddedMentions, eps: list[Episode], present: PresentMentions
     first = np.searchsorted(text.episode, text.episode, side="left")
     before = np.arange(len(numbers), dtype=np.int64) - first
     size = np.fromiter(map(len, map(_MENTIONS_OF, eps)), dtype=np.int64, count=len(eps))
-    for number, count in present.hashtag_count.items():
-        size[number] += count
+    np.add.at(size, tag_episode, 1)
     base = size[text.episode]
     text.values["ordinal"] = (base + before).tolist()
     text.values["origin"] = [MentionOrigin.TEXT_LINK] * len(numbers)
@@ -487,13 +493,7 @@ def _new_rows(added: AddedMentions, eps: list[Episode], present: PresentMentions
     for name in _ROW_FIELDS:
         both = tag_values[name] + text.values.get(name, [])
         added.values[name] = list(map(both.__getitem__, picks))
-    text_places = text.places if text.places is not None else PlaceColumns.empty(PLACE_NAMES)
-    added.new_places = PlaceColumns.concatenate([tag_places, text_places]).take(order)
+    added.new_places = PlaceColumns.concatenate([tag_places, text.places]).take(order)
     objects: list[Mention | None] = [row[1] for row in tagged] + [None] * len(numbers)
     return list(map(objects.__getitem__, picks))
 
-
-# The fields a new mention's row gives besides its place (the others are the field's default).
-_ROW_FIELDS = ("surface", "type_label", "origin", "ordinal")
-#: The fields a place names: the texts the linker reads, and a hashtag mention's tags.
-PLACE_NAMES = (*TEXT_FIELDS, "tags")

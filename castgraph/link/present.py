@@ -45,7 +45,6 @@ class PresentMentions:
         self.keys, first = np.unique(episode[listed] * self.size + entity[listed], return_index=True)
         self.position = position[listed][first]
         self.hashtags: dict[int, Mention] = {}
-        self.hashtag_count: dict[int, int] = {}
 
     def _listed(self, key: int) -> int:
         at = int(np.searchsorted(self.keys, key))
@@ -58,11 +57,6 @@ class PresentMentions:
     def add(self, number: int, entity_id: str, mention: Mention) -> None:
         """Record a new hashtag mention of ``entity_id`` in episode ``number``."""
         self.hashtags[number * self.size + self.index[entity_id]] = mention
-        self.hashtag_count[number] = self.hashtag_count.get(number, 0) + 1
-
-    def added(self, number: int) -> int:
-        """How many hashtag mentions episode ``number`` got."""
-        return self.hashtag_count.get(number, 0)
 
     def contains(self, episodes: npt.NDArray[np.int64], entities: npt.NDArray[np.int64]
                  ) -> npt.NDArray[np.bool_]:

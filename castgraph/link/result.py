@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
+from functools import cached_property
 from itertools import groupby, repeat
 from operator import attrgetter, gt, is_not
 from typing import Any, NamedTuple
@@ -88,47 +89,34 @@ class LinkResult:
         # Per new mention, the one made already (hashtags), else None; per place, its mention.
         self._found: list[Mention | None] = found if found is not None else [None] * len(self.added)
         self._targets_list = targets if targets is not None else []
-        self._mentions: list[Mention] | None = None
-        self._assignments: dict[str, str] | None = None
-        self._places: dict[str, MentionPlace] | None = None
-        self._targets_by_id: dict[str, Mention] | None = None
 
     @property
     def topic_entities(self) -> dict[str, str]:
         """Topic id -> the entity its tag names."""
         return self.added.topic_entities
 
-    @property
+    @cached_property
     def mentions(self) -> list[Mention]:
         """The new mentions, by episode (each episode's in the order found)."""
-        if self._mentions is None:
-            self._mentions = _made_mentions(self.added, self._found)
-        return self._mentions
+        return _made_mentions(self.added, self._found)
 
-    @property
+    @cached_property
     def assignments(self) -> dict[str, str]:
         """Id of each new mention -> its entity."""
-        if self._assignments is None:
-            owners = map(self.added.entity_ids.__getitem__, self.added.entity.tolist())
-            self._assignments = dict(zip([m.id for m in self.mentions], owners, strict=True))
-        return self._assignments
+        owners = map(self.added.entity_ids.__getitem__, self.added.entity.tolist())
+        return dict(zip([m.id for m in self.mentions], owners, strict=True))
 
-    @property
+    @cached_property
     def places(self) -> dict[str, MentionPlace]:
         """Id of each mention the episodes have that the text discusses -> where."""
-        if self._places is None:
-            columns = [self.added.places.values(name) for name in PLACE_FIELDS]
-            self._places = dict(zip([m.id for m in self._targets_list],
-                                    map(MentionPlace._make, zip(*columns, strict=True)), strict=True))
-        return self._places
+        places = map(MentionPlace._make, zip(*map(self.added.places.values, PLACE_FIELDS), strict=True))
+        return dict(zip([m.id for m in self._targets_list], places, strict=True))
 
-    @property
+    @cached_property
     def _targets(self) -> dict[str, Mention]:
         """The mention each place was found for, by id: :meth:`apply` places it without looking
         it up again when it is still where it was."""
-        if self._targets_by_id is None:
-            self._targets_by_id = {m.id: m for m in self._targets_list}
-        return self._targets_by_id
+        return {m.id: m for m in self._targets_list}
 
     def apply(self, episodes: Iterable[Episode], resolution: Resolution) -> None:
         """Append the found mentions to their episodes and entities; place the existing mentions."""
