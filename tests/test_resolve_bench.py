@@ -93,3 +93,20 @@ def test_class_recall_counts_pairs_of_each_class() -> None:
     recall = resolution.class_recall(pred, gold)
     assert recall["nickname"] == (0.0, 1)
     assert recall["usual"] == (pytest.approx(2 / 4), 3)
+
+
+@pytest.mark.skipif(not Path("/usr/bin/time").exists(),
+                    reason="benchmarks/build.py runs the builds under /usr/bin/time, which is not installed")
+def test_build_benchmark_alternates_runs_to_measure_the_linker(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    import build
+
+    assert build.main(["--sizes", "200", "--runs", "2", "--linker-cost", "--work", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    kinds = [line.split(" run ")[0] for line in err.splitlines() if " run " in line]
+    assert kinds == ["200 --no-link", "200 linker"] * 2  # alternating, not one kind after the other
+    rows = {line.split("|")[1].strip(): line for line in out.splitlines() if line.startswith("| 200")}
+    assert set(rows) == {"200 --no-link", "200 linker"}
+    assert "–" in rows["200 --no-link"] and "–" not in rows["200 linker"]  # no link stage without the linker
+    (summary,) = [line for line in out.splitlines() if line.startswith("200 episodes: the linker adds")]
+    assert "median wall" in summary and "per pair" in summary
