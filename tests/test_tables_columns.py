@@ -75,6 +75,28 @@ def test_keyed_columns_code_as_their_values_would() -> None:
     assert [type(v) for v in keyed.values] == [type(v) for v in plain.values]
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_merged_columns_code_as_the_merged_list_would(seed: int) -> None:
+    rng = random.Random(seed)
+    pool = POOL[:rng.randint(1, len(POOL))]
+    size = rng.randint(0, 80)
+    # Rows dealt to up to three parts (some rows to none: absent), each part coded on its own.
+    owner = [rng.randrange(4) for _ in range(size)]
+    merged: list[Any] = [ABSENT] * size
+    parts = []
+    for part in range(3):
+        rows = [r for r in range(size) if owner[r] == part]
+        items = [rng.choice(pool) for _ in rows]
+        for r, item in zip(rows, items, strict=True):
+            merged[r] = item
+        parts.append((np.array(rows, dtype=np.int64), Coded.of(items)))
+    rng.shuffle(parts)  # the parts' order does not matter, only the rows'
+    coded = Coded.merged(size, parts)
+    values, codes = _json_coded(merged)
+    assert coded.codes.tolist() == codes
+    assert [(type(v), json.dumps(v)) for v in coded.values] == [(type(v), json.dumps(v)) for v in values]
+
+
 def test_sparse_columns_are_absent_outside_their_rows() -> None:
     coded = Coded.of_rows(5, [0, 3, 4], [[1, 2], [3, 4], [1, 2]])
     assert coded.values == [[1, 2], [3, 4]] and coded.codes.tolist() == [0, -1, -1, 1, 0]

@@ -51,7 +51,8 @@ class AddedMentions:
     the mentions it has: ``values`` holds their mention fields (see
     :data:`castgraph.graph.schema.MENTION_TABLE_FIELDS`; a field it lacks is the default),
     ``new_places`` their :data:`PLACE_FIELDS`. A place in ``places`` belongs to the mention
-    at ``placed_position`` in episode ``placed_episode``'s mentions.
+    at ``placed_position`` in episode ``placed_episode``'s mentions, unless that mention has
+    a place of its own (a title pattern's ``field``), which it keeps.
     """
 
     episode_ids: list[str]
@@ -65,6 +66,9 @@ class AddedMentions:
     places: PlaceColumns = field(default_factory=lambda: PlaceColumns.empty(()))
     #: Topic id -> the entity its tag names.
     topic_entities: dict[str, str] = field(default_factory=dict)
+    #: The entity (number) of each mention the episodes have, in order (-1: none), as the
+    #: linker read it from the resolution: the build need not read it again.
+    listed_entity: Ints | None = None
 
     def __len__(self) -> int:
         return len(self.episode)

@@ -110,10 +110,30 @@ def _first_rows(codes: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.concatenate(([True], codes[1:] > before[:-1])))
 
 
-def _keyed(values: list[Any]) -> tuple[list[Any], np.ndarray]:
-    """:func:`_distinct` for any values, one :func:`_value_key` per value (the slow, general way)."""
-    index: dict[Any, int] = {}
-    distinct: list[Any] = []
+def _first_of_each(codes: np.ndarray, count: int) -> np.ndarray:
+    """The row where each code ``0 .. count - 1`` first appears (each appears; -1 rows skipped):
+    in one pass when the codes are numbered by first appearance, as :class:`Coded` numbers them.
+
+    >>> _first_of_each(np.array([-1, 0, 1, 0, 2]), 3).tolist()
+    [1, 2, 4]
+    >>> _first_of_each(np.array([1, 0, 1]), 2).tolist()
+    [1, 0]
+    """
+    rows = np.flatnonzero(codes >= 0)
+    valid = codes[rows]
+    heads = _first_rows(valid)
+    if len(heads) == count and np.array_equal(valid[heads], np.arange(count)):
+        return rows[heads]
+    _, at = np.unique(valid, return_index=True)
+    return rows[at]
+
+
+def _keyed(values: list[Any], index: dict[Any, int] | None = None, distinct: list[Any] | None = None
+           ) -> tuple[list[Any], np.ndarray]:
+    """:func:`_distinct` for any values, one :func:`_value_key` per value (the slow, general way);
+    values new to ``index`` (key -> position in ``distinct``) are added to both."""
+    index = {} if index is None else index
+    distinct = [] if distinct is None else distinct
     codes = np.empty(len(values), dtype=np.int32)
     for i, v in enumerate(values):
         key = _value_key(v)
@@ -194,6 +214,39 @@ class Coded:
         rank = np.full(len(local.values) + 1, -1, dtype=np.int32)  # the last: ABSENT (-1) stays -1
         rank[by_first] = np.arange(len(by_first), dtype=np.int32)
         return cls([local.values[v] for v in by_first.tolist()], rank[codes])
+
+    @classmethod
+    def merged(cls, size: int, parts: list[tuple[np.ndarray, Coded]]) -> Coded:
+        """The column of ``size`` rows that has each part's rows at its positions (absent
+        elsewhere), coded as :meth:`of` codes the whole list: columns coded apart are merged
+        without a Python value per row.
+
+        >>> c = Coded.merged(5, [(np.array([0, 2, 4]), Coded.of(["x", "y", "x"])),
+        ...                      (np.array([1, 3]), Coded.of(["z", "y"]))])
+        >>> c.values, c.codes.tolist(), c.take() == Coded.of(["x", "z", "y", "y", "x"]).take()
+        (['x', 'z', 'y'], [0, 1, 2, 2, 0], True)
+        """
+        index: dict[Any, int] = {}
+        values: list[Any] = []
+        codes = np.full(size, -1, dtype=np.int32)
+        first: list[np.ndarray] = []  # per part: the merged row each union value first has in it
+        for rows, part in parts:
+            rows = np.asarray(rows, dtype=np.int64)
+            # The part's codes in the union of all parts' values (the last slot: absent stays -1).
+            mapping = np.full(len(part.values) + 1, -1, dtype=np.int32)
+            mapping[:-1] = _keyed(part.values, index, values)[1]
+            codes[rows] = mapping[part.codes]
+            seen = np.full(len(index), size, dtype=np.int64)
+            seen[mapping[:-1]] = rows[_first_of_each(part.codes, len(part.values))]
+            first.append(seen)
+        # Renumber the values in order of first appearance among the merged rows.
+        earliest = np.full(len(values), size, dtype=np.int64)
+        for seen in first:
+            np.minimum(earliest[:len(seen)], seen, out=earliest[:len(seen)])
+        by_first = np.argsort(earliest, kind="stable")
+        rank = np.full(len(values) + 1, -1, dtype=np.int32)
+        rank[by_first] = np.arange(len(by_first), dtype=np.int32)
+        return cls([values[v] for v in by_first.tolist()], rank[codes])
 
     @classmethod
     def of_rows(cls, size: int, rows: list[int] | np.ndarray, values: list[Any]) -> Coded:

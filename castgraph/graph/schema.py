@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from itertools import repeat
@@ -392,10 +393,16 @@ def mention_columns(mentions: list[Mention], merges: list[MergeRecord], merge_ro
     rule_keys = list(merge_rows)
     found = _rows_where(list(map(MentionOrigin.LISTED.__ne__, origins)))
     extra: dict[str, int] = {}
-    for i in found:  # how the linker found it, for some: a rule of its own
-        rule = origin_rule(origins[i], rules[rule_keys[i]])
-        if rule != rules[rule_keys[i]]:
-            rule_keys[i] = extra.setdefault(rule, len(rules) + len(extra))
+    if found:
+        # How the linker found it, for some: a rule of its own. Decided once per distinct
+        # (origin, rule), in order of first appearance (the extra rules' numbers).
+        pairs = list(zip(map(origins.__getitem__, found), map(rule_keys.__getitem__, found), strict=True))
+        key_of: dict[tuple[MentionOrigin, int], int] = {}
+        for origin, key in dict.fromkeys(pairs):
+            rule = origin_rule(origin, rules[key])
+            own = key if rule == rules[key] else extra.setdefault(rule, len(rules) + len(extra))
+            key_of[origin, key] = own
+        deque(map(rule_keys.__setitem__, found, map(key_of.__getitem__, pairs)), maxlen=0)
     dense: dict[str, list[Any] | KeyedColumn] = {
         "surface": table["surface"],
         "source_type": table["type_label"],

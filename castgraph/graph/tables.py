@@ -145,8 +145,13 @@ class GraphTables:
         owner = np.repeat(np.arange(len(eps), dtype=np.int32), sizes)
         table = mention_table(mentions)
         missing = len(ents)
-        known = entity_positions(eps, resolution)
-        if known is not None:  # the resolver's columns (castgraph.graph.assigned): no id strings
+        listed_entity = added.listed_entity if added is not None else None
+        if added is not None and listed_entity is not None and len(listed_entity) == len(mentions):
+            # The linker read them (castgraph.link.present): entity numbers into added.entity_ids.
+            number = np.array([ent_pos[e] for e in added.entity_ids] + [missing], dtype=np.int32)
+            positions = number[listed_entity]  # -1 (no entity) picks missing
+        elif (known := entity_positions(eps, resolution)) is not None:
+            # The resolver's columns (castgraph.graph.assigned): no id strings.
             number = np.array([ent_pos[e.id] for e in resolution.entities] + [missing], dtype=np.int32)
             positions = number[known]  # -1 (no entity) picks missing
         else:
@@ -165,22 +170,46 @@ class GraphTables:
         m_ep, m_ent = owner[keep], positions[keep]
         n_rows = len(mentions)
         place_coded: dict[str, Coded] = {}
+        # Columns of many distinct values, coded before the added rows join them (by edge attribute).
+        coded: dict[str, Coded] = {}
+        ordinals: np.ndarray | None = None
         if added is not None:
             own_rows = _truthy_rows(table["field"])
             own = {name: _pick(table[name], own_rows.tolist()) for name in PLACE_FIELDS}
-            table, new, old = merge_added(table, m_ep, added, _MENTION_DEFAULTS, skip=PLACE_FIELDS)
+            apart = {name: table[name] for name in (*_CODED_APART, "ordinal")}
+            table, new, old = merge_added(table, m_ep, added, _MENTION_DEFAULTS,
+                                          skip=(*PLACE_FIELDS, *apart))
             n_rows = len(new) + len(old)
-            place_coded = place_codes(n_rows, [placed_rows(sizes, added, keep, old), new],
-                                      [added.places, added.new_places], own_rows=old[own_rows], own=own)
+            for name, attribute in _CODED_APART.items():
+                values = added.values.get(name, [_MENTION_DEFAULTS[name]] * len(new))
+                parts = [(old, Coded.of(apart[name])), (new, Coded.of(values))]
+                coded[attribute] = Coded.merged(n_rows, parts)
+            # Placeholders: mention_columns passes these columns through, and coded has them.
+            table.update({name: [] for name in (*_CODED_APART, "ordinal")})
+            new_ordinals = added.values.get("ordinal", [0] * len(new))
+            ordinals = _scatter(n_rows, (old, np.asarray(apart["ordinal"], dtype=np.int32)),
+                                (new, np.asarray(new_ordinals, dtype=np.int32)))
+            del apart
+            placed = placed_rows(sizes, added, keep, old)
+            # A mention with a place of its own (a title pattern's) keeps it.
+            elsewhere = np.flatnonzero(~np.isin(placed, old[own_rows])) if len(own_rows) else None
+            linked = added.places if elsewhere is None else added.places.take(elsewhere)
+            if elsewhere is not None:
+                placed = placed[elsewhere]
+            place_coded = place_codes(n_rows, [placed, new], [linked, added.new_places],
+                                      own_rows=old[own_rows], own=own)
             entity_at = np.array([ent_pos[e] for e in added.entity_ids] or [0], dtype=np.int32)
             m_ep, m_ent = _scatter(n_rows, (old, m_ep), (new, added.episode)), _scatter(
                 n_rows, (old, m_ent), (new, entity_at[added.entity]))
-        surface = Coded.of(table["surface"])
+        surface = coded.get("surface") or Coded.of(table["surface"])
+        coded["surface"] = surface
         merge_rows = _merge_rows(merges, ents, m_ent, surface)
         dense, sparse = mention_columns(mentions, merges, merge_rows, table, places=added is None)
         del merge_rows, table
-        ordinals = np.asarray(cast(list[int], dense.pop("ordinal")), dtype=np.int32)
-        m_cols = {name: surface if name == "surface"
+        listed_ordinals = dense.pop("ordinal")
+        if ordinals is None:
+            ordinals = np.asarray(cast(list[int], listed_ordinals), dtype=np.int32)
+        m_cols = {name: coded[name] if name in coded
                   else Coded.of_keys(values.keys, values.table) if isinstance(values, KeyedColumn)
                   else Coded.of(values) for name, values in dense.items()}
         sparse_coded = {name: Coded.of_rows(n_rows, at, values) for name, (at, values) in sparse.items()}
@@ -332,6 +361,10 @@ def _scatter(size: int, *parts: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     return out
 
 
+# Mention fields coded apart in the old and the added rows, then merged (Coded.merged), by the
+# edge attribute mention_columns makes of them: many distinct values, so a merged list of them
+# costs more to make and to code than the codes do to merge.
+_CODED_APART = {"surface": "surface", "type_label": "source_type", "description": "description"}
 # A mention field's value where a mention does not give it.
 _MENTION_DEFAULTS = {name: Mention.model_fields[name].default for name in MENTION_TABLE_FIELDS}
 

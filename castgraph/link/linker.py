@@ -45,6 +45,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from operator import attrgetter
 from typing import Any
 
@@ -192,12 +193,17 @@ class EntityLinker:
         >>> [linker.linkable(name) for name in ("GitHub", "AI", "Agents", "松尾")]
         [True, False, False, True]
         """
-        known = self._linkable.get(name)
-        if known is None or self._linkable_options is not self.options:
-            if self._linkable_options is not self.options:  # the options changed: so may the answers
-                self._linkable, self._linkable_options = {}, self.options
-            known = self._linkable[name] = self._check_linkable(name)
+        answers = self._linkable_answers()
+        known = answers.get(name)
+        if known is None:
+            known = answers[name] = self._check_linkable(name)
         return known
+
+    def _linkable_answers(self) -> dict[str, bool]:
+        """The :meth:`linkable` answers so far (none after the options changed: so may the answers)."""
+        if self._linkable_options is not self.options:
+            self._linkable, self._linkable_options = {}, self.options
+        return self._linkable
 
     def _check_linkable(self, name: str) -> bool:
         text = name.strip()
@@ -243,13 +249,24 @@ class EntityLinker:
 
     def _names(self, entities: Iterable[Entity]) -> dict[str, _Name]:
         names: dict[str, _Name] = {}
-        for entity in sorted(entities, key=lambda e: e.id):
-            for form in dict.fromkeys(n.strip() for n in (entity.name, *entity.aliases)):
-                if not self.linkable(form):
+        answers, check = self._linkable_answers(), self._check_linkable
+        for entity in sorted(entities, key=_ID):
+            entity_id, aliases = entity.id, entity.aliases
+            forms = dict.fromkeys(n.strip() for n in (entity.name, *aliases)) if aliases \
+                else (entity.name.strip(),)
+            for form in forms:
+                linkable = answers.get(form)
+                if linkable is None:
+                    linkable = answers[form] = check(form)
+                if not linkable:
                     continue
-                entry = names.setdefault(lower_same_length(form), _Name())
-                if entity.id not in entry.entities:
-                    entry.entities.append(entity.id)
+                key = lower_same_length(form)
+                entry = names.get(key)
+                if entry is None:
+                    entry = names[key] = _Name()
+                # Entities come in id order, each one's forms together: it can only be the last.
+                if not entry.entities or entry.entities[-1] != entity_id:
+                    entry.entities.append(entity_id)
                 entry.forms.add(form)
         for key, entry in names.items():
             entry.single = key.isalnum() and _CJK_CHARS.search(key) is None
@@ -304,13 +321,12 @@ class EntityLinker:
         present = PresentMentions(eps, resolution, entity_ids)
         hashtags = self._hashtags(eps, topic_entities, entity_of, present)
         added = AddedMentions(episode_ids=[ep.id for ep in eps], entity_ids=entity_ids,
-                              topic_entities=topic_entities)
+                              topic_entities=topic_entities, listed_entity=present.listed)
         text = _TextRows()
-        targets: list[Mention] = []
         if text_fields and names:
-            text, targets = self._find(eps, text_fields, names, present, entity_of, added, ahead)
+            text = self._find(eps, text_fields, names, present, entity_of, added, ahead)
         found = _new_rows(added, eps, present, hashtags, text)
-        return LinkResult(added, found=found, targets=targets)
+        return LinkResult(added, found=found, episodes=eps)
 
     def _hashtags(self, eps: list[Episode], topic_entities: dict[str, str], entity_of: dict[str, Entity],
                   present: PresentMentions) -> dict[int, list[tuple[Mention, str]]]:
@@ -320,20 +336,26 @@ class EntityLinker:
         found: dict[int, list[tuple[Mention, str]]] = {}
         if not owners:
             return found
-        for number, ep in enumerate(eps):
-            if owners.keys().isdisjoint(ep.tags):
-                continue
-            for tag in ep.tags:
-                owner = owners.get(tag)
-                if owner is None or present.has(number, owner):
-                    continue
-                mentions = found.setdefault(number, [])
-                mention = Mention.from_checked({
-                    "surface": f"#{tag}", "type_label": entity_of[owner].type.value,
-                    "origin": MentionOrigin.HASHTAG, "field": "tags", "episode_id": ep.id,
-                    "ordinal": len(ep.mentions) + len(mentions)})
-                mentions.append((mention, owner))
-                present.add(number, owner, mention)
+        # Every (episode, tag) as columns; the first tag of each (episode, entity) the episode
+        # does not mention yet gives the mention, in episode and tag order.
+        tags = list(chain.from_iterable(map(_TAGS, eps)))
+        sizes = np.fromiter(map(len, map(_TAGS, eps)), dtype=np.int64, count=len(eps))
+        episode = np.repeat(np.arange(len(eps), dtype=np.int64), sizes)
+        number_of = {tag: present.index[owner] for tag, owner in owners.items()}
+        entity = np.fromiter(map(number_of.get, tags, repeat(-1)), dtype=np.int64, count=len(tags))
+        named = np.flatnonzero(entity >= 0)
+        named = named[~present.contains(episode[named], entity[named])]
+        _, first = np.unique(episode[named] * present.size + entity[named], return_index=True)
+        for at in named[np.sort(first)].tolist():
+            number, tag = int(episode[at]), tags[at]
+            ep, owner = eps[number], owners[tag]
+            mentions = found.setdefault(number, [])
+            mention = Mention.from_checked({
+                "surface": f"#{tag}", "type_label": entity_of[owner].type.value,
+                "origin": MentionOrigin.HASHTAG, "field": "tags", "episode_id": ep.id,
+                "ordinal": len(ep.mentions) + len(mentions)})
+            mentions.append((mention, owner))
+            present.add(number, owner, mention)
         return found
 
     @staticmethod
@@ -357,9 +379,9 @@ class EntityLinker:
 
     def _find(self, eps: list[Episode], text_fields: list[str], names: dict[str, _Name],
               present: PresentMentions, entity_of: dict[str, Entity], added: AddedMentions,
-              ahead: SearchAhead | None) -> tuple[_TextRows, list[Mention]]:
+              ahead: SearchAhead | None) -> _TextRows:
         """Find the names in the texts: the places of the mentions the episodes have go into
-        ``added`` (with the mentions placed, returned), the new mentions are returned as rows."""
+        ``added``, the new mentions are returned as rows."""
         opts = self.options
         keys = sorted(names)
         entries = [names[k] for k in keys]
@@ -414,15 +436,11 @@ class EntityLinker:
         for number, entity_at, place in zip(spots.episode[tagged].tolist(), spots.entity[tagged].tolist(),
                                             tag_places, strict=True):
             place_mention(present.hashtag(number, entity_at), MentionPlace(*place))
-        # Listed mentions that say where they are already (title patterns) keep it.
+        # Listed mentions (those that say where they are already, title patterns', keep it).
         placed = placing[listed]
-        numbers = spots.episode[placed].tolist()
-        targets = list(map(_mention_at, map(eps.__getitem__, numbers), position[listed].tolist()))
-        fieldless = np.fromiter(map(_no_field, targets), dtype=bool, count=len(targets))
-        targets = [m for m, keep_it in zip(targets, fieldless.tolist(), strict=True) if keep_it]
-        added.placed_episode = spots.episode[placed][fieldless]
-        added.placed_position = position[listed][fieldless]
-        added.places = places(placed[fieldless])
+        added.placed_episode = spots.episode[placed]
+        added.placed_position = position[listed]
+        added.places = places(placed)
 
         # New mentions: their entity and fields as columns.
         new = np.flatnonzero(keep & ~known)
@@ -434,7 +452,7 @@ class EntityLinker:
         rows = _TextRows(spots.episode[new], spots.entity[new], places(new))
         rows.values["surface"] = [w if r >= len(w) else w[:r] for w, r in zip(spelled, room, strict=True)]
         rows.values["type_label"] = [type_of[entity_ids[e]] for e in rows.entity.tolist()]
-        return rows, targets
+        return rows
 
 
 # The fields a new mention's row gives besides its place (the others are the field's default).
@@ -454,14 +472,8 @@ class _TextRows:
 
 
 _MENTIONS_OF = attrgetter("mentions")
-
-
-def _mention_at(ep: Episode, position: int) -> Mention:
-    return ep.mentions[position]
-
-
-def _no_field(mention: Mention) -> bool:
-    return not mention.field
+_ID = attrgetter("id")
+_TAGS = attrgetter("tags")
 
 
 def _new_rows(added: AddedMentions, eps: list[Episode], present: PresentMentions,

@@ -38,6 +38,8 @@ class PresentMentions:
             entity = np.fromiter((index.get(get(f"{ep.id}#{m.ordinal}"), -1)  # type: ignore[arg-type]
                                   for ep in eps for m in ep.mentions),
                                  dtype=np.int64, count=int(counts.sum()))
+        #: The entity (number) of every mention of the episodes, in order (-1: none).
+        self.listed = entity
         episode = np.repeat(np.arange(len(eps), dtype=np.int64), counts)
         position = np.arange(len(entity)) - np.repeat(np.cumsum(counts) - counts, counts)
         listed = entity >= 0

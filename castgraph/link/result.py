@@ -80,15 +80,17 @@ class LinkResult:
     :attr:`added` holds it as columns (:class:`~castgraph.graph.added.AddedMentions`), which
     :meth:`GraphTables.from_build <castgraph.graph.tables.GraphTables.from_build>` reads as they
     are; :attr:`mentions`, :attr:`assignments` and :attr:`places` are made from them on first use.
-    ``places`` maps the id of a mention the episodes have to where the text discusses it.
+    ``places`` maps the id of a mention the episodes have to where the text discusses it; those
+    mentions are looked up in ``episodes`` (the linker's, numbered as ``added`` numbers them)
+    then, so the episodes' mentions must stay as they were until then.
     """
 
     def __init__(self, added: AddedMentions | None = None, *, found: list[Mention | None] | None = None,
-                 targets: list[Mention] | None = None) -> None:
+                 episodes: list[Episode] | None = None) -> None:
         self.added = added if added is not None else AddedMentions(episode_ids=[], entity_ids=[])
-        # Per new mention, the one made already (hashtags), else None; per place, its mention.
+        # Per new mention, the one made already (hashtags), else None.
         self._found: list[Mention | None] = found if found is not None else [None] * len(self.added)
-        self._targets_list = targets if targets is not None else []
+        self._episodes = episodes if episodes is not None else []
 
     @property
     def topic_entities(self) -> dict[str, str]:
@@ -107,16 +109,33 @@ class LinkResult:
         return dict(zip([m.id for m in self.mentions], owners, strict=True))
 
     @cached_property
+    def _placed(self) -> tuple[list[Mention], list[int]]:
+        """The mentions the places of ``added`` belong to, and which places those are: a mention
+        with a place of its own (a title pattern's) keeps it."""
+        eps, added = self._episodes, self.added
+        targets: list[Mention] = []
+        kept: list[int] = []
+        for k, (number, position) in enumerate(zip(added.placed_episode.tolist(),
+                                                   added.placed_position.tolist(), strict=True)):
+            mentions = eps[number].mentions
+            if position < len(mentions) and not mentions[position].field:
+                targets.append(mentions[position])
+                kept.append(k)
+        return targets, kept
+
+    @cached_property
     def places(self) -> dict[str, MentionPlace]:
         """Id of each mention the episodes have that the text discusses -> where."""
-        places = map(MentionPlace._make, zip(*map(self.added.places.values, PLACE_FIELDS), strict=True))
-        return dict(zip([m.id for m in self._targets_list], places, strict=True))
+        targets, kept = self._placed
+        rows = self.added.places.take(np.asarray(kept, dtype=np.int64))
+        places = map(MentionPlace._make, zip(*map(rows.values, PLACE_FIELDS), strict=True))
+        return dict(zip([m.id for m in targets], places, strict=True))
 
     @cached_property
     def _targets(self) -> dict[str, Mention]:
         """The mention each place was found for, by id: :meth:`apply` places it without looking
         it up again when it is still where it was."""
-        return {m.id: m for m in self._targets_list}
+        return {m.id: m for m in self._placed[0]}
 
     def apply(self, episodes: Iterable[Episode], resolution: Resolution) -> None:
         """Append the found mentions to their episodes and entities; place the existing mentions."""
