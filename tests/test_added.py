@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 from conftest import EXAMPLES, real_page_if_present, require_real_page
 
+from castgraph.forked import fork_unavailable
 from castgraph.graph.added import AddedMentions, merge_added
 from castgraph.graph.coded import Coded
 from castgraph.graph.model import Chapter, Episode, Mention, Resolution
 from castgraph.graph.places import PlaceColumns, place_codes
 from castgraph.graph.tables import GraphTables
-from castgraph.link import EntityLinker, LinkResult
+from castgraph.link import EntityLinker, LinkOptions, LinkResult
 from castgraph.loaders import read_episodes
 from castgraph.resolve import resolve
 from castgraph.resolve.output import write_resolution_csv
@@ -48,10 +49,13 @@ def _corpus(seed: int, size: int = 60) -> list[Episode]:
     return episodes
 
 
-def _both_ways(episodes: list[Episode]) -> tuple[GraphTables, GraphTables, LinkResult]:
-    """The tables made from the columns, and made after :meth:`LinkResult.apply`."""
-    linker = EntityLinker()
+def _both_ways(episodes: list[Episode], ahead: bool = False) -> tuple[GraphTables, GraphTables, LinkResult]:
+    """The tables made from the columns, and made after :meth:`LinkResult.apply` (``ahead``:
+    the texts searched by a forked child, which also codes the listed mentions' columns)."""
+    linker = EntityLinker(LinkOptions(search_ahead=ahead))
     linker.add_title_mentions(episodes)
+    if ahead:
+        linker.search_ahead(episodes)
     episodes = sorted(episodes, key=lambda e: e.id)
     resolution = resolve(episodes)
     result = linker.link(episodes, resolution)
@@ -75,6 +79,41 @@ def test_columns_make_the_graph_adding_the_mentions_makes(seed: int) -> None:
     origins = {m.origin.value for m in result.mentions}
     assert "text_link" in origins
     _assert_same_graph(got, want)
+
+
+def _columns(tables: GraphTables) -> dict[str, tuple[list[object], list[int]]]:
+    return {name: (column.values, column.codes.tolist()) for name, column in tables.m_cols.items()}
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_columns_the_search_child_coded_give_the_same_tables(seed: int) -> None:
+    if fork_unavailable():
+        pytest.skip(f"no child can fork here: {fork_unavailable()}")
+    episodes = _corpus(seed)
+    got, want, result = _both_ways(copy.deepcopy(episodes), ahead=True)
+    assert set(result.added.listed_coded) == {"surface", "type_label", "description"}
+    _assert_same_graph(got, want)
+    alone, _, plain = _both_ways(episodes)
+    assert not plain.added.listed_coded
+    assert _columns(got) == _columns(alone)
+
+
+def test_columns_coded_before_a_mention_changed_are_coded_again() -> None:
+    if fork_unavailable():
+        pytest.skip(f"no child can fork here: {fork_unavailable()}")
+    episodes = sorted(_corpus(5), key=lambda e: e.id)
+    linker = EntityLinker(LinkOptions(search_ahead=True))
+    linker.search_ahead(episodes)
+    resolution = resolve(episodes)
+    result = linker.link(episodes, resolution)
+    assert result.added.listed_coded
+    renamed = next(m for ep in episodes for m in ep.mentions if m.description == "")
+    renamed.description = "changed after the child coded it"
+    got = GraphTables.from_build(episodes, resolution, result.added)
+    result.added.listed_coded = {}
+    want = GraphTables.from_build(episodes, resolution, result.added)
+    assert "changed after the child coded it" in got.m_cols["description"].values
+    assert _columns(got) == _columns(want)
 
 
 def test_hashtag_mentions_placed_by_the_text_keep_their_place() -> None:

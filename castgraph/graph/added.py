@@ -22,16 +22,28 @@ Examples
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from itertools import chain
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
+from castgraph.graph.coded import Coded
 from castgraph.graph.places import PLACE_FIELDS, PlaceColumns
 
-__all__ = ["PLACE_FIELDS", "AddedMentions", "PlaceColumns", "merge_added", "placed_rows"]
+if TYPE_CHECKING:
+    from castgraph.graph.model import Episode
+
+__all__ = ["LISTED_CODED", "PLACE_FIELDS", "AddedMentions", "PlaceColumns", "code_listed", "listed_columns",
+           "merge_added", "placed_rows"]
+
+#: Fields of the episodes' own mentions that hold many distinct values: the linker's search
+#: child codes them while the resolver works (:func:`code_listed`), so that the build need not.
+LISTED_CODED = ("surface", "type_label", "description")
 
 Ints = npt.NDArray[np.int64]
 # Rows and episode numbers as the build has them (int32 or int64).
@@ -69,6 +81,9 @@ class AddedMentions:
     #: The entity (number) of each mention the episodes have, in order (-1: none), as the
     #: linker read it from the resolution: the build need not read it again.
     listed_entity: Ints | None = None
+    #: :data:`LISTED_CODED` fields of the mentions the episodes have, in order, coded ahead
+    #: (:func:`code_listed`); the build checks them against the mentions (:func:`listed_columns`).
+    listed_coded: dict[str, Coded] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.episode)
@@ -77,6 +92,38 @@ class AddedMentions:
         """Raise ``ValueError`` unless the columns number the episodes as ``episode_ids`` does."""
         if episode_ids != self.episode_ids:
             raise ValueError("the added mentions were found in other episodes than the graph's")
+
+
+def code_listed(episodes: Sequence[Episode]) -> dict[str, Coded]:
+    """The :data:`LISTED_CODED` fields of the episodes' mentions, in order, coded; a field with
+    a value other than a plain string is left out (the build codes it, as JSON tells values apart).
+
+    >>> from castgraph.graph.model import Episode, Mention
+    >>> ep = Episode(id="a", title="A", mentions=[Mention(surface="x"), Mention(surface="x")])
+    >>> coded = code_listed([ep])
+    >>> coded["surface"].values, coded["surface"].codes.tolist()
+    (['x'], [0, 0])
+    """
+    mentions = list(chain.from_iterable(map(attrgetter("mentions"), episodes)))
+    coded: dict[str, Coded] = {}
+    for name in LISTED_CODED:
+        column = Coded.of(list(map(attrgetter(name), mentions)))
+        if all(type(value) is str for value in column.values):
+            coded[name] = column
+    return coded
+
+
+def listed_columns(given: dict[str, Coded], table: dict[str, list[Any]]) -> dict[str, Coded]:
+    """The columns of ``given`` (see :func:`code_listed`) that hold what ``table``'s columns hold
+    (equal strings, in the same rows): coded as :meth:`Coded.of` would code them.
+
+    >>> listed_columns({"surface": Coded.of(["x", "y"])}, {"surface": ["x", "y"]})["surface"].codes.tolist()
+    [0, 1]
+    >>> listed_columns({"surface": Coded.of(["x", "y"])}, {"surface": ["x", "z"]})
+    {}
+    """
+    return {name: column for name, column in given.items()
+            if len(column) == len(table.get(name, ())) and column.take() == table[name]}
 
 
 def placed_rows(sizes: list[int], added: AddedMentions, kept: Rows, rows: Rows) -> Ints:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from castgraph.graph.added import AddedMentions, merge_added, placed_rows
+from castgraph.graph.added import AddedMentions, listed_columns, merge_added, placed_rows
 from castgraph.graph.assigned import entity_positions
 from castgraph.graph.coded import Coded, lex_order, sorted_distinct
 from castgraph.graph.model import Entity, Episode, Mention, MergeRecord, Resolution, Topic
@@ -144,6 +144,8 @@ class GraphTables:
         sizes = [len(ep.mentions) for ep in eps]
         owner = np.repeat(np.arange(len(eps), dtype=np.int32), sizes)
         table = mention_table(mentions)
+        # Columns the linker's search child coded while the resolver worked, if they hold these mentions.
+        listed = listed_columns(added.listed_coded, table) if added is not None else {}
         missing = len(ents)
         listed_entity = added.listed_entity if added is not None else None
         if added is not None and listed_entity is not None and len(listed_entity) == len(mentions):
@@ -167,6 +169,7 @@ class GraphTables:
             rows = keep.tolist()
             mentions = _pick(mentions, rows)
             table = {name: _pick(values, rows) for name, values in table.items()}
+            listed = {name: Coded.of_keys(c.codes[keep], c.values) for name, c in listed.items()}
         m_ep, m_ent = owner[keep], positions[keep]
         n_rows = len(mentions)
         place_coded: dict[str, Coded] = {}
@@ -182,7 +185,7 @@ class GraphTables:
             n_rows = len(new) + len(old)
             for name, attribute in _CODED_APART.items():
                 values = added.values.get(name, [_MENTION_DEFAULTS[name]] * len(new))
-                parts = [(old, Coded.of(apart[name])), (new, Coded.of(values))]
+                parts = [(old, listed.get(name) or Coded.of(apart[name])), (new, Coded.of(values))]
                 coded[attribute] = Coded.merged(n_rows, parts)
             # Placeholders: mention_columns passes these columns through, and coded has them.
             table.update({name: [] for name in (*_CODED_APART, "ordinal")})

@@ -17,6 +17,11 @@ gives the child the real names, and :meth:`SearchAhead.receive` returns the hits
   (whole word or not) of a name not in ``F``, or any match of a name of ``F`` not in
   ``S`` (found by a second, small automaton).
 
+While it waits for the names, the child also codes the columns of the episodes' own
+mentions that the build would code (:func:`castgraph.graph.added.code_listed`: surfaces,
+type labels, descriptions); the build takes them where they still hold what the mentions
+hold (:func:`castgraph.graph.added.listed_columns`).
+
 Where no child can or should run (see :func:`why_not_ahead`; ``CASTGRAPH_NO_FORK=1``
 turns it off), or it fails, the linker searches in-process, with the same hits.
 
@@ -42,12 +47,15 @@ import os
 import pickle
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from castgraph.errors import CastgraphError
 from castgraph.forked import ForkedCall, fork_unavailable, no_idle_core
+from castgraph.graph.added import code_listed
+from castgraph.graph.coded import Coded
 from castgraph.graph.model import Episode
 from castgraph.graph.tables import lex_order
 from castgraph.link.automaton import OTHER_FORM, Hits, NameAutomaton
@@ -62,6 +70,13 @@ __all__ = ["CHILD_MEMORY_SHARE", "SearchAhead", "surface_names", "why_not_ahead"
 CHILD_MEMORY_SHARE = 4.0
 
 Ints = npt.NDArray[np.int64]
+
+
+class Searched(NamedTuple):
+    """The child's answer: the hits, and the listed mentions' columns it coded meanwhile."""
+
+    hits: TextHits
+    listed: dict[str, Coded]
 
 
 def why_not_ahead(*, always: bool = False, since: tuple[int, int] | None = None) -> str:
@@ -126,7 +141,10 @@ class SearchAhead:
                  implementation: str = "ahocorasick_rs", *, always: bool = False,
                  since: tuple[int, int] | None = None) -> None:
         self.episodes = list(episodes)
-        self._child: ForkedCall[TextHits | None] | None = None
+        self._child: ForkedCall[Searched | None] | None = None
+        #: The listed mentions' columns the child coded (see :func:`castgraph.graph.added.code_listed`),
+        #: once :meth:`receive` has them.
+        self.listed: dict[str, Coded] = {}
         self._names_fd = -1
         self._sender: threading.Thread | None = None
         #: Why no child runs (``""`` while one does, or did).
@@ -136,7 +154,7 @@ class SearchAhead:
         names_in, names_out = os.pipe()
         searched = self.episodes
 
-        def search() -> TextHits | None:  # in the child
+        def search() -> Searched | None:  # in the child
             os.close(names_out)  # so that the parent's end, closed, reads as the end of the names
             with contextlib.suppress(OSError):  # behind the resolver and its romanizing child
                 os.nice(10)
@@ -190,7 +208,10 @@ class SearchAhead:
             result = None
         finally:
             sender.join()
-        return result if isinstance(result, TextHits) else None
+        if not isinstance(result, Searched):
+            return None
+        self.listed = result.listed
+        return result.hits
 
     def close(self) -> None:
         """Stop the child, if it still runs, and release its pipe."""
@@ -207,7 +228,7 @@ class SearchAhead:
 
 
 def _search(episodes: list[Episode], fields: Sequence[str], linkable: Callable[[str], bool],
-            implementation: str, read_names: Callable[[], list[str]]) -> TextHits | None:
+            implementation: str, read_names: Callable[[], list[str]]) -> Searched | None:
     """The child's work (see the module): ``None`` when the in-process search must run instead."""
     ahead = NameAutomaton(surface_names(episodes, linkable), implementation=implementation)
     batches: list[TextBatch] = []
@@ -229,6 +250,7 @@ def _search(episodes: list[Episode], fields: Sequence[str], linkable: Callable[[
     for batch, hits in zip(batches, found, strict=True):
         gathered.add(batch, hits)
     ready = gathered.text_hits(ahead.names, ahead.other_forms)
+    listed = code_listed(episodes)  # for the build, also while the parent resolves
 
     names = NameAutomaton.distinct_names(read_names())
     at = {name: i for i, name in enumerate(names)}
@@ -251,7 +273,7 @@ def _search(episodes: list[Episode], fields: Sequence[str], linkable: Callable[[
     if not again.any():
         # The same hits: each kept name is renumbered; the ways of writing keep their numbers.
         ready.variants = [(int(to_final[name]), written) for name, written in ready.variants]
-        return ready
+        return Searched(ready, listed)
 
     # Forms past OTHER_FORM number written texts per automaton: renumber them in one list.
     final = NameAutomaton(names, implementation=implementation)
@@ -269,7 +291,7 @@ def _search(episodes: list[Episode], fields: Sequence[str], linkable: Callable[[
         merged = Hits.concatenate(parts)
         order = lex_order(merged.start, merged.text)
         gathered.add(batch, Hits(*(column[order] for column in merged)))
-    return gathered.text_hits(names, lambda: list(other))
+    return Searched(gathered.text_hits(names, lambda: list(other)), listed)
 
 
 def _renumbered(form: Ints, automaton: NameAutomaton, other: dict[str, int]) -> Ints:

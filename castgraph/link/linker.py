@@ -44,10 +44,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from itertools import chain, repeat
 from operator import attrgetter
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -63,7 +61,8 @@ from castgraph.link.automaton import NameAutomaton, lower_same_length
 from castgraph.link.hashtags import HashtagIndex
 from castgraph.link.present import PresentMentions
 from castgraph.link.result import LinkResult, MentionPlace, place_mention
-from castgraph.link.spots import TEXT_FIELDS, find_hits, group_spots
+from castgraph.link.rows import PLACE_NAMES, TextRows, new_rows
+from castgraph.link.spots import find_hits, group_spots
 from castgraph.link.texts import LINK_FIELDS, episode_texts
 from castgraph.link.titles import TitleGuestFinder, TitlePattern
 from castgraph.memory import gc_paused
@@ -322,10 +321,10 @@ class EntityLinker:
         hashtags = self._hashtags(eps, topic_entities, entity_of, present)
         added = AddedMentions(episode_ids=[ep.id for ep in eps], entity_ids=entity_ids,
                               topic_entities=topic_entities, listed_entity=present.listed)
-        text = _TextRows()
+        text = TextRows()
         if text_fields and names:
             text = self._find(eps, text_fields, names, present, entity_of, added, ahead)
-        found = _new_rows(added, eps, present, hashtags, text)
+        found = new_rows(added, eps, present, hashtags, text)
         return LinkResult(added, found=found, episodes=eps)
 
     def _hashtags(self, eps: list[Episode], topic_entities: dict[str, str], entity_of: dict[str, Entity],
@@ -379,13 +378,15 @@ class EntityLinker:
 
     def _find(self, eps: list[Episode], text_fields: list[str], names: dict[str, _Name],
               present: PresentMentions, entity_of: dict[str, Entity], added: AddedMentions,
-              ahead: SearchAhead | None) -> _TextRows:
+              ahead: SearchAhead | None) -> TextRows:
         """Find the names in the texts: the places of the mentions the episodes have go into
         ``added``, the new mentions are returned as rows."""
         opts = self.options
         keys = sorted(names)
         entries = [names[k] for k in keys]
         hits = ahead.receive() if ahead is not None else None
+        if ahead is not None:
+            added.listed_coded = ahead.listed
         if hits is None:
             hits = find_hits(NameAutomaton(keys, implementation=opts.automaton), eps, text_fields)
         # A capitalized one-word name seen in lower case anywhere is a common word.
@@ -449,63 +450,11 @@ class EntityLinker:
         spelled = [hits.variants[v][1] for v in hits.variant[at].tolist()]
         type_of = {e.id: e.type.value for e in entity_of.values()}
         entity_ids = present.entity_ids
-        rows = _TextRows(spots.episode[new], spots.entity[new], places(new))
+        rows = TextRows(spots.episode[new], spots.entity[new], places(new))
         rows.values["surface"] = [w if r >= len(w) else w[:r] for w, r in zip(spelled, room, strict=True)]
         rows.values["type_label"] = [type_of[entity_ids[e]] for e in rows.entity.tolist()]
         return rows
 
 
-# The fields a new mention's row gives besides its place (the others are the field's default).
-_ROW_FIELDS = ("surface", "type_label", "origin", "ordinal")
-#: The fields a place names: the texts the linker reads, and a hashtag mention's tags.
-PLACE_NAMES = (*TEXT_FIELDS, "tags")
-
-
-@dataclass
-class _TextRows:
-    """The new ``text_link`` mentions, as columns: episode and entity numbers, then field values."""
-
-    episode: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    entity: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    places: PlaceColumns = field(default_factory=lambda: PlaceColumns.empty(PLACE_NAMES))
-    values: dict[str, list[Any]] = field(default_factory=dict)
-
-
-_MENTIONS_OF = attrgetter("mentions")
 _ID = attrgetter("id")
 _TAGS = attrgetter("tags")
-
-
-def _new_rows(added: AddedMentions, eps: list[Episode], present: PresentMentions,
-              hashtags: dict[int, list[tuple[Mention, str]]], text: _TextRows) -> list[Mention | None]:
-    """Put the new mentions in ``added``: per episode, its hashtag mentions, then those found in
-    its texts (in text order). Return the hashtag mentions at their rows (``None`` at the others)."""
-    index = present.index
-    tagged = [(number, mention, index[owner]) for number in sorted(hashtags)
-              for mention, owner in hashtags[number]]
-    tag_episode = np.array([row[0] for row in tagged], dtype=np.int64)
-    # A text mention's ordinal: after the episode's own mentions and its hashtag mentions.
-    numbers = text.episode.tolist()
-    first = np.searchsorted(text.episode, text.episode, side="left")
-    before = np.arange(len(numbers), dtype=np.int64) - first
-    size = np.fromiter(map(len, map(_MENTIONS_OF, eps)), dtype=np.int64, count=len(eps))
-    np.add.at(size, tag_episode, 1)
-    base = size[text.episode]
-    text.values["ordinal"] = (base + before).tolist()
-    text.values["origin"] = [MentionOrigin.TEXT_LINK] * len(numbers)
-    tag_values = {name: [getattr(row[1], name) for row in tagged] for name in _ROW_FIELDS}
-    tag_places = PlaceColumns.of(PLACE_NAMES, [PLACE_NAMES.index(row[1].field) for row in tagged],
-                                 *([getattr(row[1], name) for row in tagged] for name in PLACE_FIELDS[1:]))
-    # Stable: each episode's hashtag mentions first, then its text mentions in order.
-    episode = np.concatenate([tag_episode, text.episode])
-    order = np.argsort(episode * 2 + np.repeat([0, 1], [len(tagged), len(numbers)]), kind="stable")
-    picks = order.tolist()
-    added.episode = episode[order]
-    added.entity = np.concatenate([np.array([row[2] for row in tagged], dtype=np.int64), text.entity])[order]
-    for name in _ROW_FIELDS:
-        both = tag_values[name] + text.values.get(name, [])
-        added.values[name] = list(map(both.__getitem__, picks))
-    added.new_places = PlaceColumns.concatenate([tag_places, text.places]).take(order)
-    objects: list[Mention | None] = [row[1] for row in tagged] + [None] * len(numbers)
-    return list(map(objects.__getitem__, picks))
-
