@@ -33,17 +33,20 @@ import numpy as np
 import numpy.typing as npt
 
 from castgraph.graph.coded import Coded
-from castgraph.graph.places import PLACE_FIELDS, PlaceColumns
+from castgraph.graph.places import PLACE_FIELDS, PlaceColumns, place_codes
 
 if TYPE_CHECKING:
     from castgraph.graph.model import Episode
 
-__all__ = ["LISTED_CODED", "PLACE_FIELDS", "AddedMentions", "PlaceColumns", "code_listed", "listed_columns",
-           "merge_added", "placed_rows"]
+__all__ = ["LISTED_CODED", "PLACE_FIELDS", "AddedMentions", "MergedMentions", "PlaceColumns", "code_listed",
+           "listed_columns", "merge_added", "merge_mentions", "pick", "placed_rows", "truthy_rows"]
 
-#: Fields of the episodes' own mentions that hold many distinct values: the linker's search
-#: child codes them while the resolver works (:func:`code_listed`), so that the build need not.
-LISTED_CODED = ("surface", "type_label", "description")
+#: Mention fields of many distinct values, by the edge attribute
+#: :func:`~castgraph.graph.schema.mention_columns` makes of each. They are coded apart in the
+#: episodes' rows and the added ones, then merged by their codes (:meth:`Coded.merged`): a
+#: merged list costs more to make and to code than the codes do to merge. The linker's search
+#: child codes the episodes' rows while the resolver works (:func:`code_listed`).
+LISTED_CODED = {"surface": "surface", "type_label": "source_type", "description": "description"}
 
 Ints = npt.NDArray[np.int64]
 # Rows and episode numbers as the build has them (int32 or int64).
@@ -124,6 +127,86 @@ def listed_columns(given: dict[str, Coded], table: dict[str, list[Any]]) -> dict
     """
     return {name: column for name, column in given.items()
             if len(column) == len(table.get(name, ())) and column.take() == table[name]}
+
+
+@dataclass
+class MergedMentions:
+    """A mention table with the added mentions merged in (see :func:`merge_mentions`)."""
+
+    #: The fields as lists, but :data:`LISTED_CODED`'s and ``ordinal`` (empty: in ``coded`` and ``ordinals``).
+    table: dict[str, list[Any]]
+    #: :data:`LISTED_CODED`'s columns, by edge attribute.
+    coded: dict[str, Coded]
+    ordinals: npt.NDArray[np.int32]
+    #: The :data:`PLACE_FIELDS` columns (see :func:`~castgraph.graph.places.place_codes`).
+    places: dict[str, Coded]
+    #: Per row: its episode and entity (numbers, as the table's rows had them).
+    episode: npt.NDArray[np.int32]
+    entity: npt.NDArray[np.int32]
+    #: Where the added mentions' rows are.
+    new: Ints
+
+
+def merge_mentions(table: dict[str, list[Any]], listed: dict[str, Coded], episode: Rows, entity: Rows,
+                   added: AddedMentions, *, sizes: list[int], kept: Rows, entity_at: Rows,
+                   defaults: dict[str, Any]) -> MergedMentions:
+    """The mention ``table`` (rows of episodes ``episode``, ascending, and entities ``entity``)
+    with the mentions of ``added`` after each episode's own, and the places ``added`` found.
+
+    ``listed`` holds columns of ``table`` coded already (:func:`listed_columns`); ``sizes`` and
+    ``kept`` say which of the episodes' mentions the rows are (see :func:`placed_rows`);
+    ``entity_at`` is the entity number of each of ``added.entity_ids``; ``defaults`` the value
+    of each field an added mention does not give.
+    """
+    own_rows = truthy_rows(table["field"])
+    own = {name: pick(table[name], own_rows.tolist()) for name in PLACE_FIELDS}
+    apart = {name: table[name] for name in (*LISTED_CODED, "ordinal")}
+    merged, new, old = merge_added(table, episode, added, defaults, skip=(*PLACE_FIELDS, *apart))
+    size = len(new) + len(old)
+    coded: dict[str, Coded] = {}
+    for name, attribute in LISTED_CODED.items():
+        values = added.values.get(name, [defaults[name]] * len(new))
+        parts = [(old, listed.get(name) or Coded.of(apart[name])), (new, Coded.of(values))]
+        coded[attribute] = Coded.merged(size, parts)
+    merged.update({name: [] for name in apart})
+    ordinals = _scatter(size, (old, np.asarray(apart["ordinal"], dtype=np.int32)),
+                        (new, np.asarray(added.values.get("ordinal", [0] * len(new)), dtype=np.int32)))
+    placed, linked = placed_rows(sizes, added, kept, old), added.places
+    if len(own_rows):  # a mention with a place of its own (a title pattern's) keeps it
+        elsewhere = np.flatnonzero(~np.isin(placed, old[own_rows]))
+        placed, linked = placed[elsewhere], linked.take(elsewhere)
+    places = place_codes(size, [placed, new], [linked, added.new_places], own_rows=old[own_rows], own=own)
+    episodes = _scatter(size, (old, episode), (new, added.episode))
+    entities = _scatter(size, (old, entity), (new, np.asarray(entity_at)[added.entity]))
+    return MergedMentions(merged, coded, ordinals, places, episodes, entities, new)
+
+
+def _scatter(size: int, *parts: tuple[Rows, Rows]) -> npt.NDArray[np.int32]:
+    """An int32 array of ``size`` with each part's values at its positions."""
+    out = np.empty(size, dtype=np.int32)
+    for at, values in parts:
+        out[at] = values
+    return out
+
+
+def truthy_rows(items: list[Any]) -> Ints:
+    """Positions of the true items of ``items``.
+
+    >>> truthy_rows(["", "title", None, "summary"]).tolist()
+    [1, 3]
+    """
+    if not any(items):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.fromiter(map(bool, items), dtype=bool, count=len(items)))
+
+
+def pick(items: list[Any], rows: list[int]) -> list[Any]:
+    """``items`` at ``rows``.
+
+    >>> pick(["a", "b", "c"], [2, 0])
+    ['c', 'a']
+    """
+    return list(map(items.__getitem__, rows))
 
 
 def placed_rows(sizes: list[int], added: AddedMentions, kept: Rows, rows: Rows) -> Ints:

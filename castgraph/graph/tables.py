@@ -35,11 +35,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from castgraph.graph.added import AddedMentions, listed_columns, merge_added, placed_rows
+from castgraph.graph.added import AddedMentions, listed_columns, merge_mentions, pick
 from castgraph.graph.assigned import entity_positions
 from castgraph.graph.coded import Coded, lex_order, sorted_distinct
 from castgraph.graph.model import Entity, Episode, Mention, MergeRecord, Resolution, Topic
-from castgraph.graph.places import PLACE_FIELDS, place_codes
 from castgraph.graph.schema import (
     ABSENT,
     ENTITY,
@@ -147,63 +146,24 @@ class GraphTables:
         # Columns the linker's search child coded while the resolver worked, if they hold these mentions.
         listed = listed_columns(added.listed_coded, table) if added is not None else {}
         missing = len(ents)
-        listed_entity = added.listed_entity if added is not None else None
-        if added is not None and listed_entity is not None and len(listed_entity) == len(mentions):
-            # The linker read them (castgraph.link.present): entity numbers into added.entity_ids.
-            number = np.array([ent_pos[e] for e in added.entity_ids] + [missing], dtype=np.int32)
-            positions = number[listed_entity]  # -1 (no entity) picks missing
-        elif (known := entity_positions(eps, resolution)) is not None:
-            # The resolver's columns (castgraph.graph.assigned): no id strings.
-            number = np.array([ent_pos[e.id] for e in resolution.entities] + [missing], dtype=np.int32)
-            positions = number[known]  # -1 (no entity) picks missing
-        else:
-            # Mention ids "<episode id>#<ordinal>", made by C-level concatenation.
-            prefixes = chain.from_iterable(map(repeat, [f"{ep.id}#" for ep in eps], sizes))
-            keys = map(str.__add__, prefixes, map(str, table["ordinal"]))
-            # ent_pos.get(None, missing) is missing too: unassigned mentions drop out below.
-            position_of = cast(Callable[[Any, int], int], ent_pos.get)
-            positions = np.fromiter(map(position_of, map(resolution.assignments.get, keys), repeat(missing)),
-                                    dtype=np.int32, count=len(mentions))
+        positions = _entity_positions(eps, resolution, added, ent_pos, missing, table["ordinal"])
         keep = np.flatnonzero(positions != missing)
         if len(keep) < len(mentions):
             rows = keep.tolist()
-            mentions = _pick(mentions, rows)
-            table = {name: _pick(values, rows) for name, values in table.items()}
+            mentions = pick(mentions, rows)
+            table = {name: pick(values, rows) for name, values in table.items()}
             listed = {name: Coded.of_keys(c.codes[keep], c.values) for name, c in listed.items()}
         m_ep, m_ent = owner[keep], positions[keep]
         n_rows = len(mentions)
         place_coded: dict[str, Coded] = {}
-        # Columns of many distinct values, coded before the added rows join them (by edge attribute).
-        coded: dict[str, Coded] = {}
+        coded: dict[str, Coded] = {}  # by edge attribute
         ordinals: np.ndarray | None = None
         if added is not None:
-            own_rows = _truthy_rows(table["field"])
-            own = {name: _pick(table[name], own_rows.tolist()) for name in PLACE_FIELDS}
-            apart = {name: table[name] for name in (*_CODED_APART, "ordinal")}
-            table, new, old = merge_added(table, m_ep, added, _MENTION_DEFAULTS,
-                                          skip=(*PLACE_FIELDS, *apart))
-            n_rows = len(new) + len(old)
-            for name, attribute in _CODED_APART.items():
-                values = added.values.get(name, [_MENTION_DEFAULTS[name]] * len(new))
-                parts = [(old, listed.get(name) or Coded.of(apart[name])), (new, Coded.of(values))]
-                coded[attribute] = Coded.merged(n_rows, parts)
-            # Placeholders: mention_columns passes these columns through, and coded has them.
-            table.update({name: [] for name in (*_CODED_APART, "ordinal")})
-            new_ordinals = added.values.get("ordinal", [0] * len(new))
-            ordinals = _scatter(n_rows, (old, np.asarray(apart["ordinal"], dtype=np.int32)),
-                                (new, np.asarray(new_ordinals, dtype=np.int32)))
-            del apart
-            placed = placed_rows(sizes, added, keep, old)
-            # A mention with a place of its own (a title pattern's) keeps it.
-            elsewhere = np.flatnonzero(~np.isin(placed, old[own_rows])) if len(own_rows) else None
-            linked = added.places if elsewhere is None else added.places.take(elsewhere)
-            if elsewhere is not None:
-                placed = placed[elsewhere]
-            place_coded = place_codes(n_rows, [placed, new], [linked, added.new_places],
-                                      own_rows=old[own_rows], own=own)
             entity_at = np.array([ent_pos[e] for e in added.entity_ids] or [0], dtype=np.int32)
-            m_ep, m_ent = _scatter(n_rows, (old, m_ep), (new, added.episode)), _scatter(
-                n_rows, (old, m_ent), (new, entity_at[added.entity]))
+            merged = merge_mentions(table, listed, m_ep, m_ent, added, sizes=sizes, kept=keep,
+                                    entity_at=entity_at, defaults=_MENTION_DEFAULTS)
+            table, coded, ordinals, place_coded = merged.table, merged.coded, merged.ordinals, merged.places
+            m_ep, m_ent, new, n_rows = merged.episode, merged.entity, merged.new, len(merged.episode)
         surface = coded.get("surface") or Coded.of(table["surface"])
         coded["surface"] = surface
         merge_rows = _merge_rows(merges, ents, m_ent, surface)
@@ -342,6 +302,29 @@ class GraphTables:
         return graph
 
 
+def _entity_positions(eps: list[Episode], resolution: Resolution, added: AddedMentions | None,
+                      ent_pos: dict[str, int], missing: int, ordinals: list[int]) -> np.ndarray:
+    """Per mention of ``eps`` (with ``ordinals``), the position of its entity in ``ent_pos``
+    (``missing``: none), from the cheapest source that describes these mentions."""
+    listed = added.listed_entity if added is not None else None
+    if added is not None and listed is not None and len(listed) == len(ordinals):
+        # The linker read them (castgraph.link.present): entity numbers into added.entity_ids.
+        number = np.array([ent_pos[e] for e in added.entity_ids] + [missing], dtype=np.int32)
+        return number[listed]  # -1 (no entity) picks missing
+    known = entity_positions(eps, resolution)
+    if known is not None:  # the resolver's columns (castgraph.graph.assigned): no id strings
+        number = np.array([ent_pos[e.id] for e in resolution.entities] + [missing], dtype=np.int32)
+        return number[known]
+    # Mention ids "<episode id>#<ordinal>", made by C-level concatenation.
+    sizes = [len(ep.mentions) for ep in eps]
+    prefixes = chain.from_iterable(map(repeat, [f"{ep.id}#" for ep in eps], sizes))
+    keys = map(str.__add__, prefixes, map(str, ordinals))
+    # ent_pos.get(None, missing) is missing too: unassigned mentions drop out.
+    position_of = cast(Callable[[Any, int], int], ent_pos.get)
+    return np.fromiter(map(position_of, map(resolution.assignments.get, keys), repeat(missing)),
+                       dtype=np.int32, count=len(ordinals))
+
+
 def _merge_rows(merges: list[MergeRecord], ents: list[Entity], m_ent: np.ndarray, surface: Coded
                 ) -> list[int]:
     """Per mention, the position in ``merges`` of the merge that put its surface on its entity
@@ -356,32 +339,8 @@ def _merge_rows(merges: list[MergeRecord], ents: list[Entity], m_ent: np.ndarray
     return np.asarray(found, dtype=np.int64)[inverse.reshape(-1)].tolist()
 
 
-def _scatter(size: int, *parts: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """An int32 array of ``size`` with each part's values at its positions."""
-    out = np.empty(size, dtype=np.int32)
-    for at, values in parts:
-        out[at] = values
-    return out
-
-
-# Mention fields coded apart in the old and the added rows, then merged (Coded.merged), by the
-# edge attribute mention_columns makes of them: many distinct values, so a merged list of them
-# costs more to make and to code than the codes do to merge.
-_CODED_APART = {"surface": "surface", "type_label": "source_type", "description": "description"}
 # A mention field's value where a mention does not give it.
 _MENTION_DEFAULTS = {name: Mention.model_fields[name].default for name in MENTION_TABLE_FIELDS}
-
-
-def _truthy_rows(items: list[Any]) -> np.ndarray:
-    """Positions of the true items of ``items``."""
-    if not any(items):
-        return np.zeros(0, dtype=np.int64)
-    return np.flatnonzero(np.fromiter(map(bool, items), dtype=bool, count=len(items)))
-
-
-def _pick(items: list[Any], rows: list[int]) -> list[Any]:
-    """``items`` at ``rows``."""
-    return list(map(items.__getitem__, rows))
 
 
 def _named(record: dict[str, Any], entity: str | None, entities: dict[str, int]) -> dict[str, Any]:
