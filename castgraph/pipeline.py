@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-import networkx as nx
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,6 +45,9 @@ from castgraph.outputs import OutputLock, clean_stale_temps
 from castgraph.queries.loading import write_graph_index
 from castgraph.resolve import read_overrides, resolve, write_resolution_csv, write_review_csv
 from castgraph.resolve.override_check import check_overrides
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["FORK_MAX_MENTIONS", "FORK_MIN_MENTIONS", "JSON_AUTO_MENTIONS", "BuildOptions", "BuildReport",
            "GraphBuilder"]
@@ -362,7 +364,7 @@ class GraphBuilder:
         for store in self.stores:
             self.on_stage(f"writing to {type(store).__name__}")
             # The store walks the graph row by row: the columns' view, no networkx graph in memory.
-            report.neo4j = store.write(cast(nx.MultiDiGraph, ColumnView(tables)))
+            report.neo4j = store.write(cast("nx.MultiDiGraph", ColumnView(tables)))
             t = self._stage(report, "neo4j", t)
 
         self._summarize(report, episodes, resolution, tables, len(linked.added) if linked is not None else 0)

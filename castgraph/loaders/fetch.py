@@ -26,12 +26,13 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from castgraph import __version__
 from castgraph.loaders.errors import InputError
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["DEFAULT_MAX_BYTES", "FetchResult", "Fetcher", "default_cache_dir", "is_url"]
 
@@ -99,6 +100,8 @@ class Fetcher:
         self.max_bytes = max_bytes
         self.retries = retries
         self.backoff = backoff
+        import httpx  # here: a build that fetches nothing does not load it
+
         self.client = client or httpx.Client(
             timeout=timeout, follow_redirects=True, max_redirects=10,
             headers={"User-Agent": f"castgraph/{__version__}", "Accept-Encoding": "gzip, deflate"},
@@ -171,6 +174,8 @@ class Fetcher:
             if meta.get("last_modified"):
                 headers["If-Modified-Since"] = meta["last_modified"]
         delay = self.backoff
+        import httpx
+
         for attempt in range(self.retries + 1):
             last = attempt == self.retries
             try:
