@@ -11,10 +11,11 @@ import pytest
 from conftest import EXAMPLES, real_page_if_present, require_real_page
 
 from castgraph.forked import fork_unavailable
-from castgraph.graph.added import AddedMentions, merge_added
+from castgraph.graph.added import AddedMentions, listed_columns, merge_added
 from castgraph.graph.coded import Coded
 from castgraph.graph.model import Chapter, Episode, Mention, Resolution
 from castgraph.graph.places import PlaceColumns, place_codes
+from castgraph.graph.schema import mention_table
 from castgraph.graph.tables import GraphTables
 from castgraph.link import EntityLinker, LinkOptions, LinkResult
 from castgraph.loaders import read_episodes
@@ -90,8 +91,11 @@ def test_columns_the_search_child_coded_give_the_same_tables(seed: int) -> None:
     if fork_unavailable():
         pytest.skip(f"no child can fork here: {fork_unavailable()}")
     episodes = _corpus(seed)
-    got, want, result = _both_ways(copy.deepcopy(episodes), ahead=True)
+    linked = copy.deepcopy(episodes)
+    got, want, result = _both_ways(linked, ahead=True)
     assert set(result.added.listed_coded) == {"surface", "type_label", "description"}
+    table = mention_table([m for ep in sorted(linked, key=lambda e: e.id) for m in ep.mentions])
+    assert set(listed_columns(result.added.listed_coded, table)) == set(result.added.listed_coded)  # taken
     _assert_same_graph(got, want)
     alone, _, plain = _both_ways(episodes)
     assert not plain.added.listed_coded
@@ -114,6 +118,25 @@ def test_columns_coded_before_a_mention_changed_are_coded_again() -> None:
     want = GraphTables.from_build(episodes, resolution, result.added)
     assert "changed after the child coded it" in got.m_cols["description"].values
     assert _columns(got) == _columns(want)
+
+
+def test_entities_the_linker_read_are_not_taken_for_a_changed_resolution() -> None:
+    episodes = sorted(_corpus(6), key=lambda e: e.id)
+    linker = EntityLinker(LinkOptions(search_ahead=False))
+    linker.add_title_mentions(episodes)
+    resolution = resolve(episodes)
+    result = linker.link(episodes, resolution)
+    assert result.added.listed_entity is not None
+    taken = GraphTables.from_build(episodes, resolution, result.added)
+    # One entity's assignments withdrawn after linking: its listed mentions leave the graph.
+    entity = next(iter(resolution.assignments.values()))
+    for mention_id in [k for k, v in resolution.assignments.items() if v == entity]:
+        del resolution.assignments[mention_id]
+    got = GraphTables.from_build(episodes, resolution, result.added)
+    result.added.listed_entity = None
+    want = GraphTables.from_build(episodes, resolution, result.added)
+    assert got.counts()["mentions"] < taken.counts()["mentions"]
+    assert got.counts() == want.counts() and _columns(got) == _columns(want)
 
 
 def test_hashtag_mentions_placed_by_the_text_keep_their_place() -> None:

@@ -41,9 +41,9 @@ if TYPE_CHECKING:
 __all__ = ["LISTED_CODED", "PLACE_FIELDS", "AddedMentions", "MergedMentions", "PlaceColumns", "code_listed",
            "listed_columns", "merge_added", "merge_mentions", "pick", "placed_rows", "truthy_rows"]
 
-#: Mention fields of many distinct values, by the edge attribute
-#: :func:`~castgraph.graph.schema.mention_columns` makes of each. They are coded apart in the
-#: episodes' rows and the added ones, then merged by their codes (:meth:`Coded.merged`): a
+#: Mention fields of text values (surfaces and descriptions: many distinct ones), by the edge
+#: attribute :func:`~castgraph.graph.schema.mention_columns` makes of each. They are coded apart
+#: in the episodes' rows and the added ones, then merged by their codes (:meth:`Coded.merged`): a
 #: merged list costs more to make and to code than the codes do to merge. The linker's search
 #: child codes the episodes' rows while the resolver works (:func:`code_listed`).
 LISTED_CODED = {"surface": "surface", "type_label": "source_type", "description": "description"}
@@ -82,8 +82,12 @@ class AddedMentions:
     #: Topic id -> the entity its tag names.
     topic_entities: dict[str, str] = field(default_factory=dict)
     #: The entity (number) of each mention the episodes have, in order (-1: none), as the
-    #: linker read it from the resolution: the build need not read it again.
+    #: linker read it from the resolver's columns ``listed_from`` (see castgraph.graph.assigned),
+    #: with ``listed_sizes`` mentions per episode: the build need not read it again while the
+    #: resolution still has those columns and the episodes as many mentions.
     listed_entity: Ints | None = None
+    listed_from: object = None
+    listed_sizes: Ints = field(default_factory=_no_rows)
     #: :data:`LISTED_CODED` fields of the mentions the episodes have, in order, coded ahead
     #: (:func:`code_listed`); the build checks them against the mentions (:func:`listed_columns`).
     listed_coded: dict[str, Coded] = field(default_factory=dict)
@@ -133,7 +137,8 @@ def listed_columns(given: dict[str, Coded], table: dict[str, list[Any]]) -> dict
 class MergedMentions:
     """A mention table with the added mentions merged in (see :func:`merge_mentions`)."""
 
-    #: The fields as lists, but :data:`LISTED_CODED`'s and ``ordinal`` (empty: in ``coded`` and ``ordinals``).
+    #: The fields as lists, but :data:`LISTED_CODED`'s and ``ordinal`` (empty lists: they are in
+    #: ``coded`` and ``ordinals``) and :data:`PLACE_FIELDS` (left out: they are in ``places``).
     table: dict[str, list[Any]]
     #: :data:`LISTED_CODED`'s columns, by edge attribute.
     coded: dict[str, Coded]
@@ -166,7 +171,8 @@ def merge_mentions(table: dict[str, list[Any]], listed: dict[str, Coded], episod
     coded: dict[str, Coded] = {}
     for name, attribute in LISTED_CODED.items():
         values = added.values.get(name, [defaults[name]] * len(new))
-        parts = [(old, listed.get(name) or Coded.of(apart[name])), (new, Coded.of(values))]
+        own_column = listed[name] if name in listed else Coded.of(apart[name])
+        parts = [(old, own_column), (new, Coded.of(values))]
         coded[attribute] = Coded.merged(size, parts)
     merged.update({name: [] for name in apart})
     ordinals = _scatter(size, (old, np.asarray(apart["ordinal"], dtype=np.int32)),

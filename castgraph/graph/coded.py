@@ -219,7 +219,8 @@ class Coded:
     def merged(cls, size: int, parts: list[tuple[np.ndarray, Coded]]) -> Coded:
         """The column of ``size`` rows that has each part's rows at its positions (absent
         elsewhere), coded as :meth:`of` codes the whole list: columns coded apart are merged
-        without a Python value per row.
+        without a Python value per row. The parts' rows must not overlap, and each part must be
+        a column :meth:`of` (or the other constructors) made: every value used by some row.
 
         >>> c = Coded.merged(5, [(np.array([0, 2, 4]), Coded.of(["x", "y", "x"])),
         ...                      (np.array([1, 3]), Coded.of(["z", "y"]))])

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from castgraph.graph.added import AddedMentions, listed_columns, merge_mentions, pick
-from castgraph.graph.assigned import entity_positions
+from castgraph.graph.assigned import entity_positions, mention_entities
 from castgraph.graph.coded import Coded, lex_order, sorted_distinct
 from castgraph.graph.model import Entity, Episode, Mention, MergeRecord, Resolution, Topic
 from castgraph.graph.schema import (
@@ -164,7 +164,7 @@ class GraphTables:
                                     entity_at=entity_at, defaults=_MENTION_DEFAULTS)
             table, coded, ordinals, place_coded = merged.table, merged.coded, merged.ordinals, merged.places
             m_ep, m_ent, new, n_rows = merged.episode, merged.entity, merged.new, len(merged.episode)
-        surface = coded.get("surface") or Coded.of(table["surface"])
+        surface = coded["surface"] if "surface" in coded else Coded.of(table["surface"])
         coded["surface"] = surface
         merge_rows = _merge_rows(merges, ents, m_ent, surface)
         dense, sparse = mention_columns(mentions, merges, merge_rows, table, places=added is None)
@@ -307,8 +307,10 @@ def _entity_positions(eps: list[Episode], resolution: Resolution, added: AddedMe
     """Per mention of ``eps`` (with ``ordinals``), the position of its entity in ``ent_pos``
     (``missing``: none), from the cheapest source that describes these mentions."""
     listed = added.listed_entity if added is not None else None
-    if added is not None and listed is not None and len(listed) == len(ordinals):
-        # The linker read them (castgraph.link.present): entity numbers into added.entity_ids.
+    if added is not None and listed is not None and mention_entities(resolution) is added.listed_from \
+            and np.array_equal(added.listed_sizes, [len(ep.mentions) for ep in eps]):
+        # The linker read them from the resolver's columns, which still describe the resolution
+        # (castgraph.link.present): entity numbers into added.entity_ids.
         number = np.array([ent_pos[e] for e in added.entity_ids] + [missing], dtype=np.int32)
         return number[listed]  # -1 (no entity) picks missing
     known = entity_positions(eps, resolution)

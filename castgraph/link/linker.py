@@ -320,7 +320,10 @@ class EntityLinker:
         present = PresentMentions(eps, resolution, entity_ids)
         hashtags = self._hashtags(eps, topic_entities, entity_of, present)
         added = AddedMentions(episode_ids=[ep.id for ep in eps], entity_ids=entity_ids,
-                              topic_entities=topic_entities, listed_entity=present.listed)
+                              topic_entities=topic_entities)
+        if present.listed_from is not None:
+            added.listed_entity, added.listed_from = present.listed, present.listed_from
+            added.listed_sizes = present.counts
         text = TextRows()
         if text_fields and names:
             text = self._find(eps, text_fields, names, present, entity_of, added, ahead)

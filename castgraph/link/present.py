@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from castgraph.graph.assigned import entity_positions
+from castgraph.graph.assigned import entity_positions, mention_entities
 from castgraph.graph.model import Episode, Mention, Resolution
 
 __all__ = ["PresentMentions"]
@@ -38,8 +38,11 @@ class PresentMentions:
             entity = np.fromiter((index.get(get(f"{ep.id}#{m.ordinal}"), -1)  # type: ignore[arg-type]
                                   for ep in eps for m in ep.mentions),
                                  dtype=np.int64, count=int(counts.sum()))
-        #: The entity (number) of every mention of the episodes, in order (-1: none).
+        #: The entity (number) of every mention of the episodes, in order (-1: none); the resolver's
+        #: columns it was read from (None: read from the assignments), and each episode's mentions.
         self.listed = entity
+        self.listed_from = mention_entities(resolution) if known is not None else None
+        self.counts = counts
         episode = np.repeat(np.arange(len(eps), dtype=np.int64), counts)
         position = np.arange(len(entity)) - np.repeat(np.cumsum(counts) - counts, counts)
         listed = entity >= 0
@@ -47,14 +50,6 @@ class PresentMentions:
         self.keys, first = np.unique(episode[listed] * self.size + entity[listed], return_index=True)
         self.position = position[listed][first]
         self.hashtags: dict[int, Mention] = {}
-
-    def _listed(self, key: int) -> int:
-        at = int(np.searchsorted(self.keys, key))
-        return at if at < len(self.keys) and self.keys[at] == key else -1
-
-    def has(self, number: int, entity_id: str) -> bool:
-        key = number * self.size + self.index[entity_id]
-        return key in self.hashtags or self._listed(key) >= 0
 
     def add(self, number: int, entity_id: str, mention: Mention) -> None:
         """Record a new hashtag mention of ``entity_id`` in episode ``number``."""

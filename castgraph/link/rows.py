@@ -41,7 +41,7 @@ _MENTIONS_OF = attrgetter("mentions")
 
 
 def new_rows(added: AddedMentions, eps: list[Episode], present: PresentMentions,
-              hashtags: dict[int, list[tuple[Mention, str]]], text: TextRows) -> list[Mention | None]:
+             hashtags: dict[int, list[tuple[Mention, str]]], text: TextRows) -> list[Mention | None]:
     """Put the new mentions in ``added``: per episode, its hashtag mentions, then those found in
     its texts (in text order). Return the hashtag mentions at their rows (``None`` at the others)."""
     index = present.index
@@ -72,4 +72,3 @@ def new_rows(added: AddedMentions, eps: list[Episode], present: PresentMentions,
     added.new_places = PlaceColumns.concatenate([tag_places, text.places]).take(order)
     objects: list[Mention | None] = [row[1] for row in tagged] + [None] * len(numbers)
     return list(map(objects.__getitem__, picks))
-

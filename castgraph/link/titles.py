@@ -64,9 +64,10 @@ SLOT_TYPES: dict[str, EntityType] = {
     "product": EntityType.PRODUCT,
 }
 
-# A person: 2-4 capitalized words (initials and particles allowed), no camel case, no digits.
 _MENTIONS = attrgetter("mentions")
 _SURFACE_TYPE_ORIGIN = attrgetter("surface", "type_label", "origin")
+
+# A person: 2-4 capitalized words (initials and particles allowed), no camel case, no digits.
 _UPPER = "A-ZÀ-ÖØ-Þ"
 _LOWER = "a-zß-öø-ÿ"
 _WORD = rf"(?:[{_UPPER}][{_LOWER}'’]+(?:-[{_UPPER}][{_LOWER}'’]+)?|[{_UPPER}]\.)"
