@@ -137,6 +137,9 @@ def test_error_here_kills_and_reaps_the_child() -> None:
 
 def test_ctrl_c_while_waiting_kills_and_reaps_the_child() -> None:
     previous = signal.signal(signal.SIGALRM, lambda *_: os.kill(os.getpid(), signal.SIGINT))
+    # Ctrl-C raises KeyboardInterrupt, as in a terminal, also where the tests were started in the
+    # background (a shell without job control starts background jobs with SIGINT ignored).
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with pytest.raises(KeyboardInterrupt), ForkedCall(lambda: time.sleep(60), what="sleeping") as child:
             pid = child.pid
@@ -145,6 +148,7 @@ def test_ctrl_c_while_waiting_kills_and_reaps_the_child() -> None:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGINT, previous_int)
     assert pid is not None and _gone(pid)
 
 
@@ -197,8 +201,10 @@ def test_child_runs_no_exit_handlers_and_prints_nothing_twice() -> None:
 def test_ctrl_c_on_the_process_group_ends_both(tmp_path: Path) -> None:
     """A terminal's Ctrl-C signals the whole group: the child dies at once, the parent reaps it."""
     pid_file = tmp_path / "child.pid"
-    code = ("import os, time, pathlib\n"
+    code = ("import os, time, pathlib, signal\n"
             "from castgraph.forked import ForkedCall\n"
+            # As a terminal's Python has it, whatever started the tests (see the test above).
+            "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
             "def work():\n"
             f"    pathlib.Path({str(pid_file)!r}).write_text(str(os.getpid()))\n"
             "    time.sleep(60)\n"
