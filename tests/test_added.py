@@ -126,14 +126,14 @@ def test_entities_the_linker_read_are_not_taken_for_a_changed_resolution() -> No
     linker.add_title_mentions(episodes)
     resolution = resolve(episodes)
     result = linker.link(episodes, resolution)
-    assert result.added.listed_entity is not None
+    assert result.added.listed_entities is not None
     taken = GraphTables.from_build(episodes, resolution, result.added)
     # One entity's assignments withdrawn after linking: its listed mentions leave the graph.
     entity = next(iter(resolution.assignments.values()))
     for mention_id in [k for k, v in resolution.assignments.items() if v == entity]:
         del resolution.assignments[mention_id]
     got = GraphTables.from_build(episodes, resolution, result.added)
-    result.added.listed_entity = None
+    result.added.listed_entities = None
     want = GraphTables.from_build(episodes, resolution, result.added)
     assert got.counts()["mentions"] < taken.counts()["mentions"]
     assert got.counts() == want.counts() and _columns(got) == _columns(want)

@@ -27,19 +27,21 @@ from dataclasses import dataclass, field
 from enum import Enum
 from itertools import chain
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from castgraph.graph.coded import Coded
 from castgraph.graph.places import PLACE_FIELDS, PlaceColumns, place_codes
+from castgraph.graph.schema import rows_where
 
 if TYPE_CHECKING:
     from castgraph.graph.model import Episode
 
-__all__ = ["LISTED_CODED", "PLACE_FIELDS", "AddedMentions", "MergedMentions", "PlaceColumns", "code_listed",
-           "listed_columns", "merge_added", "merge_mentions", "pick", "placed_rows", "truthy_rows"]
+__all__ = ["LISTED_CODED", "PLACE_FIELDS", "AddedMentions", "ListedEntities", "MergedMentions",
+           "PlaceColumns", "code_listed", "listed_columns", "merge_added", "merge_mentions", "pick",
+           "placed_rows"]
 
 #: Mention fields of text values (surfaces and descriptions: many distinct ones), by the edge
 #: attribute :func:`~castgraph.graph.schema.mention_columns` makes of each. They are coded apart
@@ -55,6 +57,16 @@ Rows = npt.NDArray[np.integer[Any]]
 
 def _no_rows() -> Ints:
     return np.zeros(0, dtype=np.int64)
+
+
+class ListedEntities(NamedTuple):
+    """The entity (number) of each mention the episodes have, in order (-1: none), read from the
+    resolver's columns ``source`` (:mod:`castgraph.graph.assigned`) when the episodes had
+    ``sizes`` mentions each: good while the resolution has those columns and the episodes as many."""
+
+    entity: Ints
+    source: object
+    sizes: Ints
 
 
 @dataclass
@@ -81,13 +93,9 @@ class AddedMentions:
     places: PlaceColumns = field(default_factory=lambda: PlaceColumns.empty(()))
     #: Topic id -> the entity its tag names.
     topic_entities: dict[str, str] = field(default_factory=dict)
-    #: The entity (number) of each mention the episodes have, in order (-1: none), as the
-    #: linker read it from the resolver's columns ``listed_from`` (see castgraph.graph.assigned),
-    #: with ``listed_sizes`` mentions per episode: the build need not read it again while the
-    #: resolution still has those columns and the episodes as many mentions.
-    listed_entity: Ints | None = None
-    listed_from: object = None
-    listed_sizes: Ints = field(default_factory=_no_rows)
+    #: The entity of each mention the episodes have, as the linker read it (see
+    #: :class:`ListedEntities`): the build need not read it again.
+    listed_entities: ListedEntities | None = None
     #: :data:`LISTED_CODED` fields of the mentions the episodes have, in order, coded ahead
     #: (:func:`code_listed`); the build checks them against the mentions (:func:`listed_columns`).
     listed_coded: dict[str, Coded] = field(default_factory=dict)
@@ -163,7 +171,7 @@ def merge_mentions(table: dict[str, list[Any]], listed: dict[str, Coded], episod
     ``entity_at`` is the entity number of each of ``added.entity_ids``; ``defaults`` the value
     of each field an added mention does not give.
     """
-    own_rows = truthy_rows(table["field"])
+    own_rows = np.asarray(rows_where(table["field"]), dtype=np.int64)
     own = {name: pick(table[name], own_rows.tolist()) for name in PLACE_FIELDS}
     apart = {name: table[name] for name in (*LISTED_CODED, "ordinal")}
     merged, new, old = merge_added(table, episode, added, defaults, skip=(*PLACE_FIELDS, *apart))
@@ -193,17 +201,6 @@ def _scatter(size: int, *parts: tuple[Rows, Rows]) -> npt.NDArray[np.int32]:
     for at, values in parts:
         out[at] = values
     return out
-
-
-def truthy_rows(items: list[Any]) -> Ints:
-    """Positions of the true items of ``items``.
-
-    >>> truthy_rows(["", "title", None, "summary"]).tolist()
-    [1, 3]
-    """
-    if not any(items):
-        return np.zeros(0, dtype=np.int64)
-    return np.flatnonzero(np.fromiter(map(bool, items), dtype=bool, count=len(items)))
 
 
 def pick(items: list[Any], rows: list[int]) -> list[Any]:

@@ -208,12 +208,9 @@ class Coded:
         local = cls.of(table)
         codes = local.codes[np.asarray(keys, dtype=np.int64)]
         present = codes >= 0
-        # Renumber the values used, in order of first appearance among the rows.
+        # The values used, in order of first appearance among the rows.
         used, first = np.unique(codes[present], return_index=True)
-        by_first = used[np.argsort(first, kind="stable")]
-        rank = np.full(len(local.values) + 1, -1, dtype=np.int32)  # the last: ABSENT (-1) stays -1
-        rank[by_first] = np.arange(len(by_first), dtype=np.int32)
-        return cls([local.values[v] for v in by_first.tolist()], rank[codes])
+        return cls._renumbered(local.values, codes, used[np.argsort(first, kind="stable")])
 
     @classmethod
     def merged(cls, size: int, parts: list[tuple[np.ndarray, Coded]]) -> Coded:
@@ -240,12 +237,16 @@ class Coded:
             seen = np.full(len(index), size, dtype=np.int64)
             seen[mapping[:-1]] = rows[_first_of_each(part.codes, len(part.values))]
             first.append(seen)
-        # Renumber the values in order of first appearance among the merged rows.
+        # The values in order of first appearance among the merged rows.
         earliest = np.full(len(values), size, dtype=np.int64)
         for seen in first:
             np.minimum(earliest[:len(seen)], seen, out=earliest[:len(seen)])
-        by_first = np.argsort(earliest, kind="stable")
-        rank = np.full(len(values) + 1, -1, dtype=np.int32)
+        return cls._renumbered(values, codes, np.argsort(earliest, kind="stable"))
+
+    @classmethod
+    def _renumbered(cls, values: list[Any], codes: np.ndarray, by_first: np.ndarray) -> Coded:
+        """The column ``codes`` into ``values`` with the values ``by_first`` (in that order) only."""
+        rank = np.full(len(values) + 1, -1, dtype=np.int32)  # the last: ABSENT (-1) stays -1
         rank[by_first] = np.arange(len(by_first), dtype=np.int32)
         return cls([values[v] for v in by_first.tolist()], rank[codes])
 

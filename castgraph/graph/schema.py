@@ -74,6 +74,7 @@ __all__ = [
     "mention_table",
     "ordinal_of_key",
     "plain",
+    "rows_where",
     "topic_record",
 ]
 
@@ -391,7 +392,7 @@ def mention_columns(mentions: list[Mention], merges: list[MergeRecord], merge_ro
     origins = table["origin"]
     rules = [*(mg.rule for mg in merges), "canonical"]
     rule_keys = list(merge_rows)
-    found = _rows_where(list(map(MentionOrigin.LISTED.__ne__, origins)))
+    found = rows_where(list(map(MentionOrigin.LISTED.__ne__, origins)))
     extra: dict[str, int] = {}
     if found:
         # How the linker found it, for some: a rule of its own. Decided once per distinct
@@ -420,11 +421,11 @@ def mention_columns(mentions: list[Mention], merges: list[MergeRecord], merge_ro
             sparse[name] = (rows, list(map(convert, picked)) if convert is not None else picked)
 
     for name in ("role", "group", "href", "img"):
-        add(name, _rows_where(table[name]), table[name])
+        add(name, rows_where(table[name]), table[name])
     add("origin", found, origins, attrgetter("value"))
     # Where the linker placed a mention (mention_place): only with a field, and only set values.
     fields = table["field"] if places else []
-    placed = _rows_where(fields)
+    placed = rows_where(fields)
     if placed:
         add("field", placed, fields)
         at = np.asarray(placed, dtype=np.int64)
@@ -432,12 +433,16 @@ def mention_columns(mentions: list[Mention], merges: list[MergeRecord], merge_ro
             picked = list(map(table[name].__getitem__, placed))
             set_ = np.fromiter(map(is_not, picked, repeat(None)), dtype=bool, count=len(picked))
             add(name, at[set_].tolist(), table[name], list if name == "span" else None)
-    add("pattern", _rows_where(table["pattern"]), table["pattern"])
+    add("pattern", rows_where(table["pattern"]), table["pattern"])
     return dense, dict(sorted(sparse.items()))
 
 
-def _rows_where(flags: list[Any]) -> list[int]:
-    """Positions of the true items of ``flags``."""
+def rows_where(flags: list[Any]) -> list[int]:
+    """Positions of the true items of ``flags``.
+
+    >>> rows_where(["", "title", None, "summary"])
+    [1, 3]
+    """
     if not any(flags):  # most sparse columns are empty in most graphs: one quick scan
         return []
     return np.flatnonzero(np.fromiter(map(bool, flags), dtype=bool, count=len(flags))).tolist()

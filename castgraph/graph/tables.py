@@ -306,13 +306,13 @@ def _entity_positions(eps: list[Episode], resolution: Resolution, added: AddedMe
                       ent_pos: dict[str, int], missing: int, ordinals: list[int]) -> np.ndarray:
     """Per mention of ``eps`` (with ``ordinals``), the position of its entity in ``ent_pos``
     (``missing``: none), from the cheapest source that describes these mentions."""
-    listed = added.listed_entity if added is not None else None
-    if added is not None and listed is not None and mention_entities(resolution) is added.listed_from \
-            and np.array_equal(added.listed_sizes, [len(ep.mentions) for ep in eps]):
+    listed = added.listed_entities if added is not None else None
+    if added is not None and listed is not None and mention_entities(resolution) is listed.source \
+            and np.array_equal(listed.sizes, [len(ep.mentions) for ep in eps]):
         # The linker read them from the resolver's columns, which still describe the resolution
         # (castgraph.link.present): entity numbers into added.entity_ids.
         number = np.array([ent_pos[e] for e in added.entity_ids] + [missing], dtype=np.int32)
-        return number[listed]  # -1 (no entity) picks missing
+        return number[listed.entity]  # -1 (no entity) picks missing
     known = entity_positions(eps, resolution)
     if known is not None:  # the resolver's columns (castgraph.graph.assigned): no id strings
         number = np.array([ent_pos[e.id] for e in resolution.entities] + [missing], dtype=np.int32)

@@ -53,7 +53,7 @@ from pydantic import BaseModel, ConfigDict
 
 from castgraph.errors import CastgraphError
 from castgraph.forked import cpu_snapshot
-from castgraph.graph.added import PLACE_FIELDS, AddedMentions, PlaceColumns
+from castgraph.graph.added import PLACE_FIELDS, AddedMentions, ListedEntities, PlaceColumns
 from castgraph.graph.model import Entity, Episode, Mention, MentionOrigin, Resolution, Topic
 from castgraph.graph.tables import sorted_distinct
 from castgraph.link.ahead import SearchAhead
@@ -322,8 +322,7 @@ class EntityLinker:
         added = AddedMentions(episode_ids=[ep.id for ep in eps], entity_ids=entity_ids,
                               topic_entities=topic_entities)
         if present.listed_from is not None:
-            added.listed_entity, added.listed_from = present.listed, present.listed_from
-            added.listed_sizes = present.counts
+            added.listed_entities = ListedEntities(present.listed, present.listed_from, present.counts)
         text = TextRows()
         if text_fields and names:
             text = self._find(eps, text_fields, names, present, entity_of, added, ahead)
