@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from python_runs import run_python
 
+from castgraph import forked
 from castgraph.errors import CastgraphError
 from castgraph.forked import NO_FORK_ENV, ForkedCall, fork_unavailable, tolerate_at_fork
 from castgraph.outputs import OutputLocked, atomic_open
@@ -47,6 +48,43 @@ def test_an_answer_read_ahead_comes_through_while_this_process_works() -> None:
         assert Path(f"/proc/{child.pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
         back = child.result()
     assert back == data
+
+
+def _open_fds() -> set[str]:
+    return set(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="counts open files in /proc")
+@pytest.mark.parametrize("in_file", [True, False], ids=["shared file", "pipe"])
+def test_a_large_answer_comes_back_whole_and_leaves_no_file_open(monkeypatch: pytest.MonkeyPatch,
+                                                                  in_file: bool) -> None:
+    if not in_file:  # as where there is no memfd_create: all of it through the pipe
+        monkeypatch.setattr(forked, "_answer_file", lambda: -1)
+    elif forked._answer_file() < 0:
+        pytest.skip("no in-memory files (os.memfd_create) here")
+    data = [bytes([n % 251]) * 1000 + str(n).encode() for n in range(3 * forked.ANSWER_FILE_MIN // 1000)]
+    before = _open_fds()
+    with ForkedCall(lambda: data, what="a large answer") as child:
+        child.read_ahead()
+        assert child.result() == data
+    # A second one killed before its answer is taken: nothing of it stays open either.
+    with ForkedCall(lambda: (time.sleep(60), data), what="a large answer"):
+        pass
+    assert _open_fds() == before
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="counts open files in /proc")
+def test_an_answer_file_shorter_than_the_child_said_is_an_error_not_a_crash() -> None:
+    if forked._answer_file() < 0:
+        pytest.skip("no in-memory files (os.memfd_create) here")
+
+    before = _open_fds()
+    child = ForkedCall(lambda: None, what="answering").start()
+    # Say the answer is in the file, but longer than what is there (a mapping past the end is SIGBUS).
+    with pytest.raises(ValueError, match="shorter"):
+        child._unpickled(b"F" + str(forked.ANSWER_FILE_MIN).encode())
+    child.result()
+    assert _open_fds() == before
 
 
 def test_a_child_reading_ahead_is_killed_and_reaped_without_waiting_for_it() -> None:

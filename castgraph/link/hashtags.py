@@ -56,7 +56,12 @@ class HashtagIndex:
                 wanted |= tag_keys(tag)
         owners: dict[str, set[str]] = {}
         for entity in entities:
-            for name in (entity.name, *entity.aliases):
+            for name in (entity.name, *entity.aliases) if entity.aliases else (entity.name,):
+                if wanted is not None and name.isascii():
+                    # Most names are tags of no episode: told without making their keys.
+                    tag = _ascii_tag(name)
+                    if tag not in wanted and tag.replace("-", "") not in wanted:
+                        continue
                 keys = _tag_keys(name)
                 if wanted is not None:
                     keys = keys & wanted
@@ -81,5 +86,10 @@ def _tag_keys(name: str) -> set[str]:
     """
     if not name.isascii():
         return tag_keys(name)
-    tag = "-".join(name.strip().lstrip("#").strip().lower().replace("_", " ").split())
+    tag = _ascii_tag(name)
     return {tag, tag.replace("-", "")} - {""}
+
+
+def _ascii_tag(name: str) -> str:
+    """The topic name of an ASCII name (as :func:`~castgraph.graph.model.topic_name` makes it)."""
+    return "-".join(name.strip().lstrip("#").strip().lower().replace("_", " ").split())

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 from operator import attrgetter
 
 import numpy as np
@@ -150,7 +150,10 @@ class LinkOptions(BaseModel):
 
 
 class _Name:
-    """One lower-cased name of the automaton: the entities it names and how they write it."""
+    """One lower-cased name of the automaton: the entities it names and how they write it.
+
+    The case flags are set by :meth:`decide`, for the names the texts hold only.
+    """
 
     __slots__ = ("acronym", "capitalized", "common", "entities", "forms", "single")
 
@@ -161,6 +164,15 @@ class _Name:
         self.capitalized = False
         self.acronym = False
         self.common = False
+
+    def decide(self, key: str) -> None:
+        """Set the flags of the name ``key`` from its forms."""
+        self.single = key.isalnum() and _CJK_CHARS.search(key) is None
+        self.capitalized = any(f != f.lower() for f in self.forms)
+        if self.single and key.isalpha():
+            self.acronym = len(key) > 1 and all(
+                all(c.isupper() for c in form if c.isalpha()) for form in self.forms)
+            self.common = key in COMMON_WORDS
 
 
 class EntityLinker:
@@ -246,34 +258,38 @@ class EntityLinker:
         if ahead is not None:
             ahead.close()
 
-    def _names(self, entities: Iterable[Entity]) -> dict[str, _Name]:
-        names: dict[str, _Name] = {}
-        answers, check = self._linkable_answers(), self._check_linkable
+    def _forms(self, entities: Iterable[Entity]) -> tuple[list[str], list[str], list[str]]:
+        """Every linkable (name key, form, entity) of ``entities``: in entity id order, each
+        entity's forms together. Decided in bulk: a hundred thousand entities at 100k episodes."""
+        owner: list[str] = []
+        forms: list[str] = []
         for entity in sorted(entities, key=_ID):
-            entity_id, aliases = entity.id, entity.aliases
-            forms = dict.fromkeys(n.strip() for n in (entity.name, *aliases)) if aliases \
-                else (entity.name.strip(),)
-            for form in forms:
-                linkable = answers.get(form)
-                if linkable is None:
-                    linkable = answers[form] = check(form)
-                if not linkable:
-                    continue
-                key = lower_same_length(form)
-                entry = names.get(key)
-                if entry is None:
-                    entry = names[key] = _Name()
-                # Entities come in id order, each one's forms together: it can only be the last.
-                if not entry.entities or entry.entities[-1] != entity_id:
-                    entry.entities.append(entity_id)
-                entry.forms.add(form)
-        for key, entry in names.items():
-            entry.single = key.isalnum() and _CJK_CHARS.search(key) is None
-            entry.capitalized = any(f != f.lower() for f in entry.forms)
-            if entry.single and key.isalpha():
-                entry.acronym = len(key) > 1 and all(
-                    all(c.isupper() for c in form if c.isalpha()) for form in entry.forms)
-                entry.common = key in COMMON_WORDS
+            if entity.aliases:
+                distinct = dict.fromkeys(n.strip() for n in (entity.name, *entity.aliases))
+                owner.extend(repeat(entity.id, len(distinct)))
+                forms.extend(distinct)
+            else:
+                owner.append(entity.id)
+                forms.append(entity.name.strip())
+        answers, check = self._linkable_answers(), self._check_linkable
+        for form in set(forms).difference(answers):
+            answers[form] = check(form)
+        kept = list(map(answers.__getitem__, forms))
+        forms = list(compress(forms, kept))
+        return list(map(lower_same_length, forms)), forms, list(compress(owner, kept))
+
+    @staticmethod
+    def _names(keys: list[str], forms: list[str], owner: list[str]) -> dict[str, _Name]:
+        """The names of :meth:`_forms`' rows, each with its entities and forms (flags not decided)."""
+        names: dict[str, _Name] = {}
+        for key, form, entity_id in zip(keys, forms, owner, strict=True):
+            entry = names.get(key)
+            if entry is None:
+                entry = names[key] = _Name()
+            # Entities come in id order, each one's forms together: it can only be the last.
+            if not entry.entities or entry.entities[-1] != entity_id:
+                entry.entities.append(entity_id)
+            entry.forms.add(form)
         return names
 
     @staticmethod
@@ -304,9 +320,12 @@ class EntityLinker:
         opts = self.options
         eps = sorted(episodes, key=lambda e: e.id)
         text_fields = [f for f in opts.fields if f != "tags"]
-        names = self._names(resolution.entities)
-        if ahead is not None and text_fields and names:
-            ahead.send(eps, names)  # the child searches while this process reads the tags and mentions
+        keys, forms, form_entities = self._forms(resolution.entities)
+        if ahead is not None and text_fields and keys:
+            # The child searches while this process makes the name table and reads the tags and mentions.
+            ahead.send(eps, dict.fromkeys(keys))
+        names = self._names(keys, forms, form_entities)
+        del keys, forms, form_entities
         entity_of = {e.id: e for e in resolution.entities}
         corpus_tags = {t for ep in eps for t in ep.tags} if "tags" in opts.fields else set()
         topic_entities: dict[str, str] = {}
@@ -391,6 +410,8 @@ class EntityLinker:
             added.listed_coded = ahead.listed
         if hits is None:
             hits = find_hits(NameAutomaton(keys, implementation=opts.automaton), eps, text_fields)
+        for name in {name for name, _ in hits.variants}:
+            entries[name].decide(keys[name])
         # A capitalized one-word name seen in lower case anywhere is a common word.
         for name, written in hits.variants:
             entry = entries[name]
