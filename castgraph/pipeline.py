@@ -43,7 +43,7 @@ from castgraph.loaders import Fetcher, LoadResult, episodes_from_graph, read_epi
 from castgraph.memory import gc_paused
 from castgraph.outputs import OutputLock, clean_stale_temps
 from castgraph.queries.loading import write_graph_index
-from castgraph.resolve import read_overrides, resolve, write_resolution_csv, write_review_csv
+from castgraph.resolve import clear_caches, read_overrides, resolve, write_resolution_csv, write_review_csv
 from castgraph.resolve.override_check import check_overrides
 
 if TYPE_CHECKING:
@@ -334,6 +334,7 @@ class GraphBuilder:
             self.on_stage("resolving")
             overrides = read_overrides(opts.overrides) if opts.overrides else None
             resolution = resolve(episodes, overrides=overrides, prior=prior, warnings=report.warnings)
+            clear_caches()  # their memory goes to the tables (0.3 GB at 300k episodes)
             report.warnings.extend(_unresolved(new, resolution))
             if overrides is not None:
                 report.warnings.extend(check_overrides(overrides, episodes, resolution))

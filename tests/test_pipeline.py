@@ -86,6 +86,20 @@ def test_same_graph_whatever_the_input_order(examples_dir: Path, tmp_path: Path)
     assert first.number_of_nodes() > 20
 
 
+def test_a_build_leaves_the_resolver_caches_empty_and_a_second_one_the_same(examples_dir: Path,
+                                                                            tmp_path: Path) -> None:
+    from castgraph.resolve.normalize import clean_surface
+    from castgraph.resolve.surface import parse_surface
+
+    resolve(read_episodes([examples_dir]).episodes)
+    assert clean_surface.cache_info().currsize > 0 and parse_surface.cache_info().currsize > 0
+    GraphBuilder(BuildOptions(inputs=[examples_dir], out=tmp_path / "a", html=False)).run()
+    # Their entries (one per distinct surface) would otherwise stay beside the graph's tables.
+    assert clean_surface.cache_info().currsize == parse_surface.cache_info().currsize == 0
+    GraphBuilder(BuildOptions(inputs=[examples_dir], out=tmp_path / "b", html=False)).run()
+    assert (tmp_path / "a" / "graph.json").read_bytes() == (tmp_path / "b" / "graph.json").read_bytes()
+
+
 def test_incremental_build_equals_full_rebuild(examples_dir: Path, tmp_path: Path) -> None:
     files = sorted(p for p in examples_dir.iterdir() if p.suffix in {".txt", ".jsonl", ".json"})
     full = tmp_path / "full"

@@ -31,14 +31,14 @@ if TYPE_CHECKING:
         write_review_csv,
     )
     from castgraph.resolve.overrides import Overrides, OverridesError, parse_overrides, read_overrides
-    from castgraph.resolve.resolver import resolve
+    from castgraph.resolve.resolver import clear_caches, resolve
 
 # Imported on first use: a query that only normalizes names need not load the resolver.
 _HOMES = {
     "name_tokens": "normalize", "normalize_name": "normalize", "explain_entity": "output",
     "read_review_csv": "output", "write_resolution_csv": "output", "write_review_csv": "output",
     "Overrides": "overrides", "OverridesError": "overrides", "parse_overrides": "overrides",
-    "read_overrides": "overrides", "resolve": "resolver",
+    "read_overrides": "overrides", "resolve": "resolver", "clear_caches": "resolver",
 }
 
 
@@ -48,6 +48,7 @@ __getattr__ = lazy_exports(__name__, _HOMES, globals())
 __all__ = [
     "Overrides",
     "OverridesError",
+    "clear_caches",
     "explain_entity",
     "name_tokens",
     "normalize_name",
