@@ -216,7 +216,7 @@ def no_idle_core(since: tuple[int, int] | None, *, running: float = 0.0, needed:
     to ``1 - exp(-running / 60)``). The load average also counts whatever ran in the minute
     before (a build just before this one): the snapshot does not.
 
-    >>> no_idle_core(None, needed=-1.0)
+    >>> no_idle_core(None, needed=float("-inf"))  # whatever the load
     ''
     """
     lately = idle_cores_since(since)

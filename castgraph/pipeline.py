@@ -73,6 +73,13 @@ costs more memory than its time saves (at 100k episodes, 1.2M mentions: about 0.
 a second)."""
 
 
+RELEASE_MIN_MENTIONS = 2_000_000
+"""From this many mentions (with ``keep_episodes=None``) a build lets its episodes go once the
+graph's tables are made: the outputs are written from the tables, and the episodes' objects are
+the largest part of the build's memory (about 6.7 GB of 17 at a million episodes). Freeing them
+takes time (0.7 s per 100k episodes), so smaller builds keep them until the end."""
+
+
 # The forked child's private memory as a share of the build's, with a margin: what the machine
 # must have available for the build to fork.
 _CHILD_MEMORY_SHARE = 0.5
@@ -111,6 +118,9 @@ class BuildOptions(BaseModel):
     #: size and load, ``False`` = never.
     #: Never where forking is not safe (see :func:`castgraph.forked.fork_unavailable`).
     fork_outputs: bool | None = None
+    #: Keep the episodes for :attr:`GraphBuilder.episodes` after the build: ``None`` = up to
+    #: :data:`RELEASE_MIN_MENTIONS` mentions, ``False`` = let them go once the tables are made.
+    keep_episodes: bool | None = None
 
 
 class BuildReport(BaseModel):
@@ -225,16 +235,25 @@ class GraphBuilder:
         self._linked: LinkResult | None = None
         self._graph: nx.MultiDiGraph | None = None
         self._cpu_at_build: tuple[int, int] | None = None
+        # Why the last run let its episodes go ("": it kept them).
+        self._released = ""
 
     @property
     def episodes(self) -> list[Episode]:
-        """The episodes of the last run in id order, with the mentions the linker found."""
+        """The episodes of the last run in id order, with the mentions the linker found.
+
+        Not after a run that let them go (see :attr:`BuildOptions.keep_episodes`).
+        """
+        if self._released:
+            raise CastgraphError(f"the build let its episodes go once its tables were made "
+                                 f"({self._released}): build with keep_episodes=True to keep them")
         self._apply_link()
         return self._episodes
 
     @property
     def resolution(self) -> Resolution | None:
-        """The resolution of the last run, with the mentions the linker found (``None`` before a run)."""
+        """The resolution of the last run, with the mentions the linker found (``None`` before a run;
+        without them after a run that let its episodes go)."""
         self._apply_link()
         return self._resolution
 
@@ -352,6 +371,11 @@ class GraphBuilder:
         self._cpu_at_build = cpu_snapshot()
         tables = GraphTables.from_build(episodes, resolution, linked.added if linked is not None else None)
         self.tables, self._resolution, self._linked, self._graph = tables, resolution, linked, None
+        self._count(report, episodes, linked)
+        self._released = self._release_reason(len(tables.m_ep))
+        if self._released:  # every reference to them goes: each output is written from the tables
+            self._episodes, self._linked = [], None
+            del loaded, new, old, by_id, episodes, linked
         t = self._stage(report, "build", t)
 
         write_json = opts.graph_json
@@ -368,8 +392,24 @@ class GraphBuilder:
             report.neo4j = store.write(cast("nx.MultiDiGraph", ColumnView(tables)))
             t = self._stage(report, "neo4j", t)
 
-        self._summarize(report, episodes, resolution, tables, len(linked.added) if linked is not None else 0)
+        self._summarize(report, resolution, tables)
         return report
+
+    def _release_reason(self, mentions: int) -> str:
+        """Why this run lets its episodes go once the tables are made (``""``: it keeps them)."""
+        keep = self.options.keep_episodes
+        if keep is False:
+            return "keep_episodes=False"
+        if keep is None and mentions >= RELEASE_MIN_MENTIONS:
+            return f"{mentions:,} mentions"
+        return ""
+
+    @staticmethod
+    def _count(report: BuildReport, episodes: list[Episode], linked: LinkResult | None) -> None:
+        """What the report says of the episodes, counted while the build has them."""
+        report.episodes = len(episodes)
+        report.mentions = sum(len(ep.mentions) for ep in episodes) + (len(linked.added) if linked else 0)
+        report.topics = len({t for ep in episodes for t in ep.tags})
 
     def _outputs(self, tables: GraphTables, resolution: Resolution, *, write_json: bool) -> list[_Output]:
         """The files the build writes, in the order :attr:`BuildReport.written` lists them."""
@@ -469,15 +509,11 @@ class GraphBuilder:
             report.written += written
 
     @staticmethod
-    def _summarize(report: BuildReport, episodes: list[Episode], resolution: Resolution,
-                   tables: GraphTables, added: int) -> None:
-        report.episodes = len(episodes)
-        report.mentions = sum(len(ep.mentions) for ep in episodes) + added
+    def _summarize(report: BuildReport, resolution: Resolution, tables: GraphTables) -> None:
         # From the columns the build made: a pass over a million mentions in Python costs seconds.
         report.mentions_by_origin = _origin_counts(tables)
         report.entities = len(resolution.entities)
         report.entities_by_type = dict(sorted(Counter(e.type.value for e in resolution.entities).items()))
-        report.topics = len({t for ep in episodes for t in ep.tags})
         # Surfaces merged into an entity under another name (aliases also list names inside surfaces).
         report.merged_surfaces = sum(1 for m in resolution.merges if m.rule != "canonical")
         report.review_pairs = len(resolution.review)

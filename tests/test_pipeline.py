@@ -100,6 +100,48 @@ def test_a_build_leaves_the_resolver_caches_empty_and_a_second_one_the_same(exam
     assert (tmp_path / "a" / "graph.json").read_bytes() == (tmp_path / "b" / "graph.json").read_bytes()
 
 
+@pytest.mark.parametrize("linker", [True, False], ids=["linker", "no linker"])
+def test_a_build_that_lets_its_episodes_go_writes_the_same_files(examples_dir: Path, tmp_path: Path,
+                                                                 linker: bool) -> None:
+    import weakref
+
+    from castgraph.errors import CastgraphError
+    from castgraph.graph.tables import GraphTables
+    from castgraph.link import LinkOptions
+
+    link = LinkOptions(enabled=linker)
+    kept = GraphBuilder(BuildOptions(inputs=[examples_dir], out=tmp_path / "kept", link=link))
+    kept_report = kept.run()
+    assert kept.episodes and kept.resolution is not None  # small builds keep them (keep_episodes=None)
+
+    first: list[weakref.ref[object]] = []  # the first episode the build stage had
+    alive_while_writing: list[bool] = []
+    made = GraphTables.from_build
+
+    def from_build(episodes: list[object], *args: object) -> GraphTables:
+        first.append(weakref.ref(episodes[0]))
+        return made(episodes, *args)  # type: ignore[arg-type]
+
+    def on_stage(stage: str) -> None:
+        if stage == "writing the graph":
+            alive_while_writing.append(first[0]() is not None)
+
+    gone = GraphBuilder(BuildOptions(inputs=[examples_dir], out=tmp_path / "gone", link=link,
+                                     keep_episodes=False), on_stage=on_stage)
+    try:
+        GraphTables.from_build = from_build  # type: ignore[method-assign,assignment]
+        gone_report = gone.run()
+    finally:
+        GraphTables.from_build = made  # type: ignore[method-assign]
+    assert alive_while_writing == [False]  # no reference left: freed before the outputs are written
+    for name in ("graph.json", "resolution.csv", "review.csv", "graph.html"):
+        assert (tmp_path / "kept" / name).read_bytes() == (tmp_path / "gone" / name).read_bytes(), name
+    same = {"seconds", "written"}  # times, and the files' folders
+    assert gone_report.model_dump(exclude=same) == kept_report.model_dump(exclude=same)
+    with pytest.raises(CastgraphError, match="keep_episodes=True"):
+        gone.episodes  # noqa: B018
+
+
 def test_incremental_build_equals_full_rebuild(examples_dir: Path, tmp_path: Path) -> None:
     files = sorted(p for p in examples_dir.iterdir() if p.suffix in {".txt", ".jsonl", ".json"})
     full = tmp_path / "full"
