@@ -202,3 +202,52 @@ def test_a_build_checks_its_records_once_and_writes_them_as_json_does(
     assert json.dumps(tables.episodes, ensure_ascii=False, separators=(",", ":")).encode() in raw
     chapters = GraphIndex.from_tables(tables).blobs["chapters"][0]
     assert chapters == json.dumps(tables.episodes[0]["chapters"], separators=(",", ":"))
+
+
+def test_sections_made_one_at_a_time_are_written_as_a_list_of_them_is(tmp_path: Path) -> None:
+    import gc
+    import weakref
+
+    from castgraph.graph.compact import read_sections, write_sections
+
+    sections = [("a", "bytes", b"x" * 100_000), ("b", "<i8", bytes(range(64)) * 8), ("c", "json", b"[]"),
+                ("d", "bytes", b"")]
+    write_sections(tmp_path / "listed", b"MAGIC001", {"key": 1}, sections)
+    let_go: list[bool] = []
+
+    class Part(bytearray):  # a section whose release can be seen
+        pass
+
+    made: list[weakref.ref[Part]] = []
+
+    def one_at_a_time():  # type: ignore[no-untyped-def]
+        for name, kind, data in sections:
+            if made:  # the one before was written and let go before this one is made
+                gc.collect()
+                let_go.append(made[-1]() is None)
+            part = Part(data)
+            made.append(weakref.ref(part))
+            yield name, kind, part
+            del part
+
+    write_sections(tmp_path / "made", b"MAGIC001", {"key": 1}, one_at_a_time())
+    assert (tmp_path / "made").read_bytes() == (tmp_path / "listed").read_bytes()
+    assert let_go == [True, True, True]
+    found = read_sections(tmp_path / "made", b"MAGIC001")
+    assert found is not None and found[1]["a"] == b"x" * 100_000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["listed", "made"]  # no temp file left
+
+
+def test_the_build_writes_the_query_index_a_query_would_make(examples_dir: Path, tmp_path: Path) -> None:
+    from castgraph.graph.compact import read_sections
+    from castgraph.graph.networkx_store import read_graph_tables
+    from castgraph.queries.index import INDEX_FILE, GraphIndex
+    from castgraph.queries.index_file import write_index
+
+    GraphBuilder(BuildOptions(inputs=[examples_dir], out=tmp_path, html=False)).run()
+    built = (tmp_path / INDEX_FILE).read_bytes()
+    # The same index made whole and written in one go, with the key the build wrote.
+    found = read_sections(tmp_path / INDEX_FILE, b"CGQIDX06")
+    assert found is not None
+    write_index(GraphIndex.from_tables(read_graph_tables(tmp_path)), tmp_path / "whole", found[0]["key"])
+    assert (tmp_path / "whole").read_bytes() == built

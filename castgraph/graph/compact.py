@@ -28,9 +28,13 @@ from __future__ import annotations
 import hashlib
 import json
 import mmap
+import os
+import shutil
 import struct
+import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -42,6 +46,9 @@ from castgraph.outputs import atomic_open
 # read whole: the query index, written by the same section functions, needs neither.
 if TYPE_CHECKING:
     from castgraph.graph.tables import GraphTables
+
+#: What a section's data may be.
+Buffer = bytes | bytearray | memoryview
 
 __all__ = [
     "STORE_FILE", "compact_json", "file_key", "json_encoder", "read_sections", "read_store", "write_sections",
@@ -75,19 +82,63 @@ def file_key(path: str | Path) -> dict[str, Any]:
 
 
 def write_sections(path: str | Path, magic: bytes, meta: dict[str, Any],
-                   sections: list[tuple[str, str, bytes]]) -> None:
+                   sections: Iterable[tuple[str, str, Buffer]]) -> None:
     """Write ``magic``, a JSON header (``meta`` plus where each section is) and the sections,
     atomically (temp file + rename). A section is ``(name, kind, data)``; ``kind`` is
-    ``"json"``, ``"bytes"`` or a numpy dtype string."""
+    ``"json"``, ``"bytes"`` or a numpy dtype string.
+
+    ``sections`` may be made one at a time (a generator): each is then written to a temp file
+    as soon as it is made and let go, and the file is put together once the header is known, so
+    that no more than one section is held at once (the query index of a million episodes holds
+    1.5 GB).
+    """
+    if isinstance(sections, list):
+        header = _header(meta, sections)
+        with atomic_open(path, "wb") as fh:
+            fh.write(magic + header)
+            for _, _, data in sections:
+                fh.write(data)
+        return
+    places: list[tuple[str, str, int]] = []
+    with tempfile.TemporaryFile(dir=Path(path).parent) as body:
+        for name, kind, data in sections:
+            body.write(data)
+            places.append((name, kind, len(memoryview(data).cast("B"))))
+            del data
+        body.flush()
+        with atomic_open(path, "wb") as fh:
+            fh.write(magic + _header(meta, places))
+            fh.flush()
+            _copy_all(body, fh)
+
+
+def _header(meta: dict[str, Any], sections: Sequence[tuple[str, str, Any]]) -> bytes:
+    """The size and JSON header of ``sections`` (``(name, kind, data or its length)``)."""
     header, offset = [], 0
     for name, kind, data in sections:
-        header.append({"name": name, "kind": kind, "offset": offset, "length": len(data)})
-        offset += len(data)
+        length = data if isinstance(data, int) else len(memoryview(data).cast("B"))
+        header.append({"name": name, "kind": kind, "offset": offset, "length": length})
+        offset += length
     head = json.dumps({**meta, "sections": header}).encode("utf-8")
-    with atomic_open(path, "wb") as fh:
-        fh.write(magic + struct.pack("<Q", len(head)) + head)
-        for _, _, data in sections:
-            fh.write(data)
+    return struct.pack("<Q", len(head)) + head
+
+
+def _copy_all(source: IO[bytes], target: IO[Any]) -> None:
+    """Copy ``source`` from its start to the end of ``target``: in the kernel where it can."""
+    size = os.fstat(source.fileno()).st_size
+    at = 0
+    copy_range = getattr(os, "copy_file_range", None)
+    if copy_range is not None:
+        try:
+            while at < size:
+                done = copy_range(source.fileno(), target.fileno(), size - at, at)
+                if done == 0:
+                    break
+                at += done
+        except OSError:  # not between these files (another file system, an old kernel): by hand
+            pass
+    source.seek(at)
+    shutil.copyfileobj(source, target, 16 << 20)
 
 
 def read_sections(path: str | Path, magic: bytes, *, lazy: bool = False,

@@ -9,7 +9,7 @@ index (:mod:`castgraph.queries.index_file`) never imports it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,7 @@ from castgraph.graph.tables import GraphTables, lex_order
 from castgraph.queries.index import ORIGIN_CODES
 from castgraph.queries.index_file import TextBlob
 
-__all__ = ["index_parts"]
+__all__ = ["index_makers", "index_parts"]
 
 
 def _nested_lists(eps: np.ndarray, starts: np.ndarray, tokens: np.ndarray, n_eps: int) -> list[str]:
@@ -142,6 +142,15 @@ def index_parts(t: GraphTables) -> tuple[dict[str, Any], dict[str, np.ndarray], 
     >>> tables["ep_ids"], tables["ep_title"], arrays["ep_ptr"].tolist(), blobs["surfaces"][0]
     (['episode:e1', 'episode:e2'], ['A', 'B'], [0, 0, 0], '[]')
     """
+    tables, arrays, blobs = index_makers(t)
+    return tables, arrays, {name: make() for name, make in blobs.items()}
+
+
+BlobMakers = dict[str, Callable[[], TextBlob]]
+
+
+def index_makers(t: GraphTables) -> tuple[dict[str, Any], dict[str, np.ndarray], BlobMakers]:
+    """:func:`index_parts` with each text blob made when called: written one by one, one is held at a time."""
     ep_ids, ent_ids, topic_ids = t.ids(t.episodes), t.ids(t.entities), t.ids(t.topics)
     n_eps, n_ents = len(ep_ids), len(ent_ids)
     # Distinct (episode, entity) pairs, sorted: the episode -> entities postings.
@@ -166,8 +175,6 @@ def index_parts(t: GraphTables) -> tuple[dict[str, Any], dict[str, np.ndarray], 
     by_topic = lex_order(owner, tops)
     arrays["topic_ptr"] = np.searchsorted(tops[by_topic], np.arange(len(topic_ids) + 1)).astype(np.int64)
     arrays["topic_idx"] = owner[by_topic].astype(np.int32)
-    # Distinct surfaces of each (episode, entity) in mention order, one JSON list per episode.
-    surfaces = _surface_lists(t, order, n_eps)
     eps, ents = t.episodes, t.entities
     tables: dict[str, Any] = {
         "ep_ids": ep_ids,
@@ -193,12 +200,13 @@ def index_parts(t: GraphTables) -> tuple[dict[str, Any], dict[str, np.ndarray], 
     rank = np.zeros(n_eps, dtype=np.int32)
     rank[np.asarray(order_eps, dtype=np.int64)] = np.arange(len(order_eps), dtype=np.int32)
     arrays["ep_rank"] = rank
-    blobs = {
+    blobs: dict[str, Callable[[], TextBlob]] = {
         # Chapters written as the store writes them (orjson, where it writes what json does).
-        "chapters": TextBlob.of_bytes([compact_json(r.get("chapters") or [], checked=t.plain_records)
-                                    for r in eps]),
-        "surfaces": TextBlob.of(surfaces),
-        "places": TextBlob.of(_place_lists(t, order, n_eps)),
-        "ent_desc": TextBlob.of([str(r.get("description") or "") for r in ents]),
+        "chapters": lambda: TextBlob.of_bytes([compact_json(r.get("chapters") or [], checked=t.plain_records)
+                                               for r in eps]),
+        # Distinct surfaces of each (episode, entity) in mention order, one JSON list per episode.
+        "surfaces": lambda: TextBlob.of(_surface_lists(t, order, n_eps)),
+        "places": lambda: TextBlob.of(_place_lists(t, order, n_eps)),
+        "ent_desc": lambda: TextBlob.of([str(r.get("description") or "") for r in ents]),
     }
     return tables, arrays, blobs

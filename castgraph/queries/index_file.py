@@ -28,21 +28,21 @@ from __future__ import annotations
 
 import json
 import operator
-from collections.abc import Iterator, Mapping, Sequence, Sized
+from collections.abc import Callable, Iterator, Mapping, Sequence, Sized
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
 
-from castgraph.graph.compact import file_key, read_sections, write_sections
+from castgraph.graph.compact import Buffer, file_key, read_sections, write_sections
 from castgraph.graph.json_bytes import compact_json
 
 if TYPE_CHECKING:
     from castgraph.queries.index import GraphIndex
 
-__all__ = ["INDEX_FILE", "JsonColumn", "LazyTables", "TextBlob", "cache_key", "item_offsets", "read_index",
-           "write_index"]
+__all__ = ["INDEX_FILE", "JsonColumn", "LazyTables", "TextBlob", "cache_key", "index_sections",
+           "item_offsets", "read_index", "write_index", "write_index_parts"]
 
 INDEX_FILE = ".graph.json.qindex"
 _MAGIC = b"CGQIDX06"
@@ -237,22 +237,38 @@ def cache_key(graph_file: str | Path) -> dict[str, Any]:
 
 def write_index(index: GraphIndex, path: str | Path, key: dict[str, Any]) -> None:
     """Write ``index`` to ``path`` (atomically), tagged with the graph's ``key``."""
-    sections: list[tuple[str, str, bytes]] = []
-    for name in index.tables:
-        value = index.tables[name]
+    write_sections(path, _MAGIC, {"key": key}, list(index_sections(index.tables, index.arrays, index.blobs)))
+
+
+def write_index_parts(tables: Mapping[str, Any], arrays: Mapping[str, np.ndarray],
+                      blobs: Mapping[str, Callable[[], TextBlob]], path: str | Path,
+                      key: dict[str, Any]) -> None:
+    """Write the index of these parts as :func:`write_index` does, each blob made, written and let go
+    in turn (see :func:`castgraph.queries.index_build.index_makers`)."""
+    write_sections(path, _MAGIC, {"key": key}, index_sections(tables, arrays, blobs))
+
+
+def index_sections(tables: Mapping[str, Any], arrays: Mapping[str, np.ndarray],
+                   blobs: Mapping[str, TextBlob | Callable[[], TextBlob]]
+                   ) -> Iterator[tuple[str, str, Buffer]]:
+    """The file sections of an index, in the file's order; a blob given as a function is made here."""
+    for name in tables:
+        value = tables[name]
         if isinstance(value, (list, JsonColumn)):
             # A column: with where each item starts, so that a query decodes only what it reads.
             data, offsets = item_offsets(list(value))
-            sections.append((f"table.{name}", "bytes", data))
-            sections.append((f"table.{name}.offsets", offsets.dtype.str, offsets.tobytes()))
+            yield f"table.{name}", "bytes", data
+            yield f"table.{name}.offsets", offsets.dtype.str, offsets.tobytes()
         else:
-            sections.append((f"table.{name}", "bytes", compact_json(value)))
-    for name, arr in sorted(index.arrays.items()):
-        sections.append((name, arr.dtype.str, np.ascontiguousarray(arr).tobytes()))
-    for name, blob in sorted(index.blobs.items()):
-        sections.append((f"{name}.data", "bytes", bytes(blob.data)))
-        sections.append((f"{name}.offsets", blob.offsets.dtype.str, blob.offsets.tobytes()))
-    write_sections(path, _MAGIC, {"key": key}, sections)
+            yield f"table.{name}", "bytes", compact_json(value)
+    for name, arr in sorted(arrays.items()):
+        yield name, arr.dtype.str, np.ascontiguousarray(arr).tobytes()
+    for name in sorted(blobs):
+        made = blobs[name]
+        blob = made() if callable(made) else made
+        yield f"{name}.data", "bytes", bytes(blob.data)
+        yield f"{name}.offsets", blob.offsets.dtype.str, blob.offsets.tobytes()
+        del blob, made  # the next one is made once this one is written
 
 
 def read_index(path: str | Path, key: dict[str, Any]) -> GraphIndex | None:

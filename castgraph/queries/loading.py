@@ -66,10 +66,15 @@ def write_graph_index(graph: nx.MultiDiGraph | GraphTables, directory: str | Pat
     query on a new folder does not have to read the graph again.
     """
     from castgraph.graph.tables import GraphTables
+    from castgraph.memory import gc_paused
+    from castgraph.queries.index_build import index_makers
+    from castgraph.queries.index_file import write_index_parts
 
     directory = Path(directory)
     tables = graph if isinstance(graph, GraphTables) else GraphTables.from_networkx(graph)
-    write_index(GraphIndex.from_tables(tables), directory / INDEX_FILE, cache_key(_source(directory)))
+    # Each text blob made, written and let go in turn: the index of a million episodes holds 1.5 GB.
+    with gc_paused():
+        write_index_parts(*index_makers(tables), directory / INDEX_FILE, cache_key(_source(directory)))
 
 
 def open_graph_dir(directory: str | Path, *, cache: bool = True) -> NetworkXQueries:
