@@ -88,20 +88,32 @@ def test_same_graph_whatever_the_input_order(examples_dir: Path, tmp_path: Path)
 
 def test_a_build_leaves_the_resolver_caches_empty_and_a_second_one_the_same(examples_dir: Path,
                                                                             tmp_path: Path) -> None:
+    import importlib
+    import pkgutil
+
+    import castgraph.resolve
     from castgraph.resolve.normalize import clean_surface
     from castgraph.resolve.surface import parse_surface
 
     resolve(read_episodes([examples_dir]).episodes)
     assert clean_surface.cache_info().currsize > 0 and parse_surface.cache_info().currsize > 0
     GraphBuilder(BuildOptions(inputs=[examples_dir], out=tmp_path / "a", html=False)).run()
-    # Their entries (one per distinct surface) would otherwise stay beside the graph's tables.
-    assert clean_surface.cache_info().currsize == parse_surface.cache_info().currsize == 0
+    # Their entries (one per distinct surface) would otherwise stay beside the graph's tables:
+    # every cache of the resolver that grows with the surfaces (bounded ones; the unbounded hold
+    # loaded tables, such as the nicknames).
+    caches = [(module.__name__, name, f) for info in pkgutil.iter_modules(castgraph.resolve.__path__)
+              for module in [importlib.import_module(f"castgraph.resolve.{info.name}")]
+              for name, f in vars(module).items()
+              if hasattr(f, "cache_info") and f.__module__ == module.__name__ and f.cache_info().maxsize]
+    assert len(caches) >= 10
+    assert [(m, n) for m, n, f in caches if f.cache_info().currsize] == []
     GraphBuilder(BuildOptions(inputs=[examples_dir], out=tmp_path / "b", html=False)).run()
     assert (tmp_path / "a" / "graph.json").read_bytes() == (tmp_path / "b" / "graph.json").read_bytes()
 
 
 @pytest.mark.parametrize("linker", [True, False], ids=["linker", "no linker"])
 def test_a_build_that_lets_its_episodes_go_writes_the_same_files(examples_dir: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch,
                                                                  linker: bool) -> None:
     import weakref
 
@@ -128,11 +140,8 @@ def test_a_build_that_lets_its_episodes_go_writes_the_same_files(examples_dir: P
 
     gone = GraphBuilder(BuildOptions(inputs=[examples_dir], out=tmp_path / "gone", link=link,
                                      keep_episodes=False), on_stage=on_stage)
-    try:
-        GraphTables.from_build = from_build  # type: ignore[method-assign,assignment]
-        gone_report = gone.run()
-    finally:
-        GraphTables.from_build = made  # type: ignore[method-assign]
+    monkeypatch.setattr(GraphTables, "from_build", from_build)
+    gone_report = gone.run()
     assert alive_while_writing == [False]  # no reference left: freed before the outputs are written
     for name in ("graph.json", "resolution.csv", "review.csv", "graph.html"):
         assert (tmp_path / "kept" / name).read_bytes() == (tmp_path / "gone" / name).read_bytes(), name

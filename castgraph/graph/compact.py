@@ -103,7 +103,7 @@ def write_sections(path: str | Path, magic: bytes, meta: dict[str, Any],
     with tempfile.TemporaryFile(dir=Path(path).parent) as body:
         for name, kind, data in sections:
             body.write(data)
-            places.append((name, kind, len(memoryview(data).cast("B"))))
+            places.append((name, kind, memoryview(data).nbytes))
             del data
         body.flush()
         with atomic_open(path, "wb") as fh:
@@ -116,7 +116,7 @@ def _header(meta: dict[str, Any], sections: Sequence[tuple[str, str, Any]]) -> b
     """The size and JSON header of ``sections`` (``(name, kind, data or its length)``)."""
     header, offset = [], 0
     for name, kind, data in sections:
-        length = data if isinstance(data, int) else len(memoryview(data).cast("B"))
+        length = data if isinstance(data, int) else memoryview(data).nbytes
         header.append({"name": name, "kind": kind, "offset": offset, "length": length})
         offset += length
     head = json.dumps({**meta, "sections": header}).encode("utf-8")

@@ -57,12 +57,15 @@ class HashtagIndex:
         owners: dict[str, set[str]] = {}
         for entity in entities:
             for name in (entity.name, *entity.aliases) if entity.aliases else (entity.name,):
-                if wanted is not None and name.isascii():
-                    # Most names are tags of no episode: told without making their keys.
+                if not name.isascii():
+                    keys = tag_keys(name)
+                else:
                     tag = _ascii_tag(name)
-                    if tag not in wanted and tag.replace("-", "") not in wanted:
+                    squashed = tag.replace("-", "")
+                    # Most names are tags of no episode: told before a set of their keys is made.
+                    if wanted is not None and tag not in wanted and squashed not in wanted:
                         continue
-                keys = _tag_keys(name)
+                    keys = {tag, squashed} - {""}
                 if wanted is not None:
                     keys = keys & wanted
                 if not keys or (linkable is not None and not linkable(name)):
@@ -77,19 +80,12 @@ class HashtagIndex:
         return self._owner.get(key) or self._owner.get(key.replace("-", ""))
 
 
-def _tag_keys(name: str) -> set[str]:
-    """:func:`tag_keys`, faster for ASCII names (which Unicode normalization leaves as they are).
+def _ascii_tag(name: str) -> str:
+    """:func:`~castgraph.graph.model.topic_name` of an ASCII name, faster (Unicode normalization
+    leaves ASCII as it is).
 
-    >>> names = [" #Git_Hub ", "GPT-5", "a_b c", "##x", "-", "Ｘ", "Claude  Code"]
-    >>> all(_tag_keys(n) == tag_keys(n) for n in names)
+    >>> names = [" #Git_Hub ", "GPT-5", "a_b c", "##x", "-", "Claude  Code"]
+    >>> all(_ascii_tag(n) == topic_name(n) for n in names)
     True
     """
-    if not name.isascii():
-        return tag_keys(name)
-    tag = _ascii_tag(name)
-    return {tag, tag.replace("-", "")} - {""}
-
-
-def _ascii_tag(name: str) -> str:
-    """The topic name of an ASCII name (as :func:`~castgraph.graph.model.topic_name` makes it)."""
     return "-".join(name.strip().lstrip("#").strip().lower().replace("_", " ").split())

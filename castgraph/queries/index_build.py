@@ -19,7 +19,10 @@ from castgraph.graph.tables import GraphTables, lex_order
 from castgraph.queries.index import ORIGIN_CODES
 from castgraph.queries.index_file import TextBlob
 
-__all__ = ["index_makers", "index_parts"]
+__all__ = ["BlobMakers", "index_makers", "index_parts"]
+
+#: Text blobs of the index by name, each made when its function is called.
+BlobMakers = dict[str, Callable[[], TextBlob]]
 
 
 def _nested_lists(eps: np.ndarray, starts: np.ndarray, tokens: np.ndarray, n_eps: int) -> list[str]:
@@ -146,9 +149,6 @@ def index_parts(t: GraphTables) -> tuple[dict[str, Any], dict[str, np.ndarray], 
     return tables, arrays, {name: make() for name, make in blobs.items()}
 
 
-BlobMakers = dict[str, Callable[[], TextBlob]]
-
-
 def index_makers(t: GraphTables) -> tuple[dict[str, Any], dict[str, np.ndarray], BlobMakers]:
     """:func:`index_parts` with each text blob made when called: written one by one, one is held at a time."""
     ep_ids, ent_ids, topic_ids = t.ids(t.episodes), t.ids(t.entities), t.ids(t.topics)
@@ -200,7 +200,7 @@ def index_makers(t: GraphTables) -> tuple[dict[str, Any], dict[str, np.ndarray],
     rank = np.zeros(n_eps, dtype=np.int32)
     rank[np.asarray(order_eps, dtype=np.int64)] = np.arange(len(order_eps), dtype=np.int32)
     arrays["ep_rank"] = rank
-    blobs: dict[str, Callable[[], TextBlob]] = {
+    blobs: BlobMakers = {
         # Chapters written as the store writes them (orjson, where it writes what json does).
         "chapters": lambda: TextBlob.of_bytes([compact_json(r.get("chapters") or [], checked=t.plain_records)
                                                for r in eps]),

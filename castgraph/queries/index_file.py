@@ -41,8 +41,8 @@ from castgraph.graph.json_bytes import compact_json
 if TYPE_CHECKING:
     from castgraph.queries.index import GraphIndex
 
-__all__ = ["INDEX_FILE", "JsonColumn", "LazyTables", "TextBlob", "cache_key", "index_sections",
-           "item_offsets", "read_index", "write_index", "write_index_parts"]
+__all__ = ["INDEX_FILE", "JsonColumn", "LazyTables", "TextBlob", "cache_key", "item_offsets", "read_index",
+           "write_index", "write_index_parts"]
 
 INDEX_FILE = ".graph.json.qindex"
 _MAGIC = b"CGQIDX06"
@@ -237,21 +237,21 @@ def cache_key(graph_file: str | Path) -> dict[str, Any]:
 
 def write_index(index: GraphIndex, path: str | Path, key: dict[str, Any]) -> None:
     """Write ``index`` to ``path`` (atomically), tagged with the graph's ``key``."""
-    write_sections(path, _MAGIC, {"key": key}, list(index_sections(index.tables, index.arrays, index.blobs)))
+    write_index_parts(index.tables, index.arrays, index.blobs, path, key)
 
 
 def write_index_parts(tables: Mapping[str, Any], arrays: Mapping[str, np.ndarray],
-                      blobs: Mapping[str, Callable[[], TextBlob]], path: str | Path,
+                      blobs: Mapping[str, TextBlob | Callable[[], TextBlob]], path: str | Path,
                       key: dict[str, Any]) -> None:
-    """Write the index of these parts as :func:`write_index` does, each blob made, written and let go
-    in turn (see :func:`castgraph.queries.index_build.index_makers`)."""
-    write_sections(path, _MAGIC, {"key": key}, index_sections(tables, arrays, blobs))
+    """Write the index of these parts as a :class:`~castgraph.queries.index.GraphIndex` of them, section by
+    section: a blob given as a function is made, written and let go before the next (see
+    :func:`castgraph.queries.index_build.index_makers`)."""
+    write_sections(path, _MAGIC, {"key": key}, _sections(tables, arrays, blobs))
 
 
-def index_sections(tables: Mapping[str, Any], arrays: Mapping[str, np.ndarray],
-                   blobs: Mapping[str, TextBlob | Callable[[], TextBlob]]
-                   ) -> Iterator[tuple[str, str, Buffer]]:
-    """The file sections of an index, in the file's order; a blob given as a function is made here."""
+def _sections(tables: Mapping[str, Any], arrays: Mapping[str, np.ndarray],
+              blobs: Mapping[str, TextBlob | Callable[[], TextBlob]]) -> Iterator[tuple[str, str, Buffer]]:
+    """The file sections of an index, in the file's order, made one at a time."""
     for name in tables:
         value = tables[name]
         if isinstance(value, (list, JsonColumn)):
