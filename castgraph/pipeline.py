@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from castgraph.errors import CastgraphError
 from castgraph.forked import ForkedCall, cpu_snapshot, fork_unavailable, no_idle_core
-from castgraph.graph.assigned import entity_positions
+from castgraph.graph.assigned import entity_positions, make_mention_ids
 from castgraph.graph.build import resolution_from_graph
 from castgraph.graph.compact import STORE_FILE
 from castgraph.graph.model import Episode, MentionOrigin, Resolution
@@ -147,20 +147,20 @@ class BuildReport(BaseModel):
 def _unresolved(episodes: list[Episode], resolution: Resolution) -> list[str]:
     """A warning per mention left out of the graph: its name has nothing to resolve (emoji, punctuation)."""
     positions = entity_positions(episodes, resolution)
-    if positions is not None and not (positions < 0).any():  # the resolver's columns: all resolved
-        return []
-    known = resolution.assignments.__contains__
-    warnings = []
-    for ep in episodes:
-        # Nearly every mention resolves: one check per episode in C; the mentions walked only if one did not.
-        if all(map(known, [f"{m.episode_id}#{m.ordinal}" for m in ep.mentions])):
-            continue
-        for mention in ep.mentions:
-            if not known(mention.id):
-                where = str(ep.source) if ep.source else f"episode {ep.id}"
-                warnings.append(f"{where}: entity {mention.surface!r} has no letters or digits to resolve; "
-                                "left out of the graph")
-    return warnings
+    if positions is not None:  # the resolver's columns: nearly every mention resolves, checked in C
+        starts = np.cumsum([0] + [len(ep.mentions) for ep in episodes])
+        left_out = []
+        for row in np.flatnonzero(positions < 0).tolist():
+            k = int(np.searchsorted(starts, row, side="right")) - 1
+            left_out.append((episodes[k], episodes[k].mentions[row - int(starts[k])]))
+    else:
+        known = resolution.assignments.__contains__
+        # One check per episode in C; the mentions walked only if one did not resolve.
+        left_out = [(ep, m) for ep in episodes
+                    if not all(map(known, [f"{m.episode_id}#{m.ordinal}" for m in ep.mentions]))
+                    for m in ep.mentions if not known(m.id)]
+    return [f"{ep.source or f'episode {ep.id}'}: entity {m.surface!r} has no letters or digits to resolve; "
+            "left out of the graph" for ep, m in left_out]
 
 
 def _origin_counts(tables: GraphTables) -> dict[str, int]:
@@ -253,12 +253,15 @@ class GraphBuilder:
     @property
     def resolution(self) -> Resolution | None:
         """The resolution of the last run, with the mentions the linker found (``None`` before a run;
-        without them after a run that let its episodes go)."""
+        without them after a run that let its episodes go). Its mention ids are made on first ask:
+        the build writes every file from the resolver's columns."""
         self._apply_link()
         return self._resolution
 
     def _apply_link(self) -> None:
         linked, self._linked = self._linked, None
+        if self._resolution is not None:
+            make_mention_ids(self._resolution)
         if linked is not None and self._resolution is not None:
             linked.apply(self._episodes, self._resolution)
 
@@ -352,7 +355,10 @@ class GraphBuilder:
         try:
             self.on_stage("resolving")
             overrides = read_overrides(opts.overrides) if opts.overrides else None
-            resolution = resolve(episodes, overrides=overrides, prior=prior, warnings=report.warnings)
+            # Without the mention ids: every file is written from the resolver's columns, and
+            # :attr:`resolution` makes them when asked.
+            resolution = resolve(episodes, overrides=overrides, prior=prior, warnings=report.warnings,
+                                 mention_ids=False)
             clear_caches()  # their memory goes to the tables (0.3 GB at 300k episodes)
             report.warnings.extend(_unresolved(new, resolution))
             if overrides is not None:

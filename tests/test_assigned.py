@@ -7,8 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from castgraph.graph.assigned import entity_positions, mention_entities
+from castgraph.graph.assigned import entity_positions, make_mention_ids, mention_counts, mention_entities
 from castgraph.graph.model import Episode, Mention, Resolution
+from castgraph.graph.tables import GraphTables
 from castgraph.link import EntityLinker
 from castgraph.loaders import read_episodes
 from castgraph.resolve import resolve
@@ -66,3 +67,36 @@ def test_columns_stand_aside_when_they_may_not_describe_the_episodes() -> None:
     assert entity_positions(eps, reordered) is None
     res.assignments["zz-no-entities#0"] = res.entities[0].id
     assert entity_positions(eps, res) is None
+
+
+def test_a_resolution_made_without_mention_ids_makes_the_same_ones_on_demand() -> None:
+    eps, full = _examples()
+    eps.append(Episode(id="zz-emoji", title="Only a symbol", mentions=[Mention(surface="😀"),
+                                                                       Mention(surface="OpenAI")]))
+    full = resolve(eps)
+    for seed in range(3):  # whatever the order the episodes come in
+        random.Random(seed).shuffle(eps)
+        lean = resolve(eps, mention_ids=False)
+        assert not lean.assignments and not any(e.mention_ids for e in lean.entities)
+        # The build reads them as numbers meanwhile: the same answers, the same counts.
+        found = entity_positions(eps, lean)
+        assert found is not None and found.tolist() == _by_ids(eps, full)
+        assert mention_counts(lean) == mention_counts(full) == [len(e.mention_ids) for e in full.entities]
+        assert GraphTables.from_build(eps, lean).entities == GraphTables.from_build(eps, full).entities
+        make_mention_ids(lean)
+        assert lean.model_dump() == full.model_dump()  # the same strings, in the same order
+        assert list(lean.assignments) == list(full.assignments)
+        make_mention_ids(lean)  # made once: a second call changes nothing
+        assert lean.model_dump() == full.model_dump()
+        assert entity_positions(eps, lean) is not None
+
+
+def test_the_linker_adds_to_a_resolution_made_without_mention_ids() -> None:
+    eps, full = _examples()
+    lean_eps = [ep.model_copy(deep=True) for ep in eps]
+    lean = resolve(lean_eps, mention_ids=False)
+    EntityLinker().link(eps, full).apply(eps, full)
+    EntityLinker().link(lean_eps, lean).apply(lean_eps, lean)
+    assert lean.model_dump() == full.model_dump()
+    found = entity_positions(lean_eps, lean)
+    assert found is not None and found.tolist() == _by_ids(lean_eps, lean)

@@ -11,6 +11,12 @@ describe the resolution and the episodes at hand (the assignments changed size, 
 episode or an ordinal differs, the entities were reordered), :func:`entity_positions`
 answers ``None`` and the caller reads the assignments as before.
 
+A resolution may also be made without its mention ids (``resolve(..., mention_ids=False)``:
+a million episodes have 12 million of them, and a build writes every file from the columns).
+Its assignments and mention ids are then empty until :func:`make_mention_ids` makes them
+from the columns, the same strings in the same order; :func:`mention_counts` counts each
+entity's mentions either way.
+
 Examples
 --------
 >>> from castgraph.graph.model import Entity, EntityType, Episode, Mention, Resolution
@@ -31,7 +37,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import chain
+from itertools import chain, repeat
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +46,8 @@ import numpy as np
 if TYPE_CHECKING:
     from castgraph.graph.model import Episode, Resolution
 
-__all__ = ["MentionEntities", "attach", "entity_positions", "mention_entities"]
+__all__ = ["MentionEntities", "attach", "entity_positions", "make_mention_ids", "mention_counts",
+           "mention_entities", "mention_ids_of"]
 
 # The resolution's instance dict holds them under this name (a non-field key: pydantic
 # neither dumps nor compares it, and copies share it).
@@ -57,7 +64,8 @@ class MentionEntities:
     resolution had when the columns last matched it.
     """
 
-    __slots__ = ("entity", "entity_ids", "episode_ids", "episode_start", "extra", "ordinal", "size")
+    __slots__ = ("entity", "entity_ids", "episode_ids", "episode_start", "extra", "id_rank", "ordinal",
+                 "size")
 
     def __init__(self, episode_ids: Sequence[str], episode_start: Sequence[int] | Ints,
                  ordinal: Sequence[int] | Ints, entity: Sequence[int] | Ints, entity_ids: Sequence[str],
@@ -70,6 +78,9 @@ class MentionEntities:
         self.size = int((self.entity >= 0).sum()) if size is None else size
         #: Appended rows: (episode number, ordinal, entity) arrays, in the order they came.
         self.extra: list[tuple[Ints, Ints, Ints]] = []
+        #: For a resolution whose mention ids are not made yet: each row's place among them (a
+        #: stable sort by it lists them entity by entity, as the entities' ``mention_ids`` do).
+        self.id_rank: Ints | None = None
 
     def append(self, episodes: Ints, ordinals: Ints, entities: Ints) -> None:
         """Add rows after their episodes' blocks (episode numbers into :attr:`episode_ids`)."""
@@ -88,6 +99,32 @@ class MentionEntities:
         return episodes[order], ordinals[order], entities[order]
 
 
+class _Ordinals(dict[int, str]):
+    """An ordinal's digits, made once each: a mention id is ``"<episode id>#"`` plus one of these."""
+
+    def __missing__(self, ordinal: int) -> str:
+        digits = self[ordinal] = str(ordinal)
+        return digits
+
+
+_ORDINALS = _Ordinals()
+
+
+def mention_ids_of(episode_ids: Sequence[str], episodes: Ints, ordinals: Ints) -> list[str]:
+    """The ids of the mentions with these episode numbers (into ``episode_ids``) and ordinals.
+
+    Made fresh, in the order they are wanted: a million strings laid out in the order they are
+    then hashed and read is several times faster to use than scattered ones.
+
+    >>> mention_ids_of(["a", "b"], np.array([1, 0]), np.array([0, 3]))
+    ['b#0', 'a#3']
+    """
+    # Fresh "<episode id>#" prefixes, side by side in memory, are read faster than the episodes' ids.
+    prefixes = [episode_id + "#" for episode_id in episode_ids]
+    return list(map(str.__add__, map(prefixes.__getitem__, episodes.tolist()),
+                    map(_ORDINALS.__getitem__, ordinals.tolist())))
+
+
 def attach(resolution: Resolution, columns: MentionEntities) -> None:
     """Leave ``columns`` on ``resolution`` for :func:`entity_positions`."""
     columns.size = len(resolution.assignments)
@@ -103,6 +140,49 @@ def mention_entities(resolution: Resolution) -> MentionEntities | None:
             e.id != i for e, i in zip(resolution.entities, columns.entity_ids, strict=True)):
         return None
     return columns
+
+
+def mention_counts(resolution: Resolution) -> list[int]:
+    """How many mentions each entity of ``resolution`` has: ``len(mention_ids)``, also before they are made.
+
+    >>> from castgraph.graph.model import Entity, EntityType, Resolution
+    >>> res = Resolution(entities=[Entity(id="entity:x", name="x", type=EntityType.OTHER)])
+    >>> columns = MentionEntities(["a"], [0, 3], [0, 1, 2], [0, -1, 0], ["entity:x"])
+    >>> columns.id_rank = np.array([1, 2, 0])
+    >>> attach(res, columns)
+    >>> mention_counts(res), res.entities[0].mention_ids
+    ([2], [])
+    >>> make_mention_ids(res)
+    >>> mention_counts(res), res.entities[0].mention_ids, res.assignments
+    ([2], ['a#2', 'a#0'], {'a#2': 'entity:x', 'a#0': 'entity:x'})
+    """
+    columns = mention_entities(resolution)
+    if columns is not None and columns.id_rank is not None:
+        entity = columns.entity
+        return np.bincount(entity[entity >= 0], minlength=len(columns.entity_ids)).tolist()
+    return [len(e.mention_ids) for e in resolution.entities]
+
+
+def make_mention_ids(resolution: Resolution) -> None:
+    """Make the assignments and mention ids of a resolution made without them (else do nothing)."""
+    columns = mention_entities(resolution)
+    if columns is None or columns.id_rank is None:
+        return
+    entity = columns.entity
+    assigned = entity >= 0
+    order = np.argsort(np.where(assigned, columns.id_rank, np.iinfo(np.int64).max), kind="stable")
+    order = order[:int(assigned.sum())]
+    episode = np.repeat(np.arange(len(columns.episode_ids), dtype=np.int64), np.diff(columns.episode_start))
+    ids = mention_ids_of(columns.episode_ids, episode[order], columns.ordinal[order])
+    sizes = np.bincount(entity[assigned], minlength=len(columns.entity_ids)).tolist()
+    start = 0
+    for ent, size in zip(resolution.entities, sizes, strict=True):
+        ent.mention_ids[:] = ids[start:start + size]
+        start += size
+    resolution.assignments.update(zip(ids, chain.from_iterable(map(repeat, columns.entity_ids, sizes)),
+                                      strict=True))
+    columns.id_rank = None
+    columns.size = len(resolution.assignments)
 
 
 def entity_positions(episodes: Sequence[Episode], resolution: Resolution) -> Ints | None:

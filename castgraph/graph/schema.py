@@ -244,9 +244,10 @@ def episode_records(episodes: Iterable[Episode]) -> tuple[list[dict[str, Any]], 
     return records, written_alike([times, rest])
 
 
-def entity_record(entity: Entity, episode_count: int, added_mentions: int = 0) -> dict[str, Any]:
+def entity_record(entity: Entity, episode_count: int, mention_count: int | None = None) -> dict[str, Any]:
     """The node record of an entity that appears in ``episode_count`` episodes, with
-    ``added_mentions`` mentions besides its ``mention_ids`` (see :mod:`castgraph.graph.added`)."""
+    ``mention_count`` mentions (default: its ``mention_ids``; the build counts those the linker
+    added too, see :mod:`castgraph.graph.added`)."""
     return {
         "label": ENTITY,
         "id": entity.id,
@@ -256,7 +257,7 @@ def entity_record(entity: Entity, episode_count: int, added_mentions: int = 0) -
         "description": entity.descriptions[0] if entity.descriptions else "",
         "descriptions": list(entity.descriptions),
         "type_votes": [f"{k}={v}" for k, v in sorted(entity.type_votes.items())],
-        "mention_count": len(entity.mention_ids) + added_mentions,
+        "mention_count": len(entity.mention_ids) if mention_count is None else mention_count,
         "episode_count": episode_count,
         "former_ids": sorted(entity.former_ids),
     }

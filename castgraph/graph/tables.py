@@ -31,12 +31,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, repeat
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from castgraph.graph.added import AddedMentions, listed_columns, merge_mentions, pick
-from castgraph.graph.assigned import entity_positions, mention_entities
+from castgraph.graph.assigned import entity_positions, mention_counts, mention_entities
 from castgraph.graph.coded import Coded, lex_order, sorted_distinct
 from castgraph.graph.model import Entity, Episode, Mention, MergeRecord, Resolution, Topic
 from castgraph.graph.schema import (
@@ -187,10 +188,15 @@ class GraphTables:
         ept_ptr, ept_idx = _csr(ept)
         records, plain = episode_records(eps)
         # Entities count the added mentions too (the resolution's mention ids do not have them).
-        more = np.bincount(m_ent[new], minlength=len(ents)).tolist() if added is not None else [0] * len(ents)
+        listed_counts = dict(zip(map(attrgetter("id"), resolution.entities), mention_counts(resolution),
+                                 strict=True))
+        mention_count = [listed_counts[e.id] for e in ents]
+        if added is not None:
+            mention_count = (np.asarray(mention_count, dtype=np.int64)
+                             + np.bincount(m_ent[new], minlength=len(ents))).tolist()
         return cls(
             episodes=records,
-            entities=[entity_record(e, n, k) for e, n, k in zip(ents, counts, more, strict=True)],
+            entities=[entity_record(e, n, k) for e, n, k in zip(ents, counts, mention_count, strict=True)],
             topics=[_named(topic_record(topics[t]), topic_entities.get(t), ent_pos)
                     for t in topic_ids],
             m_ep=m_ep,

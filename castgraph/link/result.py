@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from castgraph.graph.added import PLACE_FIELDS, AddedMentions
-from castgraph.graph.assigned import MentionEntities, attach, mention_entities
+from castgraph.graph.assigned import MentionEntities, attach, make_mention_ids, mention_entities
 from castgraph.graph.instances import make_many, shared_names, values_template
 from castgraph.graph.model import Episode, Mention, MentionOrigin, Resolution
 from castgraph.memory import gc_paused
@@ -140,6 +140,7 @@ class LinkResult:
     def apply(self, episodes: Iterable[Episode], resolution: Resolution) -> None:
         """Append the found mentions to their episodes and entities; place the existing mentions."""
         with gc_paused():
+            make_mention_ids(resolution)  # a resolution made without them: the new ones join them
             self._apply(episodes, resolution)
 
     def _apply(self, episodes: Iterable[Episode], resolution: Resolution) -> None:

@@ -295,16 +295,23 @@ def _descriptions(sks: list[int], sk_place: list[int], sk_desc: list[dict[str, N
     return ordered[:MAX_DESCRIPTIONS]
 
 
-def _component_mentions(corpus: Any, components: list[Component]) -> list[list[str]]:
-    """The mention ids of each component: its records in order, each record's mentions in reading order."""
-    # One stable sort of all mentions by (component, record rank) instead of a list per record;
-    # the ids are made in that order in one pass and sliced per component.
+def _mention_rank(corpus: Any, components: list[Component]) -> tuple[np.ndarray, list[int]]:
+    """Each mention's place among the components' mention ids (by component, then record rank; a
+    stable sort by it keeps each record's mentions in reading order), and each component's size."""
+    # One stable sort of all mentions by (component, record rank) instead of a list per record.
     rank = np.full(len(corpus.sk_surface) + 1, len(corpus.sk_surface), dtype=np.int64)
     ranked = [sk for comp in components for sk in comp.sks]
     rank[np.asarray(ranked, dtype=np.int64)] = np.arange(len(ranked), dtype=np.int64)
     counts = corpus.sk_count
     sizes = [sum(map(counts.__getitem__, comp.sks)) for comp in components]
-    order = np.argsort(rank[corpus.mention_sk_array], kind="stable")[:sum(sizes)]
+    return rank[corpus.mention_sk_array], sizes
+
+
+def _component_mentions(corpus: Any, components: list[Component]) -> list[list[str]]:
+    """The mention ids of each component: its records in order, each record's mentions in reading order."""
+    # The ids are made in that order in one pass and sliced per component.
+    mention_rank, sizes = _mention_rank(corpus, components)
+    order = np.argsort(mention_rank, kind="stable")[:sum(sizes)]
     ordered = corpus.mention_ids_at(order)
     out: list[list[str]] = []
     start = 0
@@ -317,8 +324,10 @@ def _component_mentions(corpus: Any, components: list[Component]) -> list[list[s
 def build_resolution(corpus: Any, eps: list[Episode], components: list[Component],
                      accepted: list[tuple[int, int, str, float, str]],
                      review: list[tuple[int, int, float, str]],
-                     overrides: Overrides, prior: Resolution | None) -> Resolution:
-    """Assemble the :class:`Resolution` from resolved components."""
+                     overrides: Overrides, prior: Resolution | None, *,
+                     mention_ids: bool = True) -> Resolution:
+    """Assemble the :class:`Resolution` from resolved components (``mention_ids=False``: without the
+    assignments and mention ids, made on demand by :func:`castgraph.graph.assigned.make_mention_ids`)."""
     sk_place = corpus.sk_place
     for comp in components:
         if len(comp.sks) > 1:
@@ -340,7 +349,7 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
     by_id = sorted(range(len(components)), key=ids.__getitem__)
     components = [components[ci] for ci in by_id]
     ids, former_ids = [ids[ci] for ci in by_id], [former_ids[ci] for ci in by_id]
-    comp_mentions = _component_mentions(corpus, components)
+    comp_mentions = _component_mentions(corpus, components) if mention_ids else [[] for _ in components]
 
     # Keys (or entity ids, which win: they name one entity exactly) of the names to rename and retype.
     def ref(name: str) -> str:
@@ -418,4 +427,6 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
         review=sorted(pairs.values(), key=lambda p: (-p.score, p.left_id, p.right_id)),
     )
     attach(resolution, columns)
+    if not mention_ids:
+        columns.id_rank = _mention_rank(corpus, components)[0]
     return resolution

@@ -196,7 +196,8 @@ def _node_sort_key(corpus: Corpus, edge: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def resolve(episodes: Iterable[Episode], *, overrides: Overrides | None = None,
-            prior: Resolution | None = None, warnings: list[str] | None = None) -> Resolution:
+            prior: Resolution | None = None, warnings: list[str] | None = None,
+            mention_ids: bool = True) -> Resolution:
     """Resolve the mentions of ``episodes`` into entities.
 
     Parameters
@@ -209,6 +210,11 @@ def resolve(episodes: Iterable[Episode], *, overrides: Overrides | None = None,
         The resolution of the existing graph; entities keep its ids.
     warnings : list of str, optional
         Receives one line per override decision that no longer applies.
+    mention_ids : bool, default True
+        False leaves the assignments and each entity's ``mention_ids`` empty until
+        :func:`castgraph.graph.assigned.make_mention_ids` makes them (the same strings): the
+        build reads the resolution's columns instead, and a million episodes have 12
+        million mention ids.
 
     Returns
     -------
@@ -217,7 +223,7 @@ def resolve(episodes: Iterable[Episode], *, overrides: Overrides | None = None,
         and the borderline pairs left apart.
     """
     with gc_paused():
-        return _resolve(episodes, overrides or Overrides(), prior, warnings)
+        return _resolve(episodes, overrides or Overrides(), prior, warnings, mention_ids)
 
 
 def clear_caches() -> None:
@@ -244,14 +250,14 @@ def clear_caches() -> None:
 
 
 def _resolve(episodes: Iterable[Episode], overrides: Overrides, prior: Resolution | None,
-             warnings: list[str] | None) -> Resolution:
+             warnings: list[str] | None, mention_ids: bool) -> Resolution:
     by_id = {ep.id: ep for ep in episodes}
     eps = sorted(by_id.values(), key=lambda e: (e.published or NO_DATE, e.id))
     script_keys = ScriptKeys()
     if _japanese_at_scale(eps):  # the dictionary loads in a second process while the mentions are read
         script_keys.start()
     try:
-        return _resolve_sorted(eps, overrides, prior, warnings, script_keys)
+        return _resolve_sorted(eps, overrides, prior, warnings, script_keys, mention_ids)
     finally:
         script_keys.close()
 
@@ -266,7 +272,7 @@ def _japanese_at_scale(eps: list[Episode]) -> bool:
 
 
 def _resolve_sorted(eps: list[Episode], overrides: Overrides, prior: Resolution | None,
-                    warnings: list[str] | None, script_keys: ScriptKeys) -> Resolution:
+                    warnings: list[str] | None, script_keys: ScriptKeys, mention_ids: bool) -> Resolution:
     corpus = Corpus(overrides)
     corpus.prior = prior
     corpus.read(eps)
@@ -302,7 +308,7 @@ def _resolve_sorted(eps: list[Episode], overrides: Overrides, prior: Resolution 
     for node in range(len(corpus.node_key)):
         components[uf.find(node)].nodes.append(node)
     resolution = build_resolution(corpus, eps, [c for c in components.values() if c.sks], accepted, review,
-                                  overrides, prior)
+                                  overrides, prior, mention_ids=mention_ids)
     if warnings is not None:
         warnings.extend(_override_warnings(corpus, overrides, resolution))
     return resolution
