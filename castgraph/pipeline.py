@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from castgraph.errors import CastgraphError
 from castgraph.forked import ForkedCall, cpu_snapshot, fork_unavailable, no_idle_core
-from castgraph.graph.assigned import entity_positions, make_mention_ids
+from castgraph.graph.assigned import make_mention_ids, unassigned_mentions
 from castgraph.graph.build import resolution_from_graph
 from castgraph.graph.compact import STORE_FILE
 from castgraph.graph.model import Episode, MentionOrigin, Resolution
@@ -146,21 +146,8 @@ class BuildReport(BaseModel):
 
 def _unresolved(episodes: list[Episode], resolution: Resolution) -> list[str]:
     """A warning per mention left out of the graph: its name has nothing to resolve (emoji, punctuation)."""
-    positions = entity_positions(episodes, resolution)
-    if positions is not None:  # the resolver's columns: nearly every mention resolves, checked in C
-        starts = np.cumsum([0] + [len(ep.mentions) for ep in episodes])
-        left_out = []
-        for row in np.flatnonzero(positions < 0).tolist():
-            k = int(np.searchsorted(starts, row, side="right")) - 1
-            left_out.append((episodes[k], episodes[k].mentions[row - int(starts[k])]))
-    else:
-        known = resolution.assignments.__contains__
-        # One check per episode in C; the mentions walked only if one did not resolve.
-        left_out = [(ep, m) for ep in episodes
-                    if not all(map(known, [f"{m.episode_id}#{m.ordinal}" for m in ep.mentions]))
-                    for m in ep.mentions if not known(m.id)]
     return [f"{ep.source or f'episode {ep.id}'}: entity {m.surface!r} has no letters or digits to resolve; "
-            "left out of the graph" for ep, m in left_out]
+            "left out of the graph" for ep, m in unassigned_mentions(episodes, resolution)]
 
 
 def _origin_counts(tables: GraphTables) -> dict[str, int]:

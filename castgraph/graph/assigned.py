@@ -44,10 +44,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from castgraph.graph.model import Episode, Resolution
+    from castgraph.graph.model import Episode, Mention, Resolution
 
 __all__ = ["MentionEntities", "attach", "entity_positions", "make_mention_ids", "mention_counts",
-           "mention_entities", "mention_ids_of"]
+           "mention_entities", "mention_ids_of", "unassigned_mentions"]
 
 # The resolution's instance dict holds them under this name (a non-field key: pydantic
 # neither dumps nor compares it, and copies share it).
@@ -213,3 +213,31 @@ def entity_positions(episodes: Sequence[Episode], resolution: Resolution) -> Int
     if not np.array_equal(ordinal[rows], said):
         return None
     return entity[rows]
+
+
+def unassigned_mentions(episodes: Sequence[Episode], resolution: Resolution) -> list[tuple[Episode, Mention]]:
+    """The mentions of ``episodes`` that ``resolution`` assigns to no entity, with their episodes.
+
+    >>> from castgraph.graph.model import Episode, Mention
+    >>> from castgraph.resolve import resolve
+    >>> ep = Episode(id="e", title="t", mentions=[Mention(surface="😀"), Mention(surface="swyx")])
+    >>> [m.surface for _, m in unassigned_mentions([ep], resolve([ep]))]
+    ['😀']
+    >>> [m.surface for _, m in unassigned_mentions([ep], resolve([ep], mention_ids=False))]
+    ['😀']
+    >>> from castgraph.graph.model import Resolution  # no columns: read from the assignments
+    >>> [m.surface for _, m in unassigned_mentions([ep], Resolution(assignments={"e#0": "entity:x"}))]
+    ['swyx']
+    """
+    positions = entity_positions(episodes, resolution)
+    if positions is None:  # the assignments: one check per episode in C, mentions walked if one fails
+        known = resolution.assignments.__contains__
+        return [(ep, m) for ep in episodes
+                if not all(map(known, [f"{m.episode_id}#{m.ordinal}" for m in ep.mentions]))
+                for m in ep.mentions if not known(m.id)]
+    starts = np.cumsum([0] + [len(ep.mentions) for ep in episodes])
+    found = []
+    for row in np.flatnonzero(positions < 0).tolist():
+        k = int(np.searchsorted(starts, row, side="right")) - 1
+        found.append((episodes[k], episodes[k].mentions[row - int(starts[k])]))
+    return found
