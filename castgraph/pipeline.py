@@ -247,9 +247,10 @@ class GraphBuilder:
 
     def _apply_link(self) -> None:
         linked, self._linked = self._linked, None
-        if self._resolution is not None:
-            make_mention_ids(self._resolution)
-        if linked is not None and self._resolution is not None:
+        if self._resolution is None:
+            return
+        make_mention_ids(self._resolution)  # the build made none: it wrote every file from the columns
+        if linked is not None:
             linked.apply(self._episodes, self._resolution)
 
     @property

@@ -149,6 +149,13 @@ def test_a_build_that_lets_its_episodes_go_writes_the_same_files(examples_dir: P
     assert gone_report.model_dump(exclude=same) == kept_report.model_dump(exclude=same)
     with pytest.raises(CastgraphError, match="keep_episodes=True"):
         gone.episodes  # noqa: B018
+    # The build made no mention ids; asked for, the resolution has them, made from the columns.
+    held, full = gone.resolution, kept.resolution
+    assert held is not None and full is not None and held.assignments
+    if linker:  # without the linker's mentions (their episodes are gone), the same otherwise
+        assert held.assignments.items() <= full.assignments.items()
+    else:
+        assert held.model_dump() == full.model_dump() == resolve(kept.episodes).model_dump()
 
 
 def test_incremental_build_equals_full_rebuild(examples_dir: Path, tmp_path: Path) -> None:

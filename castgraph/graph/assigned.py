@@ -87,10 +87,13 @@ class MentionEntities:
         self.extra.append((np.asarray(episodes, dtype=np.int64), np.asarray(ordinals, dtype=np.int64),
                            np.asarray(entities, dtype=np.int64)))
 
+    def block_episodes(self) -> Ints:
+        """The episode number of each row of the blocks (the rows before any :meth:`append`)."""
+        return np.repeat(np.arange(len(self.episode_ids), dtype=np.int64), np.diff(self.episode_start))
+
     def rows(self) -> tuple[Ints, Ints, Ints]:
         """Every row as (episode number, ordinal, entity), blocks in episode order."""
-        counts = np.diff(self.episode_start)
-        episode = np.repeat(np.arange(len(self.episode_ids), dtype=np.int64), counts)
+        episode = self.block_episodes()
         if not self.extra:
             return episode, self.ordinal, self.entity
         parts = [(episode, self.ordinal, self.entity), *self.extra]
@@ -172,8 +175,7 @@ def make_mention_ids(resolution: Resolution) -> None:
     assigned = entity >= 0
     order = np.argsort(np.where(assigned, columns.id_rank, np.iinfo(np.int64).max), kind="stable")
     order = order[:int(assigned.sum())]
-    episode = np.repeat(np.arange(len(columns.episode_ids), dtype=np.int64), np.diff(columns.episode_start))
-    ids = mention_ids_of(columns.episode_ids, episode[order], columns.ordinal[order])
+    ids = mention_ids_of(columns.episode_ids, columns.block_episodes()[order], columns.ordinal[order])
     sizes = np.bincount(entity[assigned], minlength=len(columns.entity_ids)).tolist()
     start = 0
     for ent, size in zip(resolution.entities, sizes, strict=True):
@@ -236,8 +238,7 @@ def unassigned_mentions(episodes: Sequence[Episode], resolution: Resolution) -> 
                 if not all(map(known, [f"{m.episode_id}#{m.ordinal}" for m in ep.mentions]))
                 for m in ep.mentions if not known(m.id)]
     starts = np.cumsum([0] + [len(ep.mentions) for ep in episodes])
-    found = []
-    for row in np.flatnonzero(positions < 0).tolist():
-        k = int(np.searchsorted(starts, row, side="right")) - 1
-        found.append((episodes[k], episodes[k].mentions[row - int(starts[k])]))
-    return found
+    rows = np.flatnonzero(positions < 0)
+    owners = np.searchsorted(starts, rows, side="right") - 1
+    return [(episodes[k], episodes[k].mentions[row - start])
+            for k, row, start in zip(owners.tolist(), rows.tolist(), starts[owners].tolist(), strict=True)]
