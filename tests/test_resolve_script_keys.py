@@ -24,6 +24,22 @@ def test_child_makes_the_same_keys() -> None:
     assert keys._made and set(keys._made) == {n for n in NAMES if needs_dictionary(n)}
 
 
+def test_child_keys_the_bulk_names_after_the_others() -> None:
+    bulk = ["Microsoft", "Jensen Huang", "Yamada Taro", "マイクロソフト"]  # the last is in NAMES too
+    keys = ScriptKeys()
+    keys.make(NAMES, bulk=bulk, min_child_names=1)
+    assert keys._thread is not None
+    assert [keys[n] for n in bulk] == [script_key(n) for n in bulk]
+    assert set(keys._made) == {n for n in NAMES if needs_dictionary(n)} | set(bulk)
+
+
+def test_bulk_names_alone_start_no_child() -> None:
+    keys = ScriptKeys()
+    keys.make(["マイクロソフト"], bulk=["Microsoft"] * 1000, min_child_names=1)
+    assert keys._thread is None and keys._child is None  # kana only: nothing needs the dictionary
+    assert keys["Microsoft"] == script_key("Microsoft")
+
+
 def test_started_early_then_given_names() -> None:
     keys = ScriptKeys()
     keys.start()

@@ -75,7 +75,7 @@ from castgraph.resolve.hints import href_edges
 from castgraph.resolve.normalize import clean_surface, many_name_tokens, normalize_name
 from castgraph.resolve.overrides import ENTITY_ID_RE, Overrides
 from castgraph.resolve.script_keys import ScriptKeys
-from castgraph.resolve.variant_edges import _NON_LATIN_RE, confirmed, foreign_names, variant_edges
+from castgraph.resolve.variant_edges import _NON_LATIN_RE, confirmed, script_names, variant_edges
 
 __all__ = ["EARLY_ROMANIZER_MENTIONS", "clear_caches", "group_of", "resolve"]
 
@@ -151,8 +151,10 @@ def _override_warnings(corpus: Corpus, overrides: Overrides, resolution: Resolut
 def _edges(corpus: Corpus, overrides: Overrides,
            script_keys: ScriptKeys) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """All candidate unions as (order, score, a, b, rule, matched), plus borderline pairs."""
-    # Japanese names are romanized for the cross-script rule by a second process meanwhile, when many.
-    script_keys.make(name for _, name in foreign_names(corpus))
+    # Japanese names are romanized for the cross-script rule by a second process meanwhile, when
+    # many; that process keys the Latin names the rule compares them with as well.
+    foreign, latin = script_names(corpus)
+    script_keys.make((name for _, name in foreign), bulk=(name for _, name in latin))
     edges: list[tuple[Any, ...]] = []
     for names in overrides.merge:
         nodes = [n for name in names for n in _override_nodes(corpus, name)]

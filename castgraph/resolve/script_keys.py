@@ -5,7 +5,9 @@ second, and each name about half a millisecond more, in pure Python that holds t
 interpreter. A large corpus has thousands of such names. A second Python process
 (``python -m castgraph.resolve.script_keys``) can load the dictionary while the
 resolver reads the mentions (:meth:`ScriptKeys.start`) and make the keys while it
-applies its other rules (:meth:`ScriptKeys.make`), on another core; the resolver
+applies its other rules (:meth:`ScriptKeys.make`), on another core, with those of
+the many Latin names the rule compares them with (half a million at a million
+episodes: about ten seconds of the resolver's own time otherwise); the resolver
 asks for a key only when it needs it. The keys are the same either way, since the
 child runs the same function: with few names (under :data:`MIN_CHILD_NAMES` when no
 child was started early), or when no child can be started or it fails, they are
@@ -57,14 +59,21 @@ class ScriptKeys:
         except OSError:
             self._child = None
 
-    def make(self, names: Iterable[str], *, min_child_names: int = MIN_CHILD_NAMES) -> None:
-        """Have the keys of ``names`` made: by the child (started now if there are enough), else on demand."""
+    def make(self, names: Iterable[str], *, bulk: Iterable[str] = (),
+             min_child_names: int = MIN_CHILD_NAMES) -> None:
+        """Have the keys of ``names`` made: by the child (started now if there are enough), else on demand.
+
+        ``bulk`` are names quick to key one by one (Latin script) but many: the child keys them
+        too when it runs, after ``names``; they do not count towards starting it.
+        """
         slow = [name for name in dict.fromkeys(names) if needs_dictionary(name)]
         if self._child is None and len(slow) >= max(1, min_child_names):
             self.start()
         child = self._child
         if child is None:
             return
+        asked = set(slow)
+        slow += [name for name in dict.fromkeys(bulk) if name not in asked]
         payload = json.dumps(slow, ensure_ascii=False).encode("utf-8")
 
         def talk() -> None:  # in a thread: the pipes are written and read without the interpreter lock

@@ -65,7 +65,7 @@ from castgraph.resolve.variants import (
     script_key,
 )
 
-__all__ = ["MAX_VARIANT_BLOCK", "confirmed", "foreign_names", "variant_edges"]
+__all__ = ["MAX_VARIANT_BLOCK", "confirmed", "foreign_names", "script_names", "variant_edges"]
 
 MAX_VARIANT_BLOCK = 20
 _HEADED = (EntityType.ORGANIZATION, EntityType.PRODUCT)
@@ -179,27 +179,44 @@ def _person_edges(corpus: Any, nodes: list[int]) -> tuple[list[tuple[Any, ...]],
 
 def foreign_names(corpus: Any) -> list[tuple[int, str]]:
     """(node, name) of the nodes named in Japanese script: those the cross-script rule romanizes."""
-    names = corpus.node_names()
-    return [(node, names[node]) for node, (_, node_key) in enumerate(corpus.node_key)
-            if names[node] and _NON_LATIN_RE.search(names[node]) and not node_key.startswith(SPLIT_PREFIX)]
+    return script_names(corpus)[0]
+
+
+def script_names(corpus: Any) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """(node, name) of the nodes the cross-script rule keys: the :func:`foreign_names`, and the
+    Latin-named nodes of their type groups, among which it looks for their partners.
+
+    Found once per corpus: the resolver hands both lists to a
+    :class:`~castgraph.resolve.script_keys.ScriptKeys` early, and the rule reads them later.
+    """
+    cached = getattr(corpus, "_script_names", None)
+    if cached is None:
+        names = corpus.node_names()
+        foreign = [(node, names[node]) for node, (_, node_key) in enumerate(corpus.node_key)
+                   if names[node] and _NON_LATIN_RE.search(names[node])
+                   and not node_key.startswith(SPLIT_PREFIX)]
+        groups = {corpus.node_key[node][0] for node, _ in foreign}
+        latin = [(node, names[node]) for node, (group, node_key) in enumerate(corpus.node_key)
+                 if group in groups and names[node] and is_latin(names[node])
+                 and not node_key.startswith(SPLIT_PREFIX)] if groups else []
+        cached = corpus._script_names = (foreign, latin)
+    return cached
 
 
 def _script_edges(corpus: Any, key_of: Callable[[str], str]) -> list[tuple[Any, ...]]:
+    foreign_nodes, latin_nodes = script_names(corpus)
     foreign: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for node, display in foreign_names(corpus):
+    for node, display in foreign_nodes:
         key = key_of(display)
         if key:
             foreign[(corpus.node_key[node][0], key)].append(node)
     if not foreign:
         return []
-    groups = {g for g, _ in foreign}
     latin: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for node, (group, node_key) in enumerate(corpus.node_key):
-        display = _display(corpus, node)
-        if group in groups and display and is_latin(display) and not node_key.startswith(SPLIT_PREFIX):
-            key = script_key(display)
-            if (group, key) in foreign:
-                latin[(group, key)].append(node)
+    for node, display in latin_nodes:
+        block = (corpus.node_key[node][0], key_of(display))
+        if block in foreign:
+            latin[block].append(node)
     borderline: list[tuple[Any, ...]] = []
     for block, left in sorted(foreign.items()):
         right = latin.get(block, [])
@@ -214,7 +231,7 @@ def variant_edges(corpus: Any, key_of: Callable[[str], str] = script_key
     """Unions to make (``(order, -score, a, b, rule, matched)``) and borderline pairs to confirm.
 
     ``key_of`` gives the :func:`~castgraph.resolve.variants.script_key` of each of
-    :func:`foreign_names` (e.g. from a :class:`~castgraph.resolve.script_keys.ScriptKeys` started early).
+    :func:`script_names` (e.g. from a :class:`~castgraph.resolve.script_keys.ScriptKeys` started early).
     """
     types = _node_types(corpus)
     persons = [n for n, (group, key) in enumerate(corpus.node_key)
