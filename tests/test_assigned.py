@@ -6,8 +6,16 @@ import random
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from castgraph.graph.assigned import entity_positions, make_mention_ids, mention_counts, mention_entities
+from castgraph.graph import tables as tables_module
+from castgraph.graph.assigned import (
+    entity_positions,
+    listed_rows,
+    make_mention_ids,
+    mention_counts,
+    mention_entities,
+)
 from castgraph.graph.model import Episode, Mention, Resolution
 from castgraph.graph.tables import GraphTables
 from castgraph.link import EntityLinker
@@ -100,3 +108,52 @@ def test_the_linker_adds_to_a_resolution_made_without_mention_ids() -> None:
     assert lean.model_dump() == full.model_dump()
     found = entity_positions(lean_eps, lean)
     assert found is not None and found.tolist() == _by_ids(lean_eps, lean)
+
+
+def _tables_without_resolver_codes(eps: list[Episode], res: Resolution) -> GraphTables:
+    columns = mention_entities(res)
+    assert columns is not None and set(columns.fields) == {"surface", "type_label", "description"}
+    kept, columns.fields = columns.fields, {}
+    try:
+        return GraphTables.from_build(eps, res)
+    finally:
+        columns.fields = kept
+
+
+def _same_tables(a: GraphTables, b: GraphTables) -> None:
+    assert a.m_cols.keys() == b.m_cols.keys()
+    for name in a.m_cols:
+        assert a.m_cols[name].values == b.m_cols[name].values, name
+        assert a.m_cols[name].codes.tolist() == b.m_cols[name].codes.tolist(), name
+    assert a.m_ep.tolist() == b.m_ep.tolist() and a.m_ent.tolist() == b.m_ent.tolist()
+    assert a.episodes == b.episodes and a.entities == b.entities
+
+
+def test_the_build_takes_the_fields_the_resolver_coded(monkeypatch: pytest.MonkeyPatch) -> None:
+    taken: list[set[str]] = []
+    take = tables_module._resolver_coded
+    monkeypatch.setattr(tables_module, "_resolver_coded", lambda *a: taken.append(set(c := take(*a))) or c)
+    eps, _ = _examples()
+    eps.append(Episode(id="zz-emoji", title="Only a symbol", published="1999-01-01",
+                       mentions=[Mention(surface="😀", description="left out"),
+                                 Mention(surface="OpenAI", type_label="company", description="a lab")]))
+    for seed in range(3):  # the resolver reads by date, the build by id: codes in another order
+        random.Random(seed).shuffle(eps)
+        res = resolve(eps, mention_ids=False)
+        found = listed_rows(eps, res)
+        assert found is not None
+        for name, (values, codes) in found.columns.fields.items():
+            want = [getattr(m, name) for ep in eps for m in ep.mentions]
+            assert [values[c] for c in codes[found.rows].tolist()] == want, name
+        _same_tables(GraphTables.from_build(eps, res), _tables_without_resolver_codes(eps, res))
+        assert taken[-2:] == [{"surface", "source_type", "description"}, set()]
+
+
+def test_the_build_codes_a_field_changed_since_the_resolution_itself() -> None:
+    eps, _ = _examples()
+    res = resolve(eps)
+    first = next(ep for ep in eps if len(ep.mentions) > 1)
+    first.mentions[1].description = "changed after resolving"
+    tables = GraphTables.from_build(eps, res)
+    _same_tables(tables, _tables_without_resolver_codes(eps, res))
+    assert "changed after resolving" in tables.m_cols["description"].values

@@ -65,10 +65,12 @@ def test_coding_keeps_1_1_0_and_true_apart_in_one_column() -> None:
     assert [type(v) for v in coded.values] == [int, float, bool, list, list, list]
 
 
-def test_keyed_columns_code_as_their_values_would() -> None:
-    rng = random.Random(3)
-    table = ["x", 1, 1.0, "x", ABSENT, [1], True]
-    keys = [rng.randrange(len(table)) for _ in range(300)]
+@pytest.mark.parametrize("seed", range(20))
+def test_keyed_columns_code_as_their_values_would(seed: int) -> None:
+    rng = random.Random(seed)
+    table = ["x", 1, 1.0, "x", ABSENT, [1], True, "y", "z"][:rng.randint(1, 9)]
+    # Keys that leave some values unused, repeat others, start anywhere (or are none).
+    keys = [rng.randrange(len(table)) for _ in range(rng.choice([0, 1, 5, 300]))]
     keyed = Coded.of_keys(keys, table)
     plain = Coded.of([table[k] for k in keys])
     assert keyed.values == plain.values and keyed.codes.tolist() == plain.codes.tolist()

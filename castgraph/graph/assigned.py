@@ -39,15 +39,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import chain, repeat
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 if TYPE_CHECKING:
     from castgraph.graph.model import Episode, Mention, Resolution
 
-__all__ = ["MentionEntities", "attach", "entity_positions", "make_mention_ids", "mention_counts",
-           "mention_entities", "mention_ids_of", "unassigned_mentions"]
+__all__ = ["ListedRows", "MentionEntities", "attach", "entity_positions", "listed_rows", "make_mention_ids",
+           "mention_counts", "mention_entities", "mention_ids_of", "unassigned_mentions"]
 
 # The resolution's instance dict holds them under this name (a non-field key: pydantic
 # neither dumps nor compares it, and copies share it).
@@ -64,8 +64,8 @@ class MentionEntities:
     resolution had when the columns last matched it.
     """
 
-    __slots__ = ("entity", "entity_ids", "episode_ids", "episode_start", "extra", "id_rank", "ordinal",
-                 "size")
+    __slots__ = ("entity", "entity_ids", "episode_ids", "episode_start", "extra", "fields", "id_rank",
+                 "ordinal", "size")
 
     def __init__(self, episode_ids: Sequence[str], episode_start: Sequence[int] | Ints,
                  ordinal: Sequence[int] | Ints, entity: Sequence[int] | Ints, entity_ids: Sequence[str],
@@ -81,6 +81,10 @@ class MentionEntities:
         #: For a resolution whose mention ids are not made yet: each row's place among them (a
         #: stable sort by it lists them entity by entity, as the entities' ``mention_ids`` do).
         self.id_rank: Ints | None = None
+        #: Fields of the blocks' mentions that the resolver coded as it read them: name -> (the
+        #: distinct values, each row's code). The build takes them instead of coding the
+        #: columns again (:func:`listed_rows`).
+        self.fields: dict[str, tuple[list[Any], Ints]] = {}
 
     def append(self, episodes: Ints, ordinals: Ints, entities: Ints) -> None:
         """Add rows after their episodes' blocks (episode numbers into :attr:`episode_ids`)."""
@@ -191,11 +195,39 @@ def entity_positions(episodes: Sequence[Episode], resolution: Resolution) -> Int
     """For every mention of ``episodes`` (in that order, each episode's mentions in order), the
     position of its entity in ``resolution.entities`` (-1: none), or ``None`` when the columns
     left by the resolver do not describe these episodes (read the assignments then)."""
+    found = listed_rows(episodes, resolution)
+    return None if found is None else found.entity
+
+
+class ListedRows(NamedTuple):
+    """Where the mentions of some episodes are in a resolution's :class:`MentionEntities`."""
+
+    columns: MentionEntities
+    #: Each mention's row in :meth:`MentionEntities.rows`.
+    rows: Ints
+    #: Each mention's entity (into ``columns.entity_ids``; -1: none).
+    entity: Ints
+
+
+def listed_rows(episodes: Sequence[Episode], resolution: Resolution) -> ListedRows | None:
+    """The resolver's columns on ``resolution`` and where every mention of ``episodes`` (in that
+    order) is in them; ``None`` when they do not describe these episodes (another episode,
+    another number of mentions or another ordinal).
+
+    >>> from castgraph.graph.model import Episode, Mention
+    >>> from castgraph.resolve import resolve
+    >>> eps = [Episode(id="b", title="B", mentions=[Mention(surface="x")]),
+    ...        Episode(id="a", title="A", published="2024-01-01", mentions=[Mention(surface="y")])]
+    >>> found = listed_rows(eps, resolve(eps))
+    >>> found.rows.tolist(), found.columns.fields["surface"][0]  # the resolver read "a" first, being dated
+    ([1, 0], ['y', 'x'])
+    """
     columns = mention_entities(resolution)
     if columns is None:
         return None
     if not episodes:
-        return np.zeros(0, dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int64)
+        return ListedRows(columns, empty, empty)
     number = {episode_id: k for k, episode_id in enumerate(columns.episode_ids)}
     wanted = [number.get(ep.id, -1) for ep in episodes]
     if -1 in wanted:
@@ -214,7 +246,7 @@ def entity_positions(episodes: Sequence[Episode], resolution: Resolution) -> Int
                        dtype=np.int64, count=len(rows))
     if not np.array_equal(ordinal[rows], said):
         return None
-    return entity[rows]
+    return ListedRows(columns, rows, entity[rows])
 
 
 def unassigned_mentions(episodes: Sequence[Episode], resolution: Resolution) -> list[tuple[Episode, Mention]]:

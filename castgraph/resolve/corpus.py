@@ -228,6 +228,10 @@ class Corpus:
         #: Mentions that carry an ``href``: (mention number, href).
         self.mention_hrefs: list[tuple[int, str]] = []
         self.mention_sk_array = np.zeros(0, dtype=np.int64)
+        #: Per mention, fields coded by distinct value: field name -> (the distinct values in
+        #: first-seen order, each mention's code). The build codes these columns again unless
+        #: given them (:attr:`castgraph.graph.assigned.MentionEntities.fields`).
+        self.mention_fields: dict[str, tuple[list[str], np.ndarray]] = {}
         self._sk_order: np.ndarray | None = None
         self._sk_offsets: np.ndarray | None = None
         self._mention_episode: np.ndarray | None = None
@@ -308,7 +312,10 @@ class Corpus:
         width = max(1, len(surfaces))
         pair = type_of_label[label_code] * width + surface_code
         mention_sk, sk_pair, sk_first_mention = first_seen_codes(pair)
-        del pair, surface_code, label_code
+        del pair
+        self.mention_fields = {"surface": (surfaces, surface_code.astype(np.int32)),
+                               "type_label": (labels, label_code.astype(np.int32))}
+        del surface_code, label_code
         # Episodes come oldest first: the first sighting of a record is its earliest.
         self.add_records(list(map(surfaces.__getitem__, (sk_pair % width).tolist())),
                          (sk_pair // width).tolist(),
@@ -328,6 +335,7 @@ class Corpus:
         texts, text_code = distinct_codes(descriptions)
         if not texts:
             return
+        self.mention_fields["description"] = (texts, text_code.astype(np.int32))
         # The distinct (record, description) pairs of the mentions that have one, each with its
         # first mention (np.unique sorts stably for return_index: first occurrences).
         mentions = np.flatnonzero(np.asarray([bool(t) for t in texts])[text_code])
