@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from castgraph.errors import CastgraphError
 from castgraph.forked import ForkedCall, cpu_snapshot, fork_unavailable, no_idle_core
-from castgraph.graph.assigned import make_mention_ids, unassigned_mentions
+from castgraph.graph.assigned import forget_fields, make_mention_ids, unassigned_mentions
 from castgraph.graph.build import resolution_from_graph
 from castgraph.graph.compact import STORE_FILE
 from castgraph.graph.model import Episode, MentionOrigin, Resolution
@@ -364,6 +364,7 @@ class GraphBuilder:
         self.on_stage("building")
         self._cpu_at_build = cpu_snapshot()
         tables = GraphTables.from_build(episodes, resolution, linked.added if linked is not None else None)
+        forget_fields(resolution)  # coded for the tables only: 0.14 GB at a million episodes
         self.tables, self._resolution, self._linked, self._graph = tables, resolution, linked, None
         self._count(report, episodes, linked)
         self._released = self._release_reason(len(tables.m_ep))

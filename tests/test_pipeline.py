@@ -325,3 +325,23 @@ def test_the_program_skips_teardown_unless_asked(examples_dir: Path, tmp_path: P
     assert done.returncode == 0, done.stderr
     assert ("torn down" in done.stdout) is torn_down
     assert json.loads((tmp_path / "out" / "graph.json").read_text())["nodes"]
+
+
+def test_a_build_lets_go_of_the_fields_the_resolver_coded(examples_dir: Path, tmp_path: Path) -> None:
+    from castgraph.graph.assigned import mention_entities
+    from castgraph.graph.tables import GraphTables
+    from castgraph.link import LinkOptions
+
+    builder = GraphBuilder(BuildOptions(inputs=[examples_dir], out=tmp_path, html=False,
+                                        link=LinkOptions(enabled=False)))
+    builder.run()
+    resolution = builder.resolution
+    assert resolution is not None
+    columns = mention_entities(resolution)
+    assert columns is not None and columns.fields == {}  # the tables took them; the build let them go
+    again = GraphTables.from_build(builder.episodes, resolution)  # coded anew, the same graph
+    assert builder.tables is not None
+    for name, column in builder.tables.m_cols.items():
+        assert again.m_cols[name].values == column.values and again.m_cols[name].codes.tolist() == \
+            column.codes.tolist(), name
+    assert again.episodes == builder.tables.episodes and again.entities == builder.tables.entities

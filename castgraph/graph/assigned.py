@@ -46,8 +46,8 @@ import numpy as np
 if TYPE_CHECKING:
     from castgraph.graph.model import Episode, Mention, Resolution
 
-__all__ = ["ListedRows", "MentionEntities", "attach", "entity_positions", "listed_rows", "make_mention_ids",
-           "mention_counts", "mention_entities", "mention_ids_of", "unassigned_mentions"]
+__all__ = ["ListedRows", "MentionEntities", "attach", "entity_positions", "forget_fields", "listed_rows",
+           "make_mention_ids", "mention_counts", "mention_entities", "mention_ids_of", "unassigned_mentions"]
 
 # The resolution's instance dict holds them under this name (a non-field key: pydantic
 # neither dumps nor compares it, and copies share it).
@@ -147,6 +147,14 @@ def mention_entities(resolution: Resolution) -> MentionEntities | None:
             e.id != i for e, i in zip(resolution.entities, columns.entity_ids, strict=True)):
         return None
     return columns
+
+
+def forget_fields(resolution: Resolution) -> None:
+    """Let go of the fields the resolver coded (:attr:`MentionEntities.fields`), once the graph's
+    tables are made from them: a later build codes the columns itself."""
+    columns: Any = resolution.__dict__.get(_KEY)
+    if isinstance(columns, MentionEntities):
+        columns.fields = {}
 
 
 def mention_counts(resolution: Resolution) -> list[int]:
