@@ -179,6 +179,21 @@ def test_the_store_writes_json_as_json_writes_it(value: object) -> None:
     assert compact_json(value) == expected
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_VALUES, max_size=6))
+def test_a_text_blob_of_json_items_holds_each_item_as_json_writes_it(items: list[object]) -> None:
+    from castgraph.queries.index_file import TextBlob
+
+    try:
+        json.dumps(items)
+    except (TypeError, ValueError):
+        return  # nothing json can write: no blob either
+    blob = TextBlob.of_json(items)
+    one_by_one = TextBlob.of_bytes([compact_json(item) for item in items])
+    assert blob.data == one_by_one.data and blob.offsets.tolist() == one_by_one.offsets.tolist()
+    assert [blob[i] for i in range(len(items))] == [compact_json(item).decode() for item in items]
+
+
 @pytest.mark.parametrize(("start", "extra", "plain"), [
     (72.5, {"k": [1, "x"]}, True),
     (float("nan"), {}, False),

@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from castgraph.graph.json_bytes import compact_json
 from castgraph.graph.tables import GraphTables, lex_order
 from castgraph.queries.index import ORIGIN_CODES
 from castgraph.queries.index_file import TextBlob
@@ -202,8 +201,7 @@ def index_makers(t: GraphTables) -> tuple[dict[str, Any], dict[str, np.ndarray],
     arrays["ep_rank"] = rank
     blobs: BlobMakers = {
         # Chapters written as the store writes them (orjson, where it writes what json does).
-        "chapters": lambda: TextBlob.of_bytes([compact_json(r.get("chapters") or [], checked=t.plain_records)
-                                               for r in eps]),
+        "chapters": lambda: TextBlob.of_json([r.get("chapters") or [] for r in eps], checked=t.plain_records),
         # Distinct surfaces of each (episode, entity) in mention order, one JSON list per episode.
         "surfaces": lambda: TextBlob.of(_surface_lists(t, order, n_eps)),
         "places": lambda: TextBlob.of(_place_lists(t, order, n_eps)),

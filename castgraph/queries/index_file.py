@@ -67,6 +67,27 @@ class TextBlob:
     def of_bytes(cls, parts: list[bytes]) -> TextBlob:
         return cls(b"".join(parts), _offsets(parts))
 
+    @classmethod
+    def of_json(cls, items: list[Any], *, checked: bool = False) -> TextBlob:
+        """The JSON text of each of ``items``, as :func:`compact_json` writes it, made by one
+        encoding of the whole list (``checked`` as there): no bytes object per item, whose
+        million small buffers leave the allocator's heap in pieces (the chapters of 300k
+        episodes raised the resident set by 0.78 GB for a 73 MB blob).
+
+        >>> items = [[{"title": "Intro, part 1", "start": 0}], [], ["]", None]]
+        >>> blob = TextBlob.of_json(items)
+        >>> [blob[i] for i in range(3)]
+        ['[{"title":"Intro, part 1","start":0}]', '[]', '["]",null]']
+        >>> blob.data == TextBlob.of_bytes([compact_json(v) for v in items]).data
+        True
+        """
+        if not items:
+            return cls(b"", np.zeros(1, dtype=np.int64))
+        data, offsets = item_offsets(items, checked=checked)
+        # The array's "[" goes, and the "," (or the last "]") after each item.
+        cut = np.delete(np.frombuffer(data, dtype=np.uint8), np.concatenate(([0], offsets[1:] - 1)))
+        return cls(cut.tobytes(), offsets - 1 - np.arange(len(offsets), dtype=np.int64))
+
     def __getitem__(self, i: int) -> str:
         return bytes(self.data[self.offsets[i]:self.offsets[i + 1]]).decode("utf-8")
 
@@ -94,7 +115,7 @@ def _backslashes_before(data: bytes, at: int) -> int:
     return start - at
 
 
-def item_offsets(items: list[Any]) -> tuple[bytes, np.ndarray]:
+def item_offsets(items: list[Any], *, checked: bool = False) -> tuple[bytes, np.ndarray]:
     r"""``items`` as one JSON array, and where each item's JSON starts in it (then the array's end).
 
     Item ``i`` is ``data[offsets[i]:offsets[i + 1] - 1]`` (the comma, or for the last the
@@ -106,7 +127,7 @@ def item_offsets(items: list[Any]) -> tuple[bytes, np.ndarray]:
     >>> [data[a:b - 1].decode() for a, b in zip(offsets, offsets[1:])]
     ['"a,\\"b\\""', 'null', '["c]","d\\\\"]', '7']
     """
-    data = compact_json(items)
+    data = compact_json(items, checked=checked)
     if not items:
         return data, np.array([len(data)], dtype=np.int64)
     b = np.frombuffer(data, dtype=np.uint8)
