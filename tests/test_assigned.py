@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from castgraph.graph.assigned import (
     mention_entities,
 )
 from castgraph.graph.model import Episode, Mention, Resolution
-from castgraph.graph.tables import GraphTables
+from castgraph.graph.tables import Coded, GraphTables
 from castgraph.link import EntityLinker
 from castgraph.loaders import read_episodes
 from castgraph.resolve import resolve
@@ -130,9 +131,15 @@ def _same_tables(a: GraphTables, b: GraphTables) -> None:
 
 
 def test_the_build_takes_the_fields_the_resolver_coded(monkeypatch: pytest.MonkeyPatch) -> None:
-    taken: list[set[str]] = []
+    taken: list[set[str]] = []  # the columns each build took from the resolver
     take = tables_module._resolver_coded
-    monkeypatch.setattr(tables_module, "_resolver_coded", lambda *a: taken.append(set(c := take(*a))) or c)
+
+    def spy(*args: Any) -> dict[str, Coded]:
+        columns = take(*args)
+        taken.append(set(columns))
+        return columns
+
+    monkeypatch.setattr(tables_module, "_resolver_coded", spy)
     eps, _ = _examples()
     eps.append(Episode(id="zz-emoji", title="Only a symbol", published="1999-01-01",
                        mentions=[Mention(surface="😀", description="left out"),

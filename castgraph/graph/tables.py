@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from castgraph.graph.added import AddedMentions, listed_columns, merge_mentions, pick
+from castgraph.graph.added import LISTED_CODED, AddedMentions, listed_columns, merge_mentions, pick
 from castgraph.graph.assigned import listed_rows, mention_counts, mention_entities
 from castgraph.graph.coded import Coded, lex_order, sorted_distinct
 from castgraph.graph.model import Entity, Episode, Mention, MergeRecord, Resolution, Topic
@@ -311,25 +311,16 @@ class GraphTables:
         return graph
 
 
-# The mention fields the resolver codes as it reads them (MentionEntities.fields), by edge attribute.
-_RESOLVER_CODED = {"surface": "surface", "type_label": "source_type", "description": "description"}
-
-
 def _resolver_coded(fields: dict[str, tuple[list[Any], np.ndarray]], table: dict[str, list[Any]]
                     ) -> dict[str, Coded]:
-    """The columns of ``table`` that ``fields`` (distinct values, code per row) give, coded as
-    :meth:`Coded.of` codes them, by edge attribute: no dict call per mention. A column whose
-    values are not the table's (mentions changed since they were resolved) is left out.
+    """The :data:`~castgraph.graph.added.LISTED_CODED` columns of ``table`` that ``fields``
+    (distinct values, code per row) give, coded as :meth:`Coded.of` codes them, by edge
+    attribute: no dict call per mention. A column whose values are not the table's (mentions
+    changed since they were resolved) is left out, as :func:`listed_columns` leaves it.
     """
-    coded: dict[str, Coded] = {}
-    for name, attribute in _RESOLVER_CODED.items():
-        if name not in fields:
-            continue
-        values, codes = fields[name]
-        column = Coded.of_keys(codes, values)
-        if len(column) == len(table[name]) and column.take() == table[name]:
-            coded[attribute] = column
-    return coded
+    given = {name: Coded.of_keys(codes, values) for name, (values, codes) in fields.items()
+             if name in LISTED_CODED}
+    return {LISTED_CODED[name]: column for name, column in listed_columns(given, table).items()}
 
 
 def _entity_positions(eps: list[Episode], resolution: Resolution, added: AddedMentions | None,

@@ -65,7 +65,7 @@ from castgraph.resolve.variants import (
     script_key,
 )
 
-__all__ = ["MAX_VARIANT_BLOCK", "confirmed", "foreign_names", "script_names", "variant_edges"]
+__all__ = ["MAX_VARIANT_BLOCK", "confirmed", "script_names", "variant_edges"]
 
 MAX_VARIANT_BLOCK = 20
 _HEADED = (EntityType.ORGANIZATION, EntityType.PRODUCT)
@@ -177,14 +177,9 @@ def _person_edges(corpus: Any, nodes: list[int]) -> tuple[list[tuple[Any, ...]],
     return edges, borderline
 
 
-def foreign_names(corpus: Any) -> list[tuple[int, str]]:
-    """(node, name) of the nodes named in Japanese script: those the cross-script rule romanizes."""
-    return script_names(corpus)[0]
-
-
 def script_names(corpus: Any) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """(node, name) of the nodes the cross-script rule keys: the :func:`foreign_names`, and the
-    Latin-named nodes of their type groups, among which it looks for their partners.
+    """(node, name) of the nodes the cross-script rule keys: those named in Japanese script, which it
+    romanizes, and the Latin-named nodes of their type groups, among which it looks for their partners.
 
     Found once per corpus: the resolver hands both lists to a
     :class:`~castgraph.resolve.script_keys.ScriptKeys` early, and the rule reads them later.
