@@ -39,7 +39,7 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 
 from castgraph.errors import CastgraphError
-from castgraph.graph.json_bytes import compact_json, json_encoder
+from castgraph.graph.json_bytes import compact_json, json_encoder, loads_json
 from castgraph.outputs import atomic_open
 
 # The schema and columns (and with them the graph model) load when a store is written or
@@ -177,7 +177,7 @@ def read_sections(path: str | Path, magic: bytes, *, lazy: bool = False,
             if sec["kind"] in ("json", "bytes") and lazy:
                 parts[sec["name"]] = chunk
             elif sec["kind"] == "json":
-                parts[sec["name"]] = json.loads(bytes(chunk))
+                parts[sec["name"]] = loads_json(bytes(chunk))
             elif sec["kind"] == "bytes":
                 parts[sec["name"]] = bytes(chunk)
             elif sec["kind"] in _DTYPES:
@@ -207,8 +207,9 @@ def write_store(tables: GraphTables, path: str | Path, *, graph_json: dict[str, 
     for name, column in tables.m_cols.items():
         sections.append((f"col.{name}.values", "json", compact_json(column.values)))
         sections.append((f"col.{name}.codes", column.codes.dtype.str, column.codes.tobytes()))
+    # Records orjson writes as json does stay so once read back: a reader need not check them again.
     meta = {"schema_version": SCHEMA_VERSION, "graph": tables.graph_attrs, "columns": list(tables.m_cols),
-            "counts": tables.counts(), "graph_json": graph_json}
+            "counts": tables.counts(), "graph_json": graph_json, "plain_records": tables.plain_records}
     write_sections(path, _MAGIC, meta, sections)
     return Path(path)
 
@@ -245,6 +246,7 @@ def read_store(path: str | Path) -> GraphTables:
             episodes=parts["episodes"], entities=parts["entities"], topics=parts["topics"],
             m_ep=parts["m_ep"], m_ent=parts["m_ent"], m_ord=parts["m_ord"], m_cols=columns,
             ept_ptr=parts["ept_ptr"], ept_idx=parts["ept_idx"], graph_attrs=dict(meta.get("graph") or {}),
+            plain_records=meta.get("plain_records") is True,
         )
     except KeyError as exc:
         raise CastgraphError(f"{path}: not a castgraph store (no {exc}); build again") from None

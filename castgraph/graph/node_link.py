@@ -6,6 +6,9 @@ same tables, byte for byte, so ``nx.node_link_graph`` reads it back as before.
 It is written a chunk at a time: each distinct attribute value of a mention
 column is encoded once, and a mention edge is then the join of its columns'
 encoded lines, with no dict per edge and no pure-Python JSON encoder per value.
+The node records are written by orjson where it writes what json writes
+(:func:`~castgraph.graph.json_bytes.written_alike`), its two-space indent then
+narrowed to json's one (:func:`narrow_indent`).
 
 Examples
 --------
@@ -30,11 +33,13 @@ import math
 from typing import Any, TextIO
 
 import numpy as np
+import orjson
 
+from castgraph.graph.json_bytes import written_alike
 from castgraph.graph.schema import HAS_TOPIC, MENTIONS, TOPIC_KEY, mention_key
 from castgraph.graph.tables import GraphTables, sorted_distinct
 
-__all__ = ["dump_indented", "write_node_link"]
+__all__ = ["dump_indented", "narrow_indent", "write_node_link"]
 
 _encode_str = json.encoder.encode_basestring
 _CHUNK = 20_000
@@ -152,13 +157,48 @@ def _write_edges(tables: GraphTables, out: TextIO) -> None:
     out.write("\n ]" if not first else "]")
 
 
+def narrow_indent(text: bytes, level: int) -> bytes:
+    """orjson's ``OPT_INDENT_2`` text as json's ``indent=1`` writes it at nesting ``level``.
+
+    Every line break of orjson's text is followed by its indent, two spaces a level: JSON
+    text holds no other line break, nor a NUL (the marker). Each depth's indent is swapped
+    for markers, deepest first (so a narrowed indent is never taken for a shallower one),
+    then the markers for spaces: a few passes in C over the text, no Python call per line.
+
+    >>> data = {"b": [1, {"c": []}], "a": "x"}
+    >>> wide = orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    >>> narrow_indent(wide, 0).decode() == json.dumps(data, indent=1, sort_keys=True)
+    True
+    """
+    depth = 0
+    while b"\n" + b"  " * (depth + 1) in text:
+        depth += 1
+    for d in range(depth, 0, -1):
+        text = text.replace(b"\n" + b"  " * d, b"\n" + b"\0" * d)
+    if level:
+        text = text.replace(b"\n", b"\n" + b" " * level)
+    return text.replace(b"\0", b" ")
+
+
+def _records_text(records: list[dict[str, Any]], checked: bool) -> str:
+    """``records`` as the nodes list holds them: each at nesting level 2, joined by commas."""
+    if checked or written_alike(records):
+        try:
+            data = orjson.dumps(records, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+        except (TypeError, orjson.JSONEncodeError):  # beyond 64 bits, keys that are not text
+            pass
+        else:
+            return narrow_indent(data, 1)[2:-3].decode("utf-8")  # without "[\n" and "\n ]"
+    return ",\n".join("  " + dump_indented(r, 2) for r in records)
+
+
 def _write_nodes(tables: GraphTables, out: TextIO) -> None:
     first = True
     for records in (tables.episodes, tables.entities, tables.topics):
         for start in range(0, len(records), _CHUNK):
-            chunk = [dump_indented(r, 2) for r in records[start:start + _CHUNK]]
+            chunk = records[start:start + _CHUNK]
             if chunk:
-                out.write(("\n  " if first else ",\n  ") + ",\n  ".join(chunk))
+                out.write(("\n" if first else ",\n") + _records_text(chunk, tables.plain_records))
                 first = False
     out.write("\n ]" if not first else "]")
 

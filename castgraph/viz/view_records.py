@@ -311,18 +311,25 @@ class _ViewBuilder:
                       "origin": _link_origin(self.graph, u, v) if k == "MENTIONS" else ""}
                      for u, v, w, k in edges]
         shown = set(nodes)
-        episodes = {ep: self.episode_record(ep, ep in shown) for rec in records for ep, *_ in rec["refs"]}
+        # Each episode once, however many of the nodes refer to it.
+        referred = dict.fromkeys(ep for rec in records for ep, *_ in rec["refs"])
+        episodes = {ep: self.episode_record(ep, ep in shown) for ep in referred}
         return View(kind=kind, title=title, nodes=records, edges=edge_list,
                     episodes=dict(sorted(episodes.items())), note=note, center=center,
                     total_nodes=self.graph.number_of_nodes() if total_nodes is None else total_nodes,
                     total_edges=self.graph.number_of_edges() if total_edges is None else total_edges)
 
 
+# Origins strongest first (ORIGIN_WEIGHTS' order); one it does not know ranks first.
+_ORIGIN_RANK = {origin: rank for rank, origin in enumerate(ORIGIN_WEIGHTS)}
+
+
 def _strongest_origin(edges: Iterable[Mapping[str, Any]]) -> str:
     """How the strongest of an episode's mentions of an entity was obtained (no origin: listed)."""
     origins = [str(e.get("origin") or "listed") for e in edges if e.get("type") == "MENTIONS"]
-    order = list(ORIGIN_WEIGHTS)
-    return min(origins, key=lambda o: (order.index(o) if o in order else 0, o), default="")
+    if len(origins) == 1:
+        return origins[0]
+    return min(origins, key=lambda o: (_ORIGIN_RANK.get(o, 0), o), default="")
 
 
 def _link_origin(graph: nx.MultiDiGraph, u: str, v: str) -> str:
