@@ -1,6 +1,7 @@
 """Benchmark the whole ``castgraph build`` command: stage times, wall, CPU and peak memory.
 
-For each size, generates the corpus (``generate.py``, cached under ``--work``), then
+For each size, generates the corpus (``generate.py --summaries``: episodes with show notes, as
+the README's tables use; ``--plain`` for none; cached under ``--work``), then
 runs ``castgraph build`` ``--runs`` times in a new process under ``/usr/bin/time -v``
 and prints the median run: the stage seconds the build reports, the whole command's
 wall and CPU seconds, its peak RSS (the largest process), the peak memory of all its
@@ -176,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="runs per size; the median is printed (default 3)")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "castgraph-bench",
                         help="folder for corpora and outputs")
+    parser.add_argument("--plain", action="store_true",
+                        help="corpora without show notes (default: with them, generate.py --summaries)")
     parser.add_argument("--peers", action="store_true", help="also time the peers' resolution, same corpus")
     parser.add_argument("--peer-cap", type=float, default=120.0, help="seconds a peer may run (default 120)")
     parser.add_argument("--linker-cost", action="store_true",
@@ -189,9 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[tuple[str, dict[str, Any], list[dict[str, Any]]]] = []
     costs: list[tuple[int, list[dict[str, Any]], list[dict[str, Any]]]] = []
     for size in [int(n) for n in args.sizes.split(",") if n.strip()]:
-        corpus = args.work / f"corpus-{size}"
+        corpus = args.work / (f"corpus-{size}" if args.plain else f"corpus-{size}-notes")
         if not (corpus / "episodes.jsonl").exists():
-            n, m = generate.write_corpus(corpus, size)
+            n, m = generate.write_corpus(corpus, size, summaries=not args.plain)
             print(f"generated {n:,} episodes, {m:,} mentions in {corpus}", file=sys.stderr)
         runs: dict[str, list[dict[str, Any]]] = {kind: [] for kind, _ in kinds}
         for i in range(args.runs):
