@@ -150,6 +150,21 @@ def test_edge_attributes_only_some_mentions_have_round_trip(built: tuple[GraphTa
     assert _same(read_store(tmp_path / STORE_FILE).to_networkx(), graph)
 
 
+def test_edges_whose_first_key_differs_are_written_as_networkx_writes_them(
+        built: tuple[GraphTables, nx.MultiDiGraph], tmp_path: Path) -> None:
+    # Keys sorting before every key all edges have: each edge's record opens with a different one.
+    _, graph = built
+    graph = graph.copy()
+    edges = [(u, v, k) for u, v, k, t in graph.edges(keys=True, data="type") if t == "MENTIONS"]
+    for i, (u, v, k) in enumerate(edges):
+        if i % 3 == 0:
+            graph.edges[u, v, k]["aaa"] = i
+        if i % 2 == 0:
+            graph.edges[u, v, k]["ab"] = "x\u00e9"
+    NetworkXStore(tmp_path).write_tables(GraphTables.from_networkx(graph))
+    assert (tmp_path / GRAPH_FILE).read_text(encoding="utf-8") == graph_to_json(graph)
+
+
 def test_overview_from_columns_without_mentions_or_episodes() -> None:
     from castgraph.graph.model import Episode, Resolution
 

@@ -4,8 +4,9 @@ The text is exactly what ``json.dumps(nx.node_link_data(graph, edges="edges"),
 ensure_ascii=False, indent=1, sort_keys=True)`` gives for the networkx graph of the
 same tables, byte for byte, so ``nx.node_link_graph`` reads it back as before.
 It is written a chunk at a time: each distinct attribute value of a mention
-column is encoded once, and a mention edge is then the join of its columns'
-encoded lines, with no dict per edge and no pure-Python JSON encoder per value.
+column is encoded once, into a pool of text pieces; a chunk of edges is a matrix
+of indices into the pool (numpy), and its text one join of the pieces taken at
+them, with no dict, no Python call and no JSON encoder per edge.
 The node records are written by orjson where it writes what json writes
 (:func:`~castgraph.graph.json_bytes.written_alike`), its two-space indent then
 narrowed to json's one (:func:`narrow_indent`).
@@ -94,23 +95,26 @@ def dump_indented(value: Any, level: int) -> str:
     return _encode_str(str(value))
 
 
+def _starts(counts: np.ndarray) -> np.ndarray:
+    """Where each of consecutive runs of ``counts`` items starts."""
+    starts = np.zeros(len(counts), dtype=np.int64)
+    np.cumsum(counts[:-1], out=starts[1:])
+    return starts
+
+
 def _write_edges(tables: GraphTables, out: TextIO) -> None:
+    # Every piece of text an edge is made of is in one pool, each encoded once; a chunk of
+    # edges is then a matrix of pool indices (a row per edge, in file order), and its text
+    # one join of the pool taken at those indices: no Python call per edge or per key.
     ep_ids = [r["id"] for r in tables.episodes]
-    ent_ids = [r["id"] for r in tables.entities]
-    topic_ids = [r["id"] for r in tables.topics]
     names = sorted(["key", "source", "target", "type", "ordinal", *tables.m_cols])
     pad = "   "
-    # One encoded line per distinct value of each column.
     lines: dict[str, list[str]] = {}
-    sparse = False
     for name, column in tables.m_cols.items():
         lines[name] = [f'{pad}"{name}": {dump_indented(v, 3)}' for v in column.values]
-        if column.sparse:
-            # Code -1 (no such attribute on this edge) picks this last, empty line, dropped below.
-            lines[name].append("")
-            sparse = True
     ep_line = [f'{pad}"source": {_encode_str(e)}' for e in ep_ids]
-    ent_line = [f'{pad}"target": {_encode_str(e)}' for e in ent_ids]
+    lines["source"] = ep_line
+    lines["target"] = [f'{pad}"target": {_encode_str(r["id"])}' for r in tables.entities]
     order = tables.edge_order()
     ordinals = tables.m_ord[order]
     distinct = sorted_distinct(ordinals).tolist() if len(ordinals) else []
@@ -118,41 +122,72 @@ def _write_edges(tables: GraphTables, out: TextIO) -> None:
     lines["ordinal"] = [f'{pad}"ordinal": {o}' for o in distinct]
     lines["key"] = [f'{pad}"key": "{mention_key(o)}"' for o in distinct]
     lines["type"] = [f'{pad}"type": "{MENTIONS}"']
-    topic_edge = [f'  {{\n{pad}"key": "{TOPIC_KEY}",\n{{src}},\n{pad}"target": {_encode_str(t)},\n'
-                  f'{pad}"type": "{HAS_TOPIC}"\n  }}' for t in topic_ids]
+    sparse = [name in tables.m_cols and tables.m_cols[name].sparse for name in names]
+    # A record's first key follows "{" without a comma: the keys up to the first one every
+    # edge has ("key" at the latest) may be first, and have a line without it too.
+    may_lead = sparse.index(False) + 1
+    pool = ["", ",\n  {", "\n  }"]  # nothing (an absent key), an edge's start, its end
+    comma_at, bare_at = [], []
+    for k, name in enumerate(names):
+        comma_at.append(len(pool))
+        pool.extend([",\n" + line for line in lines[name]])
+        if k < may_lead:
+            bare_at.append(len(pool))
+            pool.extend(["\n" + line for line in lines[name]])
+    topic_at = len(pool)
+    pool.extend([f',\n  {{\n{pad}"key": "{TOPIC_KEY}",\n{line}' for line in ep_line])
+    target_at = len(pool)
+    pool.extend([f',\n{pad}"target": {_encode_str(r["id"])},\n{pad}"type": "{HAS_TOPIC}"\n  }}'
+                 for r in tables.topics])
+    pieces = np.empty(len(pool), dtype=object)
+    pieces[:] = pool
+    width = len(names) + 2
     sources = tables.m_ep[order]
     # Rows of each episode: edges come episode by episode (mentions, then topics).
-    bounds = np.searchsorted(sources, np.arange(len(ep_ids) + 1)).tolist()
+    bounds = np.searchsorted(sources, np.arange(len(ep_ids) + 1))
+    ptr, idx = tables.ept_ptr, tables.ept_idx
     first = True
     for start in range(0, len(ep_ids), 5000):
         stop = min(start + 5000, len(ep_ids))
-        lo, hi = bounds[start], bounds[stop]
+        lo, hi = int(bounds[start]), int(bounds[stop])
         rows = order[lo:hi]
-        columns: list[list[str]] = []
-        for name in names:
+        mentions = np.empty((hi - lo, width), dtype=np.int64)
+        mentions[:, 0], mentions[:, -1] = 1, 2
+        lead = np.full(hi - lo, may_lead - 1, dtype=np.int64)
+        for k in range(len(names) - 1, -1, -1):
+            name = names[k]
             if name == "source":
-                columns.append(list(map(ep_line.__getitem__, tables.m_ep[rows].tolist())))
+                codes = tables.m_ep[rows].astype(np.int64)
             elif name == "target":
-                columns.append(list(map(ent_line.__getitem__, tables.m_ent[rows].tolist())))
+                codes = tables.m_ent[rows].astype(np.int64)
             elif name in ("ordinal", "key"):
-                columns.append(list(map(lines[name].__getitem__, ord_code[lo:hi].tolist())))
+                codes = ord_code[lo:hi]
             elif name == "type":
-                columns.append(lines["type"] * (hi - lo))
+                codes = np.zeros(hi - lo, dtype=np.int64)
             else:
-                columns.append(list(map(lines[name].__getitem__, tables.m_cols[name].codes[rows].tolist())))
-        rows_parts = zip(*columns, strict=True)
-        if sparse:
-            texts = ["  {\n" + ",\n".join(filter(None, parts)) + "\n  }" for parts in rows_parts]
-        else:
-            texts = ["  {\n" + ",\n".join(parts) + "\n  }" for parts in rows_parts]
-        ptr, idx = tables.ept_ptr, tables.ept_idx
-        chunk: list[str] = []
-        for ep in range(start, stop):
-            chunk.extend(texts[bounds[ep] - lo:bounds[ep + 1] - lo])
-            for t in idx[ptr[ep]:ptr[ep + 1]].tolist():
-                chunk.append(topic_edge[t].replace("{src}", ep_line[ep], 1))
-        if chunk:
-            out.write(("\n" if first else ",\n") + ",\n".join(chunk))
+                codes = tables.m_cols[name].codes[rows].astype(np.int64)
+            present = codes >= 0
+            if k < may_lead:
+                lead[present] = k  # keys are taken last to first: the first present one stays
+            mentions[:, k + 1] = np.where(present, codes + comma_at[k], 0)
+        for k in range(may_lead):
+            # Each row's first present key, bare.
+            mentions[lead == k, k + 1] -= comma_at[k] - bare_at[k]
+        counts = np.diff(bounds[start:stop + 1])
+        topic_counts = np.diff(ptr[start:stop + 1])
+        topics = idx[ptr[start]:ptr[stop]].astype(np.int64)
+        topic_rows = np.zeros((len(topics), width), dtype=np.int64)
+        topic_rows[:, 0] = topic_at + np.repeat(np.arange(start, stop), topic_counts)
+        topic_rows[:, 1] = target_at + topics
+        # Where each edge goes: an episode's mentions, then its topics.
+        begins = _starts(counts + topic_counts)
+        edges = np.empty((len(mentions) + len(topic_rows), width), dtype=np.int64)
+        edges[np.repeat(begins - _starts(counts), counts) + np.arange(hi - lo)] = mentions
+        edges[np.repeat(begins + counts - _starts(topic_counts), topic_counts) + np.arange(len(topics))] = \
+            topic_rows
+        if len(edges):
+            text = "".join(pieces[edges.ravel()].tolist())
+            out.write(text[1:] if first else text)  # the file's first edge follows "[" without a comma
             first = False
     out.write("\n ]" if not first else "]")
 
