@@ -165,6 +165,26 @@ def test_edges_whose_first_key_differs_are_written_as_networkx_writes_them(
     assert (tmp_path / GRAPH_FILE).read_text(encoding="utf-8") == graph_to_json(graph)
 
 
+@pytest.mark.parametrize("mentioned", [(1,), (), (0, 2)])
+def test_topic_edges_of_episodes_with_and_without_mentions_are_written_as_networkx_writes_them(
+        mentioned: tuple[int, ...]) -> None:
+    import io
+
+    from castgraph.graph.model import Entity, EntityType, Episode, Mention, Resolution
+    from castgraph.graph.node_link import write_node_link
+
+    episodes = [Episode(id=f"e{i}", title=f"T{i}", tags=["#ai", f"#t{i}"],
+                        mentions=[Mention(surface="swyx", type_label="Person")] if i in mentioned else [])
+                for i in range(3)]
+    ids = [f"e{i}#0" for i in mentioned]
+    entities = [Entity(id="entity:1", name="swyx", type=EntityType.PERSON, mention_ids=ids)] if ids else []
+    resolution = Resolution(entities=entities, assignments=dict.fromkeys(ids, "entity:1"))
+    tables = GraphTables.from_build(episodes, resolution)
+    out = io.StringIO()
+    write_node_link(tables, out)
+    assert out.getvalue() == graph_to_json(tables.to_networkx())
+
+
 def test_overview_from_columns_without_mentions_or_episodes() -> None:
     from castgraph.graph.model import Episode, Resolution
 

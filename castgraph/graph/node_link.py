@@ -95,13 +95,6 @@ def dump_indented(value: Any, level: int) -> str:
     return _encode_str(str(value))
 
 
-def _starts(counts: np.ndarray) -> np.ndarray:
-    """Where each of consecutive runs of ``counts`` items starts."""
-    starts = np.zeros(len(counts), dtype=np.int64)
-    np.cumsum(counts[:-1], out=starts[1:])
-    return starts
-
-
 def _write_edges(tables: GraphTables, out: TextIO) -> None:
     # Every piece of text an edge is made of is in one pool, each encoded once; a chunk of
     # edges is then a matrix of pool indices (a row per edge, in file order), and its text
@@ -122,17 +115,17 @@ def _write_edges(tables: GraphTables, out: TextIO) -> None:
     lines["ordinal"] = [f'{pad}"ordinal": {o}' for o in distinct]
     lines["key"] = [f'{pad}"key": "{mention_key(o)}"' for o in distinct]
     lines["type"] = [f'{pad}"type": "{MENTIONS}"']
-    sparse = [name in tables.m_cols and tables.m_cols[name].sparse for name in names]
     # A record's first key follows "{" without a comma: the keys up to the first one every
     # edge has ("key" at the latest) may be first, and have a line without it too.
-    may_lead = sparse.index(False) + 1
+    may_lead = 1 + next(k for k, name in enumerate(names)
+                        if name not in tables.m_cols or not tables.m_cols[name].sparse)
     pool = ["", ",\n  {", "\n  }"]  # nothing (an absent key), an edge's start, its end
-    comma_at, bare_at = [], []
+    comma_at, bare_at = np.zeros(len(names), dtype=np.int64), np.zeros(may_lead, dtype=np.int64)
     for k, name in enumerate(names):
-        comma_at.append(len(pool))
+        comma_at[k] = len(pool)
         pool.extend([",\n" + line for line in lines[name]])
         if k < may_lead:
-            bare_at.append(len(pool))
+            bare_at[k] = len(pool)
             pool.extend(["\n" + line for line in lines[name]])
     topic_at = len(pool)
     pool.extend([f',\n  {{\n{pad}"key": "{TOPIC_KEY}",\n{line}' for line in ep_line])
@@ -143,7 +136,7 @@ def _write_edges(tables: GraphTables, out: TextIO) -> None:
     pieces[:] = pool
     width = len(names) + 2
     sources = tables.m_ep[order]
-    # Rows of each episode: edges come episode by episode (mentions, then topics).
+    # Each episode's first mention row: a chunk is whole episodes.
     bounds = np.searchsorted(sources, np.arange(len(ep_ids) + 1))
     ptr, idx = tables.ept_ptr, tables.ept_idx
     first = True
@@ -151,40 +144,33 @@ def _write_edges(tables: GraphTables, out: TextIO) -> None:
         stop = min(start + 5000, len(ep_ids))
         lo, hi = int(bounds[start]), int(bounds[stop])
         rows = order[lo:hi]
+        codes = np.empty((hi - lo, len(names)), dtype=np.int64)
+        for k, name in enumerate(names):
+            if name == "source":
+                codes[:, k] = tables.m_ep[rows]
+            elif name == "target":
+                codes[:, k] = tables.m_ent[rows]
+            elif name in ("ordinal", "key"):
+                codes[:, k] = ord_code[lo:hi]
+            elif name == "type":
+                codes[:, k] = 0
+            else:
+                codes[:, k] = tables.m_cols[name].codes[rows]  # -1: no such key on this edge
+        present = codes >= 0
         mentions = np.empty((hi - lo, width), dtype=np.int64)
         mentions[:, 0], mentions[:, -1] = 1, 2
-        lead = np.full(hi - lo, may_lead - 1, dtype=np.int64)
-        for k in range(len(names) - 1, -1, -1):
-            name = names[k]
-            if name == "source":
-                codes = tables.m_ep[rows].astype(np.int64)
-            elif name == "target":
-                codes = tables.m_ent[rows].astype(np.int64)
-            elif name in ("ordinal", "key"):
-                codes = ord_code[lo:hi]
-            elif name == "type":
-                codes = np.zeros(hi - lo, dtype=np.int64)
-            else:
-                codes = tables.m_cols[name].codes[rows].astype(np.int64)
-            present = codes >= 0
-            if k < may_lead:
-                lead[present] = k  # keys are taken last to first: the first present one stays
-            mentions[:, k + 1] = np.where(present, codes + comma_at[k], 0)
-        for k in range(may_lead):
-            # Each row's first present key, bare.
-            mentions[lead == k, k + 1] -= comma_at[k] - bare_at[k]
-        counts = np.diff(bounds[start:stop + 1])
-        topic_counts = np.diff(ptr[start:stop + 1])
+        mentions[:, 1:-1] = np.where(present, codes + comma_at, 0)
+        # Each row's first present key, bare (the last that may lead is always present).
+        lead = present[:, :may_lead].argmax(axis=1)
+        mentions[np.arange(hi - lo), lead + 1] += (bare_at - comma_at[:may_lead])[lead]
         topics = idx[ptr[start]:ptr[stop]].astype(np.int64)
+        topic_episodes = np.repeat(np.arange(start, stop), np.diff(ptr[start:stop + 1]))
         topic_rows = np.zeros((len(topics), width), dtype=np.int64)
-        topic_rows[:, 0] = topic_at + np.repeat(np.arange(start, stop), topic_counts)
+        topic_rows[:, 0] = topic_at + topic_episodes
         topic_rows[:, 1] = target_at + topics
-        # Where each edge goes: an episode's mentions, then its topics.
-        begins = _starts(counts + topic_counts)
-        edges = np.empty((len(mentions) + len(topic_rows), width), dtype=np.int64)
-        edges[np.repeat(begins - _starts(counts), counts) + np.arange(hi - lo)] = mentions
-        edges[np.repeat(begins + counts - _starts(topic_counts), topic_counts) + np.arange(len(topics))] = \
-            topic_rows
+        # File order: episode by episode, its mentions (already in order), then its topics.
+        place = np.concatenate((sources[lo:hi].astype(np.int64) * 2, topic_episodes * 2 + 1))
+        edges = np.concatenate((mentions, topic_rows))[np.argsort(place, kind="stable")]
         if len(edges):
             text = "".join(pieces[edges.ravel()].tolist())
             out.write(text[1:] if first else text)  # the file's first edge follows "[" without a comma
