@@ -15,7 +15,8 @@ gives the child the real names, and :meth:`SearchAhead.receive` returns the hits
   is one of ``F``, so it is also the leftmost, longest of ``F``);
 * the child searches again, with ``F``, the episodes where that does not hold: a match
   (whole word or not) of a name not in ``F``, or any match of a name of ``F`` not in
-  ``S`` (found by a second, small automaton).
+  ``S`` (found by a second, small automaton); their hits replace the others'
+  (:mod:`castgraph.link.again`).
 
 While it waits for the names, the child also codes the columns of the episodes' own
 mentions that the build would code (:func:`castgraph.graph.added.code_listed`: surfaces,
@@ -57,8 +58,8 @@ from castgraph.forked import ForkedCall, fork_unavailable, no_idle_core
 from castgraph.graph.added import code_listed
 from castgraph.graph.coded import Coded
 from castgraph.graph.model import Episode
-from castgraph.graph.tables import lex_order
-from castgraph.link.automaton import OTHER_FORM, Hits, NameAutomaton
+from castgraph.link.again import patch_hits, search_again
+from castgraph.link.automaton import Hits, NameAutomaton
 from castgraph.link.spots import BATCH, HitGatherer, TextBatch, TextHits, read_batch
 
 __all__ = ["CHILD_MEMORY_SHARE", "SearchAhead", "surface_names", "why_not_ahead"]
@@ -275,31 +276,6 @@ def _search(episodes: list[Episode], fields: Sequence[str], linkable: Callable[[
         ready.variants = [(int(to_final[name]), written) for name, written in ready.variants]
         return Searched(ready, listed)
 
-    # Forms past OTHER_FORM number written texts per automaton: renumber them in one list.
-    final = NameAutomaton(names, implementation=implementation)
-    other: dict[str, int] = {}
-    gathered = HitGatherer()
-    for batch, hits in zip(batches, found, strict=True):
-        redo = again[batch.first:batch.first + len(batch.joined)]
-        keep = ~redo[hits.text]
-        parts = [Hits(hits.text[keep], hits.start[keep], hits.end[keep], to_final[hits.name[keep]],
-                      hits.opening[keep], _renumbered(hits.form[keep], ahead, other))]
-        texts = np.flatnonzero(redo)
-        if len(texts):
-            hits = final.find_all([batch.joined[i] for i in texts.tolist()])
-            parts.append(hits._replace(text=texts[hits.text], form=_renumbered(hits.form, final, other)))
-        merged = Hits.concatenate(parts)
-        order = lex_order(merged.start, merged.text)
-        gathered.add(batch, Hits(*(column[order] for column in merged)))
-    return Searched(gathered.text_hits(names, lambda: list(other)), listed)
-
-
-def _renumbered(form: Ints, automaton: NameAutomaton, other: dict[str, int]) -> Ints:
-    odd = np.flatnonzero(form >= OTHER_FORM)
-    if not len(odd):
-        return form
-    written = automaton.other_forms()
-    form = form.copy()
-    form[odd] = [OTHER_FORM + other.setdefault(written[f - OTHER_FORM], len(other))
-                 for f in form[odd].tolist()]
-    return form
+    # The episodes where the hits differ are searched again; their hits replace those found ahead.
+    redone = search_again(batches, np.flatnonzero(again), names, ahead.names, implementation)
+    return Searched(patch_hits(ready, again, redone, to_final), listed)

@@ -36,8 +36,8 @@ from castgraph.graph.tables import lex_order
 from castgraph.link.automaton import Hits, NameAutomaton, Searched, number_variants
 from castgraph.link.texts import episode_texts
 
-__all__ = ["BATCH", "TEXT_FIELDS", "HitGatherer", "Spots", "TextBatch", "TextHits", "find_hits",
-           "group_spots", "read_batch"]
+__all__ = ["BATCH", "TEXT_FIELDS", "HitGatherer", "Spots", "TextBatch", "TextHits", "batch_hit_columns",
+           "find_hits", "group_spots", "read_batch"]
 
 Ints = npt.NDArray[np.int64]
 Flags = npt.NDArray[np.bool_]
@@ -108,13 +108,7 @@ class HitGatherer:
 
     def add(self, batch: TextBatch, hits: Hits) -> None:
         """Keep the hits of ``batch`` (``hits.text``: the episode's number in the batch)."""
-        since_at = batch.timed_from[hits.text]
-        # The text of a hit: the last of its episode's texts that starts at or before it.
-        stride = max(map(len, batch.joined), default=0) + 2
-        unit_key = batch.unit_episode * stride + batch.units[0]
-        unit = np.searchsorted(unit_key, hits.text * stride + hits.start, side="right") - 1
-        self._hits.append([hits.text + batch.first, hits.name, hits.form, hits.start, hits.end,
-                           unit + self._unit_count, (since_at >= 0) & (hits.start >= since_at), hits.opening])
+        self._hits.append(batch_hit_columns(batch, hits, self._unit_count))
         self._units.append(batch.units)
         self._unit_count += len(batch.unit_episode)
 
@@ -133,6 +127,18 @@ class HitGatherer:
         unit_start, unit_end, unit_field, unit_chapter, unit_time, unit_timed = unit_columns
         return TextHits(episode, variant_at, start, end, unit_at, timed_at, opening, variants,
                         unit_start, unit_end, unit_field, unit_chapter, unit_time, unit_timed)
+
+
+def batch_hit_columns(batch: TextBatch, hits: Hits, first_unit: int) -> list[npt.NDArray[Any]]:
+    """The columns :class:`HitGatherer` keeps of ``batch``'s ``hits``: episode, name, form, start,
+    end, text (numbered from ``first_unit``, the batch's first), timed and opening."""
+    since_at = batch.timed_from[hits.text]
+    # The text of a hit: the last of its episode's texts that starts at or before it.
+    stride = max(map(len, batch.joined), default=0) + 2
+    unit_key = batch.unit_episode * stride + batch.units[0]
+    unit = np.searchsorted(unit_key, hits.text * stride + hits.start, side="right") - 1
+    return [hits.text + batch.first, hits.name, hits.form, hits.start, hits.end, unit + first_unit,
+            (since_at >= 0) & (hits.start >= since_at), hits.opening]
 
 
 @dataclass
