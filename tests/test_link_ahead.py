@@ -104,6 +104,17 @@ def test_episodes_searched_again_get_the_hits_of_a_search_with_the_final_names(
         _same(searched.hits, find_hits(NameAutomaton(names), episodes, FIELDS))
 
 
+def test_hits_narrowed_for_the_hand_over_come_back_the_same() -> None:
+    hits = find_hits(NameAutomaton(surface_names(_corpus(3), bool)), _corpus(3), FIELDS)
+    assert len(hits.start)
+    narrow = hits.narrowed()
+    assert narrow.start.dtype == np.int32 and narrow.unit_start.dtype == np.int32
+    _same(narrow.widened(), hits)
+    far = dataclasses.replace(hits, start=hits.start + 2**40)  # past int32: kept as it is
+    assert far.narrowed().start.dtype == np.int64
+    _same(far.narrowed().widened(), far)
+
+
 @needs_fork
 def test_names_found_only_after_resolution_are_searched_again() -> None:
     episodes = [Episode(id="a", title="Claude Code, then Claude", mentions=[Mention(surface="Claude Code")]),
