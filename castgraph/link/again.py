@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from castgraph.link.automaton import NameAutomaton, lower_same_length
+from castgraph.link.automaton import Hits, NameAutomaton, lower_same_length
 from castgraph.link.spots import TextBatch, TextHits, batch_hit_columns
 
 __all__ = ["Redone", "occurring_names", "patch_hits", "search_again"]
@@ -67,9 +67,10 @@ def occurring_names(names: Sequence[str], texts: Iterable[str], implementation: 
 
 
 def search_again(batches: Sequence[TextBatch], episodes: Ints, names: Sequence[str], searched: Sequence[str],
-                 implementation: str = "ahocorasick_rs") -> Redone:
+                 unseen: Iterable[str], implementation: str = "ahocorasick_rs") -> Redone:
     """The hits of ``names`` (lower-cased, distinct, sorted: an automaton's names) in ``episodes``
-    (numbers in reading order, ascending), which ``batches`` hold; ``searched``: the names searched ahead."""
+    (numbers in reading order, ascending), which ``batches`` hold; ``searched``: the names searched
+    ahead, ``unseen``: those of ``names`` not among them."""
     starts = np.array([batch.first for batch in batches], dtype=np.int64)
     batch_of = np.searchsorted(starts, episodes, side="right") - 1
     texts = [batches[b].joined[e - batches[b].first] for b, e in zip(batch_of.tolist(), episodes.tolist(),
@@ -77,7 +78,7 @@ def search_again(batches: Sequence[TextBatch], episodes: Ints, names: Sequence[s
     final = set(names)
     found = occurring_names(searched, map(lower_same_length, texts), implementation)
     wanted = {searched[n] for n in found if searched[n] in final}
-    wanted.update(final.difference(searched))  # names the ahead search did not have
+    wanted.update(unseen)
     automaton = NameAutomaton(wanted, implementation=implementation)
     hits = automaton.find_all(texts)
     number = {name: i for i, name in enumerate(names)}
@@ -89,8 +90,7 @@ def search_again(batches: Sequence[TextBatch], episodes: Ints, names: Sequence[s
     for b in np.unique(hit_batch).tolist():
         rows = np.flatnonzero(hit_batch == b)
         batch = batches[b]
-        local = hits._replace(text=episode[rows] - batch.first, start=hits.start[rows], end=hits.end[rows],
-                              name=hits.name[rows], opening=hits.opening[rows], form=hits.form[rows])
+        local = Hits._make(column[rows] for column in hits)._replace(text=episode[rows] - batch.first)
         parts.append(batch_hit_columns(batch, local, int(first_units[b])))
     if parts:
         columns = [np.concatenate(column) for column in zip(*parts, strict=True)]

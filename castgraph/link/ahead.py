@@ -279,5 +279,5 @@ def _search(episodes: list[Episode], fields: Sequence[str], linkable: Callable[[
         return Searched(ready, listed)
 
     # The episodes where the hits differ are searched again; their hits replace those found ahead.
-    redone = search_again(batches, np.flatnonzero(again), names, ahead.names, implementation)
+    redone = search_again(batches, np.flatnonzero(again), names, ahead.names, unseen, implementation)
     return Searched(patch_hits(ready, again, redone, to_final), listed)

@@ -78,7 +78,6 @@ class TextHits:
     unit_time: npt.NDArray[np.float64]
     unit_timed: Flags
 
-
     def narrowed(self) -> TextHits:
         """The same hits with their integer columns as int32 where the values fit: half the bytes to
         hand to another process (:meth:`widened` gives them back as they were)."""
