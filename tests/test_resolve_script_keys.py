@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 from castgraph.graph.model import Episode, Mention
 from castgraph.resolve import resolve
 from castgraph.resolve import resolver as resolver_module
+from castgraph.resolve import variants as variants_module
 from castgraph.resolve.script_keys import ScriptKeys
 from castgraph.resolve.variants import needs_dictionary, script_key
 
@@ -98,3 +100,13 @@ def test_child_ends_without_the_interpreters_teardown() -> None:
                           capture_output=True, check=True, timeout=60)
     assert json.loads(done.stdout) == [script_key(n) for n in NAMES]
     assert b"torn down" not in done.stderr
+
+
+def test_dictionary_loads_with_the_collector_paused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pykakasi
+
+    enabled: list[bool] = []
+    monkeypatch.setattr(pykakasi, "kakasi", lambda: enabled.append(gc.isenabled()) or "loaded")
+    assert variants_module._kakasi.__wrapped__() == "loaded"  # past the cache: loaded anew
+    assert enabled == [False]
+    assert gc.isenabled()

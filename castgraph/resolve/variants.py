@@ -47,6 +47,7 @@ import re
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
+from castgraph.memory import gc_paused
 from castgraph.resolve.normalize import _camel_words, clean_surface, is_latin, name_tokens, strip_accents
 
 __all__ = [
@@ -266,7 +267,10 @@ def nickname_related(a: str, b: str) -> bool:
 def _kakasi() -> Any:
     import pykakasi
 
-    return pykakasi.kakasi()
+    # Its dictionaries are unpickled into millions of objects: without the collector walking
+    # them as they come, loading takes half the time (0.3 s instead of 0.6).
+    with gc_paused():
+        return pykakasi.kakasi()
 
 
 _KANA = dict(zip(
