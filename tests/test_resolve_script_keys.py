@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -110,3 +111,12 @@ def test_dictionary_loads_with_the_collector_paused(monkeypatch: pytest.MonkeyPa
     assert variants_module._kakasi.__wrapped__() == "loaded"  # past the cache: loaded anew
     assert enabled == [False]
     assert gc.isenabled()
+
+
+def test_child_ignores_modules_in_the_working_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "json.py").write_text("raise SystemExit(3)\n")  # the child would fail importing it
+    monkeypatch.chdir(tmp_path)
+    keys = ScriptKeys()
+    keys.make(NAMES, min_child_names=1)
+    assert [keys[n] for n in NAMES] == [script_key(n) for n in NAMES]
+    assert keys._made  # made by the child, not here after it failed

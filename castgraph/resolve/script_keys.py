@@ -51,10 +51,11 @@ class ScriptKeys:
         """Start the child now: it loads the dictionary, then waits for :meth:`make`."""
         if self._child is not None or not sys.executable or getattr(sys, "frozen", False):
             return
-        # The child imports castgraph from where this process did.
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        # The child imports castgraph from where this process did, and from nowhere else: -P keeps
+        # the working folder off its path (a json.py there would run in its place).
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p or os.getcwd() for p in sys.path)}
         try:
-            self._child = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
+            self._child = subprocess.Popen([sys.executable, "-P", "-m", __name__], stdin=subprocess.PIPE,
                                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
         except OSError:
             self._child = None
