@@ -142,6 +142,9 @@ class BuildReport(BaseModel):
     seconds: dict[str, float] = Field(default_factory=dict)
     #: Why graph.json was not written (empty when it was).
     skipped_json: str = ""
+    #: Why the linker searched the texts after resolution, in this process, instead of beside it
+    #: in a forked child (empty when a child searched, or without the linker).
+    searched_here: str = ""
 
 
 def _unresolved(episodes: list[Episode], resolution: Resolution) -> list[str]:
@@ -338,6 +341,7 @@ class GraphBuilder:
             linker.add_title_mentions(episodes)
             # The texts are searched on the other core while this one resolves.
             linker.search_ahead(episodes)
+            report.searched_here = linker.searched_here
             t = self._stage(report, "titles", t)
 
         try:

@@ -158,16 +158,18 @@ def test_without_fork_nothing_runs_and_the_build_is_the_same(tmp_path: Path,
     monkeypatch.setattr(SearchAhead, "receive", spy)
     forking = not fork_unavailable()
     ahead = LinkOptions(search_ahead=True)
-    GraphBuilder(BuildOptions(inputs=[src], out=tmp_path / "forked", html=False, graph_json=True,
-                              link=ahead)).run()
+    reports = [GraphBuilder(BuildOptions(inputs=[src], out=tmp_path / "forked", html=False, graph_json=True,
+                                         link=ahead)).run()]
     monkeypatch.setenv(NO_FORK_ENV, "1")
     assert not SearchAhead(_corpus(1, 2), FIELDS, bool, always=True).running
-    GraphBuilder(BuildOptions(inputs=[src], out=tmp_path / "alone", html=False, graph_json=True,
-                              link=ahead)).run()
+    reports.append(GraphBuilder(BuildOptions(inputs=[src], out=tmp_path / "alone", html=False,
+                                             graph_json=True, link=ahead)).run())
     monkeypatch.delenv(NO_FORK_ENV)
-    GraphBuilder(BuildOptions(inputs=[src], out=tmp_path / "never", html=False, graph_json=True,
-                              link=LinkOptions(search_ahead=False))).run()
+    reports.append(GraphBuilder(BuildOptions(inputs=[src], out=tmp_path / "never", html=False,
+                                             graph_json=True, link=LinkOptions(search_ahead=False))).run())
     assert len(received) == 2  # search_ahead=False: no child asked
+    # The report says why the texts were searched after resolution (nothing when asked not to fork).
+    assert [r.searched_here for r in reports] == [fork_unavailable(), f"{NO_FORK_ENV} is set", ""]
     if forking:
         assert isinstance(received[0], TextHits) and len(received[0].start)
     assert all(r is None for r in received[1:])
@@ -277,3 +279,26 @@ def test_a_killed_child_leaves_the_search_to_the_linker() -> None:
     os.kill(ahead._child.pid, signal.SIGKILL)
     ahead.send(episodes, ["Claude", "GitHub"])
     assert ahead.receive() is None and not ahead.running
+
+
+def test_the_build_says_why_the_texts_were_searched_after_resolution(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from castgraph.cli import main
+
+    records = [{"id": ep.id, "title": ep.title, "summary": ep.summary,
+                "entities": [{"name": m.surface, "type": "Product"} for m in ep.mentions]}
+               for ep in _corpus(3, 10)]
+    src = tmp_path / "eps.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    monkeypatch.setenv("COLUMNS", "300")
+    monkeypatch.setenv(NO_FORK_ENV, "1")
+    alone = CliRunner().invoke(main, ["build", str(src), "--out", str(tmp_path / "alone"), "--no-html"])
+    assert alone.exit_code == 0, alone.output
+    row = next(line for line in alone.output.splitlines() if "text search" in line)
+    assert f"after resolution, in this process: {NO_FORK_ENV} is set (--no-link skips it)" in row
+    unlinked = CliRunner().invoke(main, ["build", str(src), "--out", str(tmp_path / "unlinked"), "--no-html",
+                                         "--no-link"])
+    assert unlinked.exit_code == 0, unlinked.output
+    assert "seconds" in unlinked.output and "text search" not in unlinked.output

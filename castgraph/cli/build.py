@@ -51,6 +51,9 @@ def _print_report(report: BuildReport, console: Console) -> None:
     table.add_row("written", "\n".join(report.written))
     if report.skipped_json:
         table.add_row("not written", report.skipped_json)
+    if report.searched_here:
+        table.add_row("text search", f"after resolution, in this process: {report.searched_here} "
+                                     "(--no-link skips it)")
     console.print(table)
 
 

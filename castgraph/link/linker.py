@@ -190,6 +190,8 @@ class EntityLinker:
         self._linkable: dict[str, bool] = {}
         self._linkable_options = self.options
         self._ahead: SearchAhead | None = None
+        #: Why :meth:`search_ahead` could start no child (``""``: one searched, or none was asked for).
+        self.searched_here = ""
         # How busy the machine is while the titles are read tells search_ahead whether a core is idle.
         self._since: tuple[int, int] | None = None
 
@@ -251,6 +253,7 @@ class EntityLinker:
             self._ahead = SearchAhead(sorted(episodes, key=lambda e: e.id), text_fields, self.linkable,
                                       self.options.automaton, always=bool(self.options.search_ahead),
                                       since=self._since)
+            self.searched_here = "" if self._ahead.why_not == "no episodes" else self._ahead.why_not
 
     def close(self) -> None:
         """Stop a search started by :meth:`search_ahead` that :meth:`link` did not take."""
