@@ -120,3 +120,15 @@ def test_child_ignores_modules_in_the_working_folder(tmp_path: Path, monkeypatch
     keys.make(NAMES, min_child_names=1)
     assert [keys[n] for n in NAMES] == [script_key(n) for n in NAMES]
     assert keys._made  # made by the child, not here after it failed
+
+
+def test_a_working_folder_gone_leaves_the_keys_to_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    def gone() -> str:
+        raise FileNotFoundError("the working folder was removed")
+
+    monkeypatch.setattr(sys, "path", ["", *sys.path])  # the working folder: asked for
+    monkeypatch.setattr("os.getcwd", gone)
+    keys = ScriptKeys()
+    keys.make(NAMES, min_child_names=1)
+    assert keys._child is None and keys._thread is None
+    assert [keys[n] for n in NAMES] == [script_key(n) for n in NAMES]

@@ -53,8 +53,8 @@ class ScriptKeys:
             return
         # The child imports castgraph from where this process did, and from nowhere else: -P keeps
         # the working folder off its path (a json.py there would run in its place).
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p or os.getcwd() for p in sys.path)}
-        try:
+        try:  # (the working folder may be gone)
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(p or os.getcwd() for p in sys.path)}
             self._child = subprocess.Popen([sys.executable, "-P", "-m", __name__], stdin=subprocess.PIPE,
                                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
         except OSError:
