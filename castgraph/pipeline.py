@@ -49,14 +49,19 @@ from castgraph.resolve.override_check import check_overrides
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["FORK_MAX_MENTIONS", "FORK_MIN_MENTIONS", "JSON_AUTO_MENTIONS", "BuildOptions", "BuildReport",
-           "GraphBuilder"]
+__all__ = ["FORK_MAX_MENTIONS", "FORK_MIN_MENTIONS", "JSON_AUTO_MENTIONS", "SEARCHED_HERE_SECONDS",
+           "BuildOptions", "BuildReport", "GraphBuilder"]
 
 JSON_AUTO_MENTIONS = 250_000
 """Above this many mentions graph.json is written only on request (``graph_json=True``,
 ``castgraph build --json`` or ``castgraph export --format json``): the compact store
 beside it is what castgraph reads, and a graph.json of a million mentions takes longer
 to write than the rest of the build."""
+
+
+SEARCHED_HERE_SECONDS = 1.0
+"""A link stage this long, with the texts searched in the build's own process, is explained in the
+report (:attr:`BuildReport.searched_here`); a shorter one is not worth a note."""
 
 
 FORK_MIN_MENTIONS = 20_000
@@ -143,7 +148,8 @@ class BuildReport(BaseModel):
     #: Why graph.json was not written (empty when it was).
     skipped_json: str = ""
     #: Why the linker searched the texts after resolution, in this process, instead of beside it
-    #: in a forked child (empty when a child searched, or without the linker).
+    #: in a forked child (empty when a child searched, the link stage took under
+    #: :data:`SEARCHED_HERE_SECONDS`, or without the linker).
     searched_here: str = ""
 
 
@@ -341,7 +347,6 @@ class GraphBuilder:
             linker.add_title_mentions(episodes)
             # The texts are searched on the other core while this one resolves.
             linker.search_ahead(episodes)
-            report.searched_here = linker.searched_here
             t = self._stage(report, "titles", t)
 
         try:
@@ -362,6 +367,8 @@ class GraphBuilder:
                 # As columns: the build reads them; the episodes get them only if asked (self.episodes).
                 linked = linker.link(episodes, resolution)
                 t = self._stage(report, "link", t)
+                if report.seconds["link"] >= SEARCHED_HERE_SECONDS:
+                    report.searched_here = linker.searched_here
         finally:
             linker.close()
 

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from castgraph import forked
+from castgraph import pipeline as pipeline_module
 from castgraph.forked import NO_FORK_ENV, fork_unavailable
 from castgraph.graph.model import Chapter, Episode, Mention
 from castgraph.link import EntityLinker, LinkOptions
@@ -156,6 +157,7 @@ def test_without_fork_nothing_runs_and_the_build_is_the_same(tmp_path: Path,
         return received[-1]
 
     monkeypatch.setattr(SearchAhead, "receive", spy)
+    monkeypatch.setattr(pipeline_module, "SEARCHED_HERE_SECONDS", 0.0)  # a note however short the search
     forking = not fork_unavailable()
     ahead = LinkOptions(search_ahead=True)
     reports = [GraphBuilder(BuildOptions(inputs=[src], out=tmp_path / "forked", html=False, graph_json=True,
@@ -296,6 +298,10 @@ def test_the_build_says_why_the_texts_were_searched_after_resolution(
     monkeypatch.setenv("COLUMNS", "300")
     # The reason depends on the machine (memory, idle cores): one is given here.
     monkeypatch.setattr(ahead_module, "why_not_ahead", lambda **_: "no room for a child")
+    quick = CliRunner().invoke(main, ["build", str(src), "--out", str(tmp_path / "quick"), "--no-html"])
+    assert quick.exit_code == 0, quick.output
+    assert "seconds" in quick.output and "text search" not in quick.output  # a search too short to note
+    monkeypatch.setattr(pipeline_module, "SEARCHED_HERE_SECONDS", 0.0)
     alone = CliRunner().invoke(main, ["build", str(src), "--out", str(tmp_path / "alone"), "--no-html"])
     assert alone.exit_code == 0, alone.output
     row = next(line for line in alone.output.splitlines() if "text search" in line)
