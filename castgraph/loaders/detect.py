@@ -14,10 +14,11 @@ waited on.
 Examples
 --------
 >>> import tempfile
->>> folder = Path(tempfile.mkdtemp())
->>> _ = (folder / "b.txt").write_text('{"title": "Two", "id": "e2"}\\n{"title": "One", "id": "e1"}\\n')
->>> _ = (folder / "a.json").write_text('[{"title": "One", "id": "e1", "summary": "longer"}]')
->>> result = read_episodes([folder])
+>>> with tempfile.TemporaryDirectory() as name:
+...     folder = Path(name)
+...     _ = (folder / "b.txt").write_text('{"title": "Two", "id": "e2"}\\n{"title": "One", "id": "e1"}\\n')
+...     _ = (folder / "a.json").write_text('[{"title": "One", "id": "e1", "summary": "longer"}]')
+...     result = read_episodes([folder])
 >>> [(e.id, e.summary) for e in result.episodes], len(result.warnings)
 ([('e1', 'longer'), ('e2', '')], 1)
 """
