@@ -253,7 +253,7 @@ class EntityLinker:
             self._ahead = SearchAhead(sorted(episodes, key=lambda e: e.id), text_fields, self.linkable,
                                       self.options.automaton, always=bool(self.options.search_ahead),
                                       since=self._since)
-            self.searched_here = "" if self._ahead.why_not == "no episodes" else self._ahead.why_not
+            self.searched_here = self._ahead.why_not
 
     def close(self) -> None:
         """Stop a search started by :meth:`search_ahead` that :meth:`link` did not take."""
