@@ -72,13 +72,18 @@ __all__ = [
     "ANSWER_FILE_MIN",
     "NO_FORK_ENV",
     "ForkedCall",
+    "answer_file",
     "cpu_snapshot",
+    "dump_answer",
     "fork_unavailable",
     "idle_cores",
     "idle_cores_since",
+    "memory_short",
     "no_idle_core",
     "private_memory_kb",
+    "send_answer",
     "tolerate_at_fork",
+    "unpickle_answer",
 ]
 
 ANSWER_FILE_MIN = 1 << 20
@@ -129,11 +134,20 @@ def fork_unavailable(*, memory_share: float = 0.0) -> str:
     others = [t for t in threading.enumerate() if t is not current and t.is_alive() and t not in _tolerated]
     if others:
         return f"{len(others)} other thread(s) running ({', '.join(sorted(t.name for t in others))})"
-    if memory_share > 0:
-        resident, available = _resident_kb(), _available_kb()
-        if resident is not None and available is not None and available < resident * memory_share:
-            return (f"not enough memory for a child process (about {resident * memory_share / 1024:,.0f} MB; "
-                    f"{available / 1024:,.0f} MB available)")
+    return memory_short(memory_share) if memory_share > 0 else ""
+
+
+def memory_short(share: float) -> str:
+    """Why the machine lacks the memory for a child that needs ``share`` times this process's
+    resident memory (``""``: it has it, or it cannot tell: not Linux).
+
+    >>> memory_short(0.0)
+    ''
+    """
+    resident, available = _resident_kb(), _available_kb()
+    if resident is not None and available is not None and available < resident * share:
+        return (f"not enough memory for a child process (about {resident * share / 1024:,.0f} MB; "
+                f"{available / 1024:,.0f} MB available)")
     return ""
 
 
@@ -278,7 +292,7 @@ def _write_all(fd: int, data: bytes) -> None:
 _IN_FILE = b"F"
 
 
-def _answer_file() -> int:
+def answer_file() -> int:
     """A new anonymous in-memory file for a child's answer (-1 where there is none: not Linux)."""
     create = getattr(os, "memfd_create", None)
     if create is None:
@@ -290,7 +304,7 @@ def _answer_file() -> int:
     return fd
 
 
-def _send(fd: int, answer_fd: int, data: bytes) -> None:
+def send_answer(fd: int, answer_fd: int, data: bytes) -> None:
     """Send the pickled answer: through the shared file if it is large, else the pipe ``fd``."""
     if answer_fd >= 0 and len(data) >= ANSWER_FILE_MIN:
         try:
@@ -301,6 +315,31 @@ def _send(fd: int, answer_fd: int, data: bytes) -> None:
             _write_all(fd, _IN_FILE + str(len(data)).encode())
             return
     _write_all(fd, data)
+
+
+def dump_answer(fd: int, answer_fd: int, value: Any) -> None:
+    """Send ``value`` as :func:`send_answer` sends its pickle, but pickled straight into the shared
+    file ``answer_fd`` when there is one: no copy of a large answer in this process's memory."""
+    if answer_fd < 0:
+        _write_all(fd, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        return
+    with open(answer_fd, "wb", closefd=False) as out:
+        pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+        size = out.tell()
+    _write_all(fd, _IN_FILE + str(size).encode())
+
+
+def unpickle_answer(data: bytes, answer_fd: int) -> Any:
+    """A child's answer from what its pipe brought (see :func:`send_answer`): the pickle, or where
+    to find it in the shared file ``answer_fd``."""
+    if not data.startswith(_IN_FILE):
+        return pickle.loads(data)
+    size = int(data[len(_IN_FILE):])
+    if os.fstat(answer_fd).st_size < size:  # mapped past its end, the file would kill us (SIGBUS)
+        raise ValueError("the answer file is shorter than the child said")
+    # Mapped, not read: no second copy of a large answer.
+    with mmap.mmap(answer_fd, size, access=mmap.ACCESS_READ) as view:
+        return pickle.loads(view)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -338,7 +377,7 @@ def _run_child(function: Callable[[], Any], fd: int, answer_fd: int, what: str, 
             data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # a result that cannot be pickled
             data = pickle.dumps((False, _portable(exc, what), payload[2]), protocol=pickle.HIGHEST_PROTOCOL)
-        _send(fd, answer_fd, data)
+        send_answer(fd, answer_fd, data)
         code = 0
     finally:
         os._exit(code)
@@ -392,7 +431,7 @@ class ForkedCall(Generic[T]):
         measure = _log.isEnabledFor(logging.DEBUG)
         parent = os.getpid()
         read_fd, write_fd = os.pipe()  # not inherited by programs started with exec
-        answer_fd = _answer_file()
+        answer_fd = answer_file()
         try:
             pid = os.fork()
         except BaseException:
@@ -408,15 +447,7 @@ class ForkedCall(Generic[T]):
         return self
 
     def _unpickled(self, data: bytes) -> Any:
-        """The child's answer from what the pipe brought: the pickle, or where to find it in the file."""
-        if not data.startswith(_IN_FILE):
-            return pickle.loads(data)
-        size = int(data[len(_IN_FILE):])
-        if os.fstat(self._answer_fd).st_size < size:  # mapped past its end, the file would kill us (SIGBUS)
-            raise ValueError("the answer file is shorter than the child said")
-        # Mapped, not read: no second copy of a large answer.
-        with mmap.mmap(self._answer_fd, size, access=mmap.ACCESS_READ) as view:
-            return pickle.loads(view)
+        return unpickle_answer(data, self._answer_fd)
 
     def _close_answer_file(self) -> None:
         if self._answer_fd >= 0:

@@ -59,8 +59,8 @@ def _open_fds() -> set[str]:
 def test_a_large_answer_comes_back_whole_and_leaves_no_file_open(monkeypatch: pytest.MonkeyPatch,
                                                                   in_file: bool) -> None:
     if not in_file:  # as where there is no memfd_create: all of it through the pipe
-        monkeypatch.setattr(forked, "_answer_file", lambda: -1)
-    elif forked._answer_file() < 0:
+        monkeypatch.setattr(forked, "answer_file", lambda: -1)
+    elif forked.answer_file() < 0:
         pytest.skip("no in-memory files (os.memfd_create) here")
     data = [bytes([n % 251]) * 1000 + str(n).encode() for n in range(3 * forked.ANSWER_FILE_MIN // 1000)]
     before = _open_fds()
@@ -75,7 +75,7 @@ def test_a_large_answer_comes_back_whole_and_leaves_no_file_open(monkeypatch: py
 
 @pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="counts open files in /proc")
 def test_an_answer_file_shorter_than_the_child_said_is_an_error_not_a_crash() -> None:
-    if forked._answer_file() < 0:
+    if forked.answer_file() < 0:
         pytest.skip("no in-memory files (os.memfd_create) here")
 
     before = _open_fds()

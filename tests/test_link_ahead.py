@@ -1,4 +1,4 @@
-"""The search that runs in a forked child while the resolver works (castgraph.link.ahead)."""
+"""The search that runs in a child process while the resolver works (castgraph.link.ahead, .relay)."""
 
 from __future__ import annotations
 
@@ -21,14 +21,16 @@ from castgraph.forked import NO_FORK_ENV, fork_unavailable
 from castgraph.graph.model import Chapter, Episode, Mention
 from castgraph.link import EntityLinker, LinkOptions
 from castgraph.link import ahead as ahead_module
-from castgraph.link.ahead import SearchAhead, surface_names
+from castgraph.link.ahead import SearchAhead, mention_surfaces, surface_names
 from castgraph.link.automaton import NameAutomaton
-from castgraph.link.spots import TextHits, find_hits
+from castgraph.link.spots import TextHits, find_hits, read_batch
 from castgraph.pipeline import BuildOptions, GraphBuilder
 
 needs_fork = pytest.mark.skipif(bool(fork_unavailable()),
                                 reason="no forked child here: the linker searches in-process")
 
+#: Both ways a child runs: forked, or started anew and sent the texts (castgraph.link.relay).
+KINDS = ["fork", "relay"]
 FIELDS = ["title", "summary", "chapters"]
 SURFACES = ["Claude", "Claude Code", "GitHub", "GitHub Copilot", "Amazon Web Services (AWS)",
             "Ｍｉｓｔｒａｌ", "Shawn Wang / swyx", "Andrej Karpathy (Eureka Labs)", "松尾研究室", "松尾",
@@ -64,21 +66,38 @@ def _same(found: TextHits | None, expected: TextHits) -> None:
             assert got.dtype == want.dtype and np.array_equal(got, want), field.name
 
 
+def _surface_names(episodes: list[Episode]) -> list[str]:
+    return surface_names(mention_surfaces(episodes), bool)
+
+
+class FailsInAnotherProcess:
+    """A guard that pickles, and fails in any process but the one that made it."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+
+    def __call__(self, name: str) -> bool:
+        if os.getpid() != self.pid:
+            raise RuntimeError("the child fails")
+        return True
+
+
 def _names(rng: random.Random, episodes: list[Episode]) -> list[str]:
     """Names as a resolver might leave them: some surfaces' names dropped, some never a surface."""
-    searched = surface_names(episodes, bool)
+    searched = _surface_names(episodes)
     kept = [n for n in searched if rng.random() < 0.7]
     return kept + rng.sample(["Anthropic", "Jane", "Eureka Labs", "Industries", "claude code x"], 2)
 
 
 @needs_fork
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("seed", range(6))
-def test_the_child_finds_exactly_what_the_linker_would(seed: int) -> None:
+def test_the_child_finds_exactly_what_the_linker_would(seed: int, kind: str) -> None:
     episodes = _corpus(seed)
     rng = random.Random(seed)
-    for names in (_names(rng, episodes), surface_names(episodes, bool), ["Claude"]):
-        ahead = SearchAhead(episodes, FIELDS, bool, always=True)
-        assert ahead.running
+    for names in (_names(rng, episodes), _surface_names(episodes), ["Claude"]):
+        ahead = SearchAhead(episodes, FIELDS, bool, always=True, kind=kind)
+        assert ahead.running and ahead.kind == kind
         ahead.send(episodes, names)
         found = ahead.receive()
         _same(found, find_hits(NameAutomaton(names), episodes, FIELDS))
@@ -100,13 +119,15 @@ def test_episodes_searched_again_get_the_hits_of_a_search_with_the_final_names(
     episodes = _corpus(seed, 60)
     rng = random.Random(seed)
     for names in (_names(rng, episodes), _names(rng, episodes), ["Claude", "claude code x"]):
-        searched = ahead_module._search(episodes, FIELDS, bool, implementation, lambda names=names: names)
+        texts = (read_batch(episodes, first, FIELDS) for first in range(0, len(episodes), 7))
+        searched = ahead_module.search_texts(texts, _surface_names(episodes), implementation,
+                                             lambda names=names: names, dict)
         assert searched is not None
-        _same(searched.hits, find_hits(NameAutomaton(names), episodes, FIELDS))
+        _same(searched.hits.widened(), find_hits(NameAutomaton(names), episodes, FIELDS))
 
 
 def test_hits_narrowed_for_the_hand_over_come_back_the_same() -> None:
-    hits = find_hits(NameAutomaton(surface_names(_corpus(3), bool)), _corpus(3), FIELDS)
+    hits = find_hits(NameAutomaton(_surface_names(_corpus(3))), _corpus(3), FIELDS)
     assert len(hits.start)
     narrow = hits.narrowed()
     assert narrow.start.dtype == np.int32 and narrow.unit_start.dtype == np.int32
@@ -117,11 +138,12 @@ def test_hits_narrowed_for_the_hand_over_come_back_the_same() -> None:
 
 
 @needs_fork
-def test_names_found_only_after_resolution_are_searched_again() -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_names_found_only_after_resolution_are_searched_again(kind: str) -> None:
     episodes = [Episode(id="a", title="Claude Code, then Claude", mentions=[Mention(surface="Claude Code")]),
                 Episode(id="b", title="Anthropic and Claude", mentions=[Mention(surface="Claude")]),
                 Episode(id="c", title="nothing", mentions=[])]
-    ahead = SearchAhead(episodes, ["title"], bool, always=True)
+    ahead = SearchAhead(episodes, ["title"], bool, always=True, kind=kind)
     # "Claude Code" is not a name any more; "Anthropic" was never a surface.
     ahead.send(episodes, ["Claude", "Anthropic"])
     found = ahead.receive()
@@ -129,6 +151,16 @@ def test_names_found_only_after_resolution_are_searched_again() -> None:
     assert [(e, s) for e, s in zip(found.episode.tolist(), found.start.tolist(), strict=True)] == \
         [(0, 0), (0, 18), (1, 0), (1, 14)]
     assert found.variants == [(1, "Claude"), (0, "Anthropic")]
+
+
+@needs_fork
+def test_a_guard_that_cannot_be_sent_leaves_the_search_to_the_linker() -> None:
+    episodes = _corpus(7, 5)
+    ahead = SearchAhead(episodes, FIELDS, lambda name: True, always=True, kind="relay")
+    assert not ahead.running and ahead.kind == ""
+    assert ahead.why_not.startswith("the name guard cannot be sent to another process")
+    ahead.send(episodes, ["Claude"])
+    assert ahead.receive() is None
 
 
 @needs_fork
@@ -169,30 +201,29 @@ def test_without_fork_nothing_runs_and_the_build_is_the_same(tmp_path: Path,
     monkeypatch.delenv(NO_FORK_ENV)
     reports.append(GraphBuilder(BuildOptions(inputs=[src], out=tmp_path / "never", html=False,
                                              graph_json=True, link=LinkOptions(search_ahead=False))).run())
-    assert len(received) == 2  # search_ahead=False: no child asked
+    monkeypatch.setattr(ahead_module, "CHILD_MEMORY_SHARE", 1e9)  # no memory for a fork's copy
+    reports.append(GraphBuilder(BuildOptions(inputs=[src], out=tmp_path / "relayed", html=False,
+                                             graph_json=True, link=ahead)).run())
+    assert len(received) == 3  # search_ahead=False: no child asked
     # The report says why the texts were searched after resolution (nothing when asked not to fork).
     assert (reports[0].searched_here == "") == isinstance(received[0], TextHits)  # "": a child searched
-    assert [r.searched_here for r in reports[1:]] == [f"{NO_FORK_ENV} is set", ""]
+    assert [r.searched_here for r in reports[1:3]] == [f"{NO_FORK_ENV} is set", ""]
     if forking:
         assert isinstance(received[0], TextHits) and len(received[0].start)
-    assert all(r is None for r in received[1:])
+        # A child sent only the texts finds the same; the build codes the listed columns itself.
+        _same(received[2], received[0])
+    assert received[1] is None
     forked = (tmp_path / "forked" / "graph.json").read_bytes()
     assert b"text_link" in forked
-    assert forked == (tmp_path / "alone" / "graph.json").read_bytes() == \
-        (tmp_path / "never" / "graph.json").read_bytes()
+    for other in ("alone", "never", "relayed"):
+        assert (tmp_path / other / "graph.json").read_bytes() == forked, other
 
 
 @needs_fork
-def test_a_failing_child_leaves_the_search_to_the_linker() -> None:
-    parent = os.getpid()
-
-    def linkable_here_only(name: str) -> bool:
-        if os.getpid() != parent:
-            raise RuntimeError("the child fails")
-        return True
-
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_failing_child_leaves_the_search_to_the_linker(kind: str) -> None:
     episodes = _corpus(2, 10)
-    ahead = SearchAhead(episodes, FIELDS, linkable_here_only, always=True)
+    ahead = SearchAhead(episodes, FIELDS, FailsInAnotherProcess(), always=True, kind=kind)
     assert ahead.running
     ahead.send(episodes, ["Claude", "GitHub"])
     assert ahead.receive() is None and not ahead.running
@@ -250,8 +281,16 @@ def test_idle_cores_since_a_snapshot() -> None:
 def test_no_child_without_memory_for_a_copy_or_an_idle_core(monkeypatch: pytest.MonkeyPatch) -> None:
     episodes = _corpus(5, 4)
     monkeypatch.setattr(ahead_module, "CHILD_MEMORY_SHARE", 1e9)  # more than any machine has
+    if not fork_unavailable() and sys.platform == "linux":
+        # No memory for a fork's copy: a child sent only the texts, where there is memory for those.
+        relayed = SearchAhead(episodes, FIELDS, bool, always=True)
+        assert relayed.running and relayed.kind == "relay" and relayed.why_not == ""
+        relayed.send(episodes, ["Claude"])
+        _same(relayed.receive(), find_hits(NameAutomaton(["Claude"]), episodes, FIELDS))
+    monkeypatch.setattr(ahead_module, "RELAY_MEMORY_SHARE", 1e9)
     ahead = SearchAhead(episodes, FIELDS, bool, always=True)
     assert not ahead.running and (ahead.why_not.startswith("not enough memory") or sys.platform != "linux")
+    assert ahead.kind == ""
     ahead.send(episodes, ["Claude"])
     assert ahead.receive() is None
     monkeypatch.undo()
@@ -265,7 +304,7 @@ def test_no_child_without_memory_for_a_copy_or_an_idle_core(monkeypatch: pytest.
     monkeypatch.setattr(forked, "idle_cores_since", lambda since: 0.9)
     monkeypatch.setattr(forked, "idle_cores", lambda: 0.0)
     idle = SearchAhead(episodes, FIELDS, bool, since=(0, 0))
-    assert idle.why_not in ("", fork_unavailable(memory_share=ahead_module.CHILD_MEMORY_SHARE))
+    assert idle.why_not in ("", forked.memory_short(ahead_module.RELAY_MEMORY_SHARE))
     idle.close()
     if not fork_unavailable():
         forced = SearchAhead(episodes, FIELDS, bool, always=True)
@@ -275,11 +314,17 @@ def test_no_child_without_memory_for_a_copy_or_an_idle_core(monkeypatch: pytest.
 
 
 @needs_fork
-def test_a_killed_child_leaves_the_search_to_the_linker() -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_killed_child_leaves_the_search_to_the_linker(kind: str) -> None:
     episodes = _corpus(6, 10)
-    ahead = SearchAhead(episodes, FIELDS, bool, always=True)
-    assert ahead._child is not None and ahead._child.pid is not None
-    os.kill(ahead._child.pid, signal.SIGKILL)
+    ahead = SearchAhead(episodes, FIELDS, bool, always=True, kind=kind)
+    if kind == "fork":
+        assert ahead._child is not None and ahead._child.pid is not None
+        pid = ahead._child.pid
+    else:
+        assert ahead._relay is not None and ahead._relay._child is not None
+        pid = ahead._relay._child.pid
+    os.kill(pid, signal.SIGKILL)
     ahead.send(episodes, ["Claude", "GitHub"])
     assert ahead.receive() is None and not ahead.running
 

@@ -1,8 +1,8 @@
-"""Search the episode texts while the resolver runs, in a forked child process.
+"""Search the episode texts while the resolver runs, in a child process.
 
 The linker looks for the names and aliases of the resolved entities, known only once
 resolution is done. Its search is most of its time, and the machine's other core idles
-while the resolver works. :class:`SearchAhead` forks a child before resolution that
+while the resolver works. :class:`SearchAhead` starts a child before resolution that
 searches the texts for every name the mentions' surfaces can give (each surface cleaned,
 and the names :func:`~castgraph.resolve.surface.parse_surface` splits from it): the
 names of the entities are among them. Once resolution is done, :meth:`SearchAhead.send`
@@ -23,8 +23,12 @@ mentions that the build would code (:func:`castgraph.graph.added.code_listed`: s
 type labels, descriptions); the build takes them where they still hold what the mentions
 hold (:func:`castgraph.graph.added.listed_columns`).
 
-Where no child can or should run (see :func:`why_not_ahead`; ``CASTGRAPH_NO_FORK=1``
-turns it off), or it fails, the linker searches in-process, with the same hits.
+The child is forked where the machine has the memory for the pages a fork comes to copy
+(:data:`CHILD_MEMORY_SHARE`); short of it (at a million episodes) it is a new Python
+process sent only the surfaces and the texts (:mod:`castgraph.link.relay`), which leaves
+the listed mentions' columns to the build. Where no child can or should run (see
+:func:`why_not_ahead`; ``CASTGRAPH_NO_FORK=1`` turns it off), or it fails, the linker
+searches in-process, with the same hits.
 
 Examples
 --------
@@ -46,6 +50,7 @@ import contextlib
 import operator
 import os
 import pickle
+import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
@@ -54,15 +59,17 @@ import numpy as np
 import numpy.typing as npt
 
 from castgraph.errors import CastgraphError
-from castgraph.forked import ForkedCall, fork_unavailable, no_idle_core
+from castgraph.forked import ForkedCall, fork_unavailable, memory_short, no_idle_core
 from castgraph.graph.added import code_listed
 from castgraph.graph.coded import Coded
 from castgraph.graph.model import Episode
 from castgraph.link.again import patch_hits, search_again
-from castgraph.link.automaton import Hits, NameAutomaton
+from castgraph.link.automaton import NameAutomaton
+from castgraph.link.relay import SearchRelay
 from castgraph.link.spots import BATCH, HitGatherer, TextBatch, TextHits, read_batch
 
-__all__ = ["CHILD_MEMORY_SHARE", "SearchAhead", "surface_names", "why_not_ahead"]
+__all__ = ["CHILD_MEMORY_SHARE", "RELAY_MEMORY_SHARE", "SearchAhead", "child_kind", "mention_surfaces",
+           "names_to_search", "search_texts", "surface_names", "why_not_ahead"]
 
 #: The memory the machine must have available at the fork, as a share of this process's (see
 #: :func:`why_not_ahead`): measured at 100k episodes, the child came to own about twice the
@@ -70,7 +77,12 @@ __all__ = ["CHILD_MEMORY_SHARE", "SearchAhead", "surface_names", "why_not_ahead"
 #: 1.7 times that while the child ran.
 CHILD_MEMORY_SHARE = 4.0
 
+#: The same for a child sent only the texts (:mod:`castgraph.link.relay`): it owns their copy
+#: and its hits, and the build grows meanwhile as it does without a child.
+RELAY_MEMORY_SHARE = 1.5
+
 Ints = npt.NDArray[np.int64]
+Guard = Callable[[str], bool]
 
 
 class Searched(NamedTuple):
@@ -81,40 +93,64 @@ class Searched(NamedTuple):
 
 
 def why_not_ahead(*, always: bool = False, since: tuple[int, int] | None = None) -> str:
-    """Why no child can search ahead now (``""``: one can).
+    """Why no child can search ahead now (``""``: one can, forked or, short of memory for that,
+    started anew: see :func:`child_kind`).
 
-    Forking must be safe and the memory there (:func:`castgraph.forked.fork_unavailable` with
-    :data:`CHILD_MEMORY_SHARE`: a child that reads every episode while its parent reads every
-    mention ends up owning most of the pages of both), and, unless ``always``, a core must be
-    idle: beside another busy program the child only slows the resolver down. Idle means
-    half a core free on average since ``since`` (a :func:`castgraph.forked.cpu_snapshot`
+    Forking must be safe (:func:`castgraph.forked.fork_unavailable`), and, unless ``always``, a
+    core must be idle: beside another busy program the child only slows the resolver down.
+    Idle means half a core free on average since ``since`` (a :func:`castgraph.forked.cpu_snapshot`
     taken while this process worked), else, without one, a core left by the load average.
     """
     if not always:
         busy = no_idle_core(since)
         if busy:
             return busy
-    return fork_unavailable(memory_share=CHILD_MEMORY_SHARE)
+    cannot = fork_unavailable()
+    if cannot or not fork_unavailable(memory_share=CHILD_MEMORY_SHARE):
+        return cannot
+    if not sys.executable or getattr(sys, "frozen", False):
+        return "no Python interpreter to start"
+    return memory_short(RELAY_MEMORY_SHARE)
 
 
-def surface_names(episodes: Iterable[Episode], linkable: Callable[[str], bool]) -> list[str]:
-    """Every name the episodes' mention surfaces can give an entity, as the resolver cleans and splits them.
+def child_kind() -> str:
+    """``"fork"`` where the machine has the memory a forked child needs (:data:`CHILD_MEMORY_SHARE`),
+    else ``"relay"`` (a :class:`~castgraph.link.relay.SearchRelay`, which needs
+    :data:`RELAY_MEMORY_SHARE`); ask once :func:`why_not_ahead` is empty."""
+    return "relay" if fork_unavailable(memory_share=CHILD_MEMORY_SHARE) else "fork"
 
-    >>> from castgraph.graph.model import Mention
-    >>> ep = Episode(id="e", title="t", mentions=[Mention(surface="Amazon Web Services (AWS)")])
-    >>> surface_names([ep], bool)
+
+def mention_surfaces(episodes: Iterable[Episode]) -> set[str]:
+    """The distinct surfaces of the episodes' mentions."""
+    return {m.surface for ep in episodes for m in ep.mentions}
+
+
+def surface_names(surfaces: Iterable[str], linkable: Callable[[str], bool]) -> list[str]:
+    """Every name mention ``surfaces`` can give an entity, as the resolver cleans and splits them.
+
+    >>> surface_names(["Amazon Web Services (AWS)"], bool)
     ['AWS', 'Amazon Web Services', 'Amazon Web Services (AWS)']
     """
     from castgraph.resolve.normalize import clean_surface
     from castgraph.resolve.surface import parse_surface
 
     names: set[str] = set()
-    for surface in {m.surface for ep in episodes for m in ep.mentions}:
+    for surface in set(surfaces):
         names.add(clean_surface(surface))
         names.update(parse_surface(surface, person=False).parts)
         if "(" in surface:  # a person's surface splits differently only at a parenthesis
             names.update(parse_surface(surface, person=True).parts)
     return sorted(n for n in names if n and linkable(n))
+
+
+def names_to_search(surfaces: Iterable[str], linkable: Guard) -> list[str]:
+    """:func:`surface_names`, for a searching child: the resolver's caches that parsing the surfaces
+    fills are emptied after, so that their memory goes to the hits (185 MB at 100k episodes)."""
+    from castgraph.resolve.resolver import clear_caches
+
+    names = surface_names(surfaces, linkable)
+    clear_caches()
+    return names
 
 
 class SearchAhead:
@@ -128,30 +164,43 @@ class SearchAhead:
     fields
         The text fields to read (see :func:`~castgraph.link.texts.episode_texts`).
     linkable
-        The linker's guard: names it never links are not searched for.
+        The linker's guard: names it never links are not searched for. It must pickle
+        where the child is started anew (:class:`~castgraph.link.words.NameGuard` does).
     implementation
         The automaton library (see :class:`~castgraph.link.automaton.NameAutomaton`).
     always
-        Fork even when no core is idle (see :func:`why_not_ahead`).
+        Start a child even when no core is idle (see :func:`why_not_ahead`).
     since
         A :func:`castgraph.forked.cpu_snapshot` taken while this process worked, to tell
         whether a core is idle (see :func:`why_not_ahead`).
+    kind
+        ``"fork"`` or ``"relay"`` (see :func:`child_kind`; default: as the memory allows).
     """
 
     def __init__(self, episodes: Sequence[Episode], fields: Sequence[str], linkable: Callable[[str], bool],
                  implementation: str = "ahocorasick_rs", *, always: bool = False,
-                 since: tuple[int, int] | None = None) -> None:
+                 since: tuple[int, int] | None = None, kind: str | None = None) -> None:
         self.episodes = list(episodes)
         self._child: ForkedCall[Searched | None] | None = None
+        self._relay: SearchRelay | None = None
         #: The listed mentions' columns the child coded (see :func:`castgraph.graph.added.code_listed`),
-        #: once :meth:`receive` has them.
+        #: once :meth:`receive` has them (a relayed child codes none: the build does).
         self.listed: dict[str, Coded] = {}
         self._names_fd = -1
         self._sender: threading.Thread | None = None
         #: Why no child runs (``""`` while one does, or did).
         self.why_not = why_not_ahead(always=always, since=since) if self.episodes else "no episodes"
+        #: How the child runs: ``"fork"``, ``"relay"``, or ``""`` (none).
+        self.kind = ""
         if self.why_not:
             return
+        self.kind = kind or child_kind()
+        if self.kind == "relay":
+            self._start_relay(fields, linkable, implementation)
+        else:
+            self._start_fork(fields, linkable, implementation)
+
+    def _start_fork(self, fields: Sequence[str], linkable: Guard, implementation: str) -> None:
         names_in, names_out = os.pipe()
         searched = self.episodes
 
@@ -159,10 +208,13 @@ class SearchAhead:
             os.close(names_out)  # so that the parent's end, closed, reads as the end of the names
             with contextlib.suppress(OSError):  # behind the resolver and its romanizing child
                 os.nice(10)
+            texts = (read_batch(searched, first, fields) for first in range(0, len(searched), BATCH))
             with os.fdopen(names_in, "rb") as names:
-                found = _search(searched, fields, linkable, implementation, lambda: pickle.load(names))
-            # Half the bytes to pickle, copy and read back (130 MB at 100k episodes): receive() widens them.
-            return None if found is None else found._replace(hits=found.hits.narrowed())
+                names_ahead = names_to_search(mention_surfaces(searched), linkable)
+                found = search_texts(texts, names_ahead, implementation, lambda: pickle.load(names),
+                                     lambda: code_listed(searched))
+            # Narrowed: half the bytes to pickle, copy and read back (130 MB at 100k episodes).
+            return found
 
         try:
             self._child = ForkedCall(search, what="searching the episode texts").start()
@@ -170,20 +222,44 @@ class SearchAhead:
             os.close(names_in)
         self._names_fd = names_out
 
+    def _start_relay(self, fields: Sequence[str], linkable: Guard, implementation: str) -> None:
+        relay = SearchRelay()
+        if not relay.start():
+            self.why_not, self.kind = "no Python process could be started", ""
+            return
+        self._relay = relay
+        # Here, the texts are read (0.5 s at 100k episodes); there, the names made and searched for.
+        try:
+            relay.put((implementation, linkable, mention_surfaces(self.episodes)))
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:  # a guard made on the spot
+            self.close()
+            self.why_not, self.kind = f"the name guard cannot be sent to another process ({exc})", ""
+            return
+        for first in range(0, len(self.episodes), BATCH):
+            relay.put(read_batch(self.episodes, first, fields))
+        relay.put(None)
+
     @property
     def running(self) -> bool:
         """Whether a child is searching (False: :meth:`receive` will return ``None``)."""
-        return self._child is not None
+        return self._child is not None or self._relay is not None
 
     def send(self, episodes: Sequence[Episode], names: Iterable[str]) -> None:
         """Give the child the names to find (it goes on alone); other episodes than those searched stop it."""
-        if self._child is None or self._names_fd < 0:
+        if not self.running or self._sender is not None:
             return
         if len(episodes) != len(self.episodes) or any(map(operator.is_not, episodes, self.episodes)):
             self.close()
             return
-        keys, fd = list(names), self._names_fd
-        self._names_fd = -1
+        keys = list(names)
+        if self._relay is not None:
+            self._relay.put(keys)
+            # Its answer comes through while the linker reads the tags (see SearchRelay.finish).
+            self._relay.finish()
+            self._sender = threading.current_thread()  # sent
+            return
+        assert self._child is not None
+        fd, self._names_fd = self._names_fd, -1
 
         def write() -> None:
             try:
@@ -200,17 +276,22 @@ class SearchAhead:
 
     def receive(self) -> TextHits | None:
         """The hits of the names given to :meth:`send`, or ``None`` (search in-process then)."""
-        child, sender = self._child, self._sender
-        if child is None or sender is None:
+        child, relay, sender = self._child, self._relay, self._sender
+        if sender is None:
             self.close()
             return None
-        self._child = None
-        try:
-            result = child.result()
-        except CastgraphError:  # the child failed or was killed: the linker searches itself
-            result = None
-        finally:
-            sender.join()
+        self._child, self._relay, self._sender = None, None, None
+        result: Searched | None = None
+        if relay is not None:
+            answer = relay.answer()
+            result = answer if isinstance(answer, Searched) else None
+        elif child is not None:
+            try:
+                result = child.result()
+            except CastgraphError:  # the child failed or was killed: the linker searches itself
+                result = None
+            finally:
+                sender.join()
         if not isinstance(result, Searched):
             return None
         self.listed = result.listed
@@ -224,41 +305,49 @@ class SearchAhead:
         child, self._child = self._child, None
         if child is not None:
             child.kill()
+        relay, self._relay = self._relay, None
+        if relay is not None:
+            relay.close()
 
     def __del__(self) -> None:
-        if getattr(self, "_child", None) is not None:
+        if getattr(self, "_child", None) is not None or getattr(self, "_relay", None) is not None:
             self.close()
 
 
-def _search(episodes: list[Episode], fields: Sequence[str], linkable: Callable[[str], bool],
-            implementation: str, read_names: Callable[[], list[str]]) -> Searched | None:
-    """The child's work (see the module): ``None`` when the in-process search must run instead."""
-    ahead = NameAutomaton(surface_names(episodes, linkable), implementation=implementation)
+def search_texts(texts: Iterable[TextBatch], searched_names: list[str], implementation: str,
+                 read_names: Callable[[], list[str]], listed: Callable[[], dict[str, Coded]]
+                 ) -> Searched | None:
+    """A searching child's work (see the module): the hits of the names ``read_names`` gives, in
+    ``texts``, searched for ``searched_names`` meanwhile; ``listed`` codes the listed mentions'
+    columns while the names are not known yet. ``None``: the in-process search must run instead.
+
+    The hits come :meth:`~castgraph.link.spots.TextHits.narrowed`, as they are handed over.
+    """
+    ahead = NameAutomaton(searched_names, implementation=implementation)
     batches: list[TextBatch] = []
-    found: list[Hits] = []
+    # While the parent still resolves: the hits as they are if every name of the search is kept.
+    gathered = HitGatherer()
     # Episode and name of every match, whole word or not (a few per hit: kept small).
     matched: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]] = []
-    for first in range(0, len(episodes), BATCH):
-        batch = read_batch(episodes, first, fields)
+    for batch in texts:
+        first = batch.first
         searched = ahead.search(batch.joined)
         if searched is None:  # a name the joined search cannot take: rare, left to the parent
             return None
         in_batch: list[tuple[Ints, Ints]] = []
         batches.append(batch)
-        found.append(ahead.hits(batch.joined, searched, in_batch))
+        gathered.add(batch, ahead.hits(batch.joined, searched, in_batch))
         matched.extend(((text + first).astype(np.int32), name.astype(np.int32)) for text, name in in_batch)
-
-    # While the parent still resolves: the hits as they are if every name of the search is kept.
-    gathered = HitGatherer()
-    for batch, hits in zip(batches, found, strict=True):
-        gathered.add(batch, hits)
-    ready = gathered.text_hits(ahead.names, ahead.other_forms)
-    listed = code_listed(episodes)  # for the build, also while the parent resolves
+    # Narrowed now, not at the hand-over: the child waits for the names with half the bytes.
+    ready = gathered.text_hits(ahead.names, ahead.other_forms).narrowed()
+    del gathered
+    coded = listed()  # for the build, also while the parent resolves
+    count = batches[-1].first + len(batches[-1].joined) if batches else 0
 
     names = NameAutomaton.distinct_names(read_names())
     at = {name: i for i, name in enumerate(names)}
     to_final = np.array([at.get(name, -1) for name in ahead.names] + [-1], dtype=np.int64)
-    again = np.zeros(len(episodes), dtype=bool)
+    again = np.zeros(count, dtype=bool)
     for episode, name in matched:
         again[episode[to_final[name] < 0]] = True
     searched_for = set(ahead.names)
@@ -276,8 +365,8 @@ def _search(episodes: list[Episode], fields: Sequence[str], linkable: Callable[[
     if not again.any():
         # The same hits: each kept name is renumbered; the ways of writing keep their numbers.
         ready.variants = [(int(to_final[name]), written) for name, written in ready.variants]
-        return Searched(ready, listed)
+        return Searched(ready, coded)
 
     # The episodes where the hits differ are searched again; their hits replace those found ahead.
     redone = search_again(batches, np.flatnonzero(again), names, ahead.names, unseen, implementation)
-    return Searched(patch_hits(ready, again, redone, to_final), listed)
+    return Searched(patch_hits(ready, again, redone, to_final).narrowed(), coded)

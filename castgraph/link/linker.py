@@ -42,7 +42,6 @@ Claude Code text_link summary None None 1
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from itertools import chain, compress, repeat
 from operator import attrgetter
@@ -65,6 +64,7 @@ from castgraph.link.rows import PLACE_NAMES, TextRows, new_rows
 from castgraph.link.spots import find_hits, group_spots
 from castgraph.link.texts import LINK_FIELDS, episode_texts
 from castgraph.link.titles import TitleGuestFinder, TitlePattern
+from castgraph.link.words import CJK_CHARS, COMMON_WORDS, GENERIC_NAMES, NameGuard
 from castgraph.memory import gc_paused
 
 __all__ = [
@@ -78,39 +78,6 @@ __all__ = [
     "episode_texts",
     "parse_link_fields",
 ]
-
-
-#: Names too generic to link from text or tags, whatever entity carries them.
-GENERIC_NAMES = frozenset([
-    "ai", "api", "apis", "llm", "llms", "ml", "gpu", "gpus", "cpu", "agent", "agents", "model", "models",
-    "app", "apps", "data", "code", "coding", "cloud", "web", "chat", "search", "software", "hardware",
-    "tool", "tools", "product", "products", "platform", "company", "startup", "team", "research", "science",
-    "engineering", "internet", "open-source", "opensource", "podcast", "episode", "show", "host", "guest",
-    "news", "video"
-]) | {"open source", "machine learning", "deep learning", "artificial intelligence"}
-
-#: One-word names that are also ordinary English words (names of products and companies
-#: especially): they link only when written exactly and often enough.
-COMMON_WORDS = frozenset([
-    "apple", "amazon", "notion", "linear", "cursor", "windows", "word", "excel", "slack", "teams", "zoom",
-    "go", "rust", "swift", "ruby", "python", "java", "spark", "pages", "actions", "gemini", "mistral",
-    "meta", "square", "stripe", "box", "discord", "signal", "threads", "llama", "alpaca", "falcon",
-    "phoenix", "delta", "shell", "oracle", "target", "visa", "office", "outlook", "edge", "chrome",
-    "safari", "modal", "render", "railway", "fly", "neon", "plaid", "ramp", "mercury", "loom", "bolt",
-    "warp", "arc", "runway", "scale", "surge", "weights", "comet", "ray", "arrow", "flight", "duck",
-    "iceberg", "chroma", "kafka", "beam", "storm", "temporal", "trigger", "segment", "amplitude", "heap",
-    "sentry", "tempo", "build", "universe", "summit", "people", "human", "orange", "mint", "sage", "basil",
-    "ginger", "pepper", "honey", "sugar", "salt", "bell", "ford", "king", "queen", "prince", "major",
-    "general", "bishop", "baker", "cook", "smith", "miller", "hunter", "fisher", "carter", "mason", "wells",
-    "brown", "white", "black", "green", "gray", "grey", "young", "long", "short", "little", "hill", "wood",
-    "woods", "banks", "rose", "lily", "grace", "hope", "faith", "joy", "amber", "pearl", "crystal",
-    "summer", "autumn", "winter", "spring", "june", "may", "april", "august", "will", "mark", "bill", "pat",
-    "sue", "rob", "drew", "chase", "dean", "gene", "grant", "lane", "rich", "claude"
-])
-
-# Kana, kanji and hangul: the scripts without spaces (see castgraph.link.boundaries).
-_CJK_CHARS = re.compile("[\u3041-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-                        "\uff66-\uff9f\uac00-\ud7af\u1100-\u11ff\u3005]")
 
 
 def parse_link_fields(text: str) -> tuple[str, ...]:
@@ -167,7 +134,7 @@ class _Name:
 
     def decide(self, key: str) -> None:
         """Set the flags of the name ``key`` from its forms."""
-        self.single = key.isalnum() and _CJK_CHARS.search(key) is None
+        self.single = key.isalnum() and CJK_CHARS.search(key) is None
         self.capitalized = any(f != f.lower() for f in self.forms)
         if self.single and key.isalpha():
             self.acronym = len(key) > 1 and all(
@@ -209,7 +176,7 @@ class EntityLinker:
         answers = self._linkable_answers()
         known = answers.get(name)
         if known is None:
-            known = answers[name] = self._check_linkable(name)
+            known = answers[name] = self.guard(name)
         return known
 
     def _linkable_answers(self) -> dict[str, bool]:
@@ -218,20 +185,10 @@ class EntityLinker:
             self._linkable, self._linkable_options = {}, self.options
         return self._linkable
 
-    def _check_linkable(self, name: str) -> bool:
-        text = name.strip()
-        if not text:
-            return False
-        if text.isascii():  # most names: no CJK, and a letter is whatever has two cases
-            lowered = text.lower()
-            return len(text) >= self.options.min_chars and lowered != text.upper() \
-                and " ".join(lowered.split()) not in GENERIC_NAMES
-        if " ".join(text.casefold().split()) in GENERIC_NAMES:
-            return False
-        cjk = _CJK_CHARS.search(text) is not None
-        if len(text) < (self.options.min_chars_cjk if cjk else self.options.min_chars):
-            return False
-        return any(c.isalpha() for c in text)
+    @property
+    def guard(self) -> NameGuard:
+        """The guard :meth:`linkable` applies, as a value (a process searching for this linker applies it)."""
+        return NameGuard(self.options.min_chars, self.options.min_chars_cjk)
 
     def add_title_mentions(self, episodes: Iterable[Episode]) -> int:
         """Before resolution: add the guests and products that titles name (``title_pattern`` mentions)."""
@@ -250,7 +207,7 @@ class EntityLinker:
         self.close()
         text_fields = [f for f in self.options.fields if f != "tags"]
         if self.active and text_fields and self.options.search_ahead is not False:
-            self._ahead = SearchAhead(sorted(episodes, key=lambda e: e.id), text_fields, self.linkable,
+            self._ahead = SearchAhead(sorted(episodes, key=lambda e: e.id), text_fields, self.guard,
                                       self.options.automaton, always=bool(self.options.search_ahead),
                                       since=self._since)
             self.searched_here = self._ahead.why_not
@@ -274,7 +231,7 @@ class EntityLinker:
             else:
                 owner.append(entity.id)
                 forms.append(entity.name.strip())
-        answers, check = self._linkable_answers(), self._check_linkable
+        answers, check = self._linkable_answers(), self.guard
         for form in set(forms).difference(answers):
             answers[form] = check(form)
         kept = list(map(answers.__getitem__, forms))

@@ -99,7 +99,7 @@ _INT32 = np.iinfo(np.int32)
 def _narrow(column: Ints) -> npt.NDArray[np.signedinteger[Any]]:
     if len(column) and (column.min() < _INT32.min or column.max() > _INT32.max):
         return column
-    return column.astype(np.int32)
+    return column.astype(np.int32, copy=False)
 
 
 def find_hits(automaton: NameAutomaton, episodes: Sequence[Episode], fields: Sequence[str]) -> TextHits:
@@ -143,14 +143,21 @@ class HitGatherer:
         hit_columns: list[npt.NDArray[Any]] = [no_ints] * 6 + [no_flags] * 2
         unit_columns: list[npt.NDArray[Any]] = [no_ints] * 4 + [np.zeros(0), no_flags]
         if self._hits:
-            hit_columns = [np.concatenate(column) for column in zip(*self._hits, strict=True)]
-            unit_columns = [np.concatenate(column) for column in zip(*self._units, strict=True)]
+            hit_columns, unit_columns = _joined(self._hits), _joined(self._units)
         episode, name, form, start, end, unit_at, timed_at, opening = hit_columns
         variant_at, variants = number_variants(Hits(episode, start, end, name, opening, form), names,
                                                other_forms())
         unit_start, unit_end, unit_field, unit_chapter, unit_time, unit_timed = unit_columns
         return TextHits(episode, variant_at, start, end, unit_at, timed_at, opening, variants,
                         unit_start, unit_end, unit_field, unit_chapter, unit_time, unit_timed)
+
+
+def _joined(batches: list[list[npt.NDArray[Any]]]) -> list[npt.NDArray[Any]]:
+    """Each column of ``batches`` in one array; a column's parts go once it is joined (which empties
+    ``batches``): at a million episodes, a whole copy of the hits less at once."""
+    parts = [list(column) for column in zip(*batches, strict=True)]
+    batches.clear()
+    return [np.concatenate(parts.pop(0)) for _ in range(len(parts))]
 
 
 def batch_hit_columns(batch: TextBatch, hits: Hits, first_unit: int) -> list[npt.NDArray[Any]]:
