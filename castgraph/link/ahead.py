@@ -78,7 +78,10 @@ __all__ = ["CHILD_MEMORY_SHARE", "RELAY_MEMORY_SHARE", "SearchAhead", "child_kin
 CHILD_MEMORY_SHARE = 4.0
 
 #: The same for a child sent only the texts (:mod:`castgraph.link.relay`): it owns their copy
-#: and its hits, and the build grows meanwhile as it does without a child.
+#: and its hits, and the build grows meanwhile as it does without a child. Measured at 100k
+#: episodes: the build held 0.72 GB when it started the child, which peaked at 0.70 GB while
+#: the build grew by 0.9 GB; at a million, all processes together peaked at 14.95 GB, the
+#: build alone at 13.48 GB.
 RELAY_MEMORY_SHARE = 1.5
 
 Ints = npt.NDArray[np.int64]
