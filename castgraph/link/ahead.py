@@ -191,6 +191,7 @@ class SearchAhead:
         self.listed: dict[str, Coded] = {}
         self._names_fd = -1
         self._sender: threading.Thread | None = None
+        self._sent = False
         #: Why no child runs (``""`` while one does, or did).
         self.why_not = why_not_ahead(always=always, since=since) if self.episodes else "no episodes"
         #: How the child runs: ``"fork"``, ``"relay"``, or ``""`` (none).
@@ -249,17 +250,16 @@ class SearchAhead:
 
     def send(self, episodes: Sequence[Episode], names: Iterable[str]) -> None:
         """Give the child the names to find (it goes on alone); other episodes than those searched stop it."""
-        if not self.running or self._sender is not None:
+        if not self.running or self._sent:
             return
         if len(episodes) != len(self.episodes) or any(map(operator.is_not, episodes, self.episodes)):
             self.close()
             return
-        keys = list(names)
+        keys, self._sent = list(names), True
         if self._relay is not None:
             self._relay.put(keys)
             # Its answer comes through while the linker reads the tags (see SearchRelay.finish).
             self._relay.finish()
-            self._sender = threading.current_thread()  # sent
             return
         assert self._child is not None
         fd, self._names_fd = self._names_fd, -1
@@ -280,7 +280,7 @@ class SearchAhead:
     def receive(self) -> TextHits | None:
         """The hits of the names given to :meth:`send`, or ``None`` (search in-process then)."""
         child, relay, sender = self._child, self._relay, self._sender
-        if sender is None:
+        if not self._sent:
             self.close()
             return None
         self._child, self._relay, self._sender = None, None, None
@@ -294,7 +294,8 @@ class SearchAhead:
             except CastgraphError:  # the child failed or was killed: the linker searches itself
                 result = None
             finally:
-                sender.join()
+                if sender is not None:
+                    sender.join()
         if not isinstance(result, Searched):
             return None
         self.listed = result.listed
