@@ -81,6 +81,7 @@ __all__ = [
     "memory_short",
     "no_idle_core",
     "private_memory_kb",
+    "python_child_env",
     "send_answer",
     "tolerate_at_fork",
     "unpickle_answer",
@@ -96,6 +97,15 @@ T = TypeVar("T")
 
 _log = logging.getLogger(__name__)
 _tolerated: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+
+
+def python_child_env() -> dict[str, str]:
+    """The environment of a new Python process (started with ``-P``) that imports castgraph from
+    where this one did, and from nowhere else: not from the working folder, where a ``json.py``
+    would run in place of the standard library's. Raises :class:`OSError` if the working folder
+    is gone.
+    """
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p or os.getcwd() for p in sys.path)}
 
 
 def tolerate_at_fork(thread: threading.Thread) -> None:

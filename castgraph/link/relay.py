@@ -5,7 +5,7 @@ the memory for it. A forked child shares every page of the build, but each page 
 process writes from then on is copied: a child that reads every episode while its parent
 reads every mention comes to own about the build's size again (7 GB at a million episodes).
 Short of that memory, a :class:`SearchRelay` starts a new interpreter
-(``python -P -m castgraph.link.relay``) and sends it through a pipe only what the search
+(``python -P``, running :func:`_main`) and sends it through a pipe only what the search
 reads: the mentions' distinct surfaces, the episodes' texts a batch at a time
 (:class:`~castgraph.link.spots.TextBatch`, about 0.6 GB at a million episodes), and, once
 resolution is done, the names. The child runs the same search
@@ -39,7 +39,7 @@ import sys
 import threading
 from typing import Any, BinaryIO
 
-from castgraph.forked import answer_file, dump_answer, tolerate_at_fork, unpickle_answer
+from castgraph.forked import answer_file, dump_answer, python_child_env, tolerate_at_fork, unpickle_answer
 
 __all__ = ["SearchRelay"]
 
@@ -48,6 +48,8 @@ __all__ = ["SearchRelay"]
 PIPE_BYTES = 1 << 20
 
 _Message = tuple[bytes, bytes] | None
+# Not ``-m``: the package imports this module first, and runpy would run it a second time.
+_CHILD = f"from {__name__} import _main; _main()"
 
 
 class SearchRelay:
@@ -75,12 +77,10 @@ class SearchRelay:
         if self._child is not None or not sys.executable or getattr(sys, "frozen", False):
             return False
         answer_fd = answer_file()
-        # As the romanizing child (castgraph.resolve.script_keys): castgraph from where this process took it.
         try:  # (the working folder may be gone)
-            env = {**os.environ, "PYTHONPATH": os.pathsep.join(p or os.getcwd() for p in sys.path)}
             self._child = subprocess.Popen(
-                [sys.executable, "-P", "-m", __name__, str(answer_fd)], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+                [sys.executable, "-P", "-c", _CHILD, str(answer_fd)], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=python_child_env(),
                 pass_fds=(answer_fd,) if answer_fd >= 0 else ())
         except OSError:
             if answer_fd >= 0:

@@ -30,6 +30,7 @@ import sys
 import threading
 from collections.abc import Iterable
 
+from castgraph.forked import python_child_env
 from castgraph.resolve.variants import _kakasi, needs_dictionary, script_key
 
 __all__ = ["MIN_CHILD_NAMES", "ScriptKeys"]
@@ -51,12 +52,10 @@ class ScriptKeys:
         """Start the child now: it loads the dictionary, then waits for :meth:`make`."""
         if self._child is not None or not sys.executable or getattr(sys, "frozen", False):
             return
-        # The child imports castgraph from where this process did, and from nowhere else: -P keeps
-        # the working folder off its path (a json.py there would run in its place).
-        try:  # (the working folder may be gone)
-            env = {**os.environ, "PYTHONPATH": os.pathsep.join(p or os.getcwd() for p in sys.path)}
+        try:  # (the working folder may be gone: see python_child_env)
             self._child = subprocess.Popen([sys.executable, "-P", "-m", __name__], stdin=subprocess.PIPE,
-                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                           env=python_child_env())
         except OSError:
             self._child = None
 

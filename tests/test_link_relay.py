@@ -1,0 +1,62 @@
+"""The search child started anew and sent only the texts (castgraph.link.relay)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from castgraph.forked import fork_unavailable
+from castgraph.graph.model import Episode, Mention
+from castgraph.link import relay as relay_module
+from castgraph.link.ahead import SearchAhead
+from castgraph.link.automaton import NameAutomaton
+from castgraph.link.spots import find_hits
+
+EPISODES = [Episode(id="a", title="GitHub and Claude Code", mentions=[Mention(surface="Claude Code")]),
+            Episode(id="b", title="Claude on GitHub", mentions=[Mention(surface="GitHub")])]
+
+needs_child = pytest.mark.skipif(bool(fork_unavailable()),
+                                 reason="no search child here (CASTGRAPH_NO_FORK, or threads running)")
+
+
+def _relayed(names: list[str]) -> list[int] | None:
+    ahead = SearchAhead(EPISODES, ["title"], bool, always=True, kind="relay")
+    assert ahead.kind == "relay", ahead.why_not
+    ahead.send(EPISODES, names)
+    hits = ahead.receive()
+    return None if hits is None else hits.start.tolist()
+
+
+def test_the_child_ends_at_once_and_quietly_when_the_build_sends_nothing() -> None:
+    # Started as the relay starts it: no second run of the module (runpy warns of one), no traceback.
+    done = subprocess.run([sys.executable, "-P", "-c", relay_module._CHILD, "-1"], input=b"",
+                          capture_output=True, timeout=60, env=relay_module.python_child_env())
+    assert done.returncode == 1 and done.stdout == b"" and done.stderr == b""
+
+
+@needs_child
+def test_the_child_finds_what_the_linker_would() -> None:
+    names = ["Claude", "GitHub"]
+    assert _relayed(names) == find_hits(NameAutomaton(names), EPISODES, ["title"]).start.tolist()
+
+
+@needs_child
+def test_the_child_ignores_modules_in_the_working_folder(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pickle.py").write_text("raise SystemExit(3)\n")  # the child would fail importing it
+    monkeypatch.chdir(tmp_path)
+    assert _relayed(["Claude"]) == find_hits(NameAutomaton(["Claude"]), EPISODES, ["title"]).start.tolist()
+
+
+@needs_child
+def test_a_working_folder_gone_leaves_the_search_to_the_linker(monkeypatch: pytest.MonkeyPatch) -> None:
+    def gone() -> str:
+        raise FileNotFoundError("the working folder was removed")
+
+    monkeypatch.setattr(sys, "path", ["", *sys.path])  # the working folder: asked for
+    monkeypatch.setattr("os.getcwd", gone)
+    ahead = SearchAhead(EPISODES, ["title"], bool, always=True, kind="relay")
+    assert not ahead.running and ahead.why_not == "no Python process could be started"
