@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,32 @@ def test_a_working_folder_gone_leaves_the_search_to_the_linker(monkeypatch: pyte
     monkeypatch.setattr("os.getcwd", gone)
     ahead = SearchAhead(EPISODES, ["title"], bool, always=True, kind="relay")
     assert not ahead.running and ahead.why_not == "no Python process could be started"
+
+
+
+@needs_child
+def test_no_more_texts_are_read_once_the_child_is_gone(monkeypatch: pytest.MonkeyPatch) -> None:
+    from castgraph.link import ahead as ahead_module
+
+    real_start = relay_module.SearchRelay.start
+
+    def start_and_lose(self: relay_module.SearchRelay) -> bool:
+        started = real_start(self)
+        assert started and self._child is not None
+        self._child.kill()
+        self._child.wait()
+        self.put("lost")  # its writer finds the pipe closed, and ends
+        deadline = time.monotonic() + 10
+        while self.listening and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return started
+
+    read: list[int] = []
+    real_read = ahead_module.read_batch
+    monkeypatch.setattr(relay_module.SearchRelay, "start", start_and_lose)
+    monkeypatch.setattr(ahead_module, "read_batch", lambda eps, first, fields: read.append(first) or
+                        real_read(eps, first, fields))
+    ahead = SearchAhead(EPISODES, ["title"], bool, always=True, kind="relay")
+    assert read == []
+    ahead.send(EPISODES, ["Claude"])
+    assert ahead.receive() is None and not ahead.running

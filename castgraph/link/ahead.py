@@ -240,6 +240,8 @@ class SearchAhead:
             self.why_not, self.kind = f"the name guard cannot be sent to another process ({exc})", ""
             return
         for first in range(0, len(self.episodes), BATCH):
+            if not relay.listening:  # the child is gone: the linker searches in-process
+                break
             relay.put(read_batch(self.episodes, first, fields))
         relay.put(None)
 

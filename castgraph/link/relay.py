@@ -96,9 +96,14 @@ class SearchRelay:
         self._sender.start()
         return True
 
+    @property
+    def listening(self) -> bool:
+        """Whether messages still reach the child (False once it is gone: :meth:`put` drops them)."""
+        return self._child is not None and self._sender is not None and self._sender.is_alive()
+
     def put(self, message: object) -> None:
         """Queue ``message`` for the child (pickled now; written by a thread)."""
-        if self._child is None or self._sender is None or not self._sender.is_alive():
+        if not self.listening:
             return  # none, or it is gone: answer() finds out
         data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
         self._outbox.put((len(data).to_bytes(8, "little"), data))
