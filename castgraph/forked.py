@@ -74,6 +74,7 @@ __all__ = [
     "ForkedCall",
     "answer_file",
     "cpu_snapshot",
+    "die_with_parent",
     "dump_answer",
     "fork_unavailable",
     "idle_cores",
@@ -328,8 +329,10 @@ def send_answer(fd: int, answer_fd: int, data: bytes) -> None:
 
 
 def dump_answer(fd: int, answer_fd: int, value: Any) -> None:
-    """Send ``value`` as :func:`send_answer` sends its pickle, but pickled straight into the shared
-    file ``answer_fd`` when there is one: no copy of a large answer in this process's memory."""
+    """Send ``value`` pickled, for :func:`unpickle_answer`: straight into the shared file
+    ``answer_fd`` when there is one, whatever its size (no copy of a large answer in this
+    process's memory), else through the pipe ``fd``. Unlike :func:`send_answer` it does not
+    fall back to the pipe: a file that cannot take the answer raises :class:`OSError`."""
     if answer_fd < 0:
         _write_all(fd, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         return
@@ -352,7 +355,7 @@ def unpickle_answer(data: bytes, answer_fd: int) -> Any:
         return pickle.loads(view)
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """Have the kernel kill this child if the parent dies first (Linux; elsewhere the parent reaps it)."""
     if not sys.platform.startswith("linux"):
         return
@@ -373,7 +376,7 @@ def _run_child(function: Callable[[], Any], fd: int, answer_fd: int, what: str, 
         if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
             # Ctrl-C ends the child at once, without a traceback; the parent reports it.
             signal.signal(signal.SIGINT, signal.SIG_DFL)
-        _die_with_parent(parent)
+        die_with_parent(parent)
         # What the child prints would cut into this process's display, and a lock on a stream held
         # by another thread here at the fork would stay held in the child: its streams go nowhere.
         sys.stdout = sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115

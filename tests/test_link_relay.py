@@ -90,3 +90,66 @@ def test_no_more_texts_are_read_once_the_child_is_gone(monkeypatch: pytest.Monke
     assert read == []
     ahead.send(EPISODES, ["Claude"])
     assert ahead.receive() is None and not ahead.running
+
+
+@needs_child
+def test_what_was_queued_for_a_child_gone_is_let_go() -> None:
+    relay = relay_module.SearchRelay()
+    assert relay.start() and relay._child is not None
+    relay._child.kill()
+    relay._child.wait()
+    relay.put("x" * 1000)  # its writer finds the pipe closed
+    deadline = time.monotonic() + 10
+    while relay.listening and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not relay.listening
+    for _ in range(3):
+        relay.put("texts nobody will read")
+    assert relay._outbox.empty()
+    relay.close()
+
+
+class SlowGuard:
+    """A guard that keeps the child busy after it has read every message."""
+
+    def __call__(self, name: str) -> bool:
+        time.sleep(30)
+        return True
+
+
+@needs_child
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_the_child_does_not_outlive_a_killed_build(tmp_path: Path) -> None:
+    build = tmp_path / "build.py"
+    build.write_text(f"""
+import sys, time
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from castgraph.link.relay import SearchRelay
+from test_link_relay import SlowGuard
+relay = SearchRelay()
+relay.start()
+relay.put(("ahocorasick_rs", SlowGuard(), ["Claude"]))
+relay.put(None)
+relay.put(["Claude"])
+relay.finish()
+print(relay._child.pid, flush=True)
+time.sleep(60)
+""", encoding="utf-8")
+    with subprocess.Popen([sys.executable, str(build)], stdout=subprocess.PIPE, text=True) as parent:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        time.sleep(1.0)  # the child reads every message, then waits in the guard
+        assert _alive(child)
+        parent.kill()
+    deadline = time.monotonic() + 10
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False

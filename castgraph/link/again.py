@@ -157,7 +157,8 @@ def patch_hits(ahead: TextHits, redo: Flags, redone: Redone, to_final: Ints) -> 
     new_variant = np.array([number[key] for key in redone.keys], dtype=np.int64)
 
     def merged(old: npt.NDArray[Any], new: npt.NDArray[Any]) -> npt.NDArray[Any]:
-        return np.insert(old[kept], place, new.astype(old.dtype, copy=False))
+        # The wider of the two (the hits ahead come narrowed to int32 where theirs fit).
+        return np.insert(old[kept].astype(np.result_type(old, new), copy=False), place, new)
 
     variant = np.insert(renumber[old_variant], place, new_variant)
     return TextHits(merged(ahead.episode, redone.episode), variant, merged(ahead.start, redone.start),

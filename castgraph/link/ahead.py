@@ -288,7 +288,11 @@ class SearchAhead:
         self._child, self._relay, self._sender = None, None, None
         result: Searched | None = None
         if relay is not None:
-            answer = relay.answer()
+            try:
+                answer = relay.answer()
+            except BaseException:  # Ctrl-C while waiting: the child goes too
+                relay.close()
+                raise
             result = answer if isinstance(answer, Searched) else None
         elif child is not None:
             try:

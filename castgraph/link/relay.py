@@ -39,7 +39,14 @@ import sys
 import threading
 from typing import Any, BinaryIO
 
-from castgraph.forked import answer_file, dump_answer, python_child_env, tolerate_at_fork, unpickle_answer
+from castgraph.forked import (
+    answer_file,
+    die_with_parent,
+    dump_answer,
+    python_child_env,
+    tolerate_at_fork,
+    unpickle_answer,
+)
 
 __all__ = ["SearchRelay"]
 
@@ -63,6 +70,10 @@ class SearchRelay:
         self._child: subprocess.Popen[bytes] | None = None
         self._answer_fd = -1
         self._outbox: queue.SimpleQueue[_Message] = queue.SimpleQueue()
+        # Taken to queue a message, and by the writer when the child is gone: nothing is queued after
+        # the writer emptied the queue (at a million episodes, up to 0.6 GB of texts).
+        self._queueing = threading.Lock()
+        self._gone = False
         self._sender: threading.Thread | None = None
         self._reader: threading.Thread | None = None
         self._answer = b""
@@ -79,7 +90,7 @@ class SearchRelay:
         answer_fd = answer_file()
         try:  # (the working folder may be gone)
             self._child = subprocess.Popen(
-                [sys.executable, "-P", "-c", _CHILD, str(answer_fd)], stdin=subprocess.PIPE,
+                [sys.executable, "-P", "-c", _CHILD, str(answer_fd), str(os.getpid())], stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=python_child_env(),
                 pass_fds=(answer_fd,) if answer_fd >= 0 else ())
         except OSError:
@@ -99,14 +110,16 @@ class SearchRelay:
     @property
     def listening(self) -> bool:
         """Whether messages still reach the child (False once it is gone: :meth:`put` drops them)."""
-        return self._child is not None and self._sender is not None and self._sender.is_alive()
+        return self._child is not None and self._sender is not None and not self._gone
 
     def put(self, message: object) -> None:
         """Queue ``message`` for the child (pickled now; written by a thread)."""
         if not self.listening:
             return  # none, or it is gone: answer() finds out
         data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        self._outbox.put((len(data).to_bytes(8, "little"), data))
+        with self._queueing:
+            if not self._gone:
+                self._outbox.put((len(data).to_bytes(8, "little"), data))
 
     def finish(self) -> None:
         """No more messages: read the child's answer from now on, in a thread."""
@@ -158,6 +171,7 @@ class SearchRelay:
         if self._sender is not None:  # it ends at the None put last, or at the closed pipe
             self._sender.join()
             self._sender = None
+        self._drop_queued()
         for stream in (child.stdout, child.stdin):
             if stream is not None:
                 with contextlib.suppress(OSError):
@@ -175,10 +189,17 @@ class SearchRelay:
                     while view:  # os.write releases the interpreter lock while the pipe is full
                         view = view[os.write(fd, view):]
         except OSError:  # the child is gone: answer() finds out
-            pass
+            self._drop_queued()
         finally:
             with contextlib.suppress(OSError):
                 stdin.close()
+
+    def _drop_queued(self) -> None:
+        """No more messages: those queued go (their memory with them)."""
+        with self._queueing:
+            self._gone = True
+            while not self._outbox.empty():
+                self._outbox.get_nowait()
 
     def __del__(self) -> None:
         if getattr(self, "_child", None) is not None:
@@ -235,6 +256,7 @@ def _serve(answer_fd: int) -> None:
     threading.Thread(target=_receive_all, args=(0, inbox), daemon=True).start()
     implementation, guard, surfaces = inbox.get()
     names = names_to_search(surfaces, guard)
+    del surfaces  # every distinct surface: hundreds of MB at a million episodes
     if not names:
         os._exit(0)
     found = search_texts(iter(inbox.get, None), names, implementation, inbox.get, dict)
@@ -242,9 +264,12 @@ def _serve(answer_fd: int) -> None:
 
 
 def _main() -> None:
+    """The child's entry: ``sys.argv[1:]`` are the answer file's descriptor and the build's pid."""
     gc.disable()  # short-lived, few cycles: the collector's passes would cost more than they free
     code = 1
     try:
+        if len(sys.argv) > 2:  # a build killed after sending the names must not leave a search running
+            die_with_parent(int(sys.argv[2]))
         _serve(int(sys.argv[1]) if len(sys.argv) > 1 else -1)
         code = 0
     finally:  # no teardown: the parent waits for the end of this process

@@ -138,7 +138,10 @@ class HitGatherer:
 
     def text_hits(self, names: Sequence[str], other_forms: Callable[[], Sequence[str]]) -> TextHits:
         """All hits kept, their ways of writing numbered (``names``: the names that ``Hits.name``
-        numbers; ``other_forms`` gives the written texts of forms from ``OTHER_FORM`` up)."""
+        numbers; ``other_forms`` gives the written texts of forms from ``OTHER_FORM`` up).
+
+        Once: the gatherer lets its parts go as it joins them.
+        """
         no_ints, no_flags = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
         hit_columns: list[npt.NDArray[Any]] = [no_ints] * 6 + [no_flags] * 2
         unit_columns: list[npt.NDArray[Any]] = [no_ints] * 4 + [np.zeros(0), no_flags]
@@ -153,8 +156,8 @@ class HitGatherer:
 
 
 def _joined(batches: list[list[npt.NDArray[Any]]]) -> list[npt.NDArray[Any]]:
-    """Each column of ``batches`` in one array; a column's parts go once it is joined (which empties
-    ``batches``): at a million episodes, a whole copy of the hits less at once."""
+    """Each column of ``batches`` in one array; ``batches`` is emptied, and each column's parts go
+    once it is joined (unless held elsewhere): at a million episodes, a copy of the hits less at once."""
     parts = [list(column) for column in zip(*batches, strict=True)]
     batches.clear()
     return [np.concatenate(parts.pop(0)) for _ in range(len(parts))]
