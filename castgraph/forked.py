@@ -83,9 +83,9 @@ __all__ = [
     "no_idle_core",
     "private_memory_kb",
     "python_child_env",
-    "send_answer",
     "tolerate_at_fork",
     "unpickle_answer",
+    "write_all",
 ]
 
 ANSWER_FILE_MIN = 1 << 20
@@ -292,7 +292,9 @@ def _portable(exc: BaseException, what: str) -> BaseException:
     return error
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd`` (a pipe takes it a part at a time; while it is full,
+    :func:`os.write` waits without the interpreter lock)."""
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
@@ -315,35 +317,35 @@ def answer_file() -> int:
     return fd
 
 
-def send_answer(fd: int, answer_fd: int, data: bytes) -> None:
+def _send_answer(fd: int, answer_fd: int, data: bytes) -> None:
     """Send the pickled answer: through the shared file if it is large, else the pipe ``fd``."""
     if answer_fd >= 0 and len(data) >= ANSWER_FILE_MIN:
         try:
-            _write_all(answer_fd, data)
+            write_all(answer_fd, data)
         except OSError:  # no room in memory for it: the pipe then, slower
             pass
         else:
-            _write_all(fd, _IN_FILE + str(len(data)).encode())
+            write_all(fd, _IN_FILE + str(len(data)).encode())
             return
-    _write_all(fd, data)
+    write_all(fd, data)
 
 
 def dump_answer(fd: int, answer_fd: int, value: Any) -> None:
     """Send ``value`` pickled, for :func:`unpickle_answer`: straight into the shared file
     ``answer_fd`` when there is one, whatever its size (no copy of a large answer in this
-    process's memory), else through the pipe ``fd``. Unlike :func:`send_answer` it does not
+    process's memory), else through the pipe ``fd``. Unlike :func:`_send_answer` it does not
     fall back to the pipe: a file that cannot take the answer raises :class:`OSError`."""
     if answer_fd < 0:
-        _write_all(fd, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        write_all(fd, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         return
     with open(answer_fd, "wb", closefd=False) as out:
         pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
         size = out.tell()
-    _write_all(fd, _IN_FILE + str(size).encode())
+    write_all(fd, _IN_FILE + str(size).encode())
 
 
 def unpickle_answer(data: bytes, answer_fd: int) -> Any:
-    """A child's answer from what its pipe brought (see :func:`send_answer`): the pickle, or where
+    """A child's answer from what its pipe brought (see :func:`_send_answer`): the pickle, or where
     to find it in the shared file ``answer_fd``."""
     if not data.startswith(_IN_FILE):
         return pickle.loads(data)
@@ -390,7 +392,7 @@ def _run_child(function: Callable[[], Any], fd: int, answer_fd: int, what: str, 
             data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # a result that cannot be pickled
             data = pickle.dumps((False, _portable(exc, what), payload[2]), protocol=pickle.HIGHEST_PROTOCOL)
-        send_answer(fd, answer_fd, data)
+        _send_answer(fd, answer_fd, data)
         code = 0
     finally:
         os._exit(code)

@@ -342,7 +342,7 @@ def test_the_build_says_why_the_texts_were_searched_after_resolution(
     src.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     monkeypatch.setenv("COLUMNS", "300")
     # The reason depends on the machine (memory, idle cores): one is given here.
-    monkeypatch.setattr(ahead_module, "why_not_ahead", lambda **_: "no room for a child")
+    monkeypatch.setattr(ahead_module, "choose_child", lambda **_: ("", "no room for a child"))
     quick = CliRunner().invoke(main, ["build", str(src), "--out", str(tmp_path / "quick"), "--no-html"])
     assert quick.exit_code == 0, quick.output
     assert "seconds" in quick.output and "text search" not in quick.output  # a search too short to note

@@ -27,7 +27,7 @@ The child is forked where the machine has the memory for the pages a fork comes 
 (:data:`CHILD_MEMORY_SHARE`); short of it (at a million episodes) it is a new Python
 process sent only the surfaces and the texts (:mod:`castgraph.link.relay`), which leaves
 the listed mentions' columns to the build. Where no child can or should run (see
-:func:`why_not_ahead`; ``CASTGRAPH_NO_FORK=1`` turns it off), or it fails, the linker
+:func:`choose_child`; ``CASTGRAPH_NO_FORK=1`` turns it off), or it fails, the linker
 searches in-process, with the same hits.
 
 Examples
@@ -68,11 +68,11 @@ from castgraph.link.automaton import NameAutomaton
 from castgraph.link.relay import SearchRelay
 from castgraph.link.spots import BATCH, HitGatherer, TextBatch, TextHits, read_batch
 
-__all__ = ["CHILD_MEMORY_SHARE", "RELAY_MEMORY_SHARE", "SearchAhead", "child_kind", "mention_surfaces",
-           "names_to_search", "search_texts", "surface_names", "why_not_ahead"]
+__all__ = ["CHILD_MEMORY_SHARE", "RELAY_MEMORY_SHARE", "SearchAhead", "choose_child", "mention_surfaces",
+           "names_to_search", "search_texts", "surface_names"]
 
 #: The memory the machine must have available at the fork, as a share of this process's (see
-#: :func:`why_not_ahead`): measured at 100k episodes, the child came to own about twice the
+#: :func:`choose_child`): measured at 100k episodes, the child came to own about twice the
 #: build's memory at the fork (most pages copied, its texts and hits), and the build grew by
 #: 1.7 times that while the child ran.
 CHILD_MEMORY_SHARE = 4.0
@@ -95,9 +95,10 @@ class Searched(NamedTuple):
     listed: dict[str, Coded]
 
 
-def why_not_ahead(*, always: bool = False, since: tuple[int, int] | None = None) -> str:
-    """Why no child can search ahead now (``""``: one can, forked or, short of memory for that,
-    started anew: see :func:`child_kind`).
+def choose_child(*, always: bool = False, since: tuple[int, int] | None = None) -> tuple[str, str]:
+    """How a child can search ahead now, or why none can: ``("fork", "")`` where the machine has
+    the memory a forked child comes to own (:data:`CHILD_MEMORY_SHARE`), ``("relay", "")`` where
+    it has what a child sent only the texts needs (:data:`RELAY_MEMORY_SHARE`), else ``("", why)``.
 
     Forking must be safe (:func:`castgraph.forked.fork_unavailable`), and, unless ``always``, a
     core must be idle: beside another busy program the child only slows the resolver down.
@@ -107,20 +108,16 @@ def why_not_ahead(*, always: bool = False, since: tuple[int, int] | None = None)
     if not always:
         busy = no_idle_core(since)
         if busy:
-            return busy
+            return "", busy
     cannot = fork_unavailable()
-    if cannot or not fork_unavailable(memory_share=CHILD_MEMORY_SHARE):
-        return cannot
+    if cannot:
+        return "", cannot
+    if not memory_short(CHILD_MEMORY_SHARE):
+        return "fork", ""
     if not sys.executable or getattr(sys, "frozen", False):
-        return "no Python interpreter to start"
-    return memory_short(RELAY_MEMORY_SHARE)
-
-
-def child_kind() -> str:
-    """``"fork"`` where the machine has the memory a forked child needs (:data:`CHILD_MEMORY_SHARE`),
-    else ``"relay"`` (a :class:`~castgraph.link.relay.SearchRelay`, which needs
-    :data:`RELAY_MEMORY_SHARE`); ask once :func:`why_not_ahead` is empty."""
-    return "relay" if fork_unavailable(memory_share=CHILD_MEMORY_SHARE) else "fork"
+        return "", "no Python interpreter to start"
+    short = memory_short(RELAY_MEMORY_SHARE)
+    return ("", short) if short else ("relay", "")
 
 
 def mention_surfaces(episodes: Iterable[Episode]) -> set[str]:
@@ -172,12 +169,12 @@ class SearchAhead:
     implementation
         The automaton library (see :class:`~castgraph.link.automaton.NameAutomaton`).
     always
-        Start a child even when no core is idle (see :func:`why_not_ahead`).
+        Start a child even when no core is idle (see :func:`choose_child`).
     since
         A :func:`castgraph.forked.cpu_snapshot` taken while this process worked, to tell
-        whether a core is idle (see :func:`why_not_ahead`).
+        whether a core is idle (see :func:`choose_child`).
     kind
-        ``"fork"`` or ``"relay"`` (see :func:`child_kind`; default: as the memory allows).
+        ``"fork"`` or ``"relay"`` (default: as the memory allows, see :func:`choose_child`).
     """
 
     def __init__(self, episodes: Sequence[Episode], fields: Sequence[str], linkable: Callable[[str], bool],
@@ -192,13 +189,14 @@ class SearchAhead:
         self._names_fd = -1
         self._sender: threading.Thread | None = None
         self._sent = False
+        chosen, why_not = choose_child(always=always, since=since) if self.episodes else ("", "no episodes")
         #: Why no child runs (``""`` while one does, or did).
-        self.why_not = why_not_ahead(always=always, since=since) if self.episodes else "no episodes"
+        self.why_not = why_not
         #: How the child runs: ``"fork"``, ``"relay"``, or ``""`` (none).
         self.kind = ""
         if self.why_not:
             return
-        self.kind = kind or child_kind()
+        self.kind = kind or chosen
         if self.kind == "relay":
             self._start_relay(fields, linkable, implementation)
         else:

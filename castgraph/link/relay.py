@@ -46,6 +46,7 @@ from castgraph.forked import (
     python_child_env,
     tolerate_at_fork,
     unpickle_answer,
+    write_all,
 )
 
 __all__ = ["SearchRelay"]
@@ -185,9 +186,7 @@ class SearchRelay:
         try:
             while (message := self._outbox.get()) is not None:
                 for part in message:
-                    view = memoryview(part)
-                    while view:  # os.write releases the interpreter lock while the pipe is full
-                        view = view[os.write(fd, view):]
+                    write_all(fd, part)
         except OSError:  # the child is gone: answer() finds out
             self._drop_queued()
         finally:
