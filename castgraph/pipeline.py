@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from castgraph import progress
 from castgraph.errors import CastgraphError
 from castgraph.forked import ForkedCall, cpu_snapshot, fork_unavailable, no_idle_core
 from castgraph.graph.assigned import forget_fields, make_mention_ids, unassigned_mentions
@@ -211,6 +212,9 @@ class GraphBuilder:
         Extra stores to write the graph to (e.g. a Neo4j store), after the output folder.
     on_stage
         Called with a stage name as each stage starts (the CLI shows progress with it).
+    on_progress
+        Called as a stage goes on (see :mod:`castgraph.progress`): the bytes of the inputs read,
+        the resolver's steps.
     """
 
     def __init__(
@@ -219,10 +223,12 @@ class GraphBuilder:
         *,
         stores: list[GraphStore] | None = None,
         on_stage: Callable[[str], None] | None = None,
+        on_progress: progress.ProgressCallback | None = None,
     ) -> None:
         self.options = options
         self.stores = stores or []
         self.on_stage = on_stage or (lambda stage: None)
+        self.on_progress = on_progress
         self._episodes: list[Episode] = []
         self.tables: GraphTables | None = None
         self._resolution: Resolution | None = None
@@ -284,6 +290,8 @@ class GraphBuilder:
         if opts.into is None:
             if not opts.keep_ids:
                 return [], None
+            if any((opts.out / name).exists() for name in (GRAPH_FILE, STORE_FILE)):
+                progress.step("ids of the graph already there")
             try:
                 tables = NetworkXStore(opts.out).read_tables()
             except CastgraphError as exc:  # a damaged old output must not stop a rebuild
@@ -292,6 +300,7 @@ class GraphBuilder:
             if tables is None or not tables.entities:
                 return [], None
             return [], resolution_from_graph(tables.to_networkx())
+        progress.step("the graph it extends")
         tables = NetworkXStore(opts.into).read_tables()
         if tables is None or not tables.episodes:
             return [], None
@@ -316,18 +325,23 @@ class GraphBuilder:
         """
         def on_wait(pid: int | None) -> None:
             holder = f" (pid {pid})" if pid else ""
-            self.on_stage(f"waiting for the build writing {self.options.out}{holder}")
+            self._starting(f"waiting for the build writing {self.options.out}{holder}")
 
         # Millions of small objects and no cycles: the collector's passes would cost more than the work.
-        with OutputLock(self.options.out, wait=self.options.lock_wait, on_wait=on_wait), gc_paused():
+        with progress.metered(self.on_progress), OutputLock(self.options.out, wait=self.options.lock_wait,
+                                                             on_wait=on_wait), gc_paused():
             return self._run()
+
+    def _starting(self, stage: str) -> None:
+        progress.restart()  # what the last stage counted is not this one's
+        self.on_stage(stage)
 
     def _run(self) -> BuildReport:
         opts = self.options
         report = BuildReport()
         t = time.perf_counter()
 
-        self.on_stage("reading")
+        self._starting("reading")
         loaded = self._read() if opts.inputs else None
         new = loaded.episodes if loaded else []
         report.warnings = [str(w) for w in loaded.warnings] if loaded else []
@@ -343,14 +357,14 @@ class GraphBuilder:
         linker = EntityLinker(opts.link)
         linked: LinkResult | None = None
         if linker.active:
-            self.on_stage("reading titles")
+            self._starting("reading titles")
             linker.add_title_mentions(episodes)
             # The texts are searched on the other core while this one resolves.
             linker.search_ahead(episodes)
             t = self._stage(report, "titles", t)
 
         try:
-            self.on_stage("resolving")
+            self._starting("resolving")
             overrides = read_overrides(opts.overrides) if opts.overrides else None
             # Without the mention ids: every file is written from the resolver's columns, and
             # :attr:`resolution` makes them when asked.
@@ -363,7 +377,7 @@ class GraphBuilder:
             t = self._stage(report, "resolve", t)
 
             if linker.active:
-                self.on_stage("linking")
+                self._starting("linking")
                 # As columns: the build reads them; the episodes get them only if asked (self.episodes).
                 linked = linker.link(episodes, resolution)
                 t = self._stage(report, "link", t)
@@ -372,7 +386,7 @@ class GraphBuilder:
         finally:
             linker.close()
 
-        self.on_stage("building")
+        self._starting("building")
         self._cpu_at_build = cpu_snapshot()
         tables = GraphTables.from_build(episodes, resolution, linked.added if linked is not None else None)
         forget_fields(resolution)  # coded for the tables only: 0.15 GB at a million episodes
@@ -393,7 +407,7 @@ class GraphBuilder:
         self._write_outputs(report, self._outputs(tables, resolution, write_json=write_json))
         t = time.perf_counter()
         for store in self.stores:
-            self.on_stage(f"writing to {type(store).__name__}")
+            self._starting(f"writing to {type(store).__name__}")
             # The store walks the graph row by row: the columns' view, no networkx graph in memory.
             report.neo4j = store.write(cast("nx.MultiDiGraph", ColumnView(tables)))
             t = self._stage(report, "neo4j", t)
@@ -492,7 +506,7 @@ class GraphBuilder:
         assert self.tables is not None
         if not beside or self._in_process(len(self.tables.m_ep), sum(report.seconds.values()),
                                           self._cpu_at_build):
-            done = _write(outputs, self.on_stage)
+            done = _write(outputs, self._starting)
         else:
             out = self.options.out
             what = ", ".join(o.what for o in beside)
@@ -502,11 +516,11 @@ class GraphBuilder:
             try:
                 child.start()
             except OSError:  # no room for another process now (EAGAIN, ENOMEM): all of it here
-                done = _write(outputs, self.on_stage)
+                done = _write(outputs, self._starting)
             else:
                 with child:
-                    done = _write([o for o in outputs if not o.beside], self.on_stage)
-                    self.on_stage(f"writing {what}")
+                    done = _write([o for o in outputs if not o.beside], self._starting)
+                    self._starting(f"writing {what}")
                     done += child.result()
                 order = {o.stage: n for n, o in enumerate(outputs)}
                 done.sort(key=lambda stage: order[stage[0]])

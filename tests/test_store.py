@@ -180,9 +180,9 @@ def test_topic_edges_of_episodes_with_and_without_mentions_are_written_as_networ
     entities = [Entity(id="entity:1", name="swyx", type=EntityType.PERSON, mention_ids=ids)] if ids else []
     resolution = Resolution(entities=entities, assignments=dict.fromkeys(ids, "entity:1"))
     tables = GraphTables.from_build(episodes, resolution)
-    out = io.StringIO()
+    out = io.BytesIO()
     write_node_link(tables, out)
-    assert out.getvalue() == graph_to_json(tables.to_networkx())
+    assert out.getvalue().decode("utf-8") == graph_to_json(tables.to_networkx())
 
 
 def test_overview_from_columns_without_mentions_or_episodes() -> None:

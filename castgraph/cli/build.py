@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,7 +16,7 @@ from castgraph.cli.teardown import keep_until_exit, teardown_skipped
 
 if TYPE_CHECKING:  # the build's modules load when it runs, so that `--help` answers at once
     from rich.console import Console
-    from rich.progress import TaskID
+    from rich.progress import ProgressColumn, TaskID
 
     from castgraph.graph.store import GraphStore
     from castgraph.pipeline import BuildReport
@@ -58,14 +58,16 @@ def _print_report(report: BuildReport, console: Console) -> None:
 
 
 class _StageProgress:
-    """One line per build stage on a terminal: a spinner while it runs, its seconds when done."""
+    """One line per build stage on a terminal: a spinner while it runs (with a bar of the bytes read
+    while reading, and the step the resolver is on), its seconds when done."""
 
     def __init__(self, console: Console) -> None:
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
         self.progress = Progress(SpinnerColumn(finished_text="[green]✓[/]"), TextColumn("{task.description}"),
-                                 TimeElapsedColumn(), console=console, transient=False)
+                                 *_counted_columns(), TimeElapsedColumn(), console=console, transient=False)
         self.task: TaskID | None = None
+        self.stage = ""
 
     def __enter__(self) -> _StageProgress:
         import threading
@@ -86,13 +88,38 @@ class _StageProgress:
 
     def finish(self) -> None:
         if self.task is not None:
-            self.progress.update(self.task, total=1, completed=1)
+            total = next(task.total for task in self.progress.tasks if task.id == self.task) or 1
+            self.progress.update(self.task, description=escape(self.stage), total=total, completed=total)
             self.progress.stop_task(self.task)
         self.task = None
 
     def __call__(self, stage: str) -> None:
         self.finish()
-        self.task = self.progress.add_task(escape(stage), total=None)
+        self.stage = stage
+        self.task = self.progress.add_task(escape(stage), total=None, counted=False)
+
+    def advanced(self, done: int, total: int | None, step: str) -> None:
+        """How far the stage has come (see :mod:`castgraph.progress`): bytes read, the step it is on."""
+        if self.task is not None:
+            described = f"{self.stage} · {step}" if step else self.stage
+            self.progress.update(self.task, description=escape(described), total=total, completed=done,
+                                 counted=total is not None)
+
+
+def _counted_columns() -> list[ProgressColumn]:
+    """A bar and the bytes done of those expected, for a stage that counts them; blank for the others."""
+    from rich.progress import BarColumn, DownloadColumn, Task
+    from rich.text import Text
+
+    class CountedBar(BarColumn):
+        def render(self, task: Task) -> Any:
+            return super().render(task) if task.fields.get("counted") else Text()
+
+    class CountedBytes(DownloadColumn):
+        def render(self, task: Task) -> Text:
+            return super().render(task) if task.fields.get("counted") else Text()
+
+    return [CountedBar(bar_width=24), CountedBytes()]
 
 
 def _column_map(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
@@ -230,7 +257,7 @@ def build_cmd(
             builder = GraphBuilder(options, stores=stores)
             if console.is_terminal and not quiet:
                 with _StageProgress(console) as progress:
-                    builder.on_stage = progress
+                    builder.on_stage, builder.on_progress = progress, progress.advanced
                     report = builder.run()
             else:
                 report = builder.run()

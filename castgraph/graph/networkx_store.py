@@ -17,7 +17,7 @@ import json
 import re
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from castgraph.errors import CastgraphError
 from castgraph.graph.compact import STORE_FILE, file_key, read_store, store_header, write_store
@@ -141,10 +141,11 @@ def write_graph_json(graph: nx.MultiDiGraph | GraphTables, path: str | Path) -> 
     from castgraph.graph.node_link import write_node_link
     from castgraph.graph.tables import GraphTables
 
-    with atomic_open(path, newline="\n") as fh:
-        if isinstance(graph, GraphTables):
-            write_node_link(graph, cast(TextIO, fh))
-        else:
+    if isinstance(graph, GraphTables):
+        with atomic_open(path, "wb") as fh:
+            write_node_link(graph, cast(BinaryIO, fh))
+    else:
+        with atomic_open(path, newline="\n") as fh:
             fh.write(graph_to_json(graph))
 
 

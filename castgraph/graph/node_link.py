@@ -6,7 +6,9 @@ same tables, byte for byte, so ``nx.node_link_graph`` reads it back as before.
 It is written a chunk at a time: each distinct attribute value of a mention
 column is encoded once, into a pool of text pieces; a chunk of edges is a matrix
 of indices into the pool (numpy), and its text one join of the pieces taken at
-them, with no dict, no Python call and no JSON encoder per edge.
+them, with no dict, no Python call and no JSON encoder per edge. The pieces are
+UTF-8 bytes, written to a binary file: encoding the text at the end cost as much
+again as joining it.
 The node records are written by orjson where it writes what json writes
 (:func:`~castgraph.graph.json_bytes.written_alike`), its two-space indent then
 narrowed to json's one (:func:`narrow_indent`).
@@ -20,10 +22,10 @@ Examples
 >>> res = Resolution(entities=[Entity(id="entity:1", name="swyx", type=EntityType.PERSON,
 ...                                   mention_ids=["e1#0"])], assignments={"e1#0": "entity:1"})
 >>> tables = GraphTables.from_build([ep], res)
->>> out = io.StringIO()
+>>> out = io.BytesIO()
 >>> write_node_link(tables, out)
 >>> data = nx.node_link_data(tables.to_networkx(), edges="edges")
->>> out.getvalue() == json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\\n"
+>>> out.getvalue().decode() == json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\\n"
 True
 """
 
@@ -31,7 +33,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 import numpy as np
 import orjson
@@ -95,7 +97,7 @@ def dump_indented(value: Any, level: int) -> str:
     return _encode_str(str(value))
 
 
-def _write_edges(tables: GraphTables, out: TextIO) -> None:
+def _write_edges(tables: GraphTables, out: BinaryIO) -> None:
     # Every piece of text an edge is made of is in one pool, each encoded once; a chunk of
     # edges is then a matrix of pool indices (a row per edge, in file order), and its text
     # one join of the pool taken at those indices: no Python call per edge or per key.
@@ -133,7 +135,7 @@ def _write_edges(tables: GraphTables, out: TextIO) -> None:
     pool.extend([f',\n{pad}"target": {_encode_str(r["id"])},\n{pad}"type": "{HAS_TOPIC}"\n  }}'
                  for r in tables.topics])
     pieces = np.empty(len(pool), dtype=object)
-    pieces[:] = pool
+    pieces[:] = [piece.encode() for piece in pool]
     width = len(names) + 2
     sources = tables.m_ep[order]
     # Each episode's first mention row: a chunk is whole episodes.
@@ -172,10 +174,10 @@ def _write_edges(tables: GraphTables, out: TextIO) -> None:
         place = np.concatenate((sources[lo:hi].astype(np.int64) * 2, topic_episodes * 2 + 1))
         edges = np.concatenate((mentions, topic_rows))[np.argsort(place, kind="stable")]
         if len(edges):
-            text = "".join(pieces[edges.ravel()].tolist())
+            text = b"".join(pieces[edges.ravel()].tolist())
             out.write(text[1:] if first else text)  # the file's first edge follows "[" without a comma
             first = False
-    out.write("\n ]" if not first else "]")
+    out.write(b"\n ]" if not first else b"]")
 
 
 def narrow_indent(text: bytes, level: int) -> bytes:
@@ -201,7 +203,7 @@ def narrow_indent(text: bytes, level: int) -> bytes:
     return text.replace(b"\0", b" ")
 
 
-def _records_text(records: list[dict[str, Any]], checked: bool) -> str:
+def _records_text(records: list[dict[str, Any]], checked: bool) -> bytes:
     """``records`` as the nodes list holds them: each at nesting level 2, joined by commas."""
     if checked or written_alike(records):
         try:
@@ -209,25 +211,26 @@ def _records_text(records: list[dict[str, Any]], checked: bool) -> str:
         except (TypeError, orjson.JSONEncodeError):  # beyond 64 bits, keys that are not text
             pass
         else:
-            return narrow_indent(data, 1)[2:-3].decode("utf-8")  # without "[\n" and "\n ]"
-    return ",\n".join("  " + dump_indented(r, 2) for r in records)
+            return narrow_indent(data, 1)[2:-3]  # without "[\n" and "\n ]"
+    return ",\n".join("  " + dump_indented(r, 2) for r in records).encode()
 
 
-def _write_nodes(tables: GraphTables, out: TextIO) -> None:
+def _write_nodes(tables: GraphTables, out: BinaryIO) -> None:
     first = True
     for records in (tables.episodes, tables.entities, tables.topics):
         for start in range(0, len(records), _CHUNK):
             chunk = records[start:start + _CHUNK]
             if chunk:
-                out.write(("\n" if first else ",\n") + _records_text(chunk, tables.plain_records))
+                out.write((b"\n" if first else b",\n") + _records_text(chunk, tables.plain_records))
                 first = False
-    out.write("\n ]" if not first else "]")
+    out.write(b"\n ]" if not first else b"]")
 
 
-def write_node_link(tables: GraphTables, out: TextIO) -> None:
-    """Write ``tables`` to ``out`` as graph.json text (see the module docstring)."""
-    out.write('{\n "directed": true,\n "edges": [')
+def write_node_link(tables: GraphTables, out: BinaryIO) -> None:
+    """Write ``tables`` to the binary file ``out`` as graph.json's UTF-8 text (see the module docstring)."""
+    out.write(b'{\n "directed": true,\n "edges": [')
     _write_edges(tables, out)
-    out.write(f',\n "graph": {dump_indented(tables.graph_attrs, 1)},\n "multigraph": true,\n "nodes": [')
+    graph_attrs = dump_indented(tables.graph_attrs, 1)
+    out.write(f',\n "graph": {graph_attrs},\n "multigraph": true,\n "nodes": ['.encode())
     _write_nodes(tables, out)
-    out.write("\n}\n")
+    out.write(b"\n}\n")

@@ -30,6 +30,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
+from castgraph import progress
 from castgraph.loaders.base import LoadResult, dedupe_episodes, make_result
 from castgraph.loaders.errors import InputError
 from castgraph.loaders.feed import LinkedFiles, looks_like_feed, parse_feed, read_feed
@@ -130,6 +131,13 @@ def read_file(path: str | Path, *, as_of: date | None = None, column_map: Mappin
     if kind == "table":
         return read_table(path, column_map=column_map)
     return read_page(path, as_of=as_of)
+
+
+def _size(file: Path) -> int:
+    try:
+        return file.stat().st_size
+    except OSError:  # read_file says why it cannot be read
+        return 0
 
 
 # Files only castgraph writes into an output folder (the build lock, the query index cache).
@@ -255,11 +263,15 @@ def read_episodes(paths: Iterable[str | Path], *, as_of: date | None = None,
         with gc_paused():
             # Feeds first: the chapters and transcripts they read are not inputs of their own.
             linked: set[Path] = set()
+            sizes = {file: _size(file) for file in files}
+            progress.expect(sum(sizes.values()))  # bytes: the JSONL loader reports a block at a time
             for file in sorted(files, key=lambda f: not _is_feed(f)):
                 if file.resolve() in linked:
+                    progress.advance(sizes[file])
                     continue
-                result = read_file(file, as_of=as_of, column_map=column_map,
-                                   fetcher=fetcher if fetch_linked else None, linked_paths=linked)
+                with progress.part(sizes[file]):
+                    result = read_file(file, as_of=as_of, column_map=column_map,
+                                       fetcher=fetcher if fetch_linked else None, linked_paths=linked)
                 episodes.extend(result.episodes)
                 warnings.extend(result.warnings)
             for url in urls:

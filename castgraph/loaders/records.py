@@ -45,6 +45,7 @@ from typing import Any
 
 import orjson
 
+from castgraph import progress
 from castgraph.graph.model import Episode, LoadWarning, Source
 from castgraph.loaders.base import LoadResult, decode_text, dedupe_episodes, make_result
 from castgraph.loaders.errors import InputError
@@ -227,6 +228,7 @@ def _line_blocks(path: Path) -> Iterator[tuple[int, list[bytes], bool]]:
     first, rest = 1, b""
     with path.open("rb") as handle:
         while block := handle.read(_BLOCK):
+            progress.advance(len(block))
             data = rest + block
             lines = data.split(b"\n")
             rest = lines.pop()  # the line the next block ends

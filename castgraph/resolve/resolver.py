@@ -66,6 +66,7 @@ from itertools import chain, product
 from operator import attrgetter
 from typing import Any
 
+from castgraph import progress
 from castgraph.graph.model import Episode, Resolution
 from castgraph.memory import gc_paused
 from castgraph.resolve.build_entities import SPLIT_PREFIX, Component, anchor_id, build_resolution
@@ -277,6 +278,7 @@ def _resolve_sorted(eps: list[Episode], overrides: Overrides, prior: Resolution 
                     warnings: list[str] | None, script_keys: ScriptKeys, mention_ids: bool) -> Resolution:
     corpus = Corpus(overrides)
     corpus.prior = prior
+    progress.step("reading surfaces")
     corpus.read(eps)
     uf = corpus.uf
     for names in overrides.never_merge:
@@ -285,10 +287,12 @@ def _resolve_sorted(eps: list[Episode], overrides: Overrides, prior: Resolution 
             for a, b in product(left, [n for right in groups[gi + 1:] for n in right]):
                 uf.forbid.setdefault(a, set()).add(b)
                 uf.forbid.setdefault(b, set()).add(a)
+    progress.step("comparing names")
     edges, borderline = _edges(corpus, overrides, script_keys)
     # Feed persons with the same href are one entity, unless a person split the surface out.
     edges += [e for e in href_edges(corpus)
               if not any(corpus.node_key[n][1].startswith(SPLIT_PREFIX) for n in e[2:4])]
+    progress.step("merging")
     accepted: list[tuple[int, int, str, float, str]] = []
     for edge in sorted(edges, key=lambda e: _node_sort_key(corpus, e)):
         _, neg_score, a, b, rule, matched = edge
@@ -309,6 +313,7 @@ def _resolve_sorted(eps: list[Episode], overrides: Overrides, prior: Resolution 
             components[uf.find(nodes[0])].sks.append(i)
     for node in range(len(corpus.node_key)):
         components[uf.find(node)].nodes.append(node)
+    progress.step("making entities")
     resolution = build_resolution(corpus, eps, [c for c in components.values() if c.sks], accepted, review,
                                   overrides, prior, mention_ids=mention_ids)
     if warnings is not None:
