@@ -5,7 +5,7 @@ its outputs (the graph store, graph.json when the build would, the query index,
 resolution.csv, review.csv, graph.html) into new folders, in turns: every output in
 this process, then resolution.csv, review.csv and graph.html in a forked child while
 this process writes the rest (what ``castgraph build`` does from
-``castgraph.pipeline.FORK_MIN_MENTIONS`` mentions). Prints, per size, the median wall
+``castgraph.build_outputs.FORK_MIN_MENTIONS`` mentions). Prints, per size, the median wall
 time of the writing, its CPU time (this process and the child apart), the saving, and
 the child's private memory when it ended. Where the saving turns positive is the size from
 which forking is worth it.
@@ -26,8 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from castgraph.build_outputs import in_process_reason, output_files, write_outputs
 from castgraph.memory import gc_paused
-from castgraph.pipeline import JSON_AUTO_MENTIONS, BuildOptions, BuildReport, GraphBuilder
+from castgraph.pipeline import JSON_AUTO_MENTIONS, BuildOptions, GraphBuilder
 
 
 class _Remember(logging.Handler):
@@ -59,13 +60,12 @@ def _subset(corpus: Path, n: int, folder: Path) -> Path:
 def _write_once(builder: GraphBuilder, out: Path, fork: bool) -> tuple[float, tuple[float, float]]:
     """Wall seconds of the writing, and CPU seconds of this process and of the child."""
     assert builder.tables is not None and builder.resolution is not None
-    builder.options = builder.options.model_copy(update={"out": out, "fork_outputs": fork})
-    report = BuildReport()
-    outputs = builder._outputs(builder.tables, builder.resolution,
-                               write_json=len(builder.tables.m_ep) <= JSON_AUTO_MENTIONS)
+    outputs = output_files(builder.tables, builder.resolution, out=out, html=True,
+                           write_json=len(builder.tables.m_ep) <= JSON_AUTO_MENTIONS)
     (here, child), wall = _cpu(), time.perf_counter()
     with gc_paused():  # as in a build
-        builder._write_outputs(report, outputs)
+        why = in_process_reason(fork, len(builder.tables.m_ep), running=0.0)
+        write_outputs(outputs, out=out, in_process=why)
     wall = time.perf_counter() - wall
     here_after, child_after = _cpu()
     return wall, (here_after - here, child_after - child)

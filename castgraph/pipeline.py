@@ -20,9 +20,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -30,27 +28,27 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from castgraph import progress
+from castgraph.build_outputs import in_process_reason, output_files, write_outputs
 from castgraph.errors import CastgraphError
-from castgraph.forked import ForkedCall, cpu_snapshot, fork_unavailable, no_idle_core
 from castgraph.graph.assigned import forget_fields, make_mention_ids, unassigned_mentions
 from castgraph.graph.build import resolution_from_graph
 from castgraph.graph.compact import STORE_FILE
 from castgraph.graph.model import Episode, MentionOrigin, Resolution
-from castgraph.graph.networkx_store import GRAPH_FILE, NetworkXStore, write_graphml
+from castgraph.graph.networkx_store import GRAPH_FILE, NetworkXStore
 from castgraph.graph.store import GraphStore, WriteReport
 from castgraph.graph.tables import ColumnView, GraphTables
 from castgraph.link import EntityLinker, LinkOptions, LinkResult
 from castgraph.loaders import Fetcher, LoadResult, episodes_from_graph, read_episodes
+from castgraph.machine import cpu_snapshot
 from castgraph.memory import gc_paused
-from castgraph.outputs import OutputLock, clean_stale_temps
-from castgraph.queries.loading import write_graph_index
-from castgraph.resolve import clear_caches, read_overrides, resolve, write_resolution_csv, write_review_csv
+from castgraph.outputs import OutputLock
+from castgraph.resolve import clear_caches, read_overrides, resolve
 from castgraph.resolve.override_check import check_overrides
 
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["FORK_MAX_MENTIONS", "FORK_MIN_MENTIONS", "JSON_AUTO_MENTIONS", "SEARCHED_HERE_SECONDS",
+__all__ = ["JSON_AUTO_MENTIONS", "SEARCHED_HERE_SECONDS",
            "BuildOptions", "BuildReport", "GraphBuilder"]
 
 JSON_AUTO_MENTIONS = 250_000
@@ -65,30 +63,11 @@ SEARCHED_HERE_SECONDS = 1.0
 report (:attr:`BuildReport.searched_here`); a shorter one is not worth a note."""
 
 
-FORK_MIN_MENTIONS = 20_000
-"""From this many mentions a build writes resolution.csv, review.csv and graph.html in a forked
-child process while it writes the graph and its query index, when a core is idle
-(:func:`castgraph.forked.no_idle_core`). Below it the fork costs more than it saves.
-``CASTGRAPH_NO_FORK=1`` in the environment, or ``fork_outputs=False``, writes everything in the
-build's own process."""
-
-
-FORK_MAX_MENTIONS = 500_000
-"""Up to this many mentions (with ``fork_outputs=None``): above it the child's copy of the pages
-costs more memory than its time saves (at 100k episodes, 1.2M mentions: about 0.8 GB for at most
-a second)."""
-
-
 RELEASE_MIN_MENTIONS = 2_000_000
 """From this many mentions (with ``keep_episodes=None``) a build lets its episodes go once the
 graph's tables are made: the outputs are written from the tables, and the episodes' objects are
 the largest part of the build's memory (about 6.7 GB of 17 at a million episodes). Freeing them
 takes time (0.7 s per 100k episodes), so smaller builds keep them until the end."""
-
-
-# The forked child's private memory as a share of the build's, with a margin: what the machine
-# must have available for the build to fork.
-_CHILD_MEMORY_SHARE = 0.5
 
 
 class BuildOptions(BaseModel):
@@ -119,9 +98,9 @@ class BuildOptions(BaseModel):
     cache_dir: Path | None = None
     #: Mentions found in episode text (``LinkOptions(enabled=False)`` turns the linker off).
     link: LinkOptions = Field(default_factory=LinkOptions)
-    #: Write some outputs in a forked child (see :data:`FORK_MIN_MENTIONS`): ``None`` = from that
-    #: many mentions up to :data:`FORK_MAX_MENTIONS` when a core is idle, ``True`` = whatever the
-    #: size and load, ``False`` = never.
+    #: Write some outputs in a forked child (see :data:`castgraph.build_outputs.FORK_MIN_MENTIONS`):
+    #: ``None`` = from that many mentions up to ``FORK_MAX_MENTIONS`` when a core is idle,
+    #: ``True`` = whatever the size and load, ``False`` = never.
     #: Never where forking is not safe (see :func:`castgraph.forked.fork_unavailable`).
     fork_outputs: bool | None = None
     #: Keep the episodes for :attr:`GraphBuilder.episodes` after the build: ``None`` = up to
@@ -171,34 +150,6 @@ def _origin_counts(tables: GraphTables) -> dict[str, int]:
         if n:
             counts[value] += n
     return dict(sorted(counts.items()))
-
-
-@dataclass
-class _Output:
-    """One writing stage of the build."""
-
-    #: Its name in :attr:`BuildReport.seconds`.
-    stage: str
-    #: What it writes, for the progress line ("writing graph.html").
-    what: str
-    #: Writes the files; returns the paths for :attr:`BuildReport.written`.
-    write: Callable[[], list[str]]
-    #: Reads only the finished tables and resolution and writes files no other stage reads:
-    #: may be written in a forked child beside the other stages.
-    beside: bool = False
-
-
-def _write(outputs: list[_Output], on_stage: Callable[[str], None] | None = None
-           ) -> list[tuple[str, float, list[str]]]:
-    """Write ``outputs`` one after the other; return (stage, seconds, paths written) of each."""
-    done = []
-    for output in outputs:
-        started = time.perf_counter()
-        if on_stage is not None:
-            on_stage(f"writing {output.what}")
-        written = output.write()
-        done.append((output.stage, round(time.perf_counter() - started, 3), written))
-    return done
 
 
 class GraphBuilder:
@@ -404,7 +355,14 @@ class GraphBuilder:
             if not write_json:
                 report.skipped_json = (f"graph.json not written ({len(tables.m_ep):,} mentions): "
                                        f"castgraph export --format json --graph {opts.out}")
-        self._write_outputs(report, self._outputs(tables, resolution, write_json=write_json))
+        outputs = output_files(tables, resolution, out=opts.out, write_json=write_json, html=opts.html,
+                               graph=(lambda: self.graph) if opts.graphml else None)
+        in_process = in_process_reason(opts.fork_outputs, len(tables.m_ep),
+                                       running=sum(report.seconds.values()), since=self._cpu_at_build)
+        for stage, seconds, written in write_outputs(outputs, out=opts.out, in_process=in_process,
+                                                     on_stage=self._starting):
+            report.seconds[stage] = seconds
+            report.written += written
         t = time.perf_counter()
         for store in self.stores:
             self._starting(f"writing to {type(store).__name__}")
@@ -430,103 +388,6 @@ class GraphBuilder:
         report.episodes = len(episodes)
         report.mentions = sum(len(ep.mentions) for ep in episodes) + (len(linked.added) if linked else 0)
         report.topics = len({t for ep in episodes for t in ep.tags})
-
-    def _outputs(self, tables: GraphTables, resolution: Resolution, *, write_json: bool) -> list[_Output]:
-        """The files the build writes, in the order :attr:`BuildReport.written` lists them."""
-        opts = self.options
-        out = opts.out
-
-        def graph() -> list[str]:
-            NetworkXStore(out).write_tables(tables, graph_json=write_json)
-            return [str(out / GRAPH_FILE)] * write_json + [str(out / STORE_FILE)]
-
-        def index() -> list[str]:
-            write_graph_index(tables, out)
-            return []
-
-        def csv() -> list[str]:
-            write_resolution_csv(resolution, out / "resolution.csv", tables=tables)
-            write_review_csv(resolution, out / "review.csv")
-            return [str(out / "resolution.csv"), str(out / "review.csv")]
-
-        def graphml() -> list[str]:
-            write_graphml(self.graph, out / "graph.graphml")
-            return [str(out / "graph.graphml")]
-
-        def html() -> list[str]:
-            from castgraph.viz.overview import overview_from_tables
-            from castgraph.viz.page import review_records, write_view_html
-
-            overview = overview_from_tables(tables, title="castgraph")
-            overview.review = review_records(resolution.review)  # the list `castgraph resolve --review` shows
-            write_view_html(overview, out / "graph.html", title="castgraph")
-            return [str(out / "graph.html")]
-
-        outputs = [_Output("write graph", "the graph", graph), _Output("index", "the query index", index),
-                   _Output("csv", "resolution.csv", csv, beside=True)]
-        if opts.graphml:  # networkx's graph, made here on first use: written here
-            outputs.append(_Output("graphml", "graph.graphml", graphml))
-        if opts.html:
-            outputs.append(_Output("html", "graph.html", html, beside=True))
-        return outputs
-
-    def _in_process(self, mentions: int, running: float, since: tuple[int, int] | None = None) -> str:
-        """Why every output is written in this process (``""``: some in a forked child).
-
-        ``running`` is how long the build has been running, in seconds; ``since``, a
-        :func:`castgraph.forked.cpu_snapshot` from the start of the build stage.
-        """
-        fork = self.options.fork_outputs
-        if fork is False:
-            return "fork_outputs=False"
-        if fork is None:
-            if mentions < FORK_MIN_MENTIONS:
-                return f"under {FORK_MIN_MENTIONS:,} mentions"
-            if mentions > FORK_MAX_MENTIONS:
-                return f"over {FORK_MAX_MENTIONS:,} mentions"
-            # Both processes touching the shared pages costs CPU (20-65 % more for the writing):
-            # worth it only when a core would otherwise idle; beside another busy program it is slower.
-            # By the load average, what this build leaves must give the child half a core.
-            busy = no_idle_core(since, running=running, needed=1.5)
-            if busy:
-                return busy
-        # The child comes to own about 40 % of this process's memory (0.75 of 1.96 GB at 100k
-        # episodes): pages either side writes stop being shared. With less available, one process.
-        return fork_unavailable(memory_share=_CHILD_MEMORY_SHARE)
-
-    def _write_outputs(self, report: BuildReport, outputs: list[_Output]) -> None:
-        """Write ``outputs``: those that may go ``beside`` in a forked child on the second core, if worth it.
-
-        Either way the files, :attr:`BuildReport.written` and the stages of
-        :attr:`BuildReport.seconds` come out the same and in the same order. Each stage's
-        seconds are its own time in the process that wrote it: stages in the child overlap
-        those here, so the writing stages add up to more than the wall time they took.
-        """
-        beside = [o for o in outputs if o.beside]
-        assert self.tables is not None
-        if not beside or self._in_process(len(self.tables.m_ep), sum(report.seconds.values()),
-                                          self._cpu_at_build):
-            done = _write(outputs, self._starting)
-        else:
-            out = self.options.out
-            what = ", ".join(o.what for o in beside)
-            # A child killed half-way leaves temp files in `out`, removed once it is reaped.
-            child = ForkedCall(partial(_write, beside), what=f"writing {what}",
-                               cleanup=partial(clean_stale_temps, out))
-            try:
-                child.start()
-            except OSError:  # no room for another process now (EAGAIN, ENOMEM): all of it here
-                done = _write(outputs, self._starting)
-            else:
-                with child:
-                    done = _write([o for o in outputs if not o.beside], self._starting)
-                    self._starting(f"writing {what}")
-                    done += child.result()
-                order = {o.stage: n for n, o in enumerate(outputs)}
-                done.sort(key=lambda stage: order[stage[0]])
-        for stage, seconds, written in done:
-            report.seconds[stage] = seconds
-            report.written += written
 
     @staticmethod
     def _summarize(report: BuildReport, resolution: Resolution, tables: GraphTables) -> None:

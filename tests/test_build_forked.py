@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import castgraph.forked as forked_module
-import castgraph.pipeline as pipeline
+import castgraph.build_outputs as build_outputs
+from castgraph import machine
+from castgraph.build_outputs import in_process_reason
 from castgraph.cli import main
 from castgraph.errors import CastgraphError
 from castgraph.forked import NO_FORK_ENV, ForkedCall
@@ -36,7 +37,7 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[ForkedCall[Any]]:
             started.append(self)
             return super().start()
 
-    monkeypatch.setattr(pipeline, "ForkedCall", Recorded)
+    monkeypatch.setattr(build_outputs, "ForkedCall", Recorded)
     return started
 
 
@@ -69,15 +70,15 @@ def test_small_graphs_threads_and_the_environment_write_in_process(
         tmp_path: Path, forks: list[ForkedCall[Any]], monkeypatch: pytest.MonkeyPatch) -> None:
     _build(tmp_path / "small")  # a few mentions: under FORK_MIN_MENTIONS
     assert forks == []
-    monkeypatch.setattr(pipeline, "FORK_MIN_MENTIONS", 1)
-    monkeypatch.setattr(forked_module, "idle_cores", lambda: 1.6)
+    monkeypatch.setattr(build_outputs, "FORK_MIN_MENTIONS", 1)
+    monkeypatch.setattr(machine, "idle_cores", lambda: 1.6)
     _build(tmp_path / "big enough")
     assert len(forks) == 1
-    monkeypatch.setattr(pipeline, "FORK_MAX_MENTIONS", 2)  # too many mentions: the copy costs too much
+    monkeypatch.setattr(build_outputs, "FORK_MAX_MENTIONS", 2)  # too many mentions: the copy costs too much
     _build(tmp_path / "too big")
     assert len(forks) == 1
-    monkeypatch.setattr(pipeline, "FORK_MAX_MENTIONS", 10**9)
-    monkeypatch.setattr(forked_module, "idle_cores", lambda: 0.3)  # another program busy on the second core
+    monkeypatch.setattr(build_outputs, "FORK_MAX_MENTIONS", 10**9)
+    monkeypatch.setattr(machine, "idle_cores", lambda: 0.3)  # another program busy on the second core
     _build(tmp_path / "busy")
     assert len(forks) == 1
     stop = threading.Event()
@@ -88,10 +89,8 @@ def test_small_graphs_threads_and_the_environment_write_in_process(
     finally:
         stop.set()
         worker.join()
-    import castgraph.forked
-
     with monkeypatch.context() as short:
-        short.setattr(castgraph.forked, "_available_kb", lambda: 1)
+        short.setattr(machine, "_available_kb", lambda: 1)
         _build(tmp_path / "memory", fork_outputs=True)
     def no_process(*args: object) -> int:
         raise BlockingIOError(11, "Resource temporarily unavailable")
@@ -118,8 +117,8 @@ def _cli_build(out: Path) -> tuple[int, str]:
 @pytest.mark.parametrize("forked", [True, False])
 def test_unwritable_output_is_the_same_one_line_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                      forks: list[ForkedCall[Any]], forked: bool) -> None:
-    monkeypatch.setattr(pipeline, "FORK_MIN_MENTIONS", 1 if forked else 10**9)
-    monkeypatch.setattr(forked_module, "idle_cores", lambda: 1.6)
+    monkeypatch.setattr(build_outputs, "FORK_MIN_MENTIONS", 1 if forked else 10**9)
+    monkeypatch.setattr(machine, "idle_cores", lambda: 1.6)
     out = tmp_path / "out"
     (out / "graph.html").mkdir(parents=True)  # a folder where the page goes
     code, output = _cli_build(out)
@@ -137,7 +136,7 @@ def test_castgraph_error_in_a_write_is_the_same(tmp_path: Path, monkeypatch: pyt
     def fail(*args: object) -> None:
         raise OutputLocked("review.csv: cannot be written here")
 
-    monkeypatch.setattr(pipeline, "write_review_csv", fail)
+    monkeypatch.setattr(build_outputs, "write_review_csv", fail)
     with pytest.raises(OutputLocked, match=r"^review.csv: cannot be written here$"):
         _build(tmp_path / "out", fork_outputs=forked)
     assert len(forks) == int(forked)
@@ -155,8 +154,8 @@ def test_killed_child_is_one_line_naming_its_outputs_and_leaves_nothing(
             os.kill(os.getpid(), signal.SIGKILL)
 
     monkeypatch.setattr(castgraph.viz.page, "write_view_html", die)
-    monkeypatch.setattr(pipeline, "FORK_MIN_MENTIONS", 1)
-    monkeypatch.setattr(forked_module, "idle_cores", lambda: 1.6)
+    monkeypatch.setattr(build_outputs, "FORK_MIN_MENTIONS", 1)
+    monkeypatch.setattr(machine, "idle_cores", lambda: 1.6)
     out = tmp_path / "out"
     code, output = _cli_build(out)
     assert (code, output) == (1, "Error: writing resolution.csv, graph.html: the child process was killed by "
@@ -169,7 +168,7 @@ def test_killed_child_is_one_line_naming_its_outputs_and_leaves_nothing(
 def test_the_folder_stays_locked_while_the_child_writes(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     seen: Path = tmp_path / "seen"
-    real = pipeline.write_review_csv
+    real = build_outputs.write_review_csv
 
     def try_lock(resolution: object, path: Path) -> None:
         try:
@@ -179,7 +178,7 @@ def test_the_folder_stays_locked_while_the_child_writes(tmp_path: Path,
             seen.write_text("locked")
         real(resolution, path)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pipeline, "write_review_csv", try_lock)
+    monkeypatch.setattr(build_outputs, "write_review_csv", try_lock)
     out = tmp_path / "out"
     report = _build(out, fork_outputs=True)
     assert seen.read_text() == "locked"  # in the child, another taker of the lock is kept out
@@ -189,8 +188,8 @@ def test_the_folder_stays_locked_while_the_child_writes(tmp_path: Path,
 
 def test_cli_shows_the_child_stages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                     forks: list[ForkedCall[Any]]) -> None:
-    monkeypatch.setattr(pipeline, "FORK_MIN_MENTIONS", 1)
-    monkeypatch.setattr(forked_module, "idle_cores", lambda: 1.6)
+    monkeypatch.setattr(build_outputs, "FORK_MIN_MENTIONS", 1)
+    monkeypatch.setattr(machine, "idle_cores", lambda: 1.6)
     code, output = _cli_build(tmp_path / "out")
     assert code == 0 and len(forks) == 1
     seconds = re.search(r"seconds\s+│?\s*(.+?)\s*│?\n", output)
@@ -202,7 +201,7 @@ def test_error_not_from_castgraph_names_the_outputs(tmp_path: Path, monkeypatch:
     def broken(*args: object, **kw: object) -> None:
         raise ValueError("bad cell")
 
-    monkeypatch.setattr(pipeline, "write_resolution_csv", broken)
+    monkeypatch.setattr(build_outputs, "write_resolution_csv", broken)
     with pytest.raises(CastgraphError) as caught:
         _build(tmp_path / "out", fork_outputs=True)
     assert str(caught.value) == "writing resolution.csv, graph.html: ValueError: bad cell"
@@ -228,17 +227,16 @@ def test_terminal_progress_display_does_not_stop_the_fork() -> None:
 
 
 def test_the_build_discounts_its_own_share_of_the_load(monkeypatch: pytest.MonkeyPatch) -> None:
-    builder = GraphBuilder(BuildOptions())
     # A 2-minute build on an idle 2-core machine: the load average of 1.06 is mostly its own.
-    monkeypatch.setattr(forked_module, "idle_cores", lambda: 0.94)
-    assert builder._in_process(400_000, running=120) == ""
+    monkeypatch.setattr(machine, "idle_cores", lambda: 0.94)
+    assert in_process_reason(None, 400_000, running=120) == ""
     # The same load after 1 second of building: another program keeps the second core busy.
-    assert builder._in_process(400_000, running=1) == "no idle core (load average leaves 0.9)"
-    assert builder._in_process(100, running=120) == "under 20,000 mentions"
-    assert builder._in_process(10**6, running=120) == "over 500,000 mentions"
+    assert in_process_reason(None, 400_000, running=1) == "no idle core (load average leaves 0.9)"
+    assert in_process_reason(None, 100, running=120) == "under 20,000 mentions"
+    assert in_process_reason(None, 10**6, running=120) == "over 500,000 mentions"
     # How idle the machine was while the tables were built wins over the load average, which
     # still counts the build that ran just before this one.
-    monkeypatch.setattr(forked_module, "idle_cores_since", lambda since: None if since is None else 0.9)
-    assert builder._in_process(400_000, running=1, since=(0, 0)) == ""
-    monkeypatch.setattr(forked_module, "idle_cores_since", lambda since: None if since is None else 0.1)
-    assert builder._in_process(400_000, running=120, since=(0, 0)) == "no idle core (0.1 idle of late)"
+    monkeypatch.setattr(machine, "idle_cores_since", lambda since: None if since is None else 0.9)
+    assert in_process_reason(None, 400_000, running=1, since=(0, 0)) == ""
+    monkeypatch.setattr(machine, "idle_cores_since", lambda since: None if since is None else 0.1)
+    assert in_process_reason(None, 400_000, running=120, since=(0, 0)) == "no idle core (0.1 idle of late)"

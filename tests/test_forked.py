@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from python_runs import run_python
 
-from castgraph import forked
+from castgraph import forked, machine
 from castgraph.errors import CastgraphError
 from castgraph.forked import NO_FORK_ENV, ForkedCall, fork_unavailable, tolerate_at_fork
 from castgraph.outputs import OutputLocked, atomic_open
@@ -205,10 +205,8 @@ def test_fork_unavailable_says_why() -> None:
 
 
 def test_fork_needs_memory_for_the_child(monkeypatch: pytest.MonkeyPatch) -> None:
-    import castgraph.forked
-
-    monkeypatch.setattr(castgraph.forked, "_resident_kb", lambda: 2_000_000)
-    monkeypatch.setattr(castgraph.forked, "_available_kb", lambda: 900_000)
+    monkeypatch.setattr(machine, "_resident_kb", lambda: 2_000_000)
+    monkeypatch.setattr(machine, "_available_kb", lambda: 900_000)
     assert fork_unavailable(memory_share=0.4) == ""
     assert fork_unavailable(memory_share=0.5) == ("not enough memory for a child process (about 977 MB; "
                                                   "879 MB available)")

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from castgraph import forked
+from castgraph import machine
 from castgraph import pipeline as pipeline_module
 from castgraph.forked import NO_FORK_ENV, fork_unavailable
 from castgraph.graph.model import Chapter, Episode, Mention
@@ -267,14 +267,14 @@ def test_the_linker_gives_the_same_mentions_with_a_search_ahead() -> None:
 
 
 def test_idle_cores_since_a_snapshot() -> None:
-    snapshot = forked.cpu_snapshot()
+    snapshot = machine.cpu_snapshot()
     if snapshot is None:
         pytest.skip("no /proc/stat here")
-    assert forked.idle_cores_since(snapshot, min_ticks=10**9) is None  # too soon to tell
+    assert machine.idle_cores_since(snapshot, min_ticks=10**9) is None  # too soon to tell
     end = time.monotonic() + 0.5
     while time.monotonic() < end:  # this process keeps one core busy
         pass
-    idle = forked.idle_cores_since(snapshot)
+    idle = machine.idle_cores_since(snapshot)
     assert idle is not None and 0 <= idle <= (os.cpu_count() or 1) - 0.5
 
 
@@ -294,17 +294,17 @@ def test_no_child_without_memory_for_a_copy_or_an_idle_core(monkeypatch: pytest.
     ahead.send(episodes, ["Claude"])
     assert ahead.receive() is None
     monkeypatch.undo()
-    monkeypatch.setattr(forked, "idle_cores", lambda: 0.4)
+    monkeypatch.setattr(machine, "idle_cores", lambda: 0.4)
     busy = SearchAhead(episodes, FIELDS, bool)
     assert not busy.running and busy.why_not == "no idle core (load average leaves 0.4)"
     # What the machine did since a snapshot wins over the load average (a build just before this one).
-    monkeypatch.setattr(forked, "idle_cores_since", lambda since: 0.2 if since else None)
+    monkeypatch.setattr(machine, "idle_cores_since", lambda since: 0.2 if since else None)
     lately = SearchAhead(episodes, FIELDS, bool, since=(0, 0))
     assert not lately.running and lately.why_not == "no idle core (0.2 idle of late)"
-    monkeypatch.setattr(forked, "idle_cores_since", lambda since: 0.9)
-    monkeypatch.setattr(forked, "idle_cores", lambda: 0.0)
+    monkeypatch.setattr(machine, "idle_cores_since", lambda since: 0.9)
+    monkeypatch.setattr(machine, "idle_cores", lambda: 0.0)
     idle = SearchAhead(episodes, FIELDS, bool, since=(0, 0))
-    assert idle.why_not in ("", forked.memory_short(ahead_module.RELAY_MEMORY_SHARE))
+    assert idle.why_not in ("", machine.memory_short(ahead_module.RELAY_MEMORY_SHARE))
     idle.close()
     if not fork_unavailable():
         forced = SearchAhead(episodes, FIELDS, bool, always=True)

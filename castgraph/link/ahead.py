@@ -59,7 +59,7 @@ import numpy as np
 import numpy.typing as npt
 
 from castgraph.errors import CastgraphError
-from castgraph.forked import ForkedCall, fork_unavailable, memory_short, no_idle_core
+from castgraph.forked import ForkedCall, fork_unavailable
 from castgraph.graph.added import code_listed
 from castgraph.graph.coded import Coded
 from castgraph.graph.model import Episode
@@ -67,6 +67,7 @@ from castgraph.link.again import patch_hits, search_again
 from castgraph.link.automaton import NameAutomaton
 from castgraph.link.relay import SearchRelay
 from castgraph.link.spots import BATCH, HitGatherer, TextBatch, TextHits, read_batch
+from castgraph.machine import memory_short, no_idle_core
 
 __all__ = ["CHILD_MEMORY_SHARE", "RELAY_MEMORY_SHARE", "SearchAhead", "choose_child", "mention_surfaces",
            "names_to_search", "search_texts", "surface_names"]
@@ -102,7 +103,7 @@ def choose_child(*, always: bool = False, since: tuple[int, int] | None = None) 
 
     Forking must be safe (:func:`castgraph.forked.fork_unavailable`), and, unless ``always``, a
     core must be idle: beside another busy program the child only slows the resolver down.
-    Idle means half a core free on average since ``since`` (a :func:`castgraph.forked.cpu_snapshot`
+    Idle means half a core free on average since ``since`` (a :func:`castgraph.machine.cpu_snapshot`
     taken while this process worked), else, without one, a core left by the load average.
     """
     if not always:
@@ -171,7 +172,7 @@ class SearchAhead:
     always
         Start a child even when no core is idle (see :func:`choose_child`).
     since
-        A :func:`castgraph.forked.cpu_snapshot` taken while this process worked, to tell
+        A :func:`castgraph.machine.cpu_snapshot` taken while this process worked, to tell
         whether a core is idle (see :func:`choose_child`).
     kind
         ``"fork"`` or ``"relay"`` (default: as the memory allows, see :func:`choose_child`).

@@ -51,7 +51,6 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
 from castgraph.errors import CastgraphError
-from castgraph.forked import cpu_snapshot
 from castgraph.graph.added import PLACE_FIELDS, AddedMentions, ListedEntities, PlaceColumns
 from castgraph.graph.model import Entity, Episode, Mention, MentionOrigin, Resolution, Topic
 from castgraph.graph.tables import sorted_distinct
@@ -65,6 +64,7 @@ from castgraph.link.spots import find_hits, group_spots
 from castgraph.link.texts import LINK_FIELDS, episode_texts
 from castgraph.link.titles import TitleGuestFinder, TitlePattern
 from castgraph.link.words import CJK_CHARS, COMMON_WORDS, GENERIC_NAMES, NameGuard
+from castgraph.machine import cpu_snapshot
 from castgraph.memory import gc_paused
 
 __all__ = [
