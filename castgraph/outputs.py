@@ -99,20 +99,20 @@ def atomic_open(path: str | Path, mode: str = "w", *, encoding: str | None = "ut
     path
         The file to write.
     mode
-        ``"w"`` (text) or ``"wb"`` (bytes).
+        ``"w"`` (text), ``"wb"`` (bytes) or ``"w+b"`` (bytes, read back while written).
     encoding, newline
         As for :func:`open`, text mode only.
     """
-    if mode not in ("w", "wb"):
-        raise ValueError(f"atomic_open writes whole files: mode 'w' or 'wb', not {mode!r}")
+    if mode not in ("w", "wb", "w+b"):
+        raise ValueError(f"atomic_open writes whole files: mode 'w', 'wb' or 'w+b', not {mode!r}")
     target = Path(path)
     prepare_output_dir(target.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
     try:
         # mkstemp makes the file private (0600); an output gets the usual mode.
         os.fchmod(fd, 0o666 & ~_UMASK)
-        if mode == "wb":
-            handle: IO[Any] = os.fdopen(fd, "wb")
+        if mode in ("wb", "w+b"):
+            handle: IO[Any] = os.fdopen(fd, mode)
         else:
             handle = os.fdopen(fd, "w", encoding=encoding, newline=newline)
         with handle:

@@ -277,10 +277,12 @@ def test_a_build_checks_its_records_once_and_writes_them_as_json_does(
     assert chapters == json.dumps(tables.episodes[0]["chapters"], separators=(",", ":"))
 
 
-def test_sections_made_one_at_a_time_are_written_as_a_list_of_them_is(tmp_path: Path) -> None:
+def test_sections_made_one_at_a_time_are_written_as_a_list_of_them_is(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import gc
     import weakref
 
+    from castgraph.graph import compact
     from castgraph.graph.compact import read_sections, write_sections
 
     sections = [("a", "bytes", b"x" * 100_000), ("b", "<i8", bytes(range(64)) * 8), ("c", "json", b"[]"),
@@ -294,6 +296,7 @@ def test_sections_made_one_at_a_time_are_written_as_a_list_of_them_is(tmp_path: 
     made: list[weakref.ref[Part]] = []
 
     def one_at_a_time():  # type: ignore[no-untyped-def]
+        made.clear()
         for name, kind, data in sections:
             if made:  # the one before was written and let go before this one is made
                 gc.collect()
@@ -304,11 +307,24 @@ def test_sections_made_one_at_a_time_are_written_as_a_list_of_them_is(tmp_path: 
             del part
 
     write_sections(tmp_path / "made", b"MAGIC001", {"key": 1}, one_at_a_time())
-    assert (tmp_path / "made").read_bytes() == (tmp_path / "listed").read_bytes()
     assert let_go == [True, True, True]
-    found = read_sections(tmp_path / "made", b"MAGIC001")
-    assert found is not None and found[1]["a"] == b"x" * 100_000
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["listed", "made"]  # no temp file left
+    # Written in place, behind room kept for their header: read back as the listed ones are.
+    listed = read_sections(tmp_path / "listed", b"MAGIC001")
+    made_back = read_sections(tmp_path / "made", b"MAGIC001")
+    assert listed is not None and made_back is not None and made_back[0] == listed[0]
+    assert {k: bytes(v) for k, v in made_back[1].items()} == {k: bytes(v) for k, v in listed[1].items()}
+    assert listed[1]["a"] == b"x" * 100_000
+    body = 100_000 + 512 + 2
+    assert (tmp_path / "made").read_bytes()[-body:] == (tmp_path / "listed").read_bytes()[-body:]
+    # Not moved: the room is there.
+    assert (tmp_path / "made").stat().st_size == len(b"MAGIC001") + 8 + compact._HEADER_ROOM + body
+    # A header too long for that room: the sections are moved behind a header of its own size.
+    monkeypatch.setattr(compact, "_HEADER_ROOM", 16)
+    let_go.clear()
+    write_sections(tmp_path / "moved", b"MAGIC001", {"key": 1}, one_at_a_time())
+    assert (tmp_path / "moved").read_bytes() == (tmp_path / "listed").read_bytes()
+    assert let_go == [True, True, True]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["listed", "made", "moved"]  # no temp file left
 
 
 def test_the_build_writes_the_query_index_a_query_would_make(examples_dir: Path, tmp_path: Path) -> None:

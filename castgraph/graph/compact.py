@@ -87,10 +87,12 @@ def write_sections(path: str | Path, magic: bytes, meta: dict[str, Any],
     atomically (temp file + rename). A section is ``(name, kind, data)``; ``kind`` is
     ``"json"``, ``"bytes"`` or a numpy dtype string.
 
-    ``sections`` may be made one at a time (a generator): each is then written to a temp file
-    as soon as it is made and let go, and the file is put together once the header is known, so
-    that no more than one section is held at once (the query index of a million episodes holds
-    1.5 GB).
+    ``sections`` may be made one at a time (a generator): each is then written as soon as it is
+    made and let go, so that no more than one section is held at once (the query index of a
+    million episodes holds 1.5 GB). Their header is known only at the end: the file keeps
+    :data:`_HEADER_ROOM` bytes for it before the first section, and the header is written there,
+    padded with spaces (JSON allows them); a header too long for that room (hundreds of
+    sections) has the sections moved behind a header of its own size.
     """
     if isinstance(sections, list):
         header = _header(meta, sections)
@@ -100,33 +102,51 @@ def write_sections(path: str | Path, magic: bytes, meta: dict[str, Any],
                 fh.write(data)
         return
     places: list[tuple[str, str, int]] = []
-    with tempfile.TemporaryFile(dir=Path(path).parent) as body:
+    with atomic_open(path, "w+b") as fh:
+        start = len(magic) + 8 + _HEADER_ROOM
+        fh.write(magic + b"\0" * (8 + _HEADER_ROOM))
         for name, kind, data in sections:
-            body.write(data)
+            fh.write(data)
             places.append((name, kind, memoryview(data).nbytes))
             del data
-        body.flush()
-        with atomic_open(path, "wb") as fh:
+        header = _header(meta, places, room=_HEADER_ROOM)
+        if len(header) == 8 + _HEADER_ROOM:
+            fh.seek(len(magic))
+            fh.write(header)
+            return
+        fh.flush()
+        with tempfile.TemporaryFile(dir=Path(path).parent) as body:
+            _copy_all(fh, body, start)
+            body.flush()
+            fh.seek(0)
+            fh.truncate()
             fh.write(magic + _header(meta, places))
             fh.flush()
             _copy_all(body, fh)
 
 
-def _header(meta: dict[str, Any], sections: Sequence[tuple[str, str, Any]]) -> bytes:
-    """The size and JSON header of ``sections`` (``(name, kind, data or its length)``)."""
+# Bytes kept for the header of sections written one at a time: a few hundred bytes a section.
+_HEADER_ROOM = 1 << 16
+
+
+def _header(meta: dict[str, Any], sections: Sequence[tuple[str, str, Any]], room: int = 0) -> bytes:
+    """The size and JSON header of ``sections`` (``(name, kind, data or its length)``); with
+    ``room``, padded with spaces to that size if it fits."""
     header, offset = [], 0
     for name, kind, data in sections:
         length = data if isinstance(data, int) else memoryview(data).nbytes
         header.append({"name": name, "kind": kind, "offset": offset, "length": length})
         offset += length
     head = json.dumps({**meta, "sections": header}).encode("utf-8")
+    if len(head) <= room:
+        head = head.ljust(room)
     return struct.pack("<Q", len(head)) + head
 
 
-def _copy_all(source: IO[bytes], target: IO[Any]) -> None:
-    """Copy ``source`` from its start to the end of ``target``: in the kernel where it can."""
+def _copy_all(source: IO[bytes], target: IO[Any], start: int = 0) -> None:
+    """Copy ``source`` from ``start`` to its end to the end of ``target``: in the kernel where it can."""
     size = os.fstat(source.fileno()).st_size
-    at = 0
+    at = start
     copy_range = getattr(os, "copy_file_range", None)
     if copy_range is not None:
         try:
