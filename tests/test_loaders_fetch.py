@@ -106,6 +106,18 @@ def test_feed_from_url(server: tuple[str, Callable[[str, Route], None]], tmp_pat
     assert all(e.transcript == [] and e.chapters == [] for e in result.episodes)
 
 
+def test_a_fetched_feed_draws_no_bar_of_bytes(server: tuple[str, Callable[[str, Route], None]],
+                                              tmp_path: Path) -> None:
+    from castgraph import progress
+
+    base, add = server
+    add("/feed.xml", Route([_ok(FEED)]))
+    seen: list[tuple[int, int | None, str]] = []
+    with Fetcher(tmp_path / "cache") as fetcher, progress.metered(lambda *report: seen.append(report)):
+        assert len(read_episodes([f"{base}/feed.xml"], fetcher=fetcher).episodes) == 5
+    assert seen == []  # nothing local to count: no "0/0 bytes" while the feed downloads
+
+
 def test_etag_cache_does_not_download_an_unchanged_feed_again(
     server: tuple[str, Callable[[str, Route], None]], tmp_path: Path
 ) -> None:

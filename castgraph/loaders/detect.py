@@ -264,7 +264,8 @@ def read_episodes(paths: Iterable[str | Path], *, as_of: date | None = None,
             # Feeds first: the chapters and transcripts they read are not inputs of their own.
             linked: set[Path] = set()
             sizes = {file: _size(file) for file in files}
-            progress.expect(sum(sizes.values()))  # bytes: the JSONL loader reports a block at a time
+            if sizes:  # bytes: the JSONL loader reports a block at a time (fetched URLs are not counted)
+                progress.expect(sum(sizes.values()))
             for file in sorted(files, key=lambda f: not _is_feed(f)):
                 if file.resolve() in linked:
                     progress.advance(sizes[file])
