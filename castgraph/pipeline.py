@@ -32,9 +32,8 @@ from castgraph.build_outputs import in_process_reason, output_files, write_outpu
 from castgraph.errors import CastgraphError
 from castgraph.graph.assigned import forget_fields, make_mention_ids, unassigned_mentions
 from castgraph.graph.build import resolution_from_graph
-from castgraph.graph.compact import STORE_FILE
 from castgraph.graph.model import Episode, MentionOrigin, Resolution
-from castgraph.graph.networkx_store import GRAPH_FILE, NetworkXStore
+from castgraph.graph.networkx_store import NetworkXStore
 from castgraph.graph.store import GraphStore, WriteReport
 from castgraph.graph.tables import ColumnView, GraphTables
 from castgraph.link import EntityLinker, LinkOptions, LinkResult
@@ -241,8 +240,6 @@ class GraphBuilder:
         if opts.into is None:
             if not opts.keep_ids:
                 return [], None
-            if any((opts.out / name).exists() for name in (GRAPH_FILE, STORE_FILE)):
-                progress.step("ids of the graph already there")
             try:
                 tables = NetworkXStore(opts.out).read_tables()
             except CastgraphError as exc:  # a damaged old output must not stop a rebuild
@@ -251,7 +248,6 @@ class GraphBuilder:
             if tables is None or not tables.entities:
                 return [], None
             return [], resolution_from_graph(tables.to_networkx())
-        progress.step("the graph it extends")
         tables = NetworkXStore(opts.into).read_tables()
         if tables is None or not tables.episodes:
             return [], None

@@ -40,6 +40,20 @@ def test_build_examples(examples_dir: Path, tmp_path: Path) -> None:
     assert "surface" in header and "rule" in header
 
 
+@pytest.mark.parametrize(("terminal", "quiet"), [("1", False), ("1", True), ("0", False)])
+def test_build_shows_its_progress_on_a_terminal_only(examples_dir: Path, tmp_path: Path, terminal: str,
+                                                     quiet: bool) -> None:
+    source = examples_dir / "episodes.jsonl"
+    args = ["build", str(source), "--out", str(tmp_path), "--no-html", *["-q"] * quiet]
+    result = CliRunner().invoke(main, args, env={"TTY_COMPATIBLE": terminal})  # rich: a terminal or not
+    assert result.exit_code == 0, result.output
+    size = source.stat().st_size
+    bar = f"{size / 1000:.1f}/{size / 1000:.1f} kB"  # the bytes read, when reading is done
+    shown = terminal == "1" and not quiet
+    assert (bar in result.stderr) is shown and ("resolving" in result.stderr) is shown
+    assert ("entities" in result.stdout) is not quiet  # the report: piped or not
+
+
 def test_build_real_page_with_as_of(real_page_path: Path, tmp_path: Path) -> None:
     args = ["build", str(real_page_path), "--out", str(tmp_path), "--as-of", "2026-11-25", "--no-html", "-q"]
     result = CliRunner().invoke(main, args)

@@ -80,11 +80,11 @@ def test_the_build_tells_each_stage_its_own_progress(tmp_path: Path) -> None:
                                     ("reading surfaces", "comparing names", "merging", "making entities")]
     events.clear()
     builder.run()  # again: the entities keep the ids of the graph written the first time
-    assert reports("reading")[-1] == (size, size, "ids of the graph already there")
+    assert reports("reading")[-1] == (size, size, f"reading the graph in {tmp_path / 'out'}")
     events.clear()
     builder.options = BuildOptions(inputs=files[:1], into=tmp_path / "out", html=False)
     builder.run()
-    assert reports("reading")[-1][2] == "the graph it extends"
+    assert reports("reading")[-1][2] == f"reading the graph in {tmp_path / 'out'}"
 
 
 def test_the_terminal_shows_a_bar_of_the_bytes_read_and_the_resolver_steps(tmp_path: Path) -> None:

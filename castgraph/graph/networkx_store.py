@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
+from castgraph import progress
 from castgraph.errors import CastgraphError
 from castgraph.graph.compact import STORE_FILE, file_key, read_store, store_header, write_store
 from castgraph.graph.graph_check import GraphDataError, check_graph_data
@@ -303,6 +304,7 @@ class NetworkXStore(GraphStore):
         """The stored graph as columns, or ``None`` when nothing was written yet."""
         if not self.path.exists() and not self.store_path.exists():
             return None
+        progress.step(f"reading the graph in {self.directory}")  # a build extending it shows this
         return read_graph_tables(self.directory)
 
     def read(self) -> nx.MultiDiGraph:
