@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from castgraph.graph import tables as tables_module
+from castgraph.graph.added import AddedMentions
 from castgraph.graph.assigned import (
     entity_positions,
     listed_rows,
@@ -19,7 +20,7 @@ from castgraph.graph.assigned import (
 )
 from castgraph.graph.model import Episode, Mention, Resolution
 from castgraph.graph.tables import Coded, GraphTables
-from castgraph.link import EntityLinker
+from castgraph.link import EntityLinker, LinkOptions
 from castgraph.loaders import read_episodes
 from castgraph.resolve import resolve
 
@@ -111,12 +112,13 @@ def test_the_linker_adds_to_a_resolution_made_without_mention_ids() -> None:
     assert found is not None and found.tolist() == _by_ids(lean_eps, lean)
 
 
-def _tables_without_resolver_codes(eps: list[Episode], res: Resolution) -> GraphTables:
+def _tables_without_resolver_codes(eps: list[Episode], res: Resolution,
+                                   added: AddedMentions | None = None) -> GraphTables:
     columns = mention_entities(res)
     assert columns is not None and set(columns.fields) == {"surface", "type_label", "description"}
     kept, columns.fields = columns.fields, {}
     try:
-        return GraphTables.from_build(eps, res)
+        return GraphTables.from_build(eps, res, added)
     finally:
         columns.fields = kept
 
@@ -134,8 +136,8 @@ def test_the_build_takes_the_fields_the_resolver_coded(monkeypatch: pytest.Monke
     taken: list[set[str]] = []  # the columns each build took from the resolver
     take = tables_module._resolver_coded
 
-    def spy(*args: Any) -> dict[str, Coded]:
-        columns = take(*args)
+    def spy(*args: Any, **kwargs: Any) -> dict[str, Coded]:
+        columns = take(*args, **kwargs)
         taken.append(set(columns))
         return columns
 
@@ -153,7 +155,36 @@ def test_the_build_takes_the_fields_the_resolver_coded(monkeypatch: pytest.Monke
             want = [getattr(m, name) for ep in eps for m in ep.mentions]
             assert [values[c] for c in codes[found.rows].tolist()] == want, name
         _same_tables(GraphTables.from_build(eps, res), _tables_without_resolver_codes(eps, res))
-        assert taken[-2:] == [{"surface", "source_type", "description"}, set()]
+        assert taken[-2:] == [{"surface", "type_label", "description"}, set()]
+
+
+def test_a_linked_build_takes_the_fields_no_search_child_coded_from_the_resolver(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A relayed search (a fresh process, at a million episodes) codes no listed columns: the
+    # build takes the resolver's codes instead of coding 12 million values again.
+    asked: list[tuple[set[str], set[str]]] = []  # (skipped, taken) per build
+    take = tables_module._resolver_coded
+
+    def spy(fields: Any, table: Any, skip: Any = ()) -> dict[str, Coded]:
+        columns = take(fields, table, skip)
+        asked.append((set(skip), set(columns)))
+        return columns
+
+    monkeypatch.setattr(tables_module, "_resolver_coded", spy)
+    eps, _ = _examples()
+    for seed in range(3):
+        random.Random(seed).shuffle(eps)
+        res = resolve(eps, mention_ids=False)
+        added = EntityLinker(LinkOptions(search_ahead=False)).link(eps, res).added
+        assert added is not None and added.listed_entities is not None and not added.listed_coded
+        tables = GraphTables.from_build(eps, res, added)
+        assert asked[-1] == (set(), {"surface", "type_label", "description"})
+        _same_tables(tables, _tables_without_resolver_codes(eps, res, added))
+        # What a search child coded is taken from it; the resolver gives the rest.
+        child = Coded.of([m.surface for ep in sorted(eps, key=lambda e: e.id) for m in ep.mentions])
+        added.listed_coded = {"surface": child}
+        _same_tables(GraphTables.from_build(eps, res, added), tables)
+        assert asked[-1] == ({"surface"}, {"type_label", "description"})
 
 
 def test_the_build_codes_a_field_changed_since_the_resolution_itself() -> None:

@@ -22,7 +22,7 @@ from castgraph.graph.model import (
     Resolution,
 )
 from castgraph.graph.schema import ABSENT, KeyedColumn, episode_record, mention_columns
-from castgraph.graph.tables import Coded, GraphTables, lex_order, sorted_distinct
+from castgraph.graph.tables import Coded, GraphTables, _merge_rows, lex_order, sorted_distinct
 from castgraph.queries.index import GraphIndex
 
 
@@ -159,6 +159,23 @@ def test_chapter_records_are_what_pydantic_dumps() -> None:
     record = episode_record(Episode(id="e", title="T", chapters=chapters))
     assert record["chapters"] == [c.model_dump() for c in chapters]
     assert [list(r) for r in record["chapters"]] == [list(c.model_dump()) for c in chapters]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_each_mention_finds_the_merge_of_its_surface_onto_its_entity(seed: int) -> None:
+    rng = random.Random(seed)
+    ents = [f"entity:{n}" for n in range(rng.randint(1, 12))]
+    surfaces = [f"s{n}" for n in range(rng.randint(1, 15))]
+    merges = [MergeRecord(entity_id=rng.choice([*ents, "entity:gone"]),
+                          surface=rng.choice([*surfaces, "never"]), rule="fuzzy")
+              for _ in range(rng.randint(1, 40))]  # repeats included
+    m_ent = np.asarray([rng.randrange(len(ents)) for _ in range(300)], dtype=np.int32)
+    surface = Coded.of([rng.choice(surfaces) for _ in range(300)])
+    # The plain rule: the last merge of a (entity, surface) pair, else len(merges).
+    last = {(m.entity_id, m.surface): n for n, m in enumerate(merges)}
+    want = [last.get((ents[e], surface.values[c]), len(merges))
+            for e, c in zip(m_ent.tolist(), surface.codes.tolist(), strict=True)]
+    assert _merge_rows(merges, {e: n for n, e in enumerate(ents)}, m_ent, surface) == want
 
 
 def test_lex_order_and_sorted_distinct_are_numpys() -> None:

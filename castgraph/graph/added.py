@@ -67,6 +67,9 @@ class ListedEntities(NamedTuple):
     entity: Ints
     source: object
     sizes: Ints
+    #: Each mention's row in the source's :meth:`~castgraph.graph.assigned.MentionEntities.rows`
+    #: (``None``: not known), where the build finds the fields the resolver coded.
+    rows: Ints | None = None
 
 
 @dataclass

@@ -28,7 +28,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, repeat
 from operator import attrgetter
@@ -37,9 +37,9 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from castgraph.graph.added import LISTED_CODED, AddedMentions, listed_columns, merge_mentions, pick
-from castgraph.graph.assigned import listed_rows, mention_counts, mention_entities
+from castgraph.graph.assigned import MentionEntities, listed_rows, mention_counts, mention_entities
 from castgraph.graph.coded import Coded, lex_order, sorted_distinct
-from castgraph.graph.model import Entity, Episode, Mention, MergeRecord, Resolution, Topic
+from castgraph.graph.model import Episode, Mention, MergeRecord, Resolution, Topic
 from castgraph.graph.schema import (
     ABSENT,
     ENTITY,
@@ -156,6 +156,8 @@ class GraphTables:
             listed = {name: Coded.of_keys(c.codes[keep], c.values) for name, c in listed.items()}
             fields = {name: (values, codes[keep]) for name, (values, codes) in fields.items()}
         m_ep, m_ent = owner[keep], positions[keep]
+        if added is not None:  # what no search child coded: the resolver's codes, if they hold these mentions
+            listed = {**_resolver_coded(fields, table, skip=listed), **listed}
         n_rows = len(mentions)
         place_coded: dict[str, Coded] = {}
         coded: dict[str, Coded] = {}  # by edge attribute
@@ -167,10 +169,11 @@ class GraphTables:
             table, coded, ordinals, place_coded = merged.table, merged.coded, merged.ordinals, merged.places
             m_ep, m_ent, new, n_rows = merged.episode, merged.entity, merged.new, len(merged.episode)
         if added is None:  # the columns the resolver coded, where they hold what the mentions hold
-            coded.update(_resolver_coded(fields, table))
+            resolver_coded = _resolver_coded(fields, table)
+            coded.update((LISTED_CODED[name], column) for name, column in resolver_coded.items())
         surface = coded["surface"] if "surface" in coded else Coded.of(table["surface"])
         coded["surface"] = surface
-        merge_rows = _merge_rows(merges, ents, m_ent, surface)
+        merge_rows = _merge_rows(merges, ent_pos, m_ent, surface)
         dense, sparse = mention_columns(mentions, merges, merge_rows, table, places=added is None)
         del merge_rows, table
         listed_ordinals = dense.pop("ordinal")
@@ -311,16 +314,16 @@ class GraphTables:
         return graph
 
 
-def _resolver_coded(fields: dict[str, tuple[list[Any], np.ndarray]], table: dict[str, list[Any]]
-                    ) -> dict[str, Coded]:
-    """The :data:`~castgraph.graph.added.LISTED_CODED` columns of ``table`` that ``fields``
-    (distinct values, code per row) give, coded as :meth:`Coded.of` codes them, by edge
-    attribute: no dict call per mention. A column whose values are not the table's (mentions
-    changed since they were resolved) is left out, as :func:`listed_columns` leaves it.
+def _resolver_coded(fields: dict[str, tuple[list[Any], np.ndarray]], table: dict[str, list[Any]],
+                    skip: Container[str] = ()) -> dict[str, Coded]:
+    """The :data:`~castgraph.graph.added.LISTED_CODED` columns of ``table`` (but ``skip``) that
+    ``fields`` (distinct values, code per row) give, coded as :meth:`Coded.of` codes them, by
+    mention field: no dict call per mention. A column whose values are not the table's
+    (mentions changed since they were resolved) is left out, as :func:`listed_columns` leaves it.
     """
     given = {name: Coded.of_keys(codes, values) for name, (values, codes) in fields.items()
-             if name in LISTED_CODED}
-    return {LISTED_CODED[name]: column for name, column in listed_columns(given, table).items()}
+             if name in LISTED_CODED and name not in skip}
+    return listed_columns(given, table)
 
 
 def _entity_positions(eps: list[Episode], resolution: Resolution, added: AddedMentions | None,
@@ -336,15 +339,11 @@ def _entity_positions(eps: list[Episode], resolution: Resolution, added: AddedMe
         # The linker read them from the resolver's columns, which still describe the resolution
         # (castgraph.link.present): entity numbers into added.entity_ids.
         number = np.array([ent_pos[e] for e in added.entity_ids] + [missing], dtype=np.int32)
-        return number[listed.entity], {}  # -1 (no entity) picks missing
+        return number[listed.entity], _fields_at(listed.source, listed.rows)  # -1 (no entity) picks missing
     found = listed_rows(eps, resolution)
     if found is not None:  # the resolver's columns (castgraph.graph.assigned): no id strings
         number = np.array([ent_pos[e.id] for e in resolution.entities] + [missing], dtype=np.int32)
-        columns = found.columns
-        # The fields' codes are per block row: rows appended after the blocks (the linker's) have none.
-        fields = {} if columns.extra else {name: (values, codes[found.rows])
-                                            for name, (values, codes) in columns.fields.items()}
-        return number[found.entity], fields
+        return number[found.entity], _fields_at(found.columns, found.rows)
     # Mention ids "<episode id>#<ordinal>", made by C-level concatenation.
     sizes = [len(ep.mentions) for ep in eps]
     prefixes = chain.from_iterable(map(repeat, [f"{ep.id}#" for ep in eps], sizes))
@@ -355,18 +354,45 @@ def _entity_positions(eps: list[Episode], resolution: Resolution, added: AddedMe
                        dtype=np.int32, count=len(ordinals)), {}
 
 
-def _merge_rows(merges: list[MergeRecord], ents: list[Entity], m_ent: np.ndarray, surface: Coded
+def _fields_at(columns: Any, rows: np.ndarray | None) -> dict[str, tuple[list[Any], np.ndarray]]:
+    """The fields the resolver coded on ``columns`` (a :class:`~castgraph.graph.assigned.MentionEntities`),
+    at ``rows``: name -> (distinct values, code of each row); none where they are not known."""
+    # The codes are per block row: rows appended after the blocks (the linker's) have none.
+    if rows is None or not isinstance(columns, MentionEntities) or columns.extra:
+        return {}
+    return {name: (values, codes[rows]) for name, (values, codes) in columns.fields.items()}
+
+
+def _merge_rows(merges: list[MergeRecord], ent_pos: dict[str, int], m_ent: np.ndarray, surface: Coded
                 ) -> list[int]:
     """Per mention, the position in ``merges`` of the merge that put its surface on its entity
-    (``len(merges)``: none), looked up once per distinct (entity, surface)."""
+    (``len(merges)``: none; of two merges of one surface onto one entity, the later).
+
+    One sorted search of every mention's (entity, surface) key among the merges' keys: no
+    sort of the mentions, no Python call per distinct pair (12 million mentions at a million
+    episodes).
+    """
     if not merges or len(m_ent) == 0:
         return [len(merges)] * len(m_ent)
-    merge_of = {(m.entity_id, m.surface): i for i, m in enumerate(merges)}
     size = len(surface.values) + 1
-    pairs, inverse = np.unique(m_ent.astype(np.int64) * size + surface.codes, return_inverse=True)
-    values = surface.values
-    found = [merge_of.get((ents[p // size].id, values[p % size]), len(merges)) for p in pairs.tolist()]
-    return np.asarray(found, dtype=np.int64)[inverse.reshape(-1)].tolist()
+    code_of = dict(zip(surface.values, range(len(surface.values)), strict=True))
+    keys: list[int] = []
+    numbers: list[int] = []
+    for number, merge in enumerate(merges):
+        entity, code = ent_pos.get(merge.entity_id), code_of.get(merge.surface)
+        if entity is not None and code is not None:
+            keys.append(entity * size + code)
+            numbers.append(number)
+    if not keys:
+        return [len(merges)] * len(m_ent)
+    key_array = np.asarray(keys, dtype=np.int64)
+    order = np.argsort(key_array, kind="stable")
+    sorted_keys, sorted_numbers = key_array[order], np.asarray(numbers, dtype=np.int64)[order]
+    last = np.append(sorted_keys[1:] != sorted_keys[:-1], True)  # stable: the last of equal keys
+    sorted_keys, sorted_numbers = sorted_keys[last], sorted_numbers[last]
+    wanted = m_ent.astype(np.int64) * size + surface.codes
+    at = np.minimum(np.searchsorted(sorted_keys, wanted), len(sorted_keys) - 1)
+    return np.where(sorted_keys[at] == wanted, sorted_numbers[at], len(merges)).tolist()
 
 
 # A mention field's value where a mention does not give it.

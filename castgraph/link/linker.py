@@ -301,7 +301,8 @@ class EntityLinker:
         added = AddedMentions(episode_ids=[ep.id for ep in eps], entity_ids=entity_ids,
                               topic_entities=topic_entities)
         if present.listed_from is not None:
-            added.listed_entities = ListedEntities(present.listed, present.listed_from, present.counts)
+            added.listed_entities = ListedEntities(present.listed, present.listed_from, present.counts,
+                                                   present.listed_rows)
         text = TextRows()
         if text_fields and names:
             text = self._find(eps, text_fields, names, present, entity_of, added, ahead)

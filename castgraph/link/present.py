@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from castgraph.graph.assigned import entity_positions, mention_entities
+from castgraph.graph.assigned import listed_rows
 from castgraph.graph.model import Episode, Mention, Resolution
 
 __all__ = ["PresentMentions"]
@@ -29,19 +29,21 @@ class PresentMentions:
         self.size = max(len(entity_ids), 1)
         counts = np.fromiter((len(ep.mentions) for ep in eps), dtype=np.int64, count=len(eps))
         index = self.index
-        known = entity_positions(eps, resolution)
-        if known is not None:  # the resolver's columns: no mention id to make or look up
+        found = listed_rows(eps, resolution)
+        if found is not None:  # the resolver's columns: no mention id to make or look up
             number = np.array([index.get(e.id, -1) for e in resolution.entities] + [-1], dtype=np.int64)
-            entity = number[known]  # -1 (no entity) picks the last
+            entity = number[found.entity]  # -1 (no entity) picks the last
         else:
             get = resolution.assignments.get
             entity = np.fromiter((index.get(get(f"{ep.id}#{m.ordinal}"), -1)  # type: ignore[arg-type]
                                   for ep in eps for m in ep.mentions),
                                  dtype=np.int64, count=int(counts.sum()))
         #: The entity (number) of every mention of the episodes, in order (-1: none); the resolver's
-        #: columns it was read from (None: read from the assignments), and each episode's mentions.
+        #: columns it was read from (None: read from the assignments) and each mention's row in them;
+        #: and each episode's mentions.
         self.listed = entity
-        self.listed_from = mention_entities(resolution) if known is not None else None
+        self.listed_from = found.columns if found is not None else None
+        self.listed_rows = found.rows if found is not None else None
         self.counts = counts
         episode = np.repeat(np.arange(len(eps), dtype=np.int64), counts)
         position = np.arange(len(entity)) - np.repeat(np.cumsum(counts) - counts, counts)
