@@ -334,12 +334,13 @@ def _entity_positions(eps: list[Episode], resolution: Resolution, added: AddedMe
     fields of these mentions the resolver coded, if it did (name -> (distinct values, code
     of each mention); see :attr:`castgraph.graph.assigned.MentionEntities.fields`)."""
     listed = added.listed_entities if added is not None else None
-    if added is not None and listed is not None and mention_entities(resolution) is listed.source \
+    columns = mention_entities(resolution)
+    if added is not None and listed is not None and columns is not None and columns is listed.source \
             and np.array_equal(listed.sizes, [len(ep.mentions) for ep in eps]):
         # The linker read them from the resolver's columns, which still describe the resolution
         # (castgraph.link.present): entity numbers into added.entity_ids.
         number = np.array([ent_pos[e] for e in added.entity_ids] + [missing], dtype=np.int32)
-        return number[listed.entity], _fields_at(listed.source, listed.rows)  # -1 (no entity) picks missing
+        return number[listed.entity], _fields_at(columns, listed.rows)  # -1 (no entity) picks missing
     found = listed_rows(eps, resolution)
     if found is not None:  # the resolver's columns (castgraph.graph.assigned): no id strings
         number = np.array([ent_pos[e.id] for e in resolution.entities] + [missing], dtype=np.int32)
@@ -354,11 +355,11 @@ def _entity_positions(eps: list[Episode], resolution: Resolution, added: AddedMe
                        dtype=np.int32, count=len(ordinals)), {}
 
 
-def _fields_at(columns: Any, rows: np.ndarray | None) -> dict[str, tuple[list[Any], np.ndarray]]:
-    """The fields the resolver coded on ``columns`` (a :class:`~castgraph.graph.assigned.MentionEntities`),
-    at ``rows``: name -> (distinct values, code of each row); none where they are not known."""
+def _fields_at(columns: MentionEntities, rows: np.ndarray | None) -> dict[str, tuple[list[Any], np.ndarray]]:
+    """The fields the resolver coded on ``columns``, at ``rows``: name -> (distinct values, code
+    of each row); none where they are not known."""
     # The codes are per block row: rows appended after the blocks (the linker's) have none.
-    if rows is None or not isinstance(columns, MentionEntities) or columns.extra:
+    if rows is None or columns.extra:
         return {}
     return {name: (values, codes[rows]) for name, (values, codes) in columns.fields.items()}
 
