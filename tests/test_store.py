@@ -215,6 +215,20 @@ def test_the_store_writes_json_as_json_writes_it(value: object) -> None:
 
 
 @settings(max_examples=400, deadline=None)
+@given(st.lists(st.dictionaries(st.text(max_size=3), _VALUES, max_size=4), max_size=4) | _VALUES)
+def test_commands_print_json_as_json_indents_it(value: object) -> None:
+    from castgraph.graph.json_bytes import indented_json
+
+    try:
+        expected = json.dumps(value, ensure_ascii=False, indent=2)
+    except (TypeError, ValueError) as exc:
+        with pytest.raises(type(exc)):
+            indented_json(value)
+        return
+    assert indented_json(value) == expected
+
+
+@settings(max_examples=400, deadline=None)
 @given(_VALUES | st.lists(st.sampled_from([-(2**63) - 1, -(2**63), 2**64 - 1, 2**64, 10**18, -(10**19)]),
                           min_size=1, max_size=3))
 def test_the_store_reads_json_back_as_json_reads_it(value: object) -> None:

@@ -10,7 +10,6 @@ plain lines and :func:`echo_json` for JSON.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
@@ -34,4 +33,6 @@ def echo(text: str, *, err: bool = False) -> None:
 
 def echo_json(data: Any) -> None:
     """Print ``data`` as indented JSON (non-ASCII kept, control characters as escapes)."""
-    click.echo(terminal_safe_json(json.dumps(data, ensure_ascii=False, indent=2)))
+    from castgraph.graph.json_bytes import indented_json  # here: it loads numpy, which --help does not need
+
+    click.echo(terminal_safe_json(indented_json(data)))

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-__all__ = ["compact_json", "json_encoder", "loads_json", "written_alike"]
+__all__ = ["compact_json", "indented_json", "json_encoder", "loads_json", "written_alike"]
 
 
 def json_encoder(item_separator: str = ", ", key_separator: str = ": ") -> Callable[[Any], str]:
@@ -69,6 +69,25 @@ def compact_json(value: Any, *, checked: bool = False) -> bytes:
     except (TypeError, orjson.JSONEncodeError):
         return _compact_json(value).encode("utf-8")
     return data if checked or written_alike(value) else _compact_json(value).encode("utf-8")
+
+
+def indented_json(value: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False, indent=2)``, character for character.
+
+    What commands print with ``--json``: json's encoder writes indented text in Python (a
+    second for the 67 MB of co-mention links at 100k episodes); orjson writes the same text
+    where :func:`written_alike` says so, and json writes the rest, with json's errors.
+
+    >>> value = {"a": [1, 2.5, "é\\x00"], "b": {}, "c": [float("nan")]}
+    >>> indented_json(value) == json.dumps(value, ensure_ascii=False, indent=2)
+    True
+    """
+    if written_alike(value):
+        try:
+            return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8")
+        except (TypeError, orjson.JSONEncodeError):  # beyond 64 bits, keys that are not text
+            pass
+    return json.dumps(value, ensure_ascii=False, indent=2)
 
 
 def written_alike(value: Any) -> bool:
